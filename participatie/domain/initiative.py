@@ -1,0 +1,351 @@
+"""The Initiative aggregate: an initiative's whole lifecycle as events (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from participatie.domain import workflow
+from participatie.domain.errors import InvariantViolation, ReasonRequired
+from participatie.domain.values import (
+    REGIE_TEAM,
+    Actor,
+    InitiatorKind,
+    Location,
+    Outcome,
+    Priority,
+    RoutingDecision,
+    SealedPersonalData,
+    Status,
+)
+
+
+class Initiative(Aggregate):
+    """An idea, request or problem brought in by a resident, entrepreneur or organisation."""
+
+    class Submitted(Aggregate.Created):
+        class_version = 2
+
+        title: str
+        description: str
+        themes: list[str]
+        location: Location
+        initiator_kind: InitiatorKind
+        initiator: SealedPersonalData
+        consent_to_publish: bool
+        requested_support: str | None
+        tracking_code_hash: str
+        actor: Actor
+        channel: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 had no channel: everything then came in through the web form."""
+            state["channel"] = "web"
+
+    class Action(Aggregate.Event):
+        """Every change after submission records who did it, the status after it, and why."""
+
+        actor: Actor
+        status: Status
+        reason: str | None
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Initiative)
+            aggregate.status = self.status
+            self.apply_to(aggregate)
+
+        def apply_to(self, initiative: Initiative) -> None:
+            """Change the attributes this event is about (the status is already set)."""
+
+    class Routed(Action):
+        decision: RoutingDecision
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.hand_off(self.decision.lead_team, self.decision.involved_teams)
+            initiative.routing = self.decision
+
+    class Rerouted(Routed):
+        pass
+
+    class HandoffAccepted(Action):
+        team: str
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.handoff_pending = False
+
+    class HandoffDeclined(Action):
+        team: str
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.hand_off(REGIE_TEAM, [])
+
+    class InformationRequested(Action):
+        question: str
+
+    class InformationProvided(Action):
+        answer: str
+
+    class Forwarded(Action):
+        to_team: str
+        involved_teams: list[str]
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.hand_off(self.to_team, self.involved_teams)
+
+    class Escalated(Action):
+        from_team: str | None
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.hand_off(REGIE_TEAM, initiative.involved_teams)
+
+    class PrioritySet(Action):
+        priority: Priority
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.priority = self.priority
+
+    class Assigned(Action):
+        assignee: str | None
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.assignee = self.assignee
+
+    class InternalNoteAdded(Action):
+        note: str
+
+    class PublicUpdatePosted(Action):
+        message: str
+
+    class Decided(Action):
+        outcome: Outcome
+        rationale: str
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.outcome = self.outcome
+            initiative.rationale = self.rationale
+
+    class DecisionPublished(Action):
+        rationale: str
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.decision_published = True
+
+    class ExecutionStarted(Action):
+        pass
+
+    class Completed(Action):
+        pass
+
+    class Withdrawn(Action):
+        pass
+
+    class Merged(Action):
+        into: UUID
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.merged_into = self.into
+
+    class Supported(Action):
+        supporter: SealedPersonalData
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.supporters.append(self.supporter.subject_id)
+
+    def __init__(
+        self,
+        title: str,
+        description: str,
+        themes: list[str],
+        location: Location,
+        initiator_kind: InitiatorKind,
+        initiator: SealedPersonalData,
+        consent_to_publish: bool,
+        requested_support: str | None,
+        tracking_code_hash: str,
+        actor: Actor,
+        channel: str,
+    ) -> None:
+        self.title = title
+        self.description = description
+        self.themes = list(themes)
+        self.location = location
+        self.initiator_kind = initiator_kind
+        self.initiator = initiator
+        self.consent_to_publish = consent_to_publish
+        self.requested_support = requested_support
+        self.tracking_code_hash = tracking_code_hash
+        self.channel = channel
+        self.status = Status.SUBMITTED
+        self.lead_team: str | None = None
+        self.involved_teams: list[str] = []
+        self.handoff_pending = False
+        self.routing: RoutingDecision | None = None
+        self.priority = Priority.NORMAL
+        self.assignee: str | None = None
+        self.outcome: Outcome | None = None
+        self.rationale: str | None = None
+        self.decision_published = False
+        self.merged_into: UUID | None = None
+        self.supporters: list[UUID] = []
+
+    # -- queries -------------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    def allowed_commands(self) -> list[str]:
+        return workflow.allowed_commands(self.status)
+
+    def hand_off(self, lead_team: str, involved: list[str] | tuple[str, ...]) -> None:
+        """Make `lead_team` the owner, waiting for it to accept (used by event handlers)."""
+        self.lead_team = lead_team
+        self.involved_teams = [t for t in involved if t != lead_team]
+        self.handoff_pending = True
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def _require(self, command: str) -> None:
+        """Refuse an illegal command before checking anything else about it."""
+        workflow.next_status(command, self.status)
+
+    def _record(
+        self,
+        event_class: type[Initiative.Action],
+        command: str,
+        actor: Actor,
+        at: datetime,
+        reason: str | None,
+        **fields: Any,
+    ) -> None:
+        status = workflow.next_status(command, self.status)
+        reason = (reason or "").strip() or None
+        if command in workflow.REASON_REQUIRED and reason is None:
+            raise ReasonRequired(command)
+        self.trigger_event(
+            event_class, actor=actor, status=status, reason=reason, timestamp=at, **fields
+        )
+
+    def route(self, decision: RoutingDecision, actor: Actor, at: datetime) -> None:
+        self._record(self.Routed, "route", actor, at, decision.explanation, decision=decision)
+
+    def reroute(self, decision: RoutingDecision, actor: Actor, at: datetime, reason: str) -> None:
+        self._record(self.Rerouted, "reroute", actor, at, reason, decision=decision)
+
+    def accept_handoff(self, actor: Actor, at: datetime, reason: str | None = None) -> None:
+        self._require("accept_handoff")
+        self._check_handoff_team(actor)
+        self._record(self.HandoffAccepted, "accept_handoff", actor, at, reason, team=actor.team)
+
+    def decline_handoff(self, actor: Actor, at: datetime, reason: str) -> None:
+        self._require("decline_handoff")
+        self._check_handoff_team(actor)
+        if self.lead_team == REGIE_TEAM:
+            raise InvariantViolation("team", "regie cannot decline: nothing may sit unowned")
+        self._record(self.HandoffDeclined, "decline_handoff", actor, at, reason, team=actor.team)
+
+    def request_info(self, actor: Actor, at: datetime, question: str) -> None:
+        question = _required_text("question", question)
+        self._record(self.InformationRequested, "request_info", actor, at, None, question=question)
+
+    def provide_info(self, actor: Actor, at: datetime, answer: str) -> None:
+        answer = _required_text("answer", answer)
+        self._record(self.InformationProvided, "provide_info", actor, at, None, answer=answer)
+
+    def forward(
+        self,
+        actor: Actor,
+        at: datetime,
+        to_team: str,
+        reason: str,
+        involved_teams: list[str] | None = None,
+    ) -> None:
+        self._require("forward")
+        if to_team == self.lead_team:
+            raise InvariantViolation("to_team", f"'{to_team}' already leads this initiative")
+        involved = list(involved_teams or [])
+        self._record(
+            self.Forwarded, "forward", actor, at, reason, to_team=to_team, involved_teams=involved
+        )
+
+    def escalate(self, actor: Actor, at: datetime, reason: str) -> None:
+        self._record(self.Escalated, "escalate", actor, at, reason, from_team=self.lead_team)
+
+    def set_priority(self, actor: Actor, at: datetime, priority: Priority, reason: str) -> None:
+        self._record(self.PrioritySet, "set_priority", actor, at, reason, priority=priority)
+
+    def assign(self, actor: Actor, at: datetime, assignee: str | None) -> None:
+        self._record(self.Assigned, "assign", actor, at, None, assignee=assignee)
+
+    def add_internal_note(self, actor: Actor, at: datetime, note: str) -> None:
+        note = _required_text("note", note)
+        self._record(self.InternalNoteAdded, "add_internal_note", actor, at, None, note=note)
+
+    def post_public_update(self, actor: Actor, at: datetime, message: str) -> None:
+        message = _required_text("message", message)
+        self._record(
+            self.PublicUpdatePosted, "post_public_update", actor, at, None, message=message
+        )
+
+    def decide(
+        self, actor: Actor, at: datetime, outcome: Outcome, rationale: str, reason: str
+    ) -> None:
+        rationale = _required_text("rationale", rationale)
+        self._record(
+            self.Decided, "decide", actor, at, reason, outcome=outcome, rationale=rationale
+        )
+
+    def publish_decision(self, actor: Actor, at: datetime) -> None:
+        self._require("publish_decision")
+        if self.decision_published:
+            raise InvariantViolation("decision", "the decision has already been published")
+        self._record(
+            self.DecisionPublished,
+            "publish_decision",
+            actor,
+            at,
+            None,
+            rationale=self.rationale or "",
+        )
+
+    def start_execution(self, actor: Actor, at: datetime, reason: str | None = None) -> None:
+        self._require("start_execution")
+        if self.outcome is Outcome.NOT_HONOURED:
+            raise InvariantViolation(
+                "outcome", "an initiative that was not honoured is not executed"
+            )
+        self._record(self.ExecutionStarted, "start_execution", actor, at, reason)
+
+    def complete(self, actor: Actor, at: datetime, reason: str | None = None) -> None:
+        self._record(self.Completed, "complete", actor, at, reason)
+
+    def withdraw(self, actor: Actor, at: datetime, reason: str | None = None) -> None:
+        self._record(self.Withdrawn, "withdraw", actor, at, reason)
+
+    def merge(self, actor: Actor, at: datetime, into: UUID, reason: str) -> None:
+        self._require("merge")
+        if into == self.id:
+            raise InvariantViolation("into", "an initiative cannot be merged into itself")
+        self._record(self.Merged, "merge", actor, at, reason, into=into)
+
+    def support(self, actor: Actor, at: datetime, supporter: SealedPersonalData) -> None:
+        self._record(self.Supported, "support", actor, at, None, supporter=supporter)
+
+    def _check_handoff_team(self, actor: Actor) -> None:
+        if not self.handoff_pending:
+            raise InvariantViolation("handoff", "there is no open hand-off to answer")
+        if actor.team != self.lead_team:
+            raise InvariantViolation(
+                "team", f"only the lead team '{self.lead_team}' can answer this hand-off"
+            )
+
+
+def _required_text(field: str, value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvariantViolation(field, "must not be empty")
+    return value

@@ -1,0 +1,135 @@
+"""Value objects and controlled lists of the domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from uuid import UUID
+
+
+class Status(Enum):
+    SUBMITTED = "submitted"
+    ROUTED = "routed"
+    IN_PROGRESS = "in_progress"
+    WAITING_FOR_INITIATOR = "waiting_for_initiator"
+    DECIDED = "decided"
+    IN_EXECUTION = "in_execution"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    MERGED = "merged"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in CLOSED_STATUSES
+
+
+CLOSED_STATUSES = frozenset({Status.COMPLETED, Status.WITHDRAWN, Status.MERGED})
+
+
+class Role(Enum):
+    INITIATOR = "initiator"
+    AREA_MANAGER = "area_manager"  # gebiedsmanager
+    TEAM_MEMBER = "team_member"  # gebiedsteamlid / opgaveteamlid
+    REGIE = "regie"
+    LINE_DEPARTMENT = "line_department"  # lijnafdeling
+    AUDITOR = "auditor"
+    ADMIN = "admin"  # beheerder
+    SYSTEM = "system"  # workers, sweeps, imports
+
+
+class InitiatorKind(Enum):
+    RESIDENT = "resident"
+    BUSINESS = "business"
+    ORGANISATION = "organisation"
+
+
+class Outcome(Enum):
+    HONOURED = "honoured"
+    PARTLY_HONOURED = "partly_honoured"
+    NOT_HONOURED = "not_honoured"
+
+
+class Priority(Enum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class TeamKind(Enum):
+    AREA = "area"
+    CHALLENGE = "challenge"
+    LINE = "line"
+    REGIE = "regie"
+
+
+class AreaLevel(Enum):
+    MUNICIPALITY = "municipality"
+    DISTRICT = "district"  # wijk
+    NEIGHBOURHOOD = "neighbourhood"  # buurt
+
+
+THEMES: tuple[str, ...] = (
+    "groen",
+    "energie",
+    "verkeer",
+    "veiligheid",
+    "wonen",
+    "armoede",
+    "jeugd",
+    "ondernemen",
+    "zorg",
+    "cultuur",
+    "sport",
+    "openbare_ruimte",
+)
+
+REGIE_TEAM = "regie"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: an id, the role they acted in and the team they acted for."""
+
+    id: str
+    role: Role
+    team: str | None = None
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls(id=f"system:{name}", role=Role.SYSTEM)
+
+
+@dataclass(frozen=True)
+class Location:
+    """A point (WGS84) or an area code, plus the buurt/area it resolved to and the map version."""
+
+    area_code: str
+    lat: float | None = None
+    lon: float | None = None
+    map_version: str | None = None
+
+    @property
+    def is_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+@dataclass(frozen=True)
+class SealedPersonalData:
+    """Personal fields of one data subject, AES-GCM encrypted with that subject's key."""
+
+    subject_id: UUID
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """Where an initiative goes and why; produced by the pure routing function."""
+
+    lead_team: str
+    involved_teams: tuple[str, ...]
+    rule_id: str | None
+    rulebook_version: str | None
+    map_version: str | None
+    acceptance_days: int
+    explanation: str

@@ -1,0 +1,71 @@
+"""The one table of allowed initiative transitions (DESIGN.md §3).
+
+Each command maps the statuses it is allowed in to the status it leads to. Commands that do not
+change the status map a status to itself. Anything not in the table is an illegal transition.
+"""
+
+from __future__ import annotations
+
+from participatie.domain.errors import IllegalTransition
+from participatie.domain.values import Status
+
+S = Status
+OPEN: tuple[Status, ...] = (
+    S.SUBMITTED,
+    S.ROUTED,
+    S.IN_PROGRESS,
+    S.WAITING_FOR_INITIATOR,
+    S.DECIDED,
+    S.IN_EXECUTION,
+)
+OWNED = tuple(s for s in OPEN if s is not S.SUBMITTED)
+HANDLED = (S.ROUTED, S.IN_PROGRESS, S.WAITING_FOR_INITIATOR)
+
+
+def _stay(statuses: tuple[Status, ...]) -> dict[Status, Status]:
+    return {s: s for s in statuses}
+
+
+def _all_to(statuses: tuple[Status, ...], target: Status) -> dict[Status, Status]:
+    return {s: target for s in statuses}
+
+
+TRANSITIONS: dict[str, dict[Status, Status]] = {
+    "route": {S.SUBMITTED: S.ROUTED},
+    "accept_handoff": {S.ROUTED: S.IN_PROGRESS},
+    "decline_handoff": {S.ROUTED: S.ROUTED},  # to the regie queue
+    "request_info": {S.IN_PROGRESS: S.WAITING_FOR_INITIATOR},
+    "provide_info": {S.WAITING_FOR_INITIATOR: S.IN_PROGRESS},
+    "forward": _all_to(HANDLED, S.ROUTED),  # new hand-off to another team
+    "reroute": _all_to(HANDLED, S.ROUTED),  # explicit re-routing through the rulebook
+    "escalate": _all_to(OPEN, S.ROUTED),  # to regie
+    "decide": {S.IN_PROGRESS: S.DECIDED},
+    "publish_decision": _stay((S.DECIDED, S.IN_EXECUTION)),
+    "start_execution": {S.DECIDED: S.IN_EXECUTION},
+    "complete": {S.IN_EXECUTION: S.COMPLETED},
+    "withdraw": _all_to(OPEN, S.WITHDRAWN),
+    "merge": _all_to(OPEN, S.MERGED),
+    "set_priority": _stay(OPEN),
+    "assign": _stay(OWNED),
+    "add_internal_note": _stay(tuple(Status)),
+    "post_public_update": _stay(OWNED),
+    "support": _stay(OPEN),
+}
+
+# Commands where a person decides something: they must say why.
+REASON_REQUIRED = frozenset(
+    {"decline_handoff", "forward", "reroute", "escalate", "decide", "merge", "set_priority"}
+)
+
+
+def next_status(command: str, current: Status) -> Status:
+    """Return the status `command` leads to from `current`, or raise IllegalTransition."""
+    try:
+        return TRANSITIONS[command][current]
+    except KeyError:
+        raise IllegalTransition(command, current.value) from None
+
+
+def allowed_commands(current: Status) -> list[str]:
+    """Return the commands allowed in `current`, in table order."""
+    return [command for command, moves in TRANSITIONS.items() if current in moves]

@@ -1,0 +1,55 @@
+"""Reads a rulebook YAML file into the structure the RuleBook aggregate publishes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from participatie.domain.values import THEMES, InitiatorKind
+
+
+class MatchSchema(Schema):
+    areas = fields.List(fields.String(), load_default=list)
+    themes = fields.List(fields.String(validate=validate.OneOf(THEMES)), load_default=list)
+    initiator_kinds = fields.List(
+        fields.String(validate=validate.OneOf([k.value for k in InitiatorKind])),
+        load_default=list,
+    )
+    challenge = fields.String(load_default=None, allow_none=True)
+
+
+class RuleSchema(Schema):
+    id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,80}$"))
+    description = fields.String(load_default="")
+    priority = fields.Integer(load_default=0)
+    match = fields.Nested(MatchSchema, load_default=dict)
+    lead = fields.String(required=True)
+    involved = fields.List(fields.String(), load_default=list)
+    acceptance_days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=60))
+
+
+class RuleBookSchema(Schema):
+    version = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    description = fields.String(load_default="")
+    default_acceptance_days = fields.Integer(load_default=5, validate=validate.Range(min=1, max=60))
+    rules = fields.List(fields.Nested(RuleSchema), required=True)
+
+    @validates_schema
+    def check_unique_ids(self, data: dict[str, Any], **_: Any) -> None:
+        seen: set[str] = set()
+        for number, rule in enumerate(data.get("rules", [])):
+            if rule["id"] in seen:
+                raise ValidationError(
+                    {number: {"id": [f"Regel-id '{rule['id']}' komt twee keer voor."]}}, "rules"
+                )
+            seen.add(rule["id"])
+
+
+def read_rulebook(path: Path) -> dict[str, Any]:
+    """Parse and validate the YAML; raise marshmallow.ValidationError with field paths."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    result: dict[str, Any] = RuleBookSchema().load(raw or {})
+    return result

@@ -1,0 +1,108 @@
+"""Build domain objects for unit tests, without any storage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from participatie.domain.initiative import Initiative
+from participatie.domain.values import (
+    Actor,
+    InitiatorKind,
+    Location,
+    Outcome,
+    Priority,
+    Role,
+    RoutingDecision,
+    SealedPersonalData,
+    Status,
+)
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+WORKER = Actor.system("router")
+NOORD = Actor("u-noord", Role.AREA_MANAGER, "gebiedsteam-noord")
+REGIE = Actor("u-regie", Role.REGIE, "regie")
+INITIATOR = Actor("subject:1", Role.INITIATOR)
+
+
+def decision(lead: str = "gebiedsteam-noord", involved: tuple[str, ...] = ()) -> RoutingDecision:
+    return RoutingDecision(lead, involved, "wijk-noord", "2026-1", "v1", 5, "wijkregel Noord")
+
+
+def new_initiative() -> Initiative:
+    return Initiative._create(
+        Initiative.Submitted,
+        id=uuid4(),
+        title="Bankjes op het plein",
+        description="Graag drie bankjes op het plein zodat ouderen kunnen uitrusten.",
+        themes=["openbare_ruimte"],
+        location=Location("BU00010101", 0.5, 0.5, "v1"),
+        initiator_kind=InitiatorKind.RESIDENT,
+        initiator=SealedPersonalData(uuid4(), b"\x00" * 32),
+        consent_to_publish=True,
+        requested_support=None,
+        tracking_code_hash="0" * 64,
+        actor=INITIATOR,
+        channel="web",
+        timestamp=T0,
+    )
+
+
+def arguments(command: str, initiative: Initiative) -> dict[str, Any]:
+    """Valid arguments for `command` on `initiative` (actor included)."""
+    lead = Actor("u-lead", Role.AREA_MANAGER, initiative.lead_team)
+    at = T0 + timedelta(hours=initiative.version)
+    table: dict[str, dict[str, Any]] = {
+        "route": {"actor": WORKER, "decision": decision()},
+        "reroute": {"actor": lead, "decision": decision("lijn-verkeer"), "reason": "thema"},
+        "accept_handoff": {"actor": lead},
+        "decline_handoff": {"actor": lead, "reason": "hoort niet bij ons"},
+        "request_info": {"actor": lead, "question": "Welke kant van het plein?"},
+        "provide_info": {"actor": INITIATOR, "answer": "De zonkant."},
+        "forward": {"actor": lead, "to_team": "lijn-groen", "reason": "groenbeheer"},
+        "escalate": {"actor": lead, "reason": "loopt vast"},
+        "decide": {
+            "actor": lead,
+            "outcome": Outcome.HONOURED,
+            "rationale": "Past in het plan.",
+            "reason": "budget is er",
+        },
+        "publish_decision": {"actor": lead},
+        "start_execution": {"actor": lead},
+        "complete": {"actor": lead},
+        "withdraw": {"actor": INITIATOR, "reason": "verhuisd"},
+        "merge": {"actor": lead, "into": uuid4(), "reason": "dubbel"},
+        "set_priority": {"actor": lead, "priority": Priority.HIGH, "reason": "veiligheid"},
+        "assign": {"actor": lead, "assignee": "u-lead"},
+        "add_internal_note": {"actor": lead, "note": "Gebeld met de buurman."},
+        "post_public_update": {"actor": lead, "message": "We kijken ernaar."},
+        "support": {"actor": INITIATOR, "supporter": SealedPersonalData(uuid4(), b"x")},
+    }
+    return {"at": at, **table[command]}
+
+
+def run(initiative: Initiative, command: str) -> None:
+    getattr(initiative, command)(**arguments(command, initiative))
+
+
+# The shortest path of commands from a fresh initiative to each status.
+PATHS: dict[Status, list[str]] = {
+    Status.SUBMITTED: [],
+    Status.ROUTED: ["route"],
+    Status.IN_PROGRESS: ["route", "accept_handoff"],
+    Status.WAITING_FOR_INITIATOR: ["route", "accept_handoff", "request_info"],
+    Status.DECIDED: ["route", "accept_handoff", "decide"],
+    Status.IN_EXECUTION: ["route", "accept_handoff", "decide", "start_execution"],
+    Status.COMPLETED: ["route", "accept_handoff", "decide", "start_execution", "complete"],
+    Status.WITHDRAWN: ["withdraw"],
+    Status.MERGED: ["merge"],
+}
+
+
+def initiative_in(status: Status) -> Initiative:
+    initiative = new_initiative()
+    for command in PATHS[status]:
+        run(initiative, command)
+    assert initiative.status is status
+    return initiative

@@ -1,0 +1,37 @@
+"""The Flask web application: pages, JSON API and Open311 (each in its own blueprint)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from participatie.bootstrap import Container, build
+from participatie.config import Settings
+from participatie.secrets_store import load_or_create_key
+
+
+def create_app(
+    settings: Settings | None = None, test_config: dict[str, Any] | None = None
+) -> Flask:
+    """Build the application for `settings` (default: from the environment)."""
+    settings = settings or Settings.from_env()
+    container = build(settings)
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = load_or_create_key(
+        settings.secret_key, settings.var_dir / "secret.key", "PARTICIPATIE_SECRET_KEY"
+    )
+    app.config["JSON_SORT_KEYS"] = False
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["participatie"] = container
+
+    from web import health
+
+    app.register_blueprint(health.bp)
+    return app
+
+
+def container_of(app: Flask) -> Container:
+    container: Container = app.extensions["participatie"]
+    return container

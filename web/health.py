@@ -1,0 +1,54 @@
+"""`/healthz`: is the event store reachable, is Redis reachable, what is loaded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
+
+from web import container_of
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """Return 200 when the event store answers (503 when not), with what is loaded."""
+    container = container_of(current_app)
+    app = container.app
+    body: dict[str, Any] = {"status": "ok"}
+    try:
+        body["event_store"] = {
+            "ok": True,
+            "backend": "postgresql" if container.settings.uses_postgres else "sqlite",
+            "events": app.recorder.max_notification_id() or 0,
+        }
+        rulebook = app.rulebook()
+        body["data"] = {
+            "area_map": app.area_map_version(),
+            "teams": len(app.teams()),
+            "challenges": len(app.challenges()),
+            "rulebook": rulebook.current_version if rulebook else None,
+        }
+    except Exception as error:  # any store failure must become a clear 503, not a stack trace
+        current_app.logger.exception("event store health check failed")
+        body["status"] = "unavailable"
+        body["event_store"] = {"ok": False, "error": type(error).__name__}
+        return jsonify(body), 503
+    body["redis"] = _redis_status(container)
+    if not body["redis"]["ok"]:
+        body["status"] = "degraded"
+    return jsonify(body), 200
+
+
+def _redis_status(container: Any) -> dict[str, Any]:
+    from participatie.embedded_redis import connect
+
+    if not container.settings.redis_url:
+        return {"ok": False, "error": "REDIS_URL not set"}
+    try:
+        connect(container.settings).ping()
+    except Exception as error:  # a Redis outage degrades service but loses nothing
+        return {"ok": False, "error": type(error).__name__}
+    return {"ok": True}

@@ -1,0 +1,1 @@
+"""Background processes: relay, RQ workers and their jobs."""
