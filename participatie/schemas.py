@@ -23,7 +23,7 @@ class InitiatorSchema(Schema):
     kvk_number = fields.String(load_default=None)
     organisation_name = fields.String(load_default=None, validate=validate.Length(max=200))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_kind_specific_fields(self, data: dict[str, Any], **_: Any) -> None:
         kind = data.get("kind")
         kvk = data.get("kvk_number")
@@ -98,7 +98,7 @@ class SubmissionSchema(Schema):
         result: dict[str, Any] = self.load(data)
         return result
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_location_and_themes(self, data: dict[str, Any], **_: Any) -> None:
         themes = data.get("themes") or []
         if len(set(themes)) != len(themes):

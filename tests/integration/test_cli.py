@@ -1,0 +1,104 @@
+"""The `participatie` command on a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from participatie.cli import main
+from participatie.demo import DATA
+from tests.conftest import submission
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("PARTICIPATIE_VAR_DIR", str(tmp_path / "var"))
+    for name in ("DATABASE_URL", "SQLITE_PATH", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return CliRunner()
+
+
+@pytest.fixture
+def loaded(runner: CliRunner) -> CliRunner:
+    result = runner.invoke(main, ["demo", "load"])
+    assert result.exit_code == 0, result.output
+    return runner
+
+
+def test_demo_load_reports_what_it_loaded_and_runs_only_once(runner: CliRunner) -> None:
+    first = runner.invoke(main, ["demo", "load", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    assert "Lindewaard (fictief)" in first.output
+    assert "20 gebieden" in first.output
+    assert "50 initiatieven" in first.output
+    second = runner.invoke(main, ["demo", "load", "--if-empty"])
+    assert second.exit_code == 0
+    assert "al geladen" in second.output
+
+
+def test_show_prints_state_and_full_history_of_a_demo_initiative(
+    loaded: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "new.json"
+    data = submission(location={"area_code": "BU99990101"})
+    path.write_text(json.dumps(data), encoding="utf-8")
+    submitted = loaded.invoke(main, ["initiatives", "submit", str(path)])
+    assert submitted.exit_code == 0, submitted.output
+    initiative_id = re.search(r"id: (\S+)", submitted.output).group(1)  # type: ignore[union-attr]
+    code = re.search(r"volgcode: (\S+)", submitted.output).group(1)  # type: ignore[union-attr]
+    shown = loaded.invoke(main, ["initiatives", "show", code])
+    assert shown.exit_code == 0, shown.output
+    assert initiative_id in shown.output
+    assert "status: submitted" in shown.output
+    assert "v1" in shown.output and "Submitted door subject:" in shown.output
+    assert "anna@example.org" not in shown.output  # history shows no personal data
+    as_json = json.loads(
+        loaded.invoke(main, ["initiatives", "show", initiative_id, "--json"]).output
+    )
+    assert as_json["state"]["area"] == "BU99990101"
+    assert as_json["history"][0]["event"] == "Submitted"
+    assert as_json["history"][0]["details"]["channel"] == "cli"
+    assert as_json["history"][0]["details"]["initiator"]["encrypted"] is True
+
+
+def test_submit_with_bad_fields_names_each_field_and_stores_nothing(
+    loaded: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.json"
+    bad = submission(title="kort", initiator={"kind": "business", "name": "X", "email": "nee"})
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    result = loaded.invoke(main, ["initiatives", "submit", str(path)])
+    assert result.exit_code == 2
+    assert "title:" in result.output
+    assert "initiator.email:" in result.output
+    assert "initiator.kvk_number:" in result.output
+    health = loaded.invoke(main, ["initiatives", "show", "0000-0000"])
+    assert health.exit_code == 1
+    assert "geen initiatief" in health.output
+
+
+def test_teams_apply_records_only_changes(loaded: CliRunner, tmp_path: Path) -> None:
+    unchanged = loaded.invoke(main, ["teams", "apply", str(DATA / "teams.yaml")])
+    assert unchanged.exit_code == 0, unchanged.output
+    assert "0 teams en 0 opgaven gewijzigd" in unchanged.output
+    changed = tmp_path / "teams.yaml"
+    text = (DATA / "teams.yaml").read_text(encoding="utf-8")
+    changed.write_text(text.replace("Regieteam Lindewaard", "Regie Lindewaard"), encoding="utf-8")
+    result = loaded.invoke(main, ["teams", "apply", str(changed)])
+    assert "1 teams en 0 opgaven gewijzigd" in result.output
+
+
+def test_area_import_creates_a_new_version_and_refuses_a_duplicate_label(
+    loaded: CliRunner,
+) -> None:
+    geojson = str(DATA / "wijken_en_buurten.geojson")
+    ok = loaded.invoke(main, ["areas", "import", geojson, "--version", "2027-1"])
+    assert ok.exit_code == 0, ok.output
+    assert "2027-1" in ok.output
+    again = loaded.invoke(main, ["areas", "import", geojson, "--version", "2027-1"])
+    assert again.exit_code == 1
+    assert "already exists" in again.output

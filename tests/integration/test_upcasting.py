@@ -1,0 +1,37 @@
+"""Events stored by an older version of the code are still read: Submitted v1 had no channel."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from uuid import uuid4
+
+from participatie.bootstrap import Container, build
+from participatie.schemas import SubmissionSchema
+from tests.conftest import submission
+
+
+def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container) -> None:
+    app = container.app
+    schema = SubmissionSchema(app.area_index())
+    result = app.submit(schema.load_submission(submission()), channel="api")
+    current = app.history(result.initiative_id)[0]
+    stored = app.mapper.to_stored_event(current)
+    state = json.loads(stored.state)
+    assert state.pop("class_version") == 2
+    assert state.pop("channel") == "api"
+    # Rewrite the stored event as version 1 of the code would have written it.
+    new_id = uuid4()
+    old = replace(
+        stored, originator_id=new_id, state=json.dumps(state, separators=(",", ":")).encode()
+    )
+    other = build(container.settings)
+    try:
+        other.app.recorder.insert_events([old])
+        upcast = other.app.get_initiative(new_id)
+        assert upcast.channel == "web"
+        assert upcast.title == "Geveltuinen in de Dorpsstraat"
+        assert other.app.history(new_id)[0].channel == "web"  # type: ignore[attr-defined]
+        assert other.app.get_initiative(result.initiative_id).channel == "api"
+    finally:
+        other.close()
