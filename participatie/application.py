@@ -22,9 +22,10 @@ from participatie.domain.areas import Area, AreaMap
 from participatie.domain.errors import ConcurrencyConflict, InvariantViolation, NotFound
 from participatie.domain.initiative import Initiative
 from participatie.domain.organisation import Challenge, Directory, Team
+from participatie.domain.routing import Book, ChallengeFacts, RoutingFacts, book_from, route
 from participatie.domain.rulebook import RuleBook
 from participatie.domain.tracking import TrackingIndex, hash_tracking_code, new_tracking_code
-from participatie.domain.values import Actor, InitiatorKind, Location, Role, TeamKind
+from participatie.domain.values import Actor, InitiatorKind, Location, Role, Status, TeamKind
 from participatie.geo import AreaIndex
 from participatie.privacy import PERSONAL_FIELDS, PersonalDataVault
 
@@ -164,6 +165,42 @@ class ParticipatieApp(Application[UUID]):
         getattr(initiative, command)(actor=actor, at=at or self.clock(), **arguments)
         self.save_all(initiative)
         return int(initiative.version)
+
+    def routing_facts(self, initiative: Initiative) -> RoutingFacts:
+        """Return the facts routing may use, resolved on the initiative's map version."""
+        index = self.area_index(initiative.location.map_version)
+        code = initiative.location.area_code
+        return RoutingFacts(
+            area_code=code,
+            area_chain=tuple(index.ancestors(code)),
+            themes=tuple(initiative.themes),
+            initiator_kind=initiative.initiator_kind.value,
+            map_version=index.version,
+        )
+
+    def current_book(self) -> Book:
+        """Return the published rulebook version with the current challenges."""
+        rulebook = self.rulebook()
+        if rulebook is None or rulebook.current_version is None:
+            raise NotFound("no rulebook has been published")
+        challenges = [
+            ChallengeFacts(c.code, c.team, tuple(c.themes), tuple(c.focus_areas))
+            for c in self.challenges()
+        ]
+        label = rulebook.current_version
+        return book_from(label, rulebook.versions[label], challenges)
+
+    def route_initiative(
+        self, initiative_id: UUID, actor: Actor, at: datetime | None = None
+    ) -> bool:
+        """Route a submitted initiative; return False (and change nothing) if already routed."""
+        initiative = self.get_initiative(initiative_id)
+        if initiative.status is not Status.SUBMITTED:
+            return False
+        decision = route(self.routing_facts(initiative), self.current_book())
+        initiative.route(decision, actor, at or self.clock())
+        self.save_all(initiative)
+        return True
 
     def get_initiative(self, initiative_id: UUID) -> Initiative:
         initiative: Initiative = self._get(initiative_id, Initiative)

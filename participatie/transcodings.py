@@ -117,4 +117,6 @@ def register_all(transcoder: JSONTranscoder) -> None:
     transcoder.register(DataclassAsDict(Actor, "actor"))
     transcoder.register(DataclassAsDict(Location, "location"))
     transcoder.register(DataclassAsDict(Area, "area"))
-    transcoder.register(DataclassAsDict(RoutingDecision, "routing", tuples=("involved_teams",)))
+    transcoder.register(
+        DataclassAsDict(RoutingDecision, "routing", tuples=("involved_teams", "candidates"))
+    )

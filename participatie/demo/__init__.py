@@ -9,16 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from participatie.application import ParticipatieApp
 from participatie.areas_import import read_areas
-from participatie.domain.values import Actor
+from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Role
 from participatie.orgfile import apply_organisation, read_organisation
 from participatie.rulesfile import read_rulebook
 from participatie.schemas import SubmissionSchema
 
 DATA = Path(__file__).parent / "data"
 DEMO_ACTOR = Actor.system("demo-loader")
+ROUTER = Actor.system("router")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,41 @@ def _clock_at(app: ParticipatieApp, moment: datetime) -> Iterator[None]:
         app.clock = original
 
 
+def _play_history(
+    app: ParticipatieApp, initiative_id: UUID, number: int, start: datetime, now: datetime
+) -> None:
+    """Move some demo initiatives along, so queues and histories look lived-in."""
+    initiative = app.get_initiative(initiative_id)
+    team = initiative.lead_team
+    assert team is not None
+    manager = Actor(f"demo-{team}", Role.AREA_MANAGER, team)
+    steps: list[tuple[str, dict[str, Any]]] = []
+    if number % 5 == 1 and team != REGIE_TEAM:
+        steps = [("decline_handoff", {"reason": "Past beter bij een ander team."})]
+    elif number % 5 in (2, 3, 4):
+        steps = [("accept_handoff", {})]
+        if number % 5 >= 3:
+            steps.append(("request_info", {"question": "Kunt u aangeven hoeveel buren meedoen?"}))
+            steps.append(("provide_info", {"answer": "Ongeveer vijftien huishoudens."}))
+        if number % 5 == 4:
+            steps.append(
+                (
+                    "decide",
+                    {
+                        "outcome": Outcome.HONOURED if number % 2 else Outcome.PARTLY_HONOURED,
+                        "rationale": "Het initiatief past in het gebiedsplan en er is budget.",
+                        "reason": "Besproken in het gebiedsteamoverleg.",
+                    },
+                )
+            )
+            steps.append(("publish_decision", {}))
+    span = max((now - start) / (len(steps) + 1), timedelta(minutes=1))
+    for step, (command, arguments) in enumerate(steps, start=1):
+        initiator = Actor(f"subject:{initiative.initiator.subject_id.hex}", Role.INITIATOR)
+        actor = initiator if command == "provide_info" else manager
+        app.act(initiative_id, command, actor=actor, at=start + span * step, **arguments)
+
+
 def load_demo(app: ParticipatieApp, *, if_empty: bool = False) -> DemoSummary:
     """Load the demo municipality; with if_empty, do nothing when an area map exists."""
     if if_empty and app.has_area_map():
@@ -68,10 +105,12 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False) -> DemoSummary:
             DEMO_ACTOR,
         )
     schema = SubmissionSchema(app.area_index())
-    for item in items:
+    for number, item in enumerate(items):
         fields = {k: v for k, v in item.items() if k != "days_ago"}
         submitted_at = now - timedelta(days=int(item["days_ago"]))
-        app.submit(schema.load_submission(fields), channel="demo", at=submitted_at)
+        result = app.submit(schema.load_submission(fields), channel="demo", at=submitted_at)
+        app.route_initiative(result.initiative_id, ROUTER, submitted_at + timedelta(minutes=2))
+        _play_history(app, result.initiative_id, number, submitted_at, now)
     return DemoSummary(
         loaded=True,
         areas=len(areas),

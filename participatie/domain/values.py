@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 from uuid import UUID
 
 
@@ -124,7 +125,11 @@ class SealedPersonalData:
 
 @dataclass(frozen=True)
 class RoutingDecision:
-    """Where an initiative goes and why; produced by the pure routing function."""
+    """Where an initiative goes and why; produced by the pure routing function.
+
+    `facts` are the facts routing used and `candidates` every rule that matched, best first,
+    with what it matched on: enough for an auditor to answer "why team X" years later.
+    """
 
     lead_team: str
     involved_teams: tuple[str, ...]
@@ -133,3 +138,5 @@ class RoutingDecision:
     map_version: str | None
     acceptance_days: int
     explanation: str
+    facts: dict[str, Any] = field(default_factory=dict, compare=True)
+    candidates: tuple[dict[str, Any], ...] = ()

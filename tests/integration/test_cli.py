@@ -102,3 +102,35 @@ def test_area_import_creates_a_new_version_and_refuses_a_duplicate_label(
     again = loaded.invoke(main, ["areas", "import", geojson, "--version", "2027-1"])
     assert again.exit_code == 1
     assert "already exists" in again.output
+
+
+def test_show_of_a_demo_initiative_explains_routing_with_rule_and_versions(
+    loaded: CliRunner,
+) -> None:
+    from participatie.bootstrap import build
+    from participatie.domain.values import Status
+
+    container = build()
+    try:
+        app = container.app
+        ids = [
+            n.originator_id
+            for n in app.recorder.select_notifications(1, 5000)
+            if n.topic.endswith("Submitted")
+        ]
+        decided = next(i for i in ids if app.get_initiative(i).status is Status.DECIDED)
+    finally:
+        container.close()
+    shown = loaded.invoke(main, ["initiatives", "show", str(decided)])
+    assert shown.exit_code == 0, shown.output
+    for expected in (
+        "Routed door system:router",
+        '"rule_id": "',
+        '"rulebook_version": "2026-1"',
+        '"map_version": "2026-1"',
+        "HandoffAccepted",
+        "Decided door",
+        "reden: Besproken in het gebiedsteamoverleg.",
+        "status: decided",
+    ):
+        assert expected in shown.output, expected
