@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,9 @@ def read_areas(path: Path) -> list[Area]:
     """Return gemeente, wijk and buurt Areas; missing wijk/gemeente shapes are unions."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise AreaFileError(f"{path}: {error}") from None
-    if document.get("type") != "FeatureCollection":
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise AreaFileError(f"{path}: not a GeoJSON FeatureCollection")
     return areas_from_features(document.get("features") or [])
 
@@ -35,6 +36,7 @@ def areas_from_features(features: list[dict[str, Any]]) -> list[Area]:
     for number, feature in enumerate(features, start=1):
         props = feature.get("properties") or {}
         code, name, parent = _classify(props, number)
+        _level(code)
         names.setdefault(code, name)
         parents[code] = parent
         if feature.get("geometry"):
@@ -94,7 +96,12 @@ def _parent_code(code: str) -> str | None:
     raise AreaFileError(f"{code}: not a CBS area code")
 
 
+CODE_PATTERN = re.compile(r"GM[0-9]{4}|WK[0-9]{6}|BU[0-9]{8}")
+
+
 def _level(code: str) -> AreaLevel:
+    if not CODE_PATTERN.fullmatch(code):
+        raise AreaFileError(f"{code}: not a CBS area code")
     return {
         "BU": AreaLevel.NEIGHBOURHOOD,
         "WK": AreaLevel.DISTRICT,

@@ -47,8 +47,14 @@ class Settings:
         env = os.environ if environ is None else environ
         var_dir = Path(env.get("PARTICIPATIE_VAR_DIR") or "var")
         database_url = env.get("DATABASE_URL", "").strip()
-        if database_url and urlparse(database_url).scheme not in ("postgresql", "postgres"):
-            raise ConfigError("DATABASE_URL must start with postgresql://")
+        if database_url:
+            parsed = urlparse(database_url)
+            if parsed.scheme not in ("postgresql", "postgres"):
+                raise ConfigError("DATABASE_URL must start with postgresql://")
+            try:
+                parsed.port  # noqa: B018 - raises on a bad port
+            except ValueError:
+                raise ConfigError("DATABASE_URL has an invalid port") from None
         redis_url = env.get("REDIS_URL", "").strip()
         if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
             raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
@@ -63,7 +69,7 @@ class Settings:
             secret_key=env.get("PARTICIPATIE_SECRET_KEY", "").strip(),
             snapshot_interval=_positive_int(env, "PARTICIPATIE_SNAPSHOT_INTERVAL", 20),
             host=env.get("PARTICIPATIE_HOST") or "127.0.0.1",
-            port=_positive_int(env, "PARTICIPATIE_PORT", 5000),
+            port=_port(env),
         )
 
     def with_(self, **changes: object) -> Settings:
@@ -120,7 +126,16 @@ class Settings:
         }
         if self.database_schema:
             parts["options"] = f"-c search_path={self.database_schema}"
-        return " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(**{k: v for k, v in parts.items() if v})
+
+
+def _port(env: Mapping[str, str]) -> int:
+    port = _positive_int(env, "PARTICIPATIE_PORT", 5000)
+    if port > 65535:
+        raise ConfigError(f"PARTICIPATIE_PORT must be at most 65535, got {port}")
+    return port
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from participatie.domain.values import THEMES, InitiatorKind
 from participatie.geo import AreaIndex
 
-KVK_PATTERN = re.compile(r"^\d{8}$")
+KVK_PATTERN = re.compile(r"[0-9]{8}")
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
 
@@ -30,7 +30,7 @@ class InitiatorSchema(Schema):
         if kind == InitiatorKind.BUSINESS.value:
             if not kvk:
                 raise ValidationError("Een ondernemer heeft een KvK-nummer nodig.", "kvk_number")
-            if not KVK_PATTERN.match(kvk) or kvk == "00000000":
+            if not KVK_PATTERN.fullmatch(kvk) or kvk == "00000000":
                 raise ValidationError("Een KvK-nummer bestaat uit 8 cijfers.", "kvk_number")
         elif kvk:
             raise ValidationError("Alleen ondernemers geven een KvK-nummer op.", "kvk_number")
@@ -104,8 +104,11 @@ class SubmissionSchema(Schema):
         if len(set(themes)) != len(themes):
             raise ValidationError("Kies elk thema maar één keer.", "themes")
         location = data.get("location")
-        if not location:
+        if not isinstance(location, dict):
             return
+        has_point = location.get("lat") is not None and location.get("lon") is not None
+        if (location.get("area_code") is None) == (not has_point):
+            return  # neither or both forms: LocationSchema already reported it
         if location.get("area_code") is not None:
             if location["area_code"] not in self.area_index:
                 raise ValidationError(

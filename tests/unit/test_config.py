@@ -1,0 +1,198 @@
+"""Settings come from the environment once; a bad value is refused naming its variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+from participatie import config
+from participatie.config import ConfigError, Settings
+
+README = Path(__file__).parents[2] / "README.md"
+POSTGRES = "postgresql://bob:p%40ss%2Fw0rd@db.example.org:6543/participatie"
+
+
+def test_defaults_use_sqlite_under_var_and_an_embedded_redis() -> None:
+    settings = Settings.from_env({})
+    assert settings == Settings()
+    assert settings.var_dir == Path("var")
+    assert not settings.uses_postgres
+    assert settings.redis_url == ""
+    assert settings.event_store_path == Path("var/participatie.sqlite")
+    assert (settings.snapshot_interval, settings.host, settings.port) == (20, "127.0.0.1", 5000)
+    assert settings.eventsourcing_env() == {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(Path("var/participatie.sqlite")),
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }
+
+
+def test_var_dir_and_sqlite_path_move_the_event_store() -> None:
+    assert Settings.from_env({"PARTICIPATIE_VAR_DIR": "/srv/p"}).event_store_path == Path(
+        "/srv/p/participatie.sqlite"
+    )
+    settings = Settings.from_env({"SQLITE_PATH": "/data/events.db"})
+    assert settings.event_store_path == Path("/data/events.db")
+    assert settings.eventsourcing_env()["SQLITE_DBNAME"] == "/data/events.db"
+
+
+def test_empty_variables_count_as_unset() -> None:
+    settings = Settings.from_env(
+        {
+            "PARTICIPATIE_VAR_DIR": "",
+            "DATABASE_URL": "  ",
+            "REDIS_URL": "",
+            "SQLITE_PATH": "",
+            "PARTICIPATIE_PORT": "",
+            "PARTICIPATIE_HOST": "",
+        }
+    )
+    assert settings == Settings()
+
+
+def test_database_url_becomes_the_eventsourcing_postgres_environment() -> None:
+    settings = Settings.from_env({"DATABASE_URL": POSTGRES, "DATABASE_SCHEMA": " gemeente "})
+    assert settings.uses_postgres
+    env = settings.eventsourcing_env()
+    assert env == {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": "participatie",
+        "POSTGRES_HOST": "db.example.org",
+        "POSTGRES_PORT": "6543",
+        "POSTGRES_USER": "bob",
+        "POSTGRES_PASSWORD": "p@ss/w0rd",
+        "POSTGRES_SCHEMA": "gemeente",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "5",
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_PRE_PING": "y",
+    }
+
+
+def test_database_url_without_details_falls_back_to_postgres_defaults() -> None:
+    env = Settings.from_env({"DATABASE_URL": "postgres://db"}).eventsourcing_env()
+    assert (env["POSTGRES_DBNAME"], env["POSTGRES_HOST"], env["POSTGRES_PORT"]) == (
+        "postgres",
+        "db",
+        "5432",
+    )
+    assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("postgres", "")
+    assert "POSTGRES_SCHEMA" not in env
+
+
+def test_postgres_dsn_carries_the_decoded_password_and_the_schema_search_path() -> None:
+    dsn = Settings.from_env(
+        {"DATABASE_URL": POSTGRES, "DATABASE_SCHEMA": "gemeente"}
+    ).postgres_dsn()
+    assert conninfo_to_dict(dsn) == {
+        "dbname": "participatie",
+        "host": "db.example.org",
+        "port": "6543",
+        "user": "bob",
+        "password": "p@ss/w0rd",
+        "connect_timeout": "5",
+        "options": "-c search_path=gemeente",
+    }
+
+
+def test_postgres_dsn_escapes_quotes_and_backslashes_in_the_password() -> None:
+    url = "postgresql://bob:it%27s%5Cx@db.example.org/participatie"
+    dsn = Settings.from_env({"DATABASE_URL": url}).postgres_dsn()
+    assert conninfo_to_dict(dsn)["password"] == "it's\\x"
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u:p@db/participatie", "sqlite:///var/x.sqlite", "db.example.org:5432"]
+)
+def test_database_url_that_is_not_postgres_is_refused_naming_the_variable(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"^DATABASE_URL must start with postgresql://"):
+        Settings.from_env({"DATABASE_URL": url})
+
+
+def test_database_url_with_a_non_numeric_port_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        Settings.from_env({"DATABASE_URL": "postgresql://u:p@db:abc/participatie"})
+
+
+@pytest.mark.parametrize("url", ["redis://r:6379/0", "rediss://r:6380/1", "unix:///tmp/r.sock"])
+def test_redis_urls_are_accepted(url: str) -> None:
+    assert Settings.from_env({"REDIS_URL": f" {url} "}).redis_url == url
+
+
+@pytest.mark.parametrize("url", ["http://r:6379", "r:6379", "memcached://r"])
+def test_redis_url_with_another_scheme_is_refused_naming_the_variable(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"^REDIS_URL must start with redis://"):
+        Settings.from_env({"REDIS_URL": url})
+
+
+@pytest.mark.parametrize("name", ["PARTICIPATIE_PORT", "PARTICIPATIE_SNAPSHOT_INTERVAL"])
+def test_number_that_is_not_whole_is_refused_naming_the_variable(name: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name} must be a whole number, got 'abc'$"):
+        Settings.from_env({name: "abc"})
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+@pytest.mark.parametrize("name", ["PARTICIPATIE_PORT", "PARTICIPATIE_SNAPSHOT_INTERVAL"])
+def test_number_below_one_is_refused_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name} must be at least 1, got {value}$"):
+        Settings.from_env({name: value})
+
+
+def test_port_and_snapshot_interval_are_read_as_numbers() -> None:
+    settings = Settings.from_env(
+        {"PARTICIPATIE_PORT": "8080", "PARTICIPATIE_SNAPSHOT_INTERVAL": "5"}
+    )
+    assert (settings.port, settings.snapshot_interval) == (8080, 5)
+
+
+def test_port_above_65535_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ConfigError, match="PARTICIPATIE_PORT"):
+        Settings.from_env({"PARTICIPATIE_PORT": "70000"})
+
+
+def test_keystore_is_a_separate_file_next_to_the_event_store() -> None:
+    default = Settings.from_env({})
+    assert default.keystore_path == Path("var/participatie-keys.sqlite")
+    moved = Settings.from_env({"SQLITE_PATH": "/data/events.db"})
+    assert moved.keystore_path == Path("/data/events-keys.sqlite")
+    for settings in (default, moved):
+        assert settings.keystore_path != settings.event_store_path
+        assert settings.keystore_path.parent == settings.event_store_path.parent
+
+
+def readme_configuration_rows() -> dict[str, list[str]]:
+    """Return the README table rows whose first cell is code, keyed by that code."""
+    rows: dict[str, list[str]] = {}
+    for line in README.read_text("utf-8").splitlines():
+        if line.startswith("| `"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+            rows[cells[0].strip("`")] = cells[1:]
+    return rows
+
+
+def test_every_configuration_variable_is_documented_in_the_readme() -> None:
+    rows = readme_configuration_rows()
+    missing = [name for name, _, _ in config.VARIABLES if name not in rows]
+    assert missing == []
+
+
+def test_readme_gives_the_same_defaults_as_the_code() -> None:
+    rows = readme_configuration_rows()
+    for name, default, _ in config.VARIABLES:
+        expected = f"`{default}`" if default else "*(empty)*"
+        assert rows[name][0] == expected, name
+
+
+def test_every_settings_variable_read_by_from_env_is_listed() -> None:
+    names = {name for name, _, _ in config.VARIABLES}
+    seen: set[str] = set()
+
+    class Recording(dict[str, str]):
+        def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+            seen.add(key)
+            return super().get(key, default)
+
+    Settings.from_env(Recording())
+    assert seen == names
