@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -107,7 +108,14 @@ def test_run_serves_healthz_with_demo_data_and_ctrl_c_stops_everything(tmp_path:
         assert [p for p in processes if alive(p)] == []
         assert not (tmp_path / "var" / "embedded-redis.pid").exists()
     finally:
+        # On failure, leave nothing behind: children run in sessions of their own, so collect
+        # them before the supervisor dies and they are re-parented.
+        leftovers = descendants(process.pid)
+        pidfile = tmp_path / "var" / "embedded-redis.pid"
+        if pidfile.exists():
+            leftovers.add(int(pidfile.read_text()))
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-        for pid in descendants(process.pid):
-            os.kill(pid, signal.SIGKILL)
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
