@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import get_topic
 
 from participatie import transcodings
 from participatie.domain import workflow
@@ -24,8 +25,18 @@ from participatie.domain.initiative import Initiative
 from participatie.domain.organisation import Challenge, Directory, Team
 from participatie.domain.routing import Book, ChallengeFacts, RoutingFacts, book_from, route
 from participatie.domain.rulebook import RuleBook
+from participatie.domain.rulecheck import RuleBookInvalid, check_book
 from participatie.domain.tracking import TrackingIndex, hash_tracking_code, new_tracking_code
-from participatie.domain.values import Actor, InitiatorKind, Location, Role, Status, TeamKind
+from participatie.domain.values import (
+    THEMES,
+    Actor,
+    InitiatorKind,
+    Location,
+    Role,
+    RoutingDecision,
+    Status,
+    TeamKind,
+)
 from participatie.geo import AreaIndex
 from participatie.privacy import PERSONAL_FIELDS, PersonalDataVault
 
@@ -202,6 +213,109 @@ class ParticipatieApp(Application[UUID]):
         self.save_all(initiative)
         return True
 
+    def current_facts(self, initiative: Initiative) -> RoutingFacts:
+        """Return the facts as they are now: a point is placed again on the current map."""
+        location = self.locate_on_current_map(initiative.location)
+        index = self.area_index(location.map_version)
+        return RoutingFacts(
+            area_code=location.area_code,
+            area_chain=tuple(index.ancestors(location.area_code)),
+            themes=tuple(initiative.themes),
+            initiator_kind=initiative.initiator_kind.value,
+            map_version=index.version,
+        )
+
+    def locate_on_current_map(self, location: Location) -> Location:
+        """Place a location on the current map version (keep it where that cannot be done)."""
+        index = self.area_index()
+        if location.is_point:
+            assert location.lat is not None and location.lon is not None
+            code = index.locate(location.lat, location.lon)
+            if code is not None:
+                return Location(code, location.lat, location.lon, index.version)
+        elif location.area_code in index:
+            return Location(location.area_code, None, None, index.version)
+        return location
+
+    def change_details(
+        self,
+        initiative_id: UUID,
+        *,
+        actor: Actor,
+        reason: str,
+        themes: list[str] | None = None,
+        location: dict[str, Any] | None = None,
+        expected_version: int | None = None,
+    ) -> int:
+        """Correct themes and/or location (a point or an area code); routing stays as it was."""
+        initiative = self.get_initiative(initiative_id)
+        if expected_version is not None and initiative.version != expected_version:
+            raise ConcurrencyConflict(initiative_id, expected_version, initiative.version)
+        new_themes = list(themes) if themes is not None else list(initiative.themes)
+        unknown = [t for t in new_themes if t not in THEMES]
+        if unknown:
+            raise InvariantViolation("themes", f"unknown theme(s): {', '.join(unknown)}")
+        new_location = initiative.location
+        if location is not None:
+            new_location = self._place(location)
+        initiative.change_details(actor, self.clock(), reason, new_themes, new_location)
+        self.save_all(initiative)
+        return int(initiative.version)
+
+    def _place(self, location: dict[str, Any]) -> Location:
+        index = self.area_index()
+        if location.get("lat") is not None and location.get("lon") is not None:
+            lat, lon = float(location["lat"]), float(location["lon"])
+            code = index.locate(lat, lon)
+            if code is None:
+                raise InvariantViolation("location.lat", "this point lies outside the municipality")
+            return Location(code, lat, lon, index.version)
+        code = location.get("area_code")
+        if not code or code not in index:
+            raise InvariantViolation("location.area_code", f"unknown area code: {code}")
+        return Location(code, None, None, None)
+
+    def reroute_initiative(
+        self,
+        initiative_id: UUID,
+        *,
+        actor: Actor,
+        reason: str,
+        expected_version: int | None = None,
+        dry_run: bool = False,
+    ) -> RoutingDecision | None:
+        """Route an open initiative again on today's facts, map and rulebook; record why.
+
+        Returns the new decision, or None (and records nothing) when the lead and involved teams
+        would stay the same. With `dry_run` nothing is recorded either way.
+        """
+        initiative = self.get_initiative(initiative_id)
+        if expected_version is not None and initiative.version != expected_version:
+            raise ConcurrencyConflict(initiative_id, expected_version, initiative.version)
+        workflow.next_status("reroute", initiative.status)
+        decision = route(self.current_facts(initiative), self.current_book())
+        if decision.lead_team == initiative.lead_team and sorted(decision.involved_teams) == sorted(
+            initiative.involved_teams
+        ):
+            return None
+        if dry_run:
+            return decision
+        initiative.reroute(decision, actor, self.clock(), reason)
+        self.save_all(initiative)
+        return decision
+
+    def initiative_ids(self) -> list[UUID]:
+        """Every initiative ever submitted, in submission order (read from the log)."""
+        topic = get_topic(Initiative.Submitted)
+        ids: list[UUID] = []
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start, 1000, topics=[topic])
+            ids.extend(UUID(str(n.originator_id)) for n in batch)
+            if len(batch) < 1000:
+                return ids
+            start = batch[-1].id + 1
+
     def get_initiative(self, initiative_id: UUID) -> Initiative:
         initiative: Initiative = self._get(initiative_id, Initiative)
         return initiative
@@ -351,6 +465,33 @@ class ParticipatieApp(Application[UUID]):
 
     # -- rulebook --------------------------------------------------------------------------------
 
+    def candidate_book(
+        self, label: str, default_acceptance_days: int, rules: list[dict[str, Any]]
+    ) -> Book:
+        """Build a rulebook that is not published yet and refuse it if anything is wrong.
+
+        Raises RuleBookInvalid naming each rule and field (unknown team, area, theme or
+        challenge; equally specific rules of equal priority with different outcomes).
+        """
+        challenges = [
+            ChallengeFacts(c.code, c.team, tuple(c.themes), tuple(c.focus_areas))
+            for c in self.challenges()
+        ]
+        book = book_from(
+            label, {"default_acceptance_days": default_acceptance_days, "rules": rules}, challenges
+        )
+        index = self.area_index() if self.has_area_map() else None
+        problems = check_book(
+            book,
+            teams=[t.code for t in self.teams()],
+            areas=index.areas if index else (),
+            themes=THEMES,
+            chains=index.chains() if index else (),
+        )
+        if problems:
+            raise RuleBookInvalid(problems)
+        return book
+
     def publish_rulebook(
         self,
         label: str,
@@ -359,6 +500,8 @@ class ParticipatieApp(Application[UUID]):
         rules: list[dict[str, Any]],
         actor: Actor,
     ) -> None:
+        """Validate and publish a new rulebook version; open work is not moved."""
+        self.candidate_book(label, default_acceptance_days, rules)
         try:
             rulebook: RuleBook = self._get(RuleBook.create_id(), RuleBook)
         except NotFound:

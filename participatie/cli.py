@@ -128,6 +128,77 @@ def teams_apply(file: Path) -> None:
     )
 
 
+# -- rulebook ------------------------------------------------------------------------------------
+
+
+@main.group()
+def rules() -> None:
+    """The routing rulebook: check, backtest and publish versions."""
+
+
+def _candidate(c: Container, file: Path) -> tuple[dict[str, Any], Any]:
+    from participatie.rulesfile import read_rulebook
+
+    data = read_rulebook(file)
+    book = c.app.candidate_book(data["version"], data["default_acceptance_days"], data["rules"])
+    return data, book
+
+
+@rules.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rules_check(file: Path) -> None:
+    """Check a rulebook YAML FILE against the teams, challenges and area map; change nothing."""
+    with container() as c:
+        data, _ = _candidate(c, file)
+    click.echo(f"Regelboek {data['version']} is in orde: {len(data['rules'])} regels.")
+
+
+@rules.command("backtest")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rules_backtest(file: Path) -> None:
+    """Replay every initiative through the rulebook in FILE and print what would move."""
+    from participatie.backtest import backtest
+
+    with container() as c:
+        _, book = _candidate(c, file)
+        result = backtest(c.app, book)
+    for line in result.lines():
+        click.echo(line)
+
+
+@rules.command("publish")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rules_publish(file: Path) -> None:
+    """Publish the rulebook in FILE as a new version (open work is not moved)."""
+    with container() as c:
+        data, _ = _candidate(c, file)
+        c.app.publish_rulebook(
+            data["version"],
+            data["description"],
+            data["default_acceptance_days"],
+            data["rules"],
+            CLI_ACTOR,
+        )
+    click.echo(
+        f"Regelboek {data['version']} gepubliceerd ({len(data['rules'])} regels). Lopende "
+        "initiatieven zijn niet verplaatst; gebruik 'participatie initiatives reroute' daarvoor."
+    )
+
+
+@rules.command("show")
+def rules_show() -> None:
+    """Print the published rulebook versions and the rules of the current one."""
+    with container() as c:
+        rulebook = c.app.rulebook()
+        if rulebook is None or rulebook.current_version is None:
+            raise click.ClickException("er is nog geen regelboek gepubliceerd")
+        book = c.app.current_book()
+        versions = list(rulebook.versions)
+    click.echo(f"Versies: {', '.join(versions)} (huidig: {book.version})")
+    for rule in book.rules:
+        click.echo(f"  {rule.id:<32} prio {rule.priority:>3} → {rule.lead}")
+
+
 # -- initiatives ---------------------------------------------------------------------------------
 
 
@@ -200,6 +271,71 @@ def initiatives_show(ident: str, as_json: bool) -> None:
             click.echo(f"      {key}: {json.dumps(value, ensure_ascii=False)}")
 
 
+@initiatives.command("change")
+@click.argument("ident")
+@click.option("--reason", required=True, help="Why the details are corrected (recorded).")
+@click.option("--themes", help="Comma-separated themes replacing the current ones.")
+@click.option("--area", "area_code", help="New area code.")
+@click.option("--point", help="New location as LAT,LON.")
+def initiatives_change(
+    ident: str, reason: str, themes: str | None, area_code: str | None, point: str | None
+) -> None:
+    """Correct the themes or location of an initiative (does not re-route by itself)."""
+    location: dict[str, Any] | None = None
+    if point:
+        try:
+            lat, lon = (float(x) for x in point.split(","))
+        except ValueError:
+            raise click.BadParameter(
+                "geef LAT,LON, bijvoorbeeld 52.1,5.2", param_hint="--point"
+            ) from None
+        location = {"lat": lat, "lon": lon}
+    elif area_code:
+        location = {"area_code": area_code}
+    theme_list = [t.strip() for t in themes.split(",") if t.strip()] if themes else None
+    with container() as c:
+        initiative_id = _resolve(c, ident)
+        c.app.change_details(
+            initiative_id, actor=CLI_ACTOR, reason=reason, themes=theme_list, location=location
+        )
+    click.echo("Gegevens aangepast. Opnieuw routeren gebeurt alleen met 'initiatives reroute'.")
+
+
+@initiatives.command("reroute")
+@click.argument("idents", nargs=-1)
+@click.option("--all-open", is_flag=True, help="Every open, routed initiative.")
+@click.option("--reason", required=True, help="Why the initiatives are routed again (recorded).")
+@click.option("--dry-run", is_flag=True, help="Only show what would move.")
+def initiatives_reroute(
+    idents: tuple[str, ...], all_open: bool, reason: str, dry_run: bool
+) -> None:
+    """Route open initiatives again with the current rulebook, map and facts (recorded)."""
+    from participatie.domain import workflow
+
+    if bool(idents) == all_open:
+        raise click.UsageError("geef initiatieven op of --all-open, niet beide of geen van beide")
+    with container() as c:
+        ids = [_resolve(c, i) for i in idents] if idents else c.app.initiative_ids()
+        moved = 0
+        for initiative_id in ids:
+            initiative = c.app.get_initiative(initiative_id)
+            if initiative.status not in workflow.TRANSITIONS["reroute"]:
+                if idents:
+                    click.echo(
+                        f"{initiative_id}: niet mogelijk in status {initiative.status.value}"
+                    )
+                continue
+            before = initiative.lead_team
+            decision = c.app.reroute_initiative(
+                initiative_id, actor=CLI_ACTOR, reason=reason, dry_run=dry_run
+            )
+            if decision is not None:
+                moved += 1
+                click.echo(f"{initiative_id}: {before} → {decision.lead_team} ({decision.rule_id})")
+    verb = "zou verplaatsen" if dry_run else "opnieuw gerouteerd"
+    click.echo(f"{moved} initiatieven {verb}.")
+
+
 def _resolve(c: Container, ident: str) -> UUID:
     found = c.app.find_by_tracking_code(ident)  # a tracking code is also valid UUID hex
     if found is not None:
@@ -246,19 +382,57 @@ def web(workers: int) -> None:
 
 
 @main.command("worker")
-def worker() -> None:
-    """Run an RQ worker on the configured Redis."""
+@click.option("--fork", is_flag=True, help="Run each job in a forked child (RQ Worker).")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(fork: bool, burst: bool) -> None:
+    """Run an RQ worker on the configured Redis, with the application preloaded."""
     from workers.worker import run_worker
 
-    run_worker(Settings.from_env())
+    run_worker(Settings.from_env(), fork=fork, burst=burst)
 
 
 @main.command("relay")
 def relay() -> None:
-    """Follow the notification log and enqueue jobs (arrives with the Routing issue)."""
-    from workers.idle import idle
+    """Follow the notification log and enqueue jobs (and re-enqueue what Redis lost)."""
+    from workers.relay import run_relay
 
-    idle("relay", "issue 3 (Routing)")
+    with container() as c:
+        run_relay(c)
+
+
+@main.group()
+def jobs() -> None:
+    """Background jobs in Redis: failed jobs and re-running them."""
+
+
+@jobs.command("failed")
+def jobs_failed() -> None:
+    """List the jobs that exhausted their retries (RQ's failed registry)."""
+    from workers.admin import failed_jobs
+
+    settings = Settings.from_env()
+    found = failed_jobs(settings)
+    for job in found:
+        click.echo(f"{job.id}  {job.ended_at or '-'}  {job.description}")
+        click.echo(f"    fout: {job.error}")
+    click.echo(f"{len(found)} mislukte taken.")
+
+
+@jobs.command("requeue")
+@click.argument("job_ids", nargs=-1)
+@click.option("--all", "requeue_all", is_flag=True, help="Every failed job.")
+def jobs_requeue(job_ids: tuple[str, ...], requeue_all: bool) -> None:
+    """Put failed jobs back on the queue (JOB_IDS, or --all)."""
+    from workers.admin import requeue_failed
+
+    if bool(job_ids) == requeue_all:
+        raise click.UsageError("geef taak-id's op of --all, niet beide of geen van beide")
+    done, unknown = requeue_failed(Settings.from_env(), None if requeue_all else list(job_ids))
+    for job_id in unknown:
+        click.echo(f"onbekend of niet mislukt: {job_id}", err=True)
+    click.echo(f"{done} taken opnieuw in de wachtrij.")
+    if unknown:
+        sys.exit(1)
 
 
 @main.command("projector")

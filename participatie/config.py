@@ -23,6 +23,12 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("PARTICIPATIE_MASTER_KEY", "<var>/master.key", "Base64 32-byte key wrapping subject keys."),
     ("PARTICIPATIE_SECRET_KEY", "<var>/secret.key", "Flask session/CSRF secret."),
     ("PARTICIPATIE_SNAPSHOT_INTERVAL", "20", "Snapshot an initiative every N events."),
+    ("PARTICIPATIE_QUEUE", "participatie", "RQ queue the relay fills and the workers empty."),
+    (
+        "PARTICIPATIE_RECONCILE_AFTER",
+        "60",
+        "Re-enqueue an initiative still unrouted after N seconds.",
+    ),
     ("PARTICIPATIE_HOST", "127.0.0.1", "Address the web process binds to."),
     ("PARTICIPATIE_PORT", "5000", "Port the web process binds to."),
 )
@@ -38,6 +44,8 @@ class Settings:
     master_key: str = ""
     secret_key: str = ""
     snapshot_interval: int = 20
+    queue_name: str = "participatie"
+    reconcile_after: int = 60
     host: str = "127.0.0.1"
     port: int = 5000
 
@@ -68,9 +76,30 @@ class Settings:
             master_key=env.get("PARTICIPATIE_MASTER_KEY", "").strip(),
             secret_key=env.get("PARTICIPATIE_SECRET_KEY", "").strip(),
             snapshot_interval=_positive_int(env, "PARTICIPATIE_SNAPSHOT_INTERVAL", 20),
+            queue_name=env.get("PARTICIPATIE_QUEUE", "").strip() or "participatie",
+            reconcile_after=_positive_int(env, "PARTICIPATIE_RECONCILE_AFTER", 60),
             host=env.get("PARTICIPATIE_HOST") or "127.0.0.1",
             port=_port(env),
         )
+
+    def as_environ(self) -> dict[str, str]:
+        """Return the variables that make a child process read these same settings."""
+        env = {
+            "PARTICIPATIE_VAR_DIR": str(self.var_dir),
+            "DATABASE_URL": self.database_url,
+            "DATABASE_SCHEMA": self.database_schema,
+            "REDIS_URL": self.redis_url,
+            "PARTICIPATIE_MASTER_KEY": self.master_key,
+            "PARTICIPATIE_SECRET_KEY": self.secret_key,
+            "PARTICIPATIE_SNAPSHOT_INTERVAL": str(self.snapshot_interval),
+            "PARTICIPATIE_QUEUE": self.queue_name,
+            "PARTICIPATIE_RECONCILE_AFTER": str(self.reconcile_after),
+            "PARTICIPATIE_HOST": self.host,
+            "PARTICIPATIE_PORT": str(self.port),
+        }
+        if self.sqlite_path is not None:
+            env["SQLITE_PATH"] = str(self.sqlite_path)
+        return env
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

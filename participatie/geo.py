@@ -50,6 +50,10 @@ class AreaIndex:
             current = self.areas[current].parent
         return chain
 
+    def chains(self) -> list[list[str]]:
+        """Return the ancestor chain of every area (every place an initiative can land)."""
+        return [self.ancestors(code) for code in sorted(self.areas)]
+
     def level(self, code: str) -> AreaLevel:
         return self.areas[code].level
 

@@ -71,6 +71,16 @@ class Initiative(Aggregate):
     class Rerouted(Routed):
         pass
 
+    class DetailsChanged(Action):
+        """Themes or location corrected; routing is not redone until someone re-routes."""
+
+        themes: list[str]
+        location: Location
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.themes = list(self.themes)
+            initiative.location = self.location
+
     class HandoffAccepted(Action):
         team: str
 
@@ -235,6 +245,24 @@ class Initiative(Aggregate):
 
     def reroute(self, decision: RoutingDecision, actor: Actor, at: datetime, reason: str) -> None:
         self._record(self.Rerouted, "reroute", actor, at, reason, decision=decision)
+
+    def change_details(
+        self, actor: Actor, at: datetime, reason: str, themes: list[str], location: Location
+    ) -> None:
+        self._require("change_details")
+        if not themes:
+            raise InvariantViolation("themes", "choose at least one theme")
+        if list(themes) == self.themes and location == self.location:
+            raise InvariantViolation("details", "nothing changed")
+        self._record(
+            self.DetailsChanged,
+            "change_details",
+            actor,
+            at,
+            reason,
+            themes=list(themes),
+            location=location,
+        )
 
     def accept_handoff(self, actor: Actor, at: datetime, reason: str | None = None) -> None:
         self._require("accept_handoff")

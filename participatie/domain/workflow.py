@@ -39,6 +39,7 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
     "forward": _all_to(HANDLED, S.ROUTED),  # new hand-off to another team
     "reroute": _all_to(HANDLED, S.ROUTED),  # explicit re-routing through the rulebook
     "escalate": _all_to(OPEN, S.ROUTED),  # to regie
+    "change_details": _stay(OPEN),  # themes or location corrected; no re-routing by itself
     "decide": {S.IN_PROGRESS: S.DECIDED},
     "publish_decision": _stay((S.DECIDED, S.IN_EXECUTION)),
     "start_execution": {S.DECIDED: S.IN_EXECUTION},
@@ -54,7 +55,16 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
 
 # Commands where a person decides something: they must say why.
 REASON_REQUIRED = frozenset(
-    {"decline_handoff", "forward", "reroute", "escalate", "decide", "merge", "set_priority"}
+    {
+        "decline_handoff",
+        "forward",
+        "reroute",
+        "change_details",
+        "escalate",
+        "decide",
+        "merge",
+        "set_priority",
+    }
 )
 
 

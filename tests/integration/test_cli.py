@@ -6,27 +6,11 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from participatie.cli import main
 from participatie.demo import DATA
 from tests.conftest import submission
-
-
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("PARTICIPATIE_VAR_DIR", str(tmp_path / "var"))
-    for name in ("DATABASE_URL", "SQLITE_PATH", "REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return CliRunner()
-
-
-@pytest.fixture
-def loaded(runner: CliRunner) -> CliRunner:
-    result = runner.invoke(main, ["demo", "load"])
-    assert result.exit_code == 0, result.output
-    return runner
 
 
 def test_demo_load_reports_what_it_loaded_and_runs_only_once(runner: CliRunner) -> None:

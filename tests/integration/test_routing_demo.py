@@ -13,67 +13,7 @@ from participatie.demo import ROUTER, load_demo
 from participatie.domain.values import AreaLevel, Status
 from participatie.schemas import SubmissionSchema
 from tests.conftest import submission
-
-BUSINESS = {
-    "kind": "business",
-    "name": "Ilse Bakker",
-    "email": "ilse@example.org",
-    "kvk_number": "12345678",
-    "organisation_name": "Bakkerij Bakker",
-}
-
-SCENARIOS = [
-    # area, themes, business?, expected rule, lead, involved
-    ("BU99990104", ["groen"], False, "wijk-centrum", "gebiedsteam-centrum", []),
-    ("BU99990103", ["verkeer"], False, "buurt-stationskwartier-verkeer", "lijn-verkeer", None),
-    ("WK999903", ["verkeer"], False, "verkeer-molenkwartier", "lijn-verkeer", None),
-    ("BU99990304", ["wonen"], False, "buurt-bleekveld-wonen", "lijn-wonen", None),
-    (
-        "WK999904",
-        ["openbare_ruimte"],
-        False,
-        "openbare-ruimte-lindepark",
-        "lijn-openbare-ruimte",
-        None,
-    ),
-    ("WK999902", ["groen"], False, "wijk-oude-haven", "gebiedsteam-oude-haven", []),
-    ("BU99990103", ["jeugd"], False, "opgave-veilig-opgroeien", "opgaveteam-jeugd", None),
-    ("BU99990202", ["energie"], False, "opgave-energietransitie", "opgaveteam-energie", None),
-    (
-        "BU99990302",
-        ["armoede"],
-        False,
-        "opgave-bestaanszekerheid",
-        "opgaveteam-bestaanszekerheid",
-        None,
-    ),
-    (
-        "BU99990401",
-        ["groen"],
-        False,
-        "opgave-klimaatadaptatie",
-        "opgaveteam-klimaatadaptatie",
-        None,
-    ),
-    (
-        "BU99990204",
-        ["ondernemen"],
-        True,
-        "ondernemers-ondernemersloket",
-        "lijn-economische-zaken",
-        None,
-    ),
-    ("BU99990204", ["ondernemen"], False, "wijk-oude-haven", "gebiedsteam-oude-haven", []),
-    (
-        "BU99990203",
-        ["ondernemen"],
-        True,
-        "buurt-havenfront-ondernemen",
-        "lijn-economische-zaken",
-        None,
-    ),
-    ("GM9999", ["cultuur"], False, None, "regie", []),
-]
+from tests.routing_scenarios import BUSINESS, SCENARIOS
 
 
 @pytest.fixture(scope="module")

@@ -62,6 +62,12 @@ def arguments(command: str, initiative: Initiative) -> dict[str, Any]:
         "provide_info": {"actor": INITIATOR, "answer": "De zonkant."},
         "forward": {"actor": lead, "to_team": "lijn-groen", "reason": "groenbeheer"},
         "escalate": {"actor": lead, "reason": "loopt vast"},
+        "change_details": {
+            "actor": lead,
+            "reason": "thema gecorrigeerd",
+            "themes": ["verkeer"],
+            "location": initiative.location,
+        },
         "decide": {
             "actor": lead,
             "outcome": Outcome.HONOURED,

@@ -1,0 +1,160 @@
+"""The relay: the notification log is the outbox, the relay carries it to RQ.
+
+One relay process follows the log after its tracked position and enqueues a job for every event
+that needs work. The new position is recorded only after Redis has accepted the jobs, so a crash
+re-enqueues (harmless: jobs are idempotent) and never skips.
+
+Because Redis may lose jobs (a restart without persistence), the relay also reconciles: it keeps
+the initiatives that were submitted but not yet routed, and re-enqueues any still unrouted after
+`reconcile_after` seconds, after checking the initiative's fresh state.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from uuid import UUID
+
+import redis
+from eventsourcing.persistence import PersistenceError
+from eventsourcing.utils import get_topic
+
+from participatie.bootstrap import Container
+from participatie.domain.initiative import Initiative
+from participatie.domain.values import Status
+from participatie.embedded_redis import connect
+from participatie.follow import LogFollower
+from workers.jobs import enqueue_routing, queue_for
+
+log = logging.getLogger("participatie.relay")
+
+SUBMITTED = get_topic(Initiative.Submitted)
+# Events after which an initiative no longer waits for the router.
+LEAVES_SUBMITTED = tuple(
+    get_topic(cls)
+    for cls in (Initiative.Routed, Initiative.Escalated, Initiative.Withdrawn, Initiative.Merged)
+)
+RELAY = "relay"
+RECONCILER = "relay-reconciler"
+
+
+class Relay:
+    def __init__(
+        self,
+        container: Container,
+        connection: redis.Redis,
+        *,
+        batch: int = 500,
+        reconcile_after: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = container.app
+        self.queue = queue_for(container.settings, connection)
+        self.batch = batch
+        self.reconcile_after = (
+            container.settings.reconcile_after if reconcile_after is None else reconcile_after
+        )
+        self.monotonic = monotonic
+        self.outbox = LogFollower(self.app, RELAY, [SUBMITTED])
+        self.watch = LogFollower(self.app, RECONCILER, [SUBMITTED, *LEAVES_SUBMITTED])
+        self.position = self.outbox.position()
+        self.watched = self.watch.position()
+        # initiative id -> (notification id of its submission, when we last enqueued or saw it)
+        self.waiting: dict[UUID, tuple[int, float]] = {}
+        self.enqueued = 0
+        self.reconciled = 0
+
+    # -- outbox --------------------------------------------------------------------------------
+
+    def relay_once(self) -> int:
+        """Enqueue jobs for the next batch of events; return how many were enqueued."""
+        notifications, reached = self.outbox.read(self.position, self.batch)
+        ids = [UUID(str(n.originator_id)) for n in notifications if n.topic == SUBMITTED]
+        count = enqueue_routing(self.queue, ids) if ids else 0
+        self.outbox.commit(reached)  # only after Redis has the jobs
+        self.position = reached
+        self.enqueued += count
+        return count
+
+    # -- reconciler ----------------------------------------------------------------------------
+
+    def reconcile_once(self) -> int:
+        """Re-enqueue initiatives still unrouted `reconcile_after` seconds after we saw them."""
+        now = self.monotonic()
+        while True:
+            notifications, reached = self.watch.read(self.watched, self.batch)
+            for n in notifications:
+                initiative_id = UUID(str(n.originator_id))
+                if n.topic == SUBMITTED:
+                    self.waiting.setdefault(initiative_id, (n.id, now))
+                else:
+                    self.waiting.pop(initiative_id, None)
+            self.watched = reached
+            if len(notifications) < self.batch:
+                break
+        due = [i for i, (_, seen) in self.waiting.items() if now - seen >= self.reconcile_after]
+        again: list[UUID] = []
+        for initiative_id in due:
+            if self.app.get_initiative(initiative_id).status is Status.SUBMITTED:
+                again.append(initiative_id)
+                self.waiting[initiative_id] = (self.waiting[initiative_id][0], now)
+            else:
+                self.waiting.pop(initiative_id)
+        if again:
+            enqueue_routing(self.queue, again)
+            log.warning(
+                "reconciler: %d initiatives were still unrouted; enqueued again", len(again)
+            )
+        # Everything before the oldest waiting submission is settled: restart from there.
+        oldest = min((nid for nid, _ in self.waiting.values()), default=self.watched + 1)
+        self.watch.commit(oldest - 1)
+        self.reconciled += len(again)
+        return len(again)
+
+    # -- loop ----------------------------------------------------------------------------------
+
+    def run(
+        self,
+        stop: threading.Event,
+        poll: float = 0.2,
+        reconcile_every: float = 5.0,
+    ) -> None:
+        """Relay until `stop` is set; ride out Redis and database outages with backoff."""
+        next_reconcile = self.monotonic()
+        backoff = poll
+        while not stop.is_set():
+            try:
+                count = self.relay_once()
+                if self.monotonic() >= next_reconcile:
+                    self.reconcile_once()
+                    next_reconcile = self.monotonic() + reconcile_every
+            except (redis.RedisError, PersistenceError, OSError) as error:
+                log.warning("relay: %s; retrying in %.1f s", error, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            backoff = poll
+            if count < self.batch:
+                stop.wait(poll)
+
+
+def run_relay(container: Container) -> None:
+    """The `participatie relay` process: relay until SIGINT or SIGTERM."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    relay = Relay(container, connect(container.settings))
+    print(
+        f"relay: following the log from position {relay.position} into queue '{relay.queue.name}'",
+        flush=True,
+    )
+    relay.run(stop)
+    print(f"relay: stopped at position {relay.position}.", flush=True)
