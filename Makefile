@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck clean
+.PHONY: install run test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -29,6 +29,9 @@ typecheck: $(STAMP)
 
 test: lint typecheck ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+bench: $(STAMP) ## Benchmarks (see BENCHMARKS.md); not part of make test
+	$(BIN)/python -m benchmarks.worker_class --jobs 200 --rounds 2
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -243,6 +243,8 @@ def initiatives_show(ident: str, as_json: bool) -> None:
             "initiator_kind": initiative.initiator_kind.value,
             "lead_team": initiative.lead_team,
             "involved_teams": initiative.involved_teams,
+            "handoff_pending": initiative.handoff_pending,
+            "handoff_due": due.isoformat() if (due := initiative.handoff_due) else None,
             "priority": initiative.priority.value,
             "assignee": initiative.assignee,
             "allowed": initiative.allowed_commands(),

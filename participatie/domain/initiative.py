@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from participatie.domain import workflow
+from participatie.domain.calendar import add_working_days
 from participatie.domain.errors import InvariantViolation, ReasonRequired
 from participatie.domain.values import (
     REGIE_TEAM,
@@ -22,9 +23,19 @@ from participatie.domain.values import (
     Status,
 )
 
+DEFAULT_ACCEPTANCE_DAYS = 5
+
 
 class Initiative(Aggregate):
     """An idea, request or problem brought in by a resident, entrepreneur or organisation."""
+
+    # Snapshot state version: 2 added the hand-off deadline (handoff_since, handoff_days).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("handoff_since", None)
+        state.setdefault("handoff_days", DEFAULT_ACCEPTANCE_DAYS)
 
     class Submitted(Aggregate.Created):
         class_version = 2
@@ -65,7 +76,10 @@ class Initiative(Aggregate):
         decision: RoutingDecision
 
         def apply_to(self, initiative: Initiative) -> None:
-            initiative.hand_off(self.decision.lead_team, self.decision.involved_teams)
+            initiative.handoff_days = self.decision.acceptance_days
+            initiative.hand_off(
+                self.decision.lead_team, self.decision.involved_teams, self.timestamp
+            )
             initiative.routing = self.decision
 
     class Rerouted(Routed):
@@ -91,7 +105,7 @@ class Initiative(Aggregate):
         team: str
 
         def apply_to(self, initiative: Initiative) -> None:
-            initiative.hand_off(REGIE_TEAM, [])
+            initiative.hand_off(REGIE_TEAM, [], self.timestamp)
 
     class InformationRequested(Action):
         question: str
@@ -104,13 +118,13 @@ class Initiative(Aggregate):
         involved_teams: list[str]
 
         def apply_to(self, initiative: Initiative) -> None:
-            initiative.hand_off(self.to_team, self.involved_teams)
+            initiative.hand_off(self.to_team, self.involved_teams, self.timestamp)
 
     class Escalated(Action):
         from_team: str | None
 
         def apply_to(self, initiative: Initiative) -> None:
-            initiative.hand_off(REGIE_TEAM, initiative.involved_teams)
+            initiative.hand_off(REGIE_TEAM, initiative.involved_teams, self.timestamp)
 
     class PrioritySet(Action):
         priority: Priority
@@ -193,6 +207,8 @@ class Initiative(Aggregate):
         self.lead_team: str | None = None
         self.involved_teams: list[str] = []
         self.handoff_pending = False
+        self.handoff_since: datetime | None = None
+        self.handoff_days = DEFAULT_ACCEPTANCE_DAYS
         self.routing: RoutingDecision | None = None
         self.priority = Priority.NORMAL
         self.assignee: str | None = None
@@ -211,11 +227,23 @@ class Initiative(Aggregate):
     def allowed_commands(self) -> list[str]:
         return workflow.allowed_commands(self.status)
 
-    def hand_off(self, lead_team: str, involved: list[str] | tuple[str, ...]) -> None:
+    def hand_off(self, lead_team: str, involved: list[str] | tuple[str, ...], at: datetime) -> None:
         """Make `lead_team` the owner, waiting for it to accept (used by event handlers)."""
         self.lead_team = lead_team
         self.involved_teams = [t for t in involved if t != lead_team]
         self.handoff_pending = True
+        self.handoff_since = at
+
+    @property
+    def handoff_due(self) -> datetime | None:
+        """When the lead team must have accepted or declined (None: no open hand-off).
+
+        The rule's acceptance days count from the latest hand-off (routing, forward, decline
+        to regie, escalation), in working days.
+        """
+        if not self.handoff_pending or self.handoff_since is None:
+            return None
+        return add_working_days(self.handoff_since, self.handoff_days)
 
     # -- commands ------------------------------------------------------------------------------
 

@@ -118,3 +118,27 @@ def test_show_of_a_demo_initiative_explains_routing_with_rule_and_versions(
         "status: decided",
     ):
         assert expected in shown.output, expected
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    import click
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+    def paths(group: click.Group, prefix: str) -> list[str]:
+        found = []
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                found += paths(command, f"{prefix} {name}")
+            else:
+                found.append(f"{prefix} {name}")
+        return found
+
+    commands = paths(main, "participatie")
+    undocumented = [
+        c
+        for c in commands
+        if c not in readme and f"/ `{c.split()[-1]}`" not in readme  # "web / `projector`" style
+    ]
+    assert len(commands) > 15
+    assert not undocumented

@@ -35,3 +35,31 @@ def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container
         assert other.app.get_initiative(result.initiative_id).channel == "api"
     finally:
         other.close()
+
+
+def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Container) -> None:
+    app = container.app
+    schema = SubmissionSchema(app.area_index())
+    result = app.submit(schema.load_submission(submission()))
+    app.take_snapshot(result.initiative_id)
+    assert app.snapshots is not None
+    stored = app.snapshots.recorder.select_events(result.initiative_id, desc=True, limit=1)[0]
+    state = json.loads(stored.state)
+    # Rewrite the snapshot as version 1 of the code would have written it.
+    assert state["state"].pop("class_version") == 2
+    assert state["state"].pop("handoff_since") is None
+    assert state["state"].pop("handoff_days") == 5
+    new_id = uuid4()
+    old = replace(
+        stored, originator_id=new_id, state=json.dumps(state, separators=(",", ":")).encode()
+    )
+    app.snapshots.recorder.insert_events([old])
+    other = build(container.settings)
+    try:
+        upcast = other.app.repository.get(new_id)
+        assert upcast.handoff_since is None
+        assert upcast.handoff_days == 5
+        assert upcast.handoff_due is None
+        assert upcast.title == "Geveltuinen in de Dorpsstraat"
+    finally:
+        other.close()

@@ -1,0 +1,51 @@
+"""Hand-off deadlines in working days (weekends skipped, Amsterdam local time kept)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from participatie.domain.calendar import AMSTERDAM, add_working_days
+from participatie.domain.values import Status
+from tests.unit.factories import NOORD, initiative_in
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        (datetime(2026, 11, 20, 10, tzinfo=AMSTERDAM), 5, datetime(2026, 11, 27, 10)),  # Fri
+        (datetime(2026, 11, 19, 10, tzinfo=AMSTERDAM), 2, datetime(2026, 11, 23, 10)),  # Thu→Mon
+        (datetime(2026, 11, 21, 10, tzinfo=AMSTERDAM), 1, datetime(2026, 11, 23, 10)),  # Sat→Mon
+        (datetime(2026, 11, 23, 10, tzinfo=AMSTERDAM), 0, datetime(2026, 11, 23, 10)),
+        # Across the end of summer time (25 October 2026): still 09:00 local.
+        (datetime(2026, 10, 23, 9, tzinfo=AMSTERDAM), 1, datetime(2026, 10, 26, 9)),
+    ],
+)
+def test_working_days_skip_weekends(start: datetime, days: int, due: datetime) -> None:
+    result = add_working_days(start.astimezone(UTC), days)
+    assert result.tzinfo is UTC
+    assert result.astimezone(AMSTERDAM).replace(tzinfo=None) == due
+
+
+def test_routed_initiative_has_a_handoff_deadline_until_accepted() -> None:
+    initiative = initiative_in(Status.ROUTED)
+    assert initiative.handoff_pending
+    assert initiative.handoff_since is not None
+    due = initiative.handoff_due
+    assert due == add_working_days(initiative.handoff_since, initiative.handoff_days)
+    assert due is not None and due > initiative.handoff_since
+    initiative.accept_handoff(NOORD, initiative.handoff_since)
+    assert initiative.handoff_due is None
+
+
+def test_a_decline_starts_a_new_handoff_to_regie_with_its_own_deadline() -> None:
+    initiative = initiative_in(Status.ROUTED)
+    first = initiative.handoff_due
+    assert initiative.handoff_since is not None
+    later = add_working_days(initiative.handoff_since, 1)
+    initiative.decline_handoff(NOORD, later, "niet van ons")
+    assert initiative.lead_team == "regie"
+    assert initiative.handoff_since == later
+    assert first is not None and initiative.handoff_due is not None
+    assert initiative.handoff_due > first
