@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from eventsourcing.persistence import TrackingRecorder
 
 from participatie.application import Clock, ParticipatieApp, utcnow
 from participatie.config import Settings
 from participatie.privacy import KeyStore, PersonalDataVault, PostgresKeyStore, SQLiteKeyStore
 from participatie.secrets_store import load_or_create_key
+
+if TYPE_CHECKING:
+    from participatie.views.store import PostgresViews, SQLiteViews
 
 
 @dataclass
@@ -16,7 +23,31 @@ class Container:
     app: ParticipatieApp
     keys: KeyStore
 
+    @cached_property
+    def views(self) -> SQLiteViews | PostgresViews:
+        """The view store (opened on first use)."""
+        from participatie.views.store import open_views
+
+        return open_views(self.settings)
+
+    @cached_property
+    def tracking(self) -> TrackingRecorder:
+        """The event store's tracking table (the relay's position)."""
+        return self.app.factory.tracking_recorder()
+
+    def lags(self) -> dict[str, int]:
+        """Events in the log not yet handled by the views projection and by the relay."""
+        from participatie.views.store import VIEWS
+
+        head = self.app.recorder.max_notification_id() or 0
+        with self.views.cursor(commit=False) as c:
+            views = self.views.position(c) or 0
+        relay = self.tracking.max_tracking_id("relay") or 0
+        return {VIEWS: max(0, head - views), "relay": max(0, head - relay)}
+
     def close(self) -> None:
+        if "views" in self.__dict__:
+            self.views.datastore.close()
         self.app.close()
         self.keys.close()
 

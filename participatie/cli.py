@@ -439,7 +439,117 @@ def jobs_requeue(job_ids: tuple[str, ...], requeue_all: bool) -> None:
 
 @main.command("projector")
 def projector() -> None:
-    """Keep the views up to date (arrives with the Views issue)."""
-    from workers.idle import idle
+    """Keep the views up to date (PostgreSQL: LISTEN/NOTIFY; SQLite: polling)."""
+    import signal
+    import threading
 
-    idle("projector", "issue 4 (Views)")
+    from participatie.views.projector import Projector, ViewsProjection
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with container() as c:
+        dsn = c.settings.postgres_dsn() if c.settings.uses_postgres else None
+        runner = Projector(ViewsProjection(c.views, c.app), listen_dsn=dsn)
+        click.echo(f"projector: views at position {runner.projection.position() or 0}", err=True)
+        runner.run(stop)
+        click.echo(f"projector: stopped after {runner.processed} events.", err=True)
+
+
+@main.group()
+def views() -> None:
+    """The read models: status, rebuild, check, and a look at queues and areas."""
+
+
+@views.command("status")
+def views_status() -> None:
+    """Print the views' position and how far the views and the relay lag behind."""
+    with container() as c:
+        head = c.app.recorder.max_notification_id() or 0
+        lags = c.lags()
+    click.echo(f"events in the log: {head}")
+    for name, lag in lags.items():
+        click.echo(f"{name}: {lag} behind")
+
+
+@views.command("rebuild")
+@click.argument("name", required=False, type=click.Choice(["views"]))
+def views_rebuild(name: str | None) -> None:
+    """Rebuild the views from position 0 into fresh tables, then swap them in atomically.
+
+    All views (team queues, area and challenge overviews, public view, P&C figures) come from
+    one projection, so they are rebuilt together and always agree with each other.
+    """
+    import time
+
+    from participatie.views.projector import ViewsProjection, rebuild
+
+    with container() as c:
+        projection = ViewsProjection(c.views, c.app)
+        total = c.app.recorder.max_notification_id() or 0
+        started = time.perf_counter()
+        with click.progressbar(length=total, label="Views herbouwen", file=sys.stderr) as bar:
+            head = rebuild(projection, progress=lambda step, _: bar.update(step))
+        seconds = time.perf_counter() - started
+    rate = head / seconds if seconds else 0
+    click.echo(f"Views herbouwd tot positie {head} in {seconds:.1f} s ({rate:,.0f} events/s).")
+
+
+@views.command("check")
+def views_check() -> None:
+    """Rebuild in memory and compare with the live views; print every difference."""
+    from participatie.views.projector import ViewsProjection, check
+
+    with container() as c:
+        position, differences = check(ViewsProjection(c.views, c.app))
+    for d in differences[:200]:
+        click.echo(f"{d.table} {d.key}:\n  live:       {d.live}\n  herbouwd:   {d.rebuilt}")
+    if differences:
+        click.echo(f"{len(differences)} verschillen op positie {position}.")
+        sys.exit(1)
+    click.echo(f"Views kloppen met de gebeurtenissen tot positie {position}.")
+
+
+@views.command("queue")
+@click.argument("team")
+@click.option("--status")
+@click.option("--theme")
+@click.option("--area")
+@click.option("--priority")
+@click.option("--overdue/--not-overdue", default=None)
+@click.option("--assignee")
+@click.option("--sort", default="submitted", show_default=True)
+@click.option("--after", help="The cursor printed at the end of the previous page.")
+@click.option("--limit", default=25, show_default=True)
+def views_queue(team: str, **filters: Any) -> None:
+    """Print one page of a team's queue."""
+    from participatie.views.queries import QueryError, team_queue
+
+    with container() as c:
+        try:
+            page = team_queue(c.views, team, **filters)
+        except QueryError as error:
+            raise click.BadParameter(str(error), param_hint=f"--{error.field}") from None
+    for item in page.items:
+        due = f"{item.deadline:%Y-%m-%d}" if item.deadline else "-"
+        flag = " TE LAAT" if item.overdue else ""
+        click.echo(
+            f"{item.initiative_id}  {item.role:<8} {item.status:<22} {item.priority:<7}"
+            f" {item.area_code:<11} {due}{flag}  {item.title}"
+        )
+    click.echo(f"{len(page.items)} van {page.total}.")
+    if page.next_cursor:
+        click.echo(f"volgende pagina: --after {page.next_cursor}")
+
+
+@views.command("area")
+@click.argument("code")
+def views_area(code: str) -> None:
+    """Print the overview of an area with its sub-areas and the challenges landing there."""
+    from participatie.views.queries import overview_of_area
+
+    with container() as c:
+        if code not in c.app.area_index():
+            raise click.ClickException(f"onbekend gebied {code!r}")
+        overview = overview_of_area(c.app, c.views, code)
+    click.echo(json.dumps(plain(asdict(overview)), ensure_ascii=False, indent=2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -44,17 +45,24 @@ def sqlite_settings(tmp_path: Path) -> Settings:
     return Settings(var_dir=tmp_path / "var")
 
 
-@pytest.fixture
-def postgres_settings(tmp_path: Path) -> Iterator[Settings]:
-    """A fresh PostgreSQL schema per test, dropped afterwards."""
+@contextlib.contextmanager
+def postgres_schema(var_dir: Path) -> Iterator[Settings]:
+    """Settings on a fresh PostgreSQL schema, dropped afterwards."""
     conn = _postgres_connect()
     schema = f"t_{uuid.uuid4().hex[:16]}"
     conn.execute(f"CREATE SCHEMA {schema}")  # type: ignore[attr-defined]
     try:
-        yield Settings(var_dir=tmp_path / "var", database_url=POSTGRES_URL, database_schema=schema)
+        yield Settings(var_dir=var_dir, database_url=POSTGRES_URL, database_schema=schema)
     finally:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")  # type: ignore[attr-defined]
         conn.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def postgres_settings(tmp_path: Path) -> Iterator[Settings]:
+    """A fresh PostgreSQL schema per test, dropped afterwards."""
+    with postgres_schema(tmp_path / "var") as settings:
+        yield settings
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -36,10 +36,33 @@ def healthz() -> ResponseReturnValue:
         body["status"] = "unavailable"
         body["event_store"] = {"ok": False, "error": type(error).__name__}
         return jsonify(body), 503
+    try:
+        body["lag"] = container.lags()
+    except Exception as error:  # views not reachable: report, but the store itself is fine
+        current_app.logger.exception("views health check failed")
+        body["lag"] = {"error": type(error).__name__}
+        body["status"] = "degraded"
     body["redis"] = _redis_status(container)
     if not body["redis"]["ok"]:
         body["status"] = "degraded"
     return jsonify(body), 200
+
+
+@bp.get("/metrics")
+def metrics() -> ResponseReturnValue:
+    """Prometheus text format: events in the log and how far each follower lags behind."""
+    container = container_of(current_app)
+    head = container.app.recorder.max_notification_id() or 0
+    lines = [
+        "# HELP participatie_events_total Events in the notification log.",
+        "# TYPE participatie_events_total counter",
+        f"participatie_events_total {head}",
+        "# HELP participatie_lag_events Events not yet handled, per follower (views, relay).",
+        "# TYPE participatie_lag_events gauge",
+    ]
+    for name, lag in sorted(container.lags().items()):
+        lines.append(f'participatie_lag_events{{follower="{name}"}} {lag}')
+    return "\n".join(lines) + "\n", 200, {"Content-Type": "text/plain; version=0.0.4"}
 
 
 def _redis_status(container: Any) -> dict[str, Any]:

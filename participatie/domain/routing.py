@@ -108,6 +108,7 @@ class Match:
             "lead": self.rule.lead,
             "priority": self.rule.priority,
             "challenge": self.rule.challenge is not None,
+            "challenge_code": self.rule.challenge,
             "dimensions": self.rule.dimensions,
             "area_depth": self.area_depth,
             "matched_on": list(self.matched_on),

@@ -1,0 +1,136 @@
+"""Synthetic, reproducible traffic on the demo municipality, for tests and benchmarks.
+
+Each initiative is submitted, routed, and then taken along a random but legal path (accept,
+questions, decisions, support, forwards, declines, withdrawals…), with timestamps spread over
+the past two years so quarters and medians have something to show.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from participatie.application import ParticipatieApp
+from participatie.demo import ROUTER
+from participatie.domain.errors import DomainError
+from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Priority, Role
+from participatie.schemas import SubmissionSchema
+
+AREAS = [
+    "BU99990101", "BU99990102", "BU99990103", "BU99990104", "BU99990201", "BU99990202",
+    "BU99990203", "BU99990204", "BU99990301", "BU99990302", "BU99990303", "BU99990304",
+    "BU99990401", "BU99990402", "BU99990403", "WK999901", "WK999903", "GM9999",
+]  # fmt: skip
+THEMES = ["groen", "verkeer", "energie", "jeugd", "wonen", "armoede", "ondernemen", "cultuur"]
+RESIDENT = Actor("initiatiefnemer", Role.INITIATOR)
+
+
+@contextmanager
+def _at(app: ParticipatieApp, moment: datetime) -> Iterator[None]:
+    original = app.clock
+    app.clock = lambda: moment
+    try:
+        yield
+    finally:
+        app.clock = original
+
+
+def submit_one(app: ParticipatieApp, rng: random.Random, number: int) -> UUID:
+    kind = rng.choice(["resident", "resident", "business", "organisation"])
+    initiator: dict[str, Any] = {
+        "kind": kind,
+        "name": f"Indiener {number}",
+        "email": "x@example.org",
+    }
+    if kind == "business":
+        initiator |= {"kvk_number": "12345678", "organisation_name": f"Bedrijf {number}"}
+    if kind == "organisation":
+        initiator |= {"organisation_name": f"Vereniging {number}"}
+    data = {
+        "initiator": initiator,
+        "title": f"Initiatief nummer {number}",
+        "description": f"Een beschrijving van initiatief {number}, lang genoeg om geldig te zijn.",
+        "themes": rng.sample(THEMES, rng.choice([1, 1, 2])),
+        "location": {"area_code": rng.choice(AREAS)},
+        "consent_to_publish": rng.random() < 0.7,
+    }
+    clean = SubmissionSchema(app.area_index()).load_submission(data)
+    return app.submit(clean, channel="test").initiative_id
+
+
+def generate(
+    app: ParticipatieApp,
+    initiatives: int,
+    seed: int = 7,
+    start: datetime | None = None,
+    span: timedelta = timedelta(days=730),
+) -> int:
+    """Add `initiatives` initiatives with their histories; return how many events were added."""
+    rng = random.Random(seed)
+    first = app.recorder.max_notification_id() or 0
+    start = start or datetime.now(tz=UTC) - span
+    step = span / max(initiatives, 1)
+    for number in range(initiatives):
+        moment = start + step * number
+        with _at(app, moment):
+            initiative_id = submit_one(app, rng, number)
+        _play(app, rng, initiative_id, moment)
+    return (app.recorder.max_notification_id() or 0) - first
+
+
+def _play(app: ParticipatieApp, rng: random.Random, initiative_id: UUID, moment: datetime) -> None:
+    def later() -> datetime:
+        nonlocal moment
+        moment = moment + timedelta(hours=rng.randint(1, 24 * 12))
+        return moment
+
+    if rng.random() < 0.03:  # withdrawn before routing
+        app.act(initiative_id, "withdraw", actor=RESIDENT, at=later())
+        return
+    app.route_initiative(initiative_id, ROUTER, at=later())
+    team = app.get_initiative(initiative_id).lead_team
+    assert team is not None
+    lead = Actor(f"medewerker-{team}", Role.AREA_MANAGER, team)
+    supporters = rng.choice([0, 0, 0, 1, 2, 5])
+    steps: list[tuple[str, Actor, dict[str, Any]]] = []
+    roll = rng.random()
+    if roll < 0.12 and team != REGIE_TEAM:
+        steps.append(("decline_handoff", lead, {"reason": "Hoort bij een ander team."}))
+        lead = Actor("medewerker-regie", Role.REGIE, REGIE_TEAM)
+    elif roll < 0.2:
+        steps.append(("forward", lead, {"to_team": "lijn-openbare-ruimte", "reason": "beheer"}))
+        lead = Actor("medewerker-or", Role.LINE_DEPARTMENT, "lijn-openbare-ruimte")
+    if rng.random() < 0.85:
+        steps.append(("accept_handoff", lead, {}))
+        steps.append(("assign", lead, {"assignee": f"{lead.id}-{rng.randint(1, 3)}"}))
+        if rng.random() < 0.3:
+            steps.append(("set_priority", lead, {"priority": Priority.HIGH, "reason": "veilig"}))
+        if rng.random() < 0.3:
+            steps.append(("request_info", lead, {"question": "Waar precies?"}))
+            if rng.random() < 0.8:
+                steps.append(("provide_info", RESIDENT, {"answer": "Bij de speeltuin."}))
+        steps.append(("post_public_update", lead, {"message": "We bekijken uw initiatief."}))
+        if rng.random() < 0.6:
+            outcome = rng.choice(list(Outcome))
+            steps.append(
+                ("decide", lead, {"outcome": outcome, "rationale": "Afgewogen.", "reason": "ok"})
+            )
+            steps.append(("publish_decision", lead, {}))
+            if outcome is not Outcome.NOT_HONOURED and rng.random() < 0.7:
+                steps.append(("start_execution", lead, {}))
+                if rng.random() < 0.6:
+                    steps.append(("complete", lead, {}))
+    elif rng.random() < 0.5:
+        steps.append(("withdraw", RESIDENT, {"reason": "verhuisd"}))
+    for _ in range(supporters):
+        position = rng.randint(0, len(steps))
+        steps.insert(position, ("support", RESIDENT, {"supporter": {"email": "s@example.org"}}))
+    for command, actor, arguments in steps:
+        try:
+            app.act(initiative_id, command, actor=actor, at=later(), **arguments)
+        except DomainError:
+            continue  # e.g. support after completion: skipped, as a person would be refused

@@ -1,0 +1,226 @@
+"""The read model of one initiative, and how each event changes it (pure, no storage).
+
+Both the incremental projector and a rebuild feed events through `apply`, so they cannot drift
+apart. Rows hold no personal data: the sealed initiator is never opened here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from participatie.domain.calendar import add_working_days
+from participatie.domain.initiative import DEFAULT_ACCEPTANCE_DAYS, Initiative
+from participatie.domain.values import CLOSED_STATUSES, REGIE_TEAM, Status
+
+OPEN_STATUSES = tuple(s.value for s in Status if s not in CLOSED_STATUSES)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One initiative as every view sees it."""
+
+    id: str
+    title: str
+    description: str | None  # only with consent to publish
+    consent: bool
+    status: str
+    themes: tuple[str, ...]
+    area_code: str
+    area_chain: tuple[str, ...]  # the area and everything above it, nearest first
+    initiator_kind: str
+    channel: str
+    submitted_at: datetime
+    last_activity: datetime
+    lead_team: str | None = None
+    involved_teams: tuple[str, ...] = ()
+    challenge: str | None = None
+    priority: str = "normal"
+    assignee: str | None = None
+    handoff_pending: bool = False
+    handoff_days: int = DEFAULT_ACCEPTANCE_DAYS
+    deadline: datetime | None = None
+    routed_at: datetime | None = None
+    decided_at: datetime | None = None
+    outcome: str | None = None
+    decision_published: bool = False
+    rationale: str | None = None  # public only once published
+    closed_at: datetime | None = None
+    supporters: int = 0
+    version: int = 1
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def teams(self) -> dict[str, str]:
+        """Team → 'lead' or 'involved' while the initiative is open (the team queues)."""
+        if not self.is_open or self.lead_team is None:
+            return {}
+        found = {team: "involved" for team in self.involved_teams}
+        found[self.lead_team] = "lead"
+        return found
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the public timeline (no internal notes, no personal data)."""
+
+    initiative_id: str
+    version: int
+    at: datetime
+    kind: str
+    text: str
+    team: str | None = None
+
+
+@dataclass
+class Change:
+    row: Row | None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+AreaChains = Any  # callable(area_code, map_version) -> tuple[str, ...]
+
+
+def _name(event: Any) -> str:
+    return type(event).__qualname__.split(".")[-1]
+
+
+def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
+    """Return the row after `event` and the public timeline entries it adds."""
+    name = _name(event)
+    at: datetime = event.timestamp
+    version: int = event.originator_version
+    iid = str(event.originator_id)
+
+    def entry(kind: str, text: str, team: str | None = None) -> TimelineEntry:
+        return TimelineEntry(iid, version, at, kind, text, team)
+
+    if row is not None and version <= row.version:
+        return Change(row)  # an event we already have (delivered twice) changes nothing
+    if isinstance(event, Initiative.Submitted):
+        location = event.location
+        new = Row(
+            id=iid,
+            title=event.title,
+            description=event.description if event.consent_to_publish else None,
+            consent=bool(event.consent_to_publish),
+            status=Status.SUBMITTED.value,
+            themes=tuple(event.themes),
+            area_code=location.area_code,
+            area_chain=tuple(chains(location.area_code, location.map_version)),
+            initiator_kind=event.initiator_kind.value,
+            channel=event.channel,
+            submitted_at=at,
+            last_activity=at,
+            version=version,
+        )
+        return Change(new, [entry("submitted", "Initiatief ingediend")])
+    if row is None:
+        return Change(None)  # only possible when the log is read from the middle
+    status = getattr(event, "status", None)
+    row = replace(
+        row,
+        version=version,
+        last_activity=at,
+        status=status.value if status is not None else row.status,
+    )
+    timeline: list[TimelineEntry] = []
+    if isinstance(event, Initiative.Routed):  # Routed and Rerouted
+        decision = event.decision
+        winner = decision.candidates[0] if decision.candidates else {}
+        row = _handoff(
+            row,
+            decision.lead_team,
+            tuple(decision.involved_teams),
+            at,
+            decision.acceptance_days,
+        )
+        chain = tuple(decision.facts.get("area_chain") or row.area_chain)
+        row = replace(
+            row,
+            routed_at=row.routed_at or at,
+            challenge=_challenge_of(winner),
+            area_code=decision.facts.get("area_code", row.area_code),
+            area_chain=chain,
+        )
+        verb = "Opnieuw doorgestuurd" if name == "Rerouted" else "Doorgestuurd"
+        timeline.append(
+            entry(name.lower(), f"{verb} naar {decision.lead_team}", decision.lead_team)
+        )
+    elif isinstance(event, Initiative.HandoffAccepted):
+        row = replace(row, handoff_pending=False, deadline=None)
+        timeline.append(entry("accepted", f"In behandeling bij {event.team}", event.team))
+    elif isinstance(event, Initiative.HandoffDeclined):
+        row = _handoff(row, REGIE_TEAM, (), at, row.handoff_days)
+        timeline.append(entry("declined", "Doorgestuurd naar het regieteam", REGIE_TEAM))
+    elif isinstance(event, Initiative.Forwarded):
+        row = _handoff(row, event.to_team, tuple(event.involved_teams), at, row.handoff_days)
+        timeline.append(entry("forwarded", f"Doorgestuurd naar {event.to_team}", event.to_team))
+    elif isinstance(event, Initiative.Escalated):
+        row = _handoff(row, REGIE_TEAM, row.involved_teams, at, row.handoff_days)
+        timeline.append(entry("escalated", "Voorgelegd aan het regieteam", REGIE_TEAM))
+    elif isinstance(event, Initiative.DetailsChanged):
+        location = event.location
+        row = replace(
+            row,
+            themes=tuple(event.themes),
+            area_code=location.area_code,
+            area_chain=tuple(chains(location.area_code, location.map_version)),
+        )
+        timeline.append(entry("details_changed", "Thema of locatie aangepast"))
+    elif isinstance(event, Initiative.InformationRequested):
+        timeline.append(entry("information_requested", "Wacht op informatie van de indiener"))
+    elif isinstance(event, Initiative.InformationProvided):
+        timeline.append(entry("information_provided", "Indiener heeft informatie gegeven"))
+    elif isinstance(event, Initiative.PrioritySet):
+        row = replace(row, priority=event.priority.value)
+    elif isinstance(event, Initiative.Assigned):
+        row = replace(row, assignee=event.assignee)
+    elif isinstance(event, Initiative.PublicUpdatePosted):
+        timeline.append(entry("public_update", event.message, row.lead_team))
+    elif isinstance(event, Initiative.Decided):
+        row = replace(row, decided_at=at, outcome=event.outcome.value)
+    elif isinstance(event, Initiative.DecisionPublished):
+        row = replace(row, decision_published=True, rationale=event.rationale)
+        timeline.append(entry("decision_published", f"Besluit: {row.outcome}. {event.rationale}"))
+    elif isinstance(event, Initiative.ExecutionStarted):
+        timeline.append(entry("execution_started", "Uitvoering gestart"))
+    elif isinstance(event, Initiative.Completed):
+        row = replace(row, closed_at=at)
+        timeline.append(entry("completed", "Afgerond"))
+    elif isinstance(event, Initiative.Withdrawn):
+        row = replace(row, closed_at=at)
+        timeline.append(entry("withdrawn", "Ingetrokken door de indiener"))
+    elif isinstance(event, Initiative.Merged):
+        row = replace(row, closed_at=at)
+        timeline.append(entry("merged", "Samengevoegd met een ander initiatief"))
+    elif isinstance(event, Initiative.Supported):
+        row = replace(row, supporters=row.supporters + 1)
+    if not row.is_open:
+        row = replace(row, handoff_pending=False, deadline=None)
+    return Change(row, timeline)
+
+
+def _challenge_of(winner: dict[str, Any]) -> str | None:
+    """The challenge of the winning rule (older decisions name it only in `matched_on`)."""
+    if winner.get("challenge_code"):
+        return str(winner["challenge_code"])
+    if winner.get("challenge"):
+        for text in winner.get("matched_on", ()):
+            if text.startswith("opgave "):
+                return str(text.split()[1])
+    return None
+
+
+def _handoff(row: Row, team: str, involved: tuple[str, ...], at: datetime, days: int) -> Row:
+    return replace(
+        row,
+        lead_team=team,
+        involved_teams=tuple(t for t in involved if t != team),
+        handoff_pending=True,
+        handoff_days=days,
+        deadline=add_working_days(at, days),
+    )

@@ -1,0 +1,301 @@
+"""The views projection, the projector that keeps it current, rebuild and check.
+
+`ViewsProjection` is an eventsourcing `Projection` whose view is a tracking recorder
+(`SQLiteViews`/`PostgresViews`). It processes events in batches: one transaction per batch
+updates the rows and moves the tracking position (compare-and-set), so an event is counted
+exactly once however often it is delivered. Rebuilds use the same `apply` with big batches into
+fresh tables and swap them in atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
+
+from participatie.application import ParticipatieApp
+from participatie.domain.initiative import Initiative
+from participatie.views.model import Row, TimelineEntry, apply
+from participatie.views.store import (
+    LIVE,
+    REBUILD,
+    VIEWS,
+    PostgresViews,
+    SQLiteViews,
+    queue_values,
+    row_from,
+    stamp,
+)
+
+log = logging.getLogger("participatie.projector")
+
+TOPICS = sorted(
+    get_topic(cls)
+    for cls in vars(Initiative).values()
+    if isinstance(cls, type) and issubclass(cls, Aggregate.Event)
+)
+ViewStore = SQLiteViews | PostgresViews
+
+
+class StalePosition(Exception):
+    """Someone else moved the views' position first (a duplicate or a rebuild swap)."""
+
+
+def area_chains(app: ParticipatieApp) -> Callable[[str, str | None], tuple[str, ...]]:
+    def chain(code: str, version: str | None) -> tuple[str, ...]:
+        try:
+            found = app.area_index(version).ancestors(code)
+        except Exception:  # no map, or an unknown version: the code alone
+            return (code,)
+        return tuple(found) or (code,)
+
+    return chain
+
+
+class ViewsProjection(Projection[ViewStore]):
+    name = VIEWS
+    topics = tuple(TOPICS)
+
+    def __init__(self, view: ViewStore, app: ParticipatieApp) -> None:
+        super().__init__(view)
+        self.app = app
+        self.chains = area_chains(app)
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Process one event (the Projection interface); the projector uses batches."""
+        expected = self.position()
+        self.process_batch([domain_event], expected, tracking.notification_id)
+
+    def position(self) -> int | None:
+        with self.view.cursor(commit=False) as c:
+            return self.view.position(c)
+
+    def decode(self, notifications: Sequence[Notification]) -> list[Any]:
+        return [self.app.mapper.to_domain_event(n) for n in notifications]
+
+    def process_batch(
+        self,
+        events: Sequence[Any],
+        expected: int | None,
+        reached: int,
+        prefix: str = LIVE,
+        track: bool = True,
+    ) -> None:
+        """Apply `events` and move the position `expected` → `reached`, in one transaction."""
+        with self.view.cursor(commit=True) as c:
+            if track and self.view.position(c) != expected:
+                raise StalePosition
+            ids = {str(e.originator_id) for e in events}
+            rows: dict[str, Row | None] = dict(self.view.load_rows(c, prefix, ids))
+            changed: dict[str, Row] = {}
+            timeline: list[TimelineEntry] = []
+            for event in events:
+                key = str(event.originator_id)
+                change = apply(rows.get(key), event, self.chains)
+                if change.row is not None and change.row is not rows.get(key):
+                    rows[key] = change.row
+                    changed[key] = change.row
+                timeline.extend(change.timeline)
+            self.view.write_rows(c, prefix, list(changed.values()), timeline)
+            if track and not self.view.move_position(c, expected, reached):
+                raise StalePosition
+
+
+def read_after(
+    app: ParticipatieApp, after: int, limit: int, stop: int | None = None
+) -> tuple[Sequence[Notification], int]:
+    """Notifications of initiative events after `after`, and the position they reach."""
+    head = app.recorder.max_notification_id() or 0
+    if stop is not None:
+        head = min(head, stop)
+    if head <= after:
+        return [], after
+    batch = app.recorder.select_notifications(after + 1, limit, stop=head, topics=TOPICS)
+    return batch, (batch[-1].id if len(batch) == limit else head)
+
+
+@dataclass
+class Projector:
+    """Keeps the views current: poll (SQLite) or wait for NOTIFY (PostgreSQL), then a batch."""
+
+    projection: ViewsProjection
+    listen_dsn: str | None = None  # PostgreSQL: LISTEN for new events on this connection
+    batch: int = 1000
+    processed: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def run_once(self) -> int:
+        expected = self.projection.position()
+        notifications, reached = read_after(self.projection.app, expected or 0, self.batch)
+        if reached == (expected or 0):
+            return 0
+        events = self.projection.decode(notifications)
+        try:
+            self.projection.process_batch(events, expected, reached)
+        except StalePosition:
+            return 0  # another writer moved on (or a rebuild swapped in): read again
+        self.processed += len(events)
+        return len(events)
+
+    def lag(self) -> int:
+        head = self.projection.app.recorder.max_notification_id() or 0
+        return max(0, head - (self.projection.position() or 0))
+
+    def run(self, stop: threading.Event, poll: float = 0.2) -> None:
+        """Project until `stop` is set; a failed batch is retried with backoff, never skipped."""
+        channel = getattr(self.projection.app.recorder, "channel_name", None)
+        listener = None
+        if self.listen_dsn and channel:
+            listener = _listen(channel, self.listen_dsn, self.wake, stop)
+        backoff = poll
+        while not stop.is_set():
+            try:
+                count = self.run_once()
+            except Exception as error:  # restart the projection after any failure
+                self.failures += 1
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.exception("projector: batch failed; retrying in %.1f s", backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            backoff = poll
+            if count < self.batch:
+                self.wake.wait(poll if listener is None else 5.0)
+                self.wake.clear()
+        if listener is not None:
+            listener.join(timeout=5)
+
+
+def _listen(
+    channel: str, dsn: str, wake: threading.Event, stop: threading.Event
+) -> threading.Thread:
+    """On PostgreSQL, wake the projector on NOTIFY from the event store (LISTEN)."""
+
+    def loop() -> None:
+        import psycopg
+
+        while not stop.is_set():
+            try:
+                with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f'LISTEN "{channel}"')
+                    while not stop.is_set():
+                        for _ in conn.notifies(timeout=1.0):
+                            wake.set()
+            except Exception:
+                log.warning("projector: LISTEN connection lost; reconnecting")
+                stop.wait(1.0)
+                wake.set()
+
+    thread = threading.Thread(target=loop, name="views-listen", daemon=True)
+    thread.start()
+    return thread
+
+
+# -- rebuild and check ---------------------------------------------------------------------------
+
+
+def rebuild(
+    projection: ViewsProjection,
+    batch: int = 5000,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Rebuild every view from position 0 into fresh tables, then swap them in; return the head."""
+    view = projection.view
+    app = projection.app
+    view.drop_views(REBUILD)
+    view.create_views(REBUILD)
+    head = app.recorder.max_notification_id() or 0
+    position = 0
+    while position < head:
+        notifications, reached = read_after(app, position, batch, stop=head)
+        if notifications:
+            events = projection.decode(notifications)
+            projection.process_batch(events, None, reached, prefix=REBUILD, track=False)
+        if progress is not None:
+            progress(reached - position, head)
+        position = reached
+    view.swap_in(head)
+    return head
+
+
+@dataclass
+class Difference:
+    table: str
+    key: str
+    live: Any
+    rebuilt: Any
+
+
+def check(projection: ViewsProjection, batch: int = 5000) -> tuple[int, list[Difference]]:
+    """Replay the log up to the live position in memory and compare with the live views."""
+    view = projection.view
+    with view.cursor(commit=False) as c:
+        if isinstance(view, PostgresViews):
+            c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        position = view.position(c) or 0
+        live_rows = _select(c, view, "initiatives")
+        live_queue = _select(c, view, "team_queue")
+        live_timeline = _select(c, view, "timeline")
+    rows: dict[str, Row] = {}
+    timeline: list[TimelineEntry] = []
+    done = 0
+    while done < position:
+        notifications, reached = read_after(projection.app, done, batch, stop=position)
+        for event in projection.decode(notifications):
+            key = str(event.originator_id)
+            change = apply(rows.get(key), event, projection.chains)
+            if change.row is not None:
+                rows[key] = change.row
+            timeline.extend(change.timeline)
+        done = reached
+    expected_queue = {
+        f"{q[0]}/{q[1]}": tuple(q[2:]) for r in rows.values() for q in queue_values(r)
+    }
+    expected_timeline = {
+        f"{e.initiative_id}/{e.version}/{e.kind}": (stamp(e.at), e.text, e.team) for e in timeline
+    }
+    differences = (
+        _compare("initiatives", {r[0]: row_from(r) for r in live_rows}, rows)
+        + _compare(
+            "team_queue", {f"{q[0]}/{q[1]}": tuple(q[2:]) for q in live_queue}, expected_queue
+        )
+        + _compare(
+            "timeline",
+            {f"{t[0]}/{int(t[1])}/{t[2]}": tuple(t[3:]) for t in live_timeline},
+            expected_timeline,
+        )
+    )
+    return position, differences
+
+
+def _compare(table: str, live: dict[str, Any], rebuilt: dict[str, Any]) -> list[Difference]:
+    return [
+        Difference(table, key, live.get(key), rebuilt.get(key))
+        for key in sorted(set(live) | set(rebuilt))
+        if live.get(key) != rebuilt.get(key)
+    ]
+
+
+def _select(c: Any, view: ViewStore, table: str) -> list[tuple[Any, ...]]:
+    c.execute(f"SELECT * FROM {view.table(LIVE, table)}")
+    return [tuple(r) for r in c.fetchall()]
+
+
+def wait_for(projector: Projector, position: int, timeout: float = 10.0) -> bool:
+    """Block until the views have reached `position` (tests, benchmarks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (projector.projection.position() or 0) >= position:
+            return True
+        time.sleep(0.02)
+    return False

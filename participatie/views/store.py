@@ -1,0 +1,442 @@
+"""View storage: tracking recorders (eventsourcing) that also hold the view tables.
+
+A batch of events updates the view rows *and* moves the tracking position in one transaction,
+so each event counts exactly once: a batch delivered twice, or processed by two projectors at
+once, fails the compare-and-set on the tracking row and changes nothing.
+
+SQLite keeps the views in their own file next to the event store (a second writer on the event
+store file would only slow submissions down); PostgreSQL keeps them in the same schema.
+Live tables are named `v_*`; a rebuild writes `vr_*` and swaps them in, in one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+
+from participatie.config import Settings
+from participatie.views.model import Row, TimelineEntry
+
+VIEWS = "views"  # the tracking name of the views projection
+LIVE, REBUILD = "v_", "vr_"
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+ROW_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "consent",
+    "status",
+    "themes",
+    "area_code",
+    "area_chain",
+    "initiator_kind",
+    "channel",
+    "submitted_at",
+    "last_activity",
+    "lead_team",
+    "involved_teams",
+    "challenge",
+    "priority",
+    "assignee",
+    "handoff_pending",
+    "handoff_days",
+    "deadline",
+    "routed_at",
+    "decided_at",
+    "outcome",
+    "decision_published",
+    "rationale",
+    "closed_at",
+    "supporters",
+    "version",
+)
+QUEUE_COLUMNS = (
+    "team",
+    "initiative_id",
+    "role",
+    "status",
+    "priority_rank",
+    "deadline",
+    "submitted_at",
+    "last_activity",
+    "area_code",
+    "assignee",
+)
+TIMELINE_COLUMNS = ("initiative_id", "version", "kind", "at", "text", "team")
+
+
+NO_DEADLINE = "9999-12-31T00:00:00.000000Z"  # sorts after every real deadline, on both databases
+
+
+def queue_values(row: Row) -> list[tuple[Any, ...]]:
+    """The team queue rows of one initiative: one per team that leads or is involved."""
+    return [
+        (
+            team,
+            row.id,
+            role,
+            row.status,
+            PRIORITY_RANK.get(row.priority, 2),
+            stamp(row.deadline) or NO_DEADLINE,
+            stamp(row.submitted_at),
+            stamp(row.last_activity),
+            row.area_code,
+            row.assignee,
+        )
+        for team, role in row.teams().items()
+    ]
+
+
+def stamp(moment: datetime | None) -> str | None:
+    """Timestamps as fixed-width UTC text: sortable and equal on both databases."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def unstamp(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def schema_statements(
+    prefix: str, text: str = "TEXT", index_prefix: str | None = None
+) -> list[str]:
+    """CREATE statements; `prefix` names tables (maybe schema-qualified), index names are bare."""
+    t = prefix
+    i = prefix if index_prefix is None else index_prefix
+    return [
+        f"CREATE TABLE IF NOT EXISTS {t}initiatives ("
+        + ", ".join(
+            f"{c} {'INTEGER' if c in _INTS else text}{' PRIMARY KEY' if c == 'id' else ''}"
+            for c in ROW_COLUMNS
+        )
+        + ")",
+        f"CREATE TABLE IF NOT EXISTS {t}initiative_areas (initiative_id {text}, area_code {text},"
+        " PRIMARY KEY (initiative_id, area_code))",
+        f"CREATE INDEX IF NOT EXISTS {i}initiative_areas_area ON {t}initiative_areas (area_code)",
+        f"CREATE TABLE IF NOT EXISTS {t}initiative_themes (initiative_id {text}, theme {text},"
+        " PRIMARY KEY (initiative_id, theme))",
+        f"CREATE INDEX IF NOT EXISTS {i}initiative_themes_theme ON {t}initiative_themes (theme)",
+        f"CREATE TABLE IF NOT EXISTS {t}team_queue ("
+        + ", ".join(f"{c} {'INTEGER' if c == 'priority_rank' else text}" for c in QUEUE_COLUMNS)
+        + ", PRIMARY KEY (team, initiative_id))",
+        f"CREATE INDEX IF NOT EXISTS {i}team_queue_submitted"
+        f" ON {t}team_queue (team, submitted_at, initiative_id)",
+        f"CREATE INDEX IF NOT EXISTS {i}team_queue_deadline"
+        f" ON {t}team_queue (team, deadline, initiative_id)",
+        f"CREATE INDEX IF NOT EXISTS {i}team_queue_activity"
+        f" ON {t}team_queue (team, last_activity, initiative_id)",
+        f"CREATE INDEX IF NOT EXISTS {i}team_queue_priority"
+        f" ON {t}team_queue (team, priority_rank, submitted_at, initiative_id)",
+        f"CREATE TABLE IF NOT EXISTS {t}timeline ("
+        + ", ".join(f"{c} {'INTEGER' if c == 'version' else text}" for c in TIMELINE_COLUMNS)
+        + ", PRIMARY KEY (initiative_id, version, kind))",
+    ]
+
+
+_INTS = {
+    "consent",
+    "handoff_pending",
+    "handoff_days",
+    "decision_published",
+    "supporters",
+    "version",
+}
+TABLES = ("initiatives", "initiative_areas", "initiative_themes", "team_queue", "timeline")
+
+
+def row_values(row: Row) -> tuple[Any, ...]:
+    values: dict[str, Any] = {
+        **row.__dict__,
+        "consent": int(row.consent),
+        "themes": ",".join(row.themes),
+        "area_chain": ",".join(row.area_chain),
+        "involved_teams": ",".join(row.involved_teams),
+        "handoff_pending": int(row.handoff_pending),
+        "decision_published": int(row.decision_published),
+    }
+    for key in ("submitted_at", "last_activity", "deadline", "routed_at", "decided_at"):
+        values[key] = stamp(values[key])
+    values["closed_at"] = stamp(row.closed_at)
+    return tuple(values[c] for c in ROW_COLUMNS)
+
+
+def row_from(values: Sequence[Any]) -> Row:
+    data = dict(zip(ROW_COLUMNS, values, strict=True))
+    for key in ("themes", "area_chain", "involved_teams"):
+        data[key] = tuple(x for x in (data[key] or "").split(",") if x)
+    for key in ("consent", "handoff_pending", "decision_published"):
+        data[key] = bool(data[key])
+    for key in (
+        "submitted_at",
+        "last_activity",
+        "deadline",
+        "routed_at",
+        "decided_at",
+        "closed_at",
+    ):
+        data[key] = unstamp(data[key])
+    return Row(**data)
+
+
+class ViewTables:
+    """SQL for the view tables, shared by the SQLite and PostgreSQL stores."""
+
+    placeholder = "?"
+    text_type = "TEXT"
+
+    def table(self, prefix: str, name: str) -> str:
+        return f"{prefix}{name}"
+
+    def sql(self, statement: str) -> str:
+        return statement if self.placeholder == "?" else statement.replace("?", "%s")
+
+    # -- implemented by the stores ---------------------------------------------------------
+
+    @contextlib.contextmanager
+    def cursor(self, commit: bool) -> Iterator[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield
+
+    def tracking_table(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- schema ----------------------------------------------------------------------------
+
+    def create_views(self, prefix: str = LIVE) -> None:
+        with self.cursor(commit=True) as c:
+            for statement in schema_statements(self.table(prefix, ""), self.text_type, prefix):
+                c.execute(statement)
+
+    def drop_views(self, prefix: str) -> None:
+        with self.cursor(commit=True) as c:
+            for name in TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {self.table(prefix, name)}")
+
+    # -- reading and writing rows ----------------------------------------------------------
+
+    def load_rows(self, c: Any, prefix: str, ids: Iterable[str]) -> dict[str, Row]:
+        wanted = sorted(set(ids))
+        found: dict[str, Row] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            c.execute(
+                self.sql(
+                    f"SELECT {', '.join(ROW_COLUMNS)} FROM {self.table(prefix, 'initiatives')}"
+                    f" WHERE id IN ({marks})"
+                ),
+                chunk,
+            )
+            for values in c.fetchall():
+                row = row_from(tuple(values))
+                found[row.id] = row
+        return found
+
+    def write_rows(
+        self, c: Any, prefix: str, rows: Sequence[Row], timeline: Sequence[TimelineEntry]
+    ) -> None:
+        if rows:
+            ids = [(r.id,) for r in rows]
+            for name in ("initiative_areas", "initiative_themes"):
+                c.executemany(
+                    self.sql(f"DELETE FROM {self.table(prefix, name)} WHERE initiative_id = ?"),
+                    ids,
+                )
+            c.executemany(
+                self.sql(f"DELETE FROM {self.table(prefix, 'team_queue')} WHERE initiative_id = ?"),
+                ids,
+            )
+            updates = ", ".join(f"{col} = excluded.{col}" for col in ROW_COLUMNS[1:])
+            c.executemany(
+                self.sql(
+                    f"INSERT INTO {self.table(prefix, 'initiatives')} ({', '.join(ROW_COLUMNS)})"
+                    f" VALUES ({','.join('?' * len(ROW_COLUMNS))})"
+                    f" ON CONFLICT (id) DO UPDATE SET {updates}"
+                ),
+                [row_values(r) for r in rows],
+            )
+            c.executemany(
+                self.sql(f"INSERT INTO {self.table(prefix, 'initiative_areas')} VALUES (?, ?)"),
+                [(r.id, code) for r in rows for code in r.area_chain],
+            )
+            c.executemany(
+                self.sql(f"INSERT INTO {self.table(prefix, 'initiative_themes')} VALUES (?, ?)"),
+                [(r.id, theme) for r in rows for theme in set(r.themes)],
+            )
+            queue = [values for r in rows for values in queue_values(r)]
+            if queue:
+                c.executemany(
+                    self.sql(
+                        f"INSERT INTO {self.table(prefix, 'team_queue')}"
+                        f" VALUES ({','.join('?' * len(QUEUE_COLUMNS))})"
+                    ),
+                    queue,
+                )
+        if timeline:
+            c.executemany(
+                self.sql(
+                    f"INSERT INTO {self.table(prefix, 'timeline')}"
+                    f" VALUES ({','.join('?' * len(TIMELINE_COLUMNS))})"
+                    " ON CONFLICT DO NOTHING"
+                ),
+                [
+                    (e.initiative_id, e.version, e.kind, stamp(e.at), e.text, e.team)
+                    for e in timeline
+                ],
+            )
+
+    # -- tracking: compare and set ---------------------------------------------------------
+
+    def position(self, c: Any, name: str = VIEWS) -> int | None:
+        c.execute(
+            self.sql(
+                f"SELECT notification_id FROM {self.tracking_table()} WHERE application_name = ?"
+            ),
+            (name,),
+        )
+        found = c.fetchone()
+        return None if found is None else int(found[0])
+
+    def move_position(self, c: Any, expected: int | None, new: int, name: str = VIEWS) -> bool:
+        """Move the tracking position from `expected` to `new`; False if it was not `expected`."""
+        if expected is None:
+            c.execute(
+                self.sql(
+                    f"INSERT INTO {self.tracking_table()} (application_name, notification_id)"
+                    " VALUES (?, ?) ON CONFLICT (application_name) DO NOTHING"
+                ),
+                (name, new),
+            )
+        else:
+            c.execute(
+                self.sql(
+                    f"UPDATE {self.tracking_table()} SET notification_id = ?"
+                    " WHERE application_name = ? AND notification_id = ?"
+                ),
+                (new, name, expected),
+            )
+        return bool(c.rowcount == 1)
+
+    def set_position(self, c: Any, new: int, name: str = VIEWS) -> None:
+        c.execute(
+            self.sql(
+                f"INSERT INTO {self.tracking_table()} (application_name, notification_id)"
+                " VALUES (?, ?) ON CONFLICT (application_name)"
+                " DO UPDATE SET notification_id = excluded.notification_id"
+            ),
+            (name, new),
+        )
+
+    def swap_in(self, position: int, name: str = VIEWS) -> None:
+        """Replace the live tables by the rebuilt ones and set the position, atomically."""
+        with self.cursor(commit=True) as c:
+            for table in TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {self.table(LIVE, table)}")
+            for table in TABLES:
+                c.execute(f"ALTER TABLE {self.table(REBUILD, table)} RENAME TO {LIVE}{table}")
+            self._rename_indexes(c)
+            self.set_position(c, position, name)
+
+    def _rename_indexes(self, c: Any) -> None:
+        """Index names must follow their tables (they are unique per schema)."""
+
+
+class SQLiteViews(SQLiteTrackingRecorder, ViewTables):
+    @contextlib.contextmanager
+    def cursor(self, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as c:
+            yield c.sqlite_cursor  # the plain sqlite3 cursor (it has rowcount)
+
+    def tracking_table(self) -> str:
+        return "tracking"
+
+    def _rename_indexes(self, c: Any) -> None:
+        # SQLite has no ALTER INDEX … RENAME: recreate the live index names.
+        c.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'vr\\_%' ESCAPE '\\'"
+        )
+        for (index,) in c.fetchall():
+            c.execute(f"DROP INDEX IF EXISTS {index}")
+        for statement in schema_statements(LIVE):
+            if statement.startswith("CREATE INDEX"):
+                c.execute(statement)
+
+
+class PostgresViews(PostgresTrackingRecorder, ViewTables):
+    placeholder = "%s"
+
+    def table(self, prefix: str, name: str) -> str:
+        return f'"{self.datastore.schema}".{prefix}{name}'
+
+    @contextlib.contextmanager
+    def cursor(self, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as c:
+            yield _TupleCursor(c)
+
+    def tracking_table(self) -> str:
+        return f'"{self.datastore.schema}"."{self.tracking_table_name}"'
+
+    def _rename_indexes(self, c: Any) -> None:
+        c.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname LIKE 'vr\\_%%'",
+            (self.datastore.schema,),
+        )
+        for (index,) in c.fetchall():
+            c.execute(f'ALTER INDEX "{self.datastore.schema}"."{index}" RENAME TO "v_{index[3:]}"')
+
+
+class _TupleCursor:
+    """psycopg cursor of eventsourcing (dict rows) seen as tuple rows, like sqlite3's."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(statement, params)
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(statement, rows)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [tuple(r.values()) for r in self._cursor.fetchall()]
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        found = self._cursor.fetchone()
+        return None if found is None else tuple(found.values())
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+
+def open_views(settings: Settings) -> SQLiteViews | PostgresViews:
+    """Open (and create if needed) the view store for `settings`."""
+    env = dict(settings.eventsourcing_env())
+    if settings.uses_postgres:
+        env["POSTGRES_POOL_SIZE"] = "2"
+        factory = InfrastructureFactory.construct(Environment("Views", env))
+        recorder: TrackingRecorder = factory.tracking_recorder(PostgresViews)
+    else:
+        env["SQLITE_DBNAME"] = str(views_path(settings))
+        factory = InfrastructureFactory.construct(Environment("Views", env))
+        recorder = factory.tracking_recorder(SQLiteViews)
+    assert isinstance(recorder, SQLiteViews | PostgresViews)
+    recorder.create_views(LIVE)
+    return recorder
+
+
+def views_path(settings: Settings) -> Any:
+    path = settings.event_store_path
+    return path.with_name(path.stem + "-views.sqlite")

@@ -1,0 +1,297 @@
+"""Views on SQLite and PostgreSQL: incremental = rebuilt, exactly once, queries that hold up."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from participatie.bootstrap import Container, build
+from participatie.config import Settings
+from participatie.demo import load_demo
+from participatie.demo.traffic import generate
+from participatie.domain.values import Actor, Role
+from participatie.schemas import SubmissionSchema
+from participatie.views import queries
+from participatie.views.projector import (
+    Projector,
+    StalePosition,
+    ViewsProjection,
+    check,
+    read_after,
+    rebuild,
+)
+from participatie.views.store import LIVE, TABLES
+from tests.conftest import postgres_schema, submission
+from tests.services import Processes, wait_until
+
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def busy(settings: Settings) -> Iterator[Container]:
+    """The demo municipality plus 120 synthetic initiatives with their histories."""
+    container = build(settings)
+    load_demo(container.app)
+    generate(container.app, 120, seed=3)
+    yield container
+    container.close()
+
+
+def dump(container: Container) -> dict[str, list[tuple[Any, ...]]]:
+    views = container.views
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    with views.cursor(commit=False) as c:
+        for table in TABLES:
+            c.execute(f"SELECT * FROM {views.table(LIVE, table)}")
+            tables[table] = sorted(tuple(r) for r in c.fetchall())
+    return tables
+
+
+def catch_up(projector: Projector) -> None:
+    while projector.run_once():
+        pass
+
+
+def test_incremental_views_equal_rebuilt_views(busy: Container) -> None:
+    projection = ViewsProjection(busy.views, busy.app)
+    projector = Projector(projection, batch=37)  # many small batches
+    catch_up(projector)
+    assert projector.lag() == 0
+    incremental = dump(busy)
+    assert len(incremental["initiatives"]) == 170
+    assert incremental["team_queue"] and incremental["timeline"]
+    position, differences = check(projection)
+    assert differences == []
+    head = rebuild(projection, batch=500)
+    assert head == position == busy.app.recorder.max_notification_id()
+    assert dump(busy) == incremental
+    # More events after the rebuild are projected on top of the swapped-in tables.
+    generate(busy.app, 5, seed=11)
+    catch_up(projector)
+    assert check(projection)[1] == []
+
+
+def test_a_batch_delivered_twice_counts_once(busy: Container) -> None:
+    app = busy.app
+    projection = ViewsProjection(busy.views, app)
+    notifications, reached = read_after(app, 0, 100_000)
+    events = projection.decode(notifications)
+    projection.process_batch(events, None, reached)
+    before = dump(busy)
+    with pytest.raises(StalePosition):  # same batch again: the position no longer matches
+        projection.process_batch(events, None, reached)
+    assert dump(busy) == before
+    # The same events again, behind a position that does match: the rows ignore them.
+    extra = app.submit(
+        SubmissionSchema(app.area_index()).load_submission(
+            submission(location={"area_code": "BU99990101"})
+        )
+    )
+    supporter = Actor("x", Role.INITIATOR)
+    for _ in range(3):
+        app.act(extra.initiative_id, "support", actor=supporter, supporter={"email": "s@x.org"})
+    tail, head = read_after(app, reached, 1000)
+    tail_events = projection.decode(tail)
+    projection.process_batch(events[-50:] + tail_events + tail_events, reached, head)
+    row = queries.public_initiative(busy.views, str(extra.initiative_id))
+    assert row is not None and row["supporters"] == 3
+    assert check(projection)[1] == []
+
+
+def test_projector_killed_mid_batch_resumes_and_loses_nothing(
+    busy: Container, tmp_path: Path
+) -> None:
+    generate(busy.app, 250, seed=5)  # a few thousand events to be in the middle of
+    settings = busy.settings
+    env = settings.as_environ()
+    processes = Processes(env, tmp_path / "logs")
+    projection = ViewsProjection(busy.views, busy.app)
+    head = busy.app.recorder.max_notification_id() or 0
+    try:
+        processes.start("projector", "projector")
+        started = wait_until(lambda: (projection.position() or 0) > 0, 60, 0.005)
+        assert started, processes.log("projector")
+        processes.kill("projector")  # SIGKILL, most likely in the middle of a batch
+        stopped_at = projection.position() or 0
+        processes.start("projector", "projector")
+        assert wait_until(lambda: projection.position() == head, 120), processes.log("projector")
+    finally:
+        processes.stop_all()
+    assert 0 < stopped_at <= head
+    position, differences = check(projection)
+    assert position == head
+    assert differences == []
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def projected(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Container]:
+    """The busy municipality with its views projected, once per store for the query tests."""
+    var_dir = tmp_path_factory.mktemp("views") / "var"
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgres":
+            settings = stack.enter_context(postgres_schema(var_dir))
+        else:
+            settings = Settings(var_dir=var_dir)
+        container = build(settings)
+        stack.callback(container.close)
+        load_demo(container.app)
+        generate(container.app, 120, seed=3)
+        catch_up(Projector(ViewsProjection(container.views, container.app)))
+        yield container
+
+
+def open_rows(container: Container) -> list[tuple[Any, ...]]:
+    with container.views.cursor(commit=False) as c:
+        c.execute(
+            f"SELECT id, lead_team, involved_teams, status, priority, assignee, themes, area_chain,"
+            f" deadline FROM {container.views.table(LIVE, 'initiatives')}"
+        )
+        return [tuple(r) for r in c.fetchall() if r[3] not in ("completed", "withdrawn", "merged")]
+
+
+def expected_queue(container: Container, team: str) -> set[str]:
+    return {r[0] for r in open_rows(container) if r[1] == team or team in (r[2] or "").split(",")}
+
+
+@pytest.mark.parametrize("sort", sorted(queries.SORTS))
+def test_team_queue_pages_through_every_item_once_in_order(projected: Container, sort: str) -> None:
+    team = "gebiedsteam-molenkwartier"
+    seen: list[queries.QueueItem] = []
+    after = None
+    while True:
+        page = queries.team_queue(projected.views, team, sort=sort, after=after, limit=7, now=NOW)
+        seen.extend(page.items)
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    ids = [i.initiative_id for i in seen]
+    assert len(ids) == len(set(ids)) == page.total
+    assert set(ids) == expected_queue(projected, team)
+    keys = {
+        "submitted": lambda i: (i.submitted_at, i.initiative_id),
+        "deadline": lambda i: (i.deadline or datetime.max.replace(tzinfo=UTC), i.initiative_id),
+        "activity": lambda i: (i.last_activity, i.initiative_id),
+        "priority": lambda i: (queries.PRIORITY_RANK[i.priority], i.submitted_at, i.initiative_id),
+    }
+    assert [keys[sort](i) for i in seen] == sorted(
+        (keys[sort](i) for i in seen), reverse=sort == "activity"
+    )
+
+
+def test_team_queue_filters(projected: Container) -> None:
+    team = "regie"
+    rows = [r for r in open_rows(projected) if r[0] in expected_queue(projected, team)]
+    assert rows
+
+    def ids(**filters: Any) -> set[str]:
+        page = queries.team_queue(projected.views, team, limit=200, now=NOW, **filters)
+        return {i.initiative_id for i in page.items}
+
+    status = rows[0][3]
+    assert ids(status=status) == {r[0] for r in rows if r[3] == status}
+    assert ids(theme="groen") == {r[0] for r in rows if "groen" in r[6].split(",")}
+    assert ids(area="WK999901") == {r[0] for r in rows if "WK999901" in r[7].split(",")}
+    assert ids(priority="high") == {r[0] for r in rows if r[4] == "high"}
+    overdue = {r[0] for r in rows if r[8] is not None and r[8] < "2026-11-24T12"}
+    assert ids(overdue=True) == overdue
+    assert ids(overdue=False) == {r[0] for r in rows} - overdue
+    someone = next((r[5] for r in rows if r[5]), None)
+    if someone:
+        assert ids(assignee=someone) == {r[0] for r in rows if r[5] == someone}
+    with pytest.raises(queries.QueryError) as error:
+        queries.team_queue(projected.views, team, sort="random")
+    assert error.value.field == "sort"
+    with pytest.raises(queries.QueryError) as error:
+        queries.team_queue(projected.views, team, after="not-a-cursor")
+    assert error.value.field == "cursor"
+
+
+def test_area_overview_rolls_up_sub_areas_and_shows_challenges(projected: Container) -> None:
+    app = projected.app
+    wijk = queries.overview_of_area(app, projected.views, "WK999902")
+    buurten = [queries.overview_of_area(app, projected.views, b) for b in wijk.sub_areas]
+    # Initiatives filed on the wijk itself count for the wijk but for none of its buurten.
+    on_wijk = sum(1 for r in open_rows(projected) if r[7].split(",")[0] == "WK999902")
+    assert wijk.open == sum(b.open for b in buurten) + on_wijk
+    assert sum(wijk.sub_areas.values()) == sum(b.open for b in buurten)
+    assert wijk.total >= wijk.open > 0
+    assert sum(wijk.by_status.values()) == wijk.total
+    municipality = queries.overview_of_area(app, projected.views, "GM9999")
+    assert municipality.total == 170
+    codes = [c.code for c in municipality.challenges]
+    assert sorted(codes) == sorted(c.code for c in app.challenges())
+    works = [c.open_work for c in municipality.challenges]
+    assert works == sorted(works, reverse=True) and works[0] > 0  # where challenges stack up
+    energy = queries.challenge_overview(projected.views, "energietransitie")
+    assert energy.open == next(
+        c.open_work for c in municipality.challenges if c.code == "energietransitie"
+    )
+
+
+def test_public_view_has_no_personal_data_and_honours_consent(busy: Container) -> None:
+    projected = busy
+    app = projected.app
+    schema = SubmissionSchema(app.area_index())
+    canary = submission(
+        initiator={
+            "kind": "resident",
+            "name": "Kanarie Geheim",
+            "email": "kanarie@geheim.example",
+            "phone": "0612999999",
+        },
+        consent_to_publish=False,
+        location={"area_code": "BU99990102"},
+    )
+    hidden = app.submit(schema.load_submission(canary))
+    catch_up(Projector(ViewsProjection(projected.views, app)))
+    public = queries.public_initiative(projected.views, str(hidden.initiative_id))
+    assert public is not None
+    assert public["description"] is None  # no consent: title only
+    assert public["timeline"][0]["kind"] == "submitted"
+    text = json.dumps(dump(projected), default=str)
+    for secret in ("Kanarie", "kanarie@geheim.example", "0612999999"):
+        assert secret not in text
+
+
+def test_pc_figures_per_quarter(projected: Container) -> None:
+    figures = queries.pc_figures(projected.views, "GM9999", now=NOW)
+    assert len(figures) >= 8  # two years of traffic
+    assert sum(f.submitted for f in figures) == 170
+    decided = sum(sum(f.decided.values()) for f in figures)
+    rows = open_rows(projected)
+    with projected.views.cursor(commit=False) as c:
+        table = projected.views.table(LIVE, "initiatives")
+        c.execute(f"SELECT COUNT(*) FROM {table} WHERE outcome IS NOT NULL")
+        (count,) = tuple(c.fetchone())
+    assert decided == count > 0
+    assert rows
+
+
+def test_healthz_and_metrics_report_lag(busy: Container) -> None:
+    from web import create_app
+
+    projected = busy
+    catch_up(Projector(ViewsProjection(busy.views, busy.app)))
+    app = create_app(projected.settings)
+    body = app.test_client().get("/healthz").get_json()
+    assert body["lag"]["views"] == 0
+    metrics = app.test_client().get("/metrics")
+    assert metrics.status_code == 200
+    assert 'participatie_lag_events{follower="views"} 0' in metrics.get_data(as_text=True)
+    generate(projected.app, 2, seed=1)
+    behind = app.test_client().get("/healthz").get_json()["lag"]["views"]
+    assert behind > 0
+    assert f'participatie_lag_events{{follower="views"}} {behind}' in app.test_client().get(
+        "/metrics"
+    ).get_data(as_text=True)
