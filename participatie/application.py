@@ -114,6 +114,19 @@ class ParticipatieApp(Application[UUID]):
         at: datetime | None = None,
     ) -> Submission:
         """Store a validated submission (see SubmissionSchema); personal fields are sealed."""
+        initiative, index, code = self.new_initiative(data, channel=channel, actor=actor, at=at)
+        self.save_all(initiative, index)
+        return Submission(initiative.id, code)
+
+    def new_initiative(
+        self,
+        data: dict[str, Any],
+        *,
+        channel: str = "web",
+        actor: Actor | None = None,
+        at: datetime | None = None,
+    ) -> tuple[Initiative, TrackingIndex, str]:
+        """Create (but do not save) an initiative and its tracking index; return the code too."""
         initiator = data["initiator"]
         personal = {k: initiator[k] for k in PERSONAL_FIELDS if initiator.get(k)}
         sealed = self.vault.seal(personal)
@@ -148,8 +161,7 @@ class ParticipatieApp(Application[UUID]):
             code_hash=code_hash,
             initiative_id=initiative.id,
         )
-        self.save_all(initiative, index)
-        return Submission(initiative.id, code)
+        return initiative, index, code
 
     def act(
         self,

@@ -6,7 +6,7 @@ apart. Rows hold no personal data: the sealed initiator is never opened here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,9 +17,9 @@ from participatie.domain.values import CLOSED_STATUSES, REGIE_TEAM, Status
 OPEN_STATUSES = tuple(s.value for s in Status if s not in CLOSED_STATUSES)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Row:
-    """One initiative as every view sees it."""
+    """One initiative as every view sees it (`apply` copies before it changes anything)."""
 
     id: str
     title: str
@@ -121,86 +121,78 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
     if row is None:
         return Change(None)  # only possible when the log is read from the middle
     status = getattr(event, "status", None)
-    row = replace(
-        row,
-        version=version,
-        last_activity=at,
-        status=status.value if status is not None else row.status,
-    )
+    row = _copy(row)
+    row.version = version
+    row.last_activity = at
+    if status is not None:
+        row.status = status.value
     timeline: list[TimelineEntry] = []
     if isinstance(event, Initiative.Routed):  # Routed and Rerouted
         decision = event.decision
         winner = decision.candidates[0] if decision.candidates else {}
-        row = _handoff(
-            row,
-            decision.lead_team,
-            tuple(decision.involved_teams),
-            at,
-            decision.acceptance_days,
+        _handoff(
+            row, decision.lead_team, tuple(decision.involved_teams), at, decision.acceptance_days
         )
-        chain = tuple(decision.facts.get("area_chain") or row.area_chain)
-        row = replace(
-            row,
-            routed_at=row.routed_at or at,
-            challenge=_challenge_of(winner),
-            area_code=decision.facts.get("area_code", row.area_code),
-            area_chain=chain,
-        )
+        row.routed_at = row.routed_at or at
+        row.challenge = _challenge_of(winner)
+        row.area_code = decision.facts.get("area_code", row.area_code)
+        row.area_chain = tuple(decision.facts.get("area_chain") or row.area_chain)
         verb = "Opnieuw doorgestuurd" if name == "Rerouted" else "Doorgestuurd"
         timeline.append(
             entry(name.lower(), f"{verb} naar {decision.lead_team}", decision.lead_team)
         )
     elif isinstance(event, Initiative.HandoffAccepted):
-        row = replace(row, handoff_pending=False, deadline=None)
+        row.handoff_pending = False
+        row.deadline = None
         timeline.append(entry("accepted", f"In behandeling bij {event.team}", event.team))
     elif isinstance(event, Initiative.HandoffDeclined):
-        row = _handoff(row, REGIE_TEAM, (), at, row.handoff_days)
+        _handoff(row, REGIE_TEAM, (), at, row.handoff_days)
         timeline.append(entry("declined", "Doorgestuurd naar het regieteam", REGIE_TEAM))
     elif isinstance(event, Initiative.Forwarded):
-        row = _handoff(row, event.to_team, tuple(event.involved_teams), at, row.handoff_days)
+        _handoff(row, event.to_team, tuple(event.involved_teams), at, row.handoff_days)
         timeline.append(entry("forwarded", f"Doorgestuurd naar {event.to_team}", event.to_team))
     elif isinstance(event, Initiative.Escalated):
-        row = _handoff(row, REGIE_TEAM, row.involved_teams, at, row.handoff_days)
+        _handoff(row, REGIE_TEAM, row.involved_teams, at, row.handoff_days)
         timeline.append(entry("escalated", "Voorgelegd aan het regieteam", REGIE_TEAM))
     elif isinstance(event, Initiative.DetailsChanged):
         location = event.location
-        row = replace(
-            row,
-            themes=tuple(event.themes),
-            area_code=location.area_code,
-            area_chain=tuple(chains(location.area_code, location.map_version)),
-        )
+        row.themes = tuple(event.themes)
+        row.area_code = location.area_code
+        row.area_chain = tuple(chains(location.area_code, location.map_version))
         timeline.append(entry("details_changed", "Thema of locatie aangepast"))
     elif isinstance(event, Initiative.InformationRequested):
         timeline.append(entry("information_requested", "Wacht op informatie van de indiener"))
     elif isinstance(event, Initiative.InformationProvided):
         timeline.append(entry("information_provided", "Indiener heeft informatie gegeven"))
     elif isinstance(event, Initiative.PrioritySet):
-        row = replace(row, priority=event.priority.value)
+        row.priority = event.priority.value
     elif isinstance(event, Initiative.Assigned):
-        row = replace(row, assignee=event.assignee)
+        row.assignee = event.assignee
     elif isinstance(event, Initiative.PublicUpdatePosted):
         timeline.append(entry("public_update", event.message, row.lead_team))
     elif isinstance(event, Initiative.Decided):
-        row = replace(row, decided_at=at, outcome=event.outcome.value)
+        row.decided_at = at
+        row.outcome = event.outcome.value
     elif isinstance(event, Initiative.DecisionPublished):
-        row = replace(row, decision_published=True, rationale=event.rationale)
+        row.decision_published = True
+        row.rationale = event.rationale
         timeline.append(entry("decision_published", f"Besluit: {row.outcome}. {event.rationale}"))
     elif isinstance(event, Initiative.ExecutionStarted):
         timeline.append(entry("execution_started", "Uitvoering gestart"))
     elif isinstance(event, Initiative.Completed):
-        row = replace(row, closed_at=at)
+        row.closed_at = at
         timeline.append(entry("completed", "Afgerond"))
     elif isinstance(event, Initiative.Withdrawn):
-        row = replace(row, closed_at=at)
+        row.closed_at = at
         timeline.append(entry("withdrawn", "Ingetrokken door de indiener"))
     elif isinstance(event, Initiative.Merged):
-        row = replace(row, closed_at=at)
+        row.closed_at = at
         timeline.append(entry("merged", "Samengevoegd met een ander initiatief"))
     elif isinstance(event, Initiative.Supported):
-        row = replace(row, supporters=row.supporters + 1)
+        row.supporters += 1
     if not row.is_open:
-        row = replace(row, handoff_pending=False, deadline=None)
+        row.handoff_pending = False
+        row.deadline = None
     return Change(row, timeline)
 
 
@@ -215,12 +207,16 @@ def _challenge_of(winner: dict[str, Any]) -> str | None:
     return None
 
 
-def _handoff(row: Row, team: str, involved: tuple[str, ...], at: datetime, days: int) -> Row:
-    return replace(
-        row,
-        lead_team=team,
-        involved_teams=tuple(t for t in involved if t != team),
-        handoff_pending=True,
-        handoff_days=days,
-        deadline=add_working_days(at, days),
-    )
+def _handoff(row: Row, team: str, involved: tuple[str, ...], at: datetime, days: int) -> None:
+    row.lead_team = team
+    row.involved_teams = tuple(t for t in involved if t != team)
+    row.handoff_pending = True
+    row.handoff_days = days
+    row.deadline = add_working_days(at, days)
+
+
+def _copy(row: Row) -> Row:
+    """A shallow copy, much cheaper than dataclasses.replace (all fields are immutable)."""
+    new = object.__new__(Row)
+    new.__dict__.update(row.__dict__)
+    return new

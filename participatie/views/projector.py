@@ -49,15 +49,29 @@ class StalePosition(Exception):
     """Someone else moved the views' position first (a duplicate or a rebuild swap)."""
 
 
-def area_chains(app: ParticipatieApp) -> Callable[[str, str | None], tuple[str, ...]]:
-    def chain(code: str, version: str | None) -> tuple[str, ...]:
-        try:
-            found = app.area_index(version).ancestors(code)
-        except Exception:  # no map, or an unknown version: the code alone
-            return (code,)
-        return tuple(found) or (code,)
+class AreaChains:
+    """Area code (on a map version, None: the current map) → the code and every area above it.
 
-    return chain
+    Map versions never change, so answers are kept; the current map is looked up again for
+    each batch (`forget_current`), as a new map version may have been imported meanwhile.
+    """
+
+    def __init__(self, app: ParticipatieApp) -> None:
+        self.app = app
+        self.known: dict[tuple[str, str | None], tuple[str, ...]] = {}
+
+    def forget_current(self) -> None:
+        self.known = {k: v for k, v in self.known.items() if k[1] is not None}
+
+    def __call__(self, code: str, version: str | None) -> tuple[str, ...]:
+        key = (code, version)
+        if key not in self.known:
+            try:
+                found = tuple(self.app.area_index(version).ancestors(code))
+            except Exception:  # no map, or an unknown version: the code alone
+                found = ()
+            self.known[key] = found or (code,)
+        return self.known[key]
 
 
 class ViewsProjection(Projection[ViewStore]):
@@ -67,7 +81,7 @@ class ViewsProjection(Projection[ViewStore]):
     def __init__(self, view: ViewStore, app: ParticipatieApp) -> None:
         super().__init__(view)
         self.app = app
-        self.chains = area_chains(app)
+        self.chains = AreaChains(app)
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Process one event (the Projection interface); the projector uses batches."""
@@ -90,6 +104,7 @@ class ViewsProjection(Projection[ViewStore]):
         track: bool = True,
     ) -> None:
         """Apply `events` and move the position `expected` → `reached`, in one transaction."""
+        self.chains.forget_current()
         with self.view.cursor(commit=True) as c:
             if track and self.view.position(c) != expected:
                 raise StalePosition
@@ -206,26 +221,46 @@ def _listen(
 
 def rebuild(
     projection: ViewsProjection,
-    batch: int = 5000,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Rebuild every view from position 0 into fresh tables, then swap them in; return the head."""
     view = projection.view
     app = projection.app
     view.drop_views(REBUILD)
-    view.create_views(REBUILD)
+    view.create_views(REBUILD, indexes=False)  # indexes once at the end: cheaper than per row
     head = app.recorder.max_notification_id() or 0
-    position = 0
-    while position < head:
-        notifications, reached = read_after(app, position, batch, stop=head)
-        if notifications:
-            events = projection.decode(notifications)
-            projection.process_batch(events, None, reached, prefix=REBUILD, track=False)
-        if progress is not None:
-            progress(reached - position, head)
-        position = reached
+    rows, timeline = replay(projection, head, progress)
+    # Each row is written once, however many events it took (many rows per transaction).
+    with view.cursor(commit=True) as c:
+        view.write_fresh(c, REBUILD, list(rows.values()), timeline)
+    view.create_views(REBUILD)
     view.swap_in(head)
     return head
+
+
+def replay(
+    projection: ViewsProjection,
+    until: int,
+    progress: Callable[[int, int], None] | None = None,
+    batch: int = 5000,
+) -> tuple[dict[str, Row], list[TimelineEntry]]:
+    """Apply the log up to position `until` to empty views, in memory."""
+    projection.chains.forget_current()
+    rows: dict[str, Row] = {}
+    timeline: list[TimelineEntry] = []
+    position = 0
+    while position < until:
+        notifications, reached = read_after(projection.app, position, batch, stop=until)
+        for event in projection.decode(notifications):
+            key = str(event.originator_id)
+            change = apply(rows.get(key), event, projection.chains)
+            if change.row is not None:
+                rows[key] = change.row
+            timeline.extend(change.timeline)
+        if progress is not None:
+            progress(reached - position, until)
+        position = reached
+    return rows, timeline
 
 
 @dataclass
@@ -246,18 +281,7 @@ def check(projection: ViewsProjection, batch: int = 5000) -> tuple[int, list[Dif
         live_rows = _select(c, view, "initiatives")
         live_queue = _select(c, view, "team_queue")
         live_timeline = _select(c, view, "timeline")
-    rows: dict[str, Row] = {}
-    timeline: list[TimelineEntry] = []
-    done = 0
-    while done < position:
-        notifications, reached = read_after(projection.app, done, batch, stop=position)
-        for event in projection.decode(notifications):
-            key = str(event.originator_id)
-            change = apply(rows.get(key), event, projection.chains)
-            if change.row is not None:
-                rows[key] = change.row
-            timeline.extend(change.timeline)
-        done = reached
+    rows, timeline = replay(projection, position)
     expected_queue = {
         f"{q[0]}/{q[1]}": tuple(q[2:]) for r in rows.values() for q in queue_values(r)
     }

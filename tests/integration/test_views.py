@@ -68,7 +68,7 @@ def test_incremental_views_equal_rebuilt_views(busy: Container) -> None:
     assert incremental["team_queue"] and incremental["timeline"]
     position, differences = check(projection)
     assert differences == []
-    head = rebuild(projection, batch=500)
+    head = rebuild(projection)
     assert head == position == busy.app.recorder.max_notification_id()
     assert dump(busy) == incremental
     # More events after the rebuild are projected on top of the swapped-in tables.
@@ -295,3 +295,34 @@ def test_healthz_and_metrics_report_lag(busy: Container) -> None:
     assert f'participatie_lag_events{{follower="views"}} {behind}' in app.test_client().get(
         "/metrics"
     ).get_data(as_text=True)
+
+
+def test_projector_retries_a_failed_batch_and_catches_up(
+    busy: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    projection = ViewsProjection(busy.views, busy.app)
+    runner = Projector(projection, batch=200)
+    real = type(busy.views).write_rows
+    calls = {"n": 0}
+
+    def flaky(self: Any, *args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full (simulated)")
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(busy.views), "write_rows", flaky)
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop, 0.05))
+    thread.start()
+    try:
+        head = busy.app.recorder.max_notification_id()
+        assert wait_until(lambda: projection.position() == head, 60)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert runner.failures == 1
+    assert runner.last_error == "RuntimeError: disk full (simulated)"
+    assert check(projection)[1] == []
