@@ -143,6 +143,7 @@ class Projector:
 
     projection: ViewsProjection
     listen_dsn: str | None = None  # PostgreSQL: LISTEN for new events on this connection
+    listen_timeout: float = 5.0  # with LISTEN, look anyway this often (a missed NOTIFY)
     batch: int = 1000
     processed: int = 0
     failures: int = 0
@@ -168,6 +169,12 @@ class Projector:
 
     def run(self, stop: threading.Event, poll: float = 0.2) -> None:
         """Project until `stop` is set; a failed batch is retried with backoff, never skipped."""
+
+        def wake_on_stop() -> None:
+            stop.wait()
+            self.wake.set()
+
+        threading.Thread(target=wake_on_stop, daemon=True).start()
         channel = getattr(self.projection.app.recorder, "channel_name", None)
         listener = None
         if self.listen_dsn and channel:
@@ -185,7 +192,7 @@ class Projector:
                 continue
             backoff = poll
             if count < self.batch:
-                self.wake.wait(poll if listener is None else 5.0)
+                self.wake.wait(poll if listener is None else self.listen_timeout)
                 self.wake.clear()
         if listener is not None:
             listener.join(timeout=5)
