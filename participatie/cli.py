@@ -537,7 +537,7 @@ def views_queue(team: str, **filters: Any) -> None:
             f"{item.initiative_id}  {item.role:<8} {item.status:<22} {item.priority:<7}"
             f" {item.area_code:<11} {due}{flag}  {item.title}"
         )
-    click.echo(f"{len(page.items)} van {page.total}.")
+    click.echo(f"{len(page.items)} van {page.total_text}.")
     if page.next_cursor:
         click.echo(f"volgende pagina: --after {page.next_cursor}")
 

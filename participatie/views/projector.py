@@ -290,7 +290,7 @@ def check(projection: ViewsProjection, batch: int = 5000) -> tuple[int, list[Dif
         live_timeline = _select(c, view, "timeline")
     rows, timeline = replay(projection, position)
     expected_queue = {
-        f"{q[0]}/{q[1]}": tuple(q[2:]) for r in rows.values() for q in queue_values(r)
+        f"{q[0]}/{q[1]}/{q[2]}": tuple(q[3:]) for r in rows.values() for q in queue_values(r)
     }
     expected_timeline = {
         f"{e.initiative_id}/{e.version}/{e.kind}": (stamp(e.at), e.text, e.team) for e in timeline
@@ -298,7 +298,9 @@ def check(projection: ViewsProjection, batch: int = 5000) -> tuple[int, list[Dif
     differences = (
         _compare("initiatives", {r[0]: row_from(r) for r in live_rows}, rows)
         + _compare(
-            "team_queue", {f"{q[0]}/{q[1]}": tuple(q[2:]) for q in live_queue}, expected_queue
+            "team_queue",
+            {f"{q[0]}/{q[1]}/{q[2]}": tuple(q[3:]) for q in live_queue},
+            expected_queue,
         )
         + _compare(
             "timeline",

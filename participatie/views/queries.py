@@ -14,7 +14,16 @@ from statistics import median
 from typing import Any
 
 from participatie.views.model import OPEN_STATUSES
-from participatie.views.store import LIVE, NO_DEADLINE, PRIORITY_RANK, ViewTables, stamp, unstamp
+from participatie.views.store import (
+    ALL,
+    DUE,
+    LIVE,
+    NO_DEADLINE,
+    PRIORITY_RANK,
+    ViewTables,
+    stamp,
+    unstamp,
+)
 
 SORTS = {
     # name: (columns in order, descending)
@@ -51,11 +60,19 @@ class QueueItem:
     version: int
 
 
+COUNT_CAP = 100  # counting further costs time on every page; "100+" is enough to know
+
+
 @dataclass(frozen=True)
 class QueuePage:
     items: list[QueueItem]
     next_cursor: str | None
-    total: int
+    total: int  # matching items, counted up to COUNT_CAP
+    total_is_exact: bool = True
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total}" if self.total_is_exact else f"{COUNT_CAP}+"
 
 
 def _encode(values: tuple[Any, ...]) -> str:
@@ -102,8 +119,21 @@ def team_queue(
         raise QueryError("limit", "tussen 1 en 200")
     moment = stamp(now or datetime.now(tz=UTC))
     columns, descending = SORTS[sort]
-    where = ["q.team = ?"]
-    params: list[Any] = [team]
+    if sort == "priority" and priority is not None:
+        columns = SORTS["submitted"][0]  # one priority only: its order is the submission order
+    # Area or theme filters read their own facet of the queue (see store.facets).
+    if area is not None:
+        facet = f"area:{area}"
+    elif theme is not None:
+        facet = f"theme:{theme}"
+    elif overdue is True:
+        facet = DUE
+    elif status is not None:
+        facet = f"status:{status}"
+    else:
+        facet = ALL
+    where = ["q.team = ?", "q.facet = ?"]
+    params: list[Any] = [team, facet]
     if status is not None:
         where.append("q.status = ?")
         params.append(status)
@@ -114,23 +144,19 @@ def team_queue(
         where.append("q.assignee = ?")
         params.append(assignee)
     if overdue is True:
-        where.append("q.deadline < ?")
+        # Unless sorting by deadline, keep the planner on the sort's index: the overdue rows
+        # come early in any order, while collecting all of them to sort them does not scale.
+        where.append("q.deadline < ?" if sort == "deadline" else "q.deadline || '' < ?")
         params.append(moment)
     elif overdue is False:
         where.append("q.deadline >= ?")
         params.append(moment)
-    if theme is not None:
+    if theme is not None and area is not None:
         where.append(
             f"EXISTS (SELECT 1 FROM {views.table(LIVE, 'initiative_themes')} t"
             " WHERE t.initiative_id = q.initiative_id AND t.theme = ?)"
         )
         params.append(theme)
-    if area is not None:
-        where.append(
-            f"EXISTS (SELECT 1 FROM {views.table(LIVE, 'initiative_areas')} a"
-            " WHERE a.initiative_id = q.initiative_id AND a.area_code = ?)"
-        )
-        params.append(area)
     filters = " AND ".join(where)
     page_where = filters
     page_params = list(params)
@@ -151,7 +177,13 @@ def team_queue(
     with views.cursor(commit=False) as c:
         c.execute(views.sql(statement), [*page_params, limit + 1])
         found = [tuple(r) for r in c.fetchall()]
-        c.execute(views.sql(f"SELECT COUNT(*) FROM {queue_table} q WHERE {filters}"), params)
+        c.execute(
+            views.sql(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {queue_table} q WHERE {filters}"
+                f" LIMIT {COUNT_CAP + 1}) AS capped"
+            ),
+            params,
+        )
         (total,) = tuple(c.fetchone())
     now_dt = unstamp(moment)
     assert now_dt is not None
@@ -162,7 +194,8 @@ def team_queue(
         keys = {"q.submitted_at": last[4], "q.deadline": last[3], "q.last_activity": last[5]}
         keys |= {"q.initiative_id": last[0], "q.priority_rank": last[8]}
         next_cursor = _encode(tuple(keys[c] for c in columns))
-    return QueuePage(items, next_cursor, int(total))
+    exact = int(total) <= COUNT_CAP
+    return QueuePage(items, next_cursor, min(int(total), COUNT_CAP), exact)
 
 
 def _item(r: tuple[Any, ...], now: datetime) -> QueueItem:
