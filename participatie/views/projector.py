@@ -109,7 +109,8 @@ class ViewsProjection(Projection[ViewStore]):
             if track and self.view.position(c) != expected:
                 raise StalePosition
             ids = {str(e.originator_id) for e in events}
-            rows: dict[str, Row | None] = dict(self.view.load_rows(c, prefix, ids))
+            stored: dict[str, Row | None] = dict(self.view.load_rows(c, prefix, ids))
+            rows = dict(stored)
             changed: dict[str, Row] = {}
             timeline: list[TimelineEntry] = []
             for event in events:
@@ -119,7 +120,7 @@ class ViewsProjection(Projection[ViewStore]):
                     rows[key] = change.row
                     changed[key] = change.row
                 timeline.extend(change.timeline)
-            self.view.write_rows(c, prefix, list(changed.values()), timeline)
+            self.view.write_rows(c, prefix, list(changed.values()), timeline, stored)
             if track and not self.view.move_position(c, expected, reached):
                 raise StalePosition
 

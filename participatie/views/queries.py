@@ -18,6 +18,7 @@ from participatie.views.store import (
     ALL,
     DUE,
     LIVE,
+    MUNICIPALITY_PREFIX,
     NO_DEADLINE,
     PRIORITY_RANK,
     ViewTables,
@@ -122,7 +123,7 @@ def team_queue(
     if sort == "priority" and priority is not None:
         columns = SORTS["submitted"][0]  # one priority only: its order is the submission order
     # Area or theme filters read their own facet of the queue (see store.facets).
-    if area is not None:
+    if area is not None and not area.startswith(MUNICIPALITY_PREFIX):
         facet = f"area:{area}"
     elif theme is not None:
         facet = f"theme:{theme}"

@@ -26,7 +26,7 @@ from participatie.views.model import Row, TimelineEntry
 
 VIEWS = "views"  # the tracking name of the views projection
 # Bump when the view tables change shape: older tables are dropped and projected again.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -81,6 +81,7 @@ NO_DEADLINE = "9999-12-31T00:00:00.000000Z"  # sorts after every real deadline, 
 
 
 ALL = "*"
+MUNICIPALITY_PREFIX = "GM"
 DUE = "due"
 
 
@@ -88,7 +89,9 @@ def facets(row: Row) -> list[str]:
     """Each queue entry is stored once unfiltered and once per status, per area above it, per
     theme and (with a deadline) once as 'due', so a queue filtered on any of those is read
     straight from an index, in order. Priority and assignee are checked on the rows."""
-    found = [ALL, f"status:{row.status}", *(f"area:{a}" for a in row.area_chain)]
+    # The municipality (CBS code GM…) holds everything: its facet would repeat ALL.
+    areas = (a for a in row.area_chain if not a.startswith(MUNICIPALITY_PREFIX))
+    found = [ALL, f"status:{row.status}", *(f"area:{a}" for a in areas)]
     found += [f"theme:{t}" for t in sorted(set(row.themes))]
     if row.deadline is not None:
         found.append(DUE)  # waiting for a hand-off answer: the only entries that can be overdue
@@ -153,7 +156,6 @@ def schema_statements(
         f"CREATE TABLE IF NOT EXISTS {t}team_queue ("
         + ", ".join(f"{c} {'INTEGER' if c == 'priority_rank' else text}" for c in QUEUE_COLUMNS)
         + ", PRIMARY KEY (team, facet, initiative_id))",
-        f"CREATE INDEX IF NOT EXISTS {i}team_queue_initiative ON {t}team_queue (initiative_id)",
         f"CREATE INDEX IF NOT EXISTS {i}team_queue_submitted"
         f" ON {t}team_queue (team, facet, submitted_at, initiative_id)",
         f"CREATE INDEX IF NOT EXISTS {i}team_queue_deadline"
@@ -286,8 +288,14 @@ class ViewTables:
         return found
 
     def write_rows(
-        self, c: Any, prefix: str, rows: Sequence[Row], timeline: Sequence[TimelineEntry]
+        self,
+        c: Any,
+        prefix: str,
+        rows: Sequence[Row],
+        timeline: Sequence[TimelineEntry],
+        previous: dict[str, Row | None] | None = None,
     ) -> None:
+        """Replace `rows` (whose stored versions are `previous`) and add timeline entries."""
         if rows:
             ids = [(r.id,) for r in rows]
             for name in ("initiative_areas", "initiative_themes"):
@@ -295,9 +303,19 @@ class ViewTables:
                     self.sql(f"DELETE FROM {self.table(prefix, name)} WHERE initiative_id = ?"),
                     ids,
                 )
+            # Queue rows go by primary key: the stored row says which ones exist.
+            old_keys = [
+                values[:3]
+                for r in rows
+                if (before := (previous or {}).get(r.id)) is not None
+                for values in queue_values(before)
+            ]
             c.executemany(
-                self.sql(f"DELETE FROM {self.table(prefix, 'team_queue')} WHERE initiative_id = ?"),
-                ids,
+                self.sql(
+                    f"DELETE FROM {self.table(prefix, 'team_queue')}"
+                    " WHERE team = ? AND facet = ? AND initiative_id = ?"
+                ),
+                old_keys,
             )
             updates = ", ".join(f"{col} = excluded.{col}" for col in ROW_COLUMNS[1:])
             c.executemany(

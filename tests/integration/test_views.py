@@ -326,3 +326,42 @@ def test_projector_retries_a_failed_batch_and_catches_up(
     assert runner.failures == 1
     assert runner.last_error == "RuntimeError: disk full (simulated)"
     assert check(projection)[1] == []
+
+
+def test_queue_count_is_capped_and_says_so(
+    projected: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = "gebiedsteam-molenkwartier"
+    exact = queries.team_queue(projected.views, team, limit=200, now=NOW)
+    assert exact.total_is_exact and exact.total == len(exact.items) > 5
+    monkeypatch.setattr(queries, "COUNT_CAP", 5)
+    capped = queries.team_queue(projected.views, team, limit=3, now=NOW)
+    assert (capped.total, capped.total_is_exact, capped.total_text) == (5, False, "5+")
+
+
+def test_views_of_an_older_shape_are_dropped_and_projected_again(
+    sqlite_settings: Settings,
+) -> None:
+    from participatie.views import store
+
+    container = build(sqlite_settings)
+    try:
+        load_demo(container.app)
+        projection = ViewsProjection(container.views, container.app)
+        catch_up(Projector(projection))
+        assert projection.position() == container.app.recorder.max_notification_id()
+        with container.views.cursor(commit=True) as c:
+            container.views.set_position(c, store.SCHEMA_VERSION - 1, store.SCHEMA)
+            c.execute("ALTER TABLE v_team_queue RENAME COLUMN facet TO old_column")
+    finally:
+        container.close()
+    reopened = build(sqlite_settings)
+    try:
+        projection = ViewsProjection(reopened.views, reopened.app)
+        assert projection.position() is None  # the views start again from the beginning
+        catch_up(Projector(projection))
+        assert check(projection)[1] == []
+        with reopened.views.cursor(commit=False) as c:
+            assert reopened.views.position(c, store.SCHEMA) == store.SCHEMA_VERSION
+    finally:
+        reopened.close()
