@@ -542,6 +542,53 @@ def views_queue(team: str, **filters: Any) -> None:
         click.echo(f"volgende pagina: --after {page.next_cursor}")
 
 
+@views.command("challenge")
+@click.argument("code")
+def views_challenge(code: str) -> None:
+    """Print one challenge across all areas (JSON)."""
+    from participatie.views.queries import challenge_overview
+
+    with container() as c:
+        if code not in {ch.code for ch in c.app.challenges()}:
+            raise click.ClickException(f"onbekende opgave {code!r}")
+        overview = challenge_overview(c.views, code)
+    click.echo(json.dumps(plain(asdict(overview)), ensure_ascii=False, indent=2))
+
+
+@views.command("pc")
+@click.argument("code")
+def views_pc(code: str) -> None:
+    """Print P&C figures per quarter for an area with its sub-areas."""
+    from participatie.views.queries import pc_figures
+
+    with container() as c:
+        if code not in c.app.area_index():
+            raise click.ClickException(f"onbekend gebied {code!r}")
+        figures = pc_figures(c.views, code)
+    click.echo(
+        f"{'kwartaal':<9} {'ingediend':>9} {'besluiten':<40} {'mediaan dgn':>11} {'te laat':>7}"
+    )
+    for f in figures:
+        decided = ", ".join(f"{k} {v}" for k, v in f.decided.items()) or "-"
+        median = (
+            f"{f.median_days_to_decision:.1f}" if f.median_days_to_decision is not None else "-"
+        )
+        click.echo(f"{f.quarter:<9} {f.submitted:>9} {decided:<40} {median:>11} {f.overdue:>7}")
+
+
+@views.command("public")
+@click.argument("ident")
+def views_public(ident: str) -> None:
+    """Print what the public may see of an initiative (JSON; no personal data)."""
+    from participatie.views.queries import public_initiative
+
+    with container() as c:
+        found = public_initiative(c.views, str(_resolve(c, ident)))
+    if found is None:
+        raise click.ClickException("nog niet in de views (draait de projector?)")
+    click.echo(json.dumps(plain(found), ensure_ascii=False, indent=2))
+
+
 @views.command("area")
 @click.argument("code")
 def views_area(code: str) -> None:

@@ -51,6 +51,14 @@ def test_views_commands_on_the_demo(loaded: CliRunner, tmp_path: Path) -> None:
     assert area["area_code"] == "WK999901"
     assert set(area["sub_areas"]) == {"BU99990101", "BU99990102", "BU99990103", "BU99990104"}
     assert sum(area["by_status"].values()) == area["total"] > 0
+    challenge = json.loads(loaded.invoke(main, ["views", "challenge", "energietransitie"]).output)
+    assert challenge["code"] == "energietransitie" and challenge["total"] >= challenge["open"]
+    pc = loaded.invoke(main, ["views", "pc", "GM9999"])
+    assert pc.exit_code == 0 and re.search(r"^\d{4}-K[1-4]\s+\d+", pc.output, re.MULTILINE)
+    one = re.search(r"^([0-9a-f-]{36})", queue.output, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    public = json.loads(loaded.invoke(main, ["views", "public", one]).output)
+    assert public["id"] == one and public["timeline"][0]["kind"] == "submitted"
+    assert "@" not in json.dumps(public)  # no e-mail addresses, nor anything else personal
     unknown = loaded.invoke(main, ["views", "area", "WK000000"])
     assert unknown.exit_code == 1 and "onbekend gebied" in unknown.output
 
