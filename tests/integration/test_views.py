@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -26,7 +27,7 @@ from participatie.views.projector import (
     read_after,
     rebuild,
 )
-from participatie.views.store import LIVE, TABLES
+from participatie.views.store import LIVE, TABLES, row_from
 from tests.conftest import postgres_schema, submission
 from tests.services import Processes, wait_until
 
@@ -365,3 +366,30 @@ def test_views_of_an_older_shape_are_dropped_and_projected_again(
             assert reopened.views.position(c, store.SCHEMA) == store.SCHEMA_VERSION
     finally:
         reopened.close()
+
+
+def test_view_rows_agree_with_the_aggregates(projected: Container) -> None:
+    """The projection's reading of each event must match the domain's own state."""
+    app = projected.app
+    with projected.views.cursor(commit=False) as c:
+        c.execute(f"SELECT * FROM {projected.views.table(LIVE, 'initiatives')}")
+        rows = [row_from(tuple(r)) for r in c.fetchall()]
+    assert len(rows) == 170
+    for row in rows:
+        initiative = app.get_initiative(UUID(row.id))
+        assert row.status == initiative.status.value
+        assert row.lead_team == initiative.lead_team
+        assert list(row.involved_teams) == initiative.involved_teams
+        assert row.priority == initiative.priority.value
+        assert row.assignee == initiative.assignee
+        assert row.outcome == (initiative.outcome.value if initiative.outcome else None)
+        assert row.supporters == len(initiative.supporters)
+        assert row.themes == tuple(initiative.themes)
+        assert row.area_code == initiative.location.area_code
+        assert row.version == initiative.version
+        if initiative.is_open:
+            assert row.handoff_pending == initiative.handoff_pending
+            assert row.deadline == initiative.handoff_due
+        assert row.description == (
+            initiative.description if initiative.consent_to_publish else None
+        )
