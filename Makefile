@@ -30,8 +30,11 @@ typecheck: $(STAMP)
 test: lint typecheck ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-bench: $(STAMP) ## Benchmarks (see BENCHMARKS.md); not part of make test
+bench: $(STAMP) ## Benchmarks (see BENCHMARKS.md; about 45 minutes); not part of make test
 	$(BIN)/python -m benchmarks.worker_class --jobs 200 --rounds 2
+	$(BIN)/python -m benchmarks.views rebuild --events 200000
+	$(BIN)/python -m benchmarks.views queue --small 1000 --large 100000
+	$(BIN)/python -m benchmarks.views latency --rate 20 --seconds 30
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
