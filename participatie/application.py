@@ -6,7 +6,7 @@ all see a single total order of events.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
 from eventsourcing.utils import get_topic
 
 from participatie import transcodings
@@ -318,14 +318,17 @@ class ParticipatieApp(Application[UUID]):
 
     def initiative_ids(self) -> list[UUID]:
         """Every initiative ever submitted, in submission order (read from the log)."""
-        topic = get_topic(Initiative.Submitted)
-        ids: list[UUID] = []
+        return [UUID(str(n.originator_id)) for n in self.notifications(Initiative.Submitted)]
+
+    def notifications(self, *event_classes: type[Any]) -> Iterator[Notification]:
+        """Every stored notification of these event classes, in log order, read in pages."""
+        topics = [get_topic(cls) for cls in event_classes]
         start = 1
         while True:
-            batch = self.recorder.select_notifications(start, 1000, topics=[topic])
-            ids.extend(UUID(str(n.originator_id)) for n in batch)
+            batch = self.recorder.select_notifications(start, 1000, topics=topics)
+            yield from batch
             if len(batch) < 1000:
-                return ids
+                return
             start = batch[-1].id + 1
 
     def get_initiative(self, initiative_id: UUID) -> Initiative:

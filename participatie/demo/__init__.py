@@ -39,7 +39,7 @@ def demo_initiatives() -> list[dict[str, Any]]:
 
 
 @contextmanager
-def _clock_at(app: ParticipatieApp, moment: datetime) -> Iterator[None]:
+def clock_at(app: ParticipatieApp, moment: datetime) -> Iterator[None]:
     """Date the demo's events in the past, as if the municipality had used the system a while."""
     original = app.clock
     app.clock = lambda: moment
@@ -94,7 +94,7 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False) -> DemoSummary:
     areas = read_areas(DATA / "wijken_en_buurten.geojson")
     organisation = read_organisation(DATA / "teams.yaml")
     rulebook = read_rulebook(DATA / "rulebook.yaml")
-    with _clock_at(app, start):
+    with clock_at(app, start):
         app.import_area_map("2026-1", areas, "demo:wijken_en_buurten.geojson", DEMO_ACTOR)
         apply_organisation(app, organisation, DEMO_ACTOR)
         app.publish_rulebook(

@@ -8,14 +8,12 @@ the past two years so quarters and medians have something to show.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from participatie.application import ParticipatieApp
-from participatie.demo import ROUTER
+from participatie.demo import ROUTER, clock_at
 from participatie.domain.errors import DomainError
 from participatie.domain.routing import route
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Priority, Role
@@ -28,16 +26,6 @@ AREAS = [
 ]  # fmt: skip
 THEMES = ["groen", "verkeer", "energie", "jeugd", "wonen", "armoede", "ondernemen", "cultuur"]
 RESIDENT = Actor("initiatiefnemer", Role.INITIATOR)
-
-
-@contextmanager
-def _at(app: ParticipatieApp, moment: datetime) -> Iterator[None]:
-    original = app.clock
-    app.clock = lambda: moment
-    try:
-        yield
-    finally:
-        app.clock = original
 
 
 def submit_one(app: ParticipatieApp, rng: random.Random, number: int) -> UUID:
@@ -93,7 +81,7 @@ def generate(
     for number in range(initiatives):
         moment = start + step * number
         clock = _Clock(moment, rng)
-        with _at(app, moment):
+        with clock_at(app, moment):
             if bulk:
                 initiative, index, _ = app.new_initiative(_data(rng, number), channel="test")
                 pending += [initiative, index]

@@ -14,7 +14,6 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from eventsourcing.utils import get_topic
 
 from participatie.application import ParticipatieApp
 from participatie.bootstrap import Container, build
@@ -35,7 +34,6 @@ from tests.services import (
     wait_until,
 )
 
-ROUTED = get_topic(Initiative.Routed)
 pytestmark = pytest.mark.slow
 
 
@@ -48,14 +46,7 @@ def submit(app: ParticipatieApp, scenario: Scenario) -> UUID:
 
 
 def routed_counts(app: ParticipatieApp) -> Counter[UUID]:
-    counts: Counter[UUID] = Counter()
-    start = 1
-    while True:
-        batch = app.recorder.select_notifications(start, 1000, topics=[ROUTED])
-        counts.update(UUID(str(n.originator_id)) for n in batch)
-        if len(batch) < 1000:
-            return counts
-        start = batch[-1].id + 1
+    return Counter(UUID(str(n.originator_id)) for n in app.notifications(Initiative.Routed))
 
 
 def all_routed(app: ParticipatieApp, ids: list[UUID]) -> bool:

@@ -29,6 +29,12 @@ def new_version(text: str, label: str = "2026-2") -> str:
     return text.replace('version: "2026-1"', f'version: "{label}"')
 
 
+# Rulebook 2026-2: the wijk rule of Centrum now leads to the area team of Oude Haven.
+CENTRUM_TO_OUDE_HAVEN = new_version(RULEBOOK).replace(
+    "lead: gebiedsteam-centrum", "lead: gebiedsteam-oude-haven"
+)
+
+
 def routed_by(tmp_path: Path, rule_id: str) -> set[str]:
     """Ids of demo initiatives whose recorded routing used `rule_id` (read from the store)."""
     container = build(Settings(var_dir=tmp_path / "var"))
@@ -46,9 +52,7 @@ def routed_by(tmp_path: Path, rule_id: str) -> set[str]:
 def test_backtest_of_a_changed_rule_prints_the_from_to_summary_and_the_list(
     loaded: CliRunner, tmp_path: Path
 ) -> None:
-    changed = new_version(RULEBOOK).replace(
-        "lead: gebiedsteam-centrum", "lead: gebiedsteam-oude-haven"
-    )
+    changed = CENTRUM_TO_OUDE_HAVEN
     expected = routed_by(tmp_path, "wijk-centrum")
     assert expected, "the demo should route something by wijk-centrum"
     result = loaded.invoke(main, ["rules", "backtest", write(tmp_path, changed)])
@@ -120,9 +124,7 @@ def test_a_structurally_wrong_rulebook_names_the_field_path(
 def test_publish_moves_no_open_work_until_an_explicit_reroute(
     loaded: CliRunner, tmp_path: Path
 ) -> None:
-    changed = new_version(RULEBOOK).replace(
-        "lead: gebiedsteam-centrum", "lead: gebiedsteam-oude-haven"
-    )
+    changed = CENTRUM_TO_OUDE_HAVEN
     moved_candidates = routed_by(tmp_path, "wijk-centrum")
     published = loaded.invoke(main, ["rules", "publish", write(tmp_path, changed)])
     assert published.exit_code == 0, published.output
