@@ -1,0 +1,83 @@
+"""An SVG map of the municipality's areas, drawn from their own geometry (no tile server).
+
+The home page (issue 5) shows the buurten coloured by open initiatives; each area is a link with
+a text alternative, so the map works without JavaScript and with a screen reader.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+from participatie.domain.areas import Area
+
+# Five calm blues, light to dark (contrast with the white borders stays visible).
+SHADES = ("#eef4fb", "#c6dbf0", "#8fb8df", "#4f8cc4", "#1f5a96")
+EMPTY = "#f5f5f5"
+
+
+def _rings(geometry: Mapping[str, Any]) -> list[list[list[float]]]:
+    if geometry["type"] == "Polygon":
+        return [list(ring) for ring in geometry["coordinates"]]
+    if geometry["type"] == "MultiPolygon":
+        return [list(ring) for polygon in geometry["coordinates"] for ring in polygon]
+    raise ValueError(f"cannot draw a {geometry['type']}")
+
+
+def shade(count: int, highest: int) -> str:
+    """The fill for `count` open initiatives when the busiest area has `highest`."""
+    if count <= 0 or highest <= 0:
+        return EMPTY
+    step = math.ceil(count / highest * len(SHADES)) - 1
+    return SHADES[max(0, min(step, len(SHADES) - 1))]
+
+
+def render(
+    areas: Sequence[Area],
+    counts: Mapping[str, int],
+    *,
+    width: int = 600,
+    link: str = "/gebieden/{code}",
+    title: str = "Kaart van de gebieden",
+    label: str = "{name}: {count} open initiatieven",
+) -> str:
+    """Return an SVG document with one linked, titled path per area."""
+    if not areas:
+        raise ValueError("no areas to draw")
+    rings = {a.code: _rings(a.geometry) for a in areas}
+    points = [p for rs in rings.values() for ring in rs for p in ring]
+    min_lon = min(p[0] for p in points)
+    max_lon = max(p[0] for p in points)
+    min_lat = min(p[1] for p in points)
+    max_lat = max(p[1] for p in points)
+    # Equirectangular projection around the middle latitude: right for a municipality.
+    stretch = math.cos(math.radians((min_lat + max_lat) / 2))
+    span_x = max((max_lon - min_lon) * stretch, 1e-9)
+    span_y = max(max_lat - min_lat, 1e-9)
+    scale = width / span_x
+    height = math.ceil(span_y * scale)
+
+    def xy(point: Sequence[float]) -> str:
+        x = (point[0] - min_lon) * stretch * scale
+        y = (max_lat - point[1]) * scale
+        return f"{x:.1f},{y:.1f}"
+
+    highest = max((counts.get(a.code, 0) for a in areas), default=0)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
+        f' role="img" aria-labelledby="kaart-titel" class="gebiedskaart">',
+        f'<title id="kaart-titel">{escape(title)}</title>',
+    ]
+    for area in sorted(areas, key=lambda a: a.code):
+        count = counts.get(area.code, 0)
+        path = " ".join("M" + " L".join(xy(p) for p in ring) + " Z" for ring in rings[area.code])
+        text = escape(label.format(name=area.name, count=count, code=area.code))
+        parts.append(
+            f'<a href="{escape(link.format(code=area.code))}" aria-label="{text}">'
+            f'<path d="{path}" fill="{shade(count, highest)}" stroke="#ffffff" stroke-width="1.5"'
+            f' fill-rule="evenodd" data-code="{escape(area.code)}"><title>{text}</title></path></a>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
