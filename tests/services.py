@@ -13,10 +13,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -88,6 +90,19 @@ class RedisServer:
     def restart_empty(self) -> None:
         self.kill()
         self.start()
+
+
+@contextlib.contextmanager
+def running(projector: Any, poll: float) -> Iterator[None]:
+    """Run a views Projector in a thread for the duration of the block, then stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(target=projector.run, args=(stop, poll))
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(40)
 
 
 def _pings(client: redis.Redis) -> bool:

@@ -29,7 +29,7 @@ from participatie.views.projector import (
 )
 from participatie.views.store import LIVE, TABLES, row_from
 from tests.conftest import postgres_schema, submission
-from tests.services import Processes, wait_until
+from tests.services import Processes, running, wait_until
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
@@ -301,8 +301,6 @@ def test_healthz_and_metrics_report_lag(busy: Container) -> None:
 def test_projector_retries_a_failed_batch_and_catches_up(
     busy: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
-
     projection = ViewsProjection(busy.views, busy.app)
     runner = Projector(projection, batch=200)
     real = type(busy.views).write_rows
@@ -315,15 +313,9 @@ def test_projector_retries_a_failed_batch_and_catches_up(
         real(self, *args, **kwargs)
 
     monkeypatch.setattr(type(busy.views), "write_rows", flaky)
-    stop = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(stop, 0.05))
-    thread.start()
-    try:
+    with running(runner, poll=0.05):
         head = busy.app.recorder.max_notification_id()
         assert wait_until(lambda: projection.position() == head, 60)
-    finally:
-        stop.set()
-        thread.join(10)
     assert runner.failures == 1
     assert runner.last_error == "RuntimeError: disk full (simulated)"
     assert check(projection)[1] == []

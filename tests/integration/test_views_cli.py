@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from participatie.config import Settings
 from participatie.demo.traffic import generate
 from participatie.views.projector import Projector, ViewsProjection
 from participatie.views.store import views_path
-from tests.services import wait_until
+from tests.services import running, wait_until
 
 
 def test_views_commands_on_the_demo(loaded: CliRunner, tmp_path: Path) -> None:
@@ -86,10 +85,7 @@ def test_postgres_projector_wakes_on_notify(postgres_settings: Settings) -> None
         runner = Projector(
             projection, listen_dsn=postgres_settings.postgres_dsn(), listen_timeout=30.0
         )
-        stop = threading.Event()
-        thread = threading.Thread(target=runner.run, args=(stop, 30.0))
-        thread.start()
-        try:
+        with running(runner, poll=30.0):
             head = container.app.recorder.max_notification_id()
             assert wait_until(lambda: projection.position() == head, 30)
             time.sleep(1.0)  # the projector is now waiting
@@ -98,8 +94,5 @@ def test_postgres_projector_wakes_on_notify(postgres_settings: Settings) -> None
             started = time.monotonic()
             assert wait_until(lambda: projection.position() == head, 10)
             assert time.monotonic() - started < 5
-        finally:
-            stop.set()
-            thread.join(40)
     finally:
         container.close()
