@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test lint typecheck bench clean translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -35,6 +35,11 @@ bench: $(STAMP) ## Benchmarks (see BENCHMARKS.md; about 45 minutes); not part of
 	$(BIN)/python -m benchmarks.views rebuild --events 200000
 	$(BIN)/python -m benchmarks.views queue --small 1000 --large 100000
 	$(BIN)/python -m benchmarks.views latency --rate 20 --seconds 30
+
+translations: $(STAMP) ## Extract the Dutch texts and add new ones to the English catalogue
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --omit-header \
+		--sort-output -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -32,7 +32,6 @@ from participatie.domain.values import (
     Actor,
     InitiatorKind,
     Location,
-    Role,
     RoutingDecision,
     Status,
     TeamKind,
@@ -151,7 +150,7 @@ class ParticipatieApp(Application[UUID]):
             consent_to_publish=bool(data["consent_to_publish"]),
             requested_support=data.get("requested_support"),
             tracking_code_hash=code_hash,
-            actor=actor or Actor(id=f"subject:{sealed.subject_id.hex}", role=Role.INITIATOR),
+            actor=actor or Actor.initiator(sealed.subject_id),
             channel=channel,
             timestamp=at or self.clock(),
         )
@@ -378,6 +377,11 @@ class ParticipatieApp(Application[UUID]):
     def area_map_version(self) -> str | None:
         """Return the current map version label, or None before the first import."""
         return self._area_map().current_version if self.has_area_map() else None
+
+    def municipality(self) -> tuple[str, str]:
+        """Return the municipality's code and name (from the area map)."""
+        area_map = self._area_map()
+        return area_map.municipality_code, area_map.municipality_name
 
     def has_area_map(self) -> bool:
         return AreaMap.create_id() in self.repository

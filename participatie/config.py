@@ -29,6 +29,17 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
         "60",
         "Re-enqueue an initiative still unrouted after N seconds.",
     ),
+    (
+        "PARTICIPATIE_SUBMIT_LIMIT",
+        "5 per minute;20 per hour",
+        "Accepted submissions per client address (Flask-Limiter notation).",
+    ),
+    (
+        "PARTICIPATIE_SUPPORT_LIMIT",
+        "10 per minute;50 per hour",
+        "Support requests per client address (Flask-Limiter notation).",
+    ),
+    ("PARTICIPATIE_SECURE_COOKIES", "0", "1: session cookies only over HTTPS (set behind TLS)."),
     ("PARTICIPATIE_HOST", "127.0.0.1", "Address the web process binds to."),
     ("PARTICIPATIE_PORT", "5000", "Port the web process binds to."),
 )
@@ -46,6 +57,9 @@ class Settings:
     snapshot_interval: int = 20
     queue_name: str = "participatie"
     reconcile_after: int = 60
+    submit_limit: str = "5 per minute;20 per hour"
+    support_limit: str = "10 per minute;50 per hour"
+    secure_cookies: bool = False
     host: str = "127.0.0.1"
     port: int = 5000
 
@@ -78,6 +92,9 @@ class Settings:
             snapshot_interval=_positive_int(env, "PARTICIPATIE_SNAPSHOT_INTERVAL", 20),
             queue_name=env.get("PARTICIPATIE_QUEUE", "").strip() or "participatie",
             reconcile_after=_positive_int(env, "PARTICIPATIE_RECONCILE_AFTER", 60),
+            submit_limit=_rate_limit(env, "PARTICIPATIE_SUBMIT_LIMIT", cls.submit_limit),
+            support_limit=_rate_limit(env, "PARTICIPATIE_SUPPORT_LIMIT", cls.support_limit),
+            secure_cookies=_flag(env, "PARTICIPATIE_SECURE_COOKIES"),
             host=env.get("PARTICIPATIE_HOST") or "127.0.0.1",
             port=_port(env),
         )
@@ -94,6 +111,9 @@ class Settings:
             "PARTICIPATIE_SNAPSHOT_INTERVAL": str(self.snapshot_interval),
             "PARTICIPATIE_QUEUE": self.queue_name,
             "PARTICIPATIE_RECONCILE_AFTER": str(self.reconcile_after),
+            "PARTICIPATIE_SUBMIT_LIMIT": self.submit_limit,
+            "PARTICIPATIE_SUPPORT_LIMIT": self.support_limit,
+            "PARTICIPATIE_SECURE_COOKIES": "1" if self.secure_cookies else "0",
             "PARTICIPATIE_HOST": self.host,
             "PARTICIPATIE_PORT": str(self.port),
         }
@@ -158,6 +178,28 @@ class Settings:
         from psycopg.conninfo import make_conninfo
 
         return make_conninfo(**{k: v for k, v in parts.items() if v})
+
+
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must look like '5 per minute;20 per hour', got {raw!r}"
+        ) from None
+    return raw
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "0").strip().lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no"):
+        raise ConfigError(f"{name} must be 0 or 1, got {raw!r}")
+    return raw in ("1", "true", "yes")
 
 
 def _port(env: Mapping[str, str]) -> int:

@@ -1,4 +1,8 @@
-"""Marshmallow schemas that validate a submission; errors are per field."""
+"""Marshmallow schemas that validate a submission; errors are per field.
+
+Messages are Dutch (the product's language) and carry no placeholders, so the web layer can
+translate them through its catalogue: `N_` only marks them for extraction.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,57 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from participatie.domain.values import THEMES, InitiatorKind
 from participatie.geo import AreaIndex
 
+
+def N_(message: str) -> str:
+    """Mark `message` for translation by the web layer; return it unchanged."""
+    return message
+
+
+REQUIRED = N_("Dit veld is verplicht.")
+NOT_TEXT = N_("Vul tekst in.")
 KVK_PATTERN = re.compile(r"[0-9]{8}")
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
 
+def _messages(**extra: str) -> dict[str, Any]:
+    return {"required": REQUIRED, "null": REQUIRED, "invalid": NOT_TEXT, **extra}
+
+
+def _string(required: bool, minimum: int, maximum: int, message: str) -> fields.String:
+    """A text field whose length error is `message`."""
+    length = validate.Length(min=minimum, max=maximum, error=message)
+    if required:
+        return fields.String(required=True, validate=length, error_messages=_messages())
+    return fields.String(load_default=None, validate=length, error_messages=_messages())
+
+
 class InitiatorSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in InitiatorKind]))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    phone = fields.String(load_default=None, validate=validate.Regexp(PHONE_PATTERN))
-    address = fields.String(load_default=None, validate=validate.Length(max=300))
-    kvk_number = fields.String(load_default=None)
-    organisation_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            [k.value for k in InitiatorKind],
+            error=N_("Kies inwoner, ondernemer of organisatie."),
+        ),
+        error_messages=_messages(),
+    )
+    name = _string(True, 1, 200, N_("Vul uw naam in (hoogstens 200 tekens)."))
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254, error=N_("Een e-mailadres heeft hoogstens 254 tekens.")),
+        error_messages=_messages(
+            invalid=N_("Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.")
+        ),
+    )
+    phone = fields.String(
+        load_default=None,
+        validate=validate.Regexp(
+            PHONE_PATTERN, error=N_("Vul een telefoonnummer in met 6 tot 20 cijfers.")
+        ),
+        error_messages=_messages(),
+    )
+    address = _string(False, 0, 300, N_("Een adres heeft hoogstens 300 tekens."))
+    kvk_number = fields.String(load_default=None, error_messages=_messages())
+    organisation_name = _string(False, 0, 200, N_("Een naam heeft hoogstens 200 tekens."))
 
     @validates_schema(skip_on_field_errors=False)
     def check_kind_specific_fields(self, data: dict[str, Any], **_: Any) -> None:
@@ -29,60 +72,71 @@ class InitiatorSchema(Schema):
         kvk = data.get("kvk_number")
         if kind == InitiatorKind.BUSINESS.value:
             if not kvk:
-                raise ValidationError("Een ondernemer heeft een KvK-nummer nodig.", "kvk_number")
+                raise ValidationError(
+                    N_("Een ondernemer heeft een KvK-nummer nodig."), "kvk_number"
+                )
             if not KVK_PATTERN.fullmatch(kvk) or kvk == "00000000":
-                raise ValidationError("Een KvK-nummer bestaat uit 8 cijfers.", "kvk_number")
+                raise ValidationError(N_("Een KvK-nummer bestaat uit 8 cijfers."), "kvk_number")
         elif kvk:
-            raise ValidationError("Alleen ondernemers geven een KvK-nummer op.", "kvk_number")
+            raise ValidationError(N_("Alleen ondernemers geven een KvK-nummer op."), "kvk_number")
         if (
             kind in (InitiatorKind.BUSINESS.value, InitiatorKind.ORGANISATION.value)
             and not (data.get("organisation_name") or "").strip()
         ):
             raise ValidationError(
-                "Geef de naam van de onderneming of organisatie.", "organisation_name"
+                N_("Geef de naam van de onderneming of organisatie."), "organisation_name"
             )
 
 
+def _coordinate(limit: int, message: str) -> fields.Float:
+    return fields.Float(
+        load_default=None,
+        validate=validate.Range(min=-limit, max=limit, error=message),
+        error_messages=_messages(invalid=N_("Vul een getal in, zoals 52.0907.")),
+    )
+
+
 class LocationSchema(Schema):
-    lat = fields.Float(load_default=None, validate=validate.Range(min=-90, max=90))
-    lon = fields.Float(load_default=None, validate=validate.Range(min=-180, max=180))
-    area_code = fields.String(load_default=None, validate=validate.Length(min=1, max=20))
+    lat = _coordinate(90, N_("Een breedtegraad ligt tussen -90 en 90."))
+    lon = _coordinate(180, N_("Een lengtegraad ligt tussen -180 en 180."))
+    area_code = _string(False, 1, 20, N_("Een gebiedscode heeft hoogstens 20 tekens."))
 
     @validates_schema
     def check_one_form(self, data: dict[str, Any], **_: Any) -> None:
         has_point = data.get("lat") is not None or data.get("lon") is not None
         has_code = data.get("area_code") is not None
         if has_point and has_code:
-            raise ValidationError("Geef een punt of een gebiedscode, niet allebei.", "area_code")
+            raise ValidationError(
+                N_("Geef een punt of een gebiedscode, niet allebei."), "area_code"
+            )
         if not has_point and not has_code:
-            raise ValidationError("Geef een punt (lat, lon) of een gebiedscode.", "area_code")
+            raise ValidationError(N_("Geef een punt (lat, lon) of een gebiedscode."), "area_code")
         if has_point:
             for name in ("lat", "lon"):
                 if data.get(name) is None:
-                    raise ValidationError("Een punt heeft zowel lat als lon nodig.", name)
-
-
-def _text(minimum: int, maximum: int) -> fields.String:
-    return fields.String(
-        required=True,
-        validate=validate.Length(min=minimum, max=maximum),
-    )
+                    raise ValidationError(N_("Een punt heeft zowel lat als lon nodig."), name)
 
 
 class SubmissionSchema(Schema):
     """A new initiative. Pass the current AreaIndex so the location can be checked."""
 
-    initiator = fields.Nested(InitiatorSchema, required=True)
-    title = _text(5, 150)
-    description = _text(20, 5000)
+    initiator = fields.Nested(InitiatorSchema, required=True, error_messages=_messages())
+    title = _string(True, 5, 150, N_("Geef een titel van 5 tot 150 tekens."))
+    description = _string(True, 20, 5000, N_("Geef een beschrijving van 20 tot 5000 tekens."))
     themes = fields.List(
-        fields.String(validate=validate.OneOf(THEMES)),
+        fields.String(
+            validate=validate.OneOf(THEMES, error=N_("Kies een thema uit de lijst.")),
+            error_messages=_messages(),
+        ),
         required=True,
-        validate=validate.Length(min=1, max=5),
+        validate=validate.Length(min=1, max=5, error=N_("Kies 1 tot 5 thema's.")),
+        error_messages=_messages(invalid=N_("Kies 1 tot 5 thema's.")),
     )
-    location = fields.Nested(LocationSchema, required=True)
-    consent_to_publish = fields.Boolean(required=True)
-    requested_support = fields.String(load_default=None, validate=validate.Length(max=2000))
+    location = fields.Nested(LocationSchema, required=True, error_messages=_messages())
+    consent_to_publish = fields.Boolean(
+        required=True, error_messages=_messages(invalid=N_("Kies ja of nee."))
+    )
+    requested_support = _string(False, 0, 2000, N_("Gebruik hoogstens 2000 tekens."))
 
     def __init__(self, areas: AreaIndex, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -102,7 +156,7 @@ class SubmissionSchema(Schema):
     def check_location_and_themes(self, data: dict[str, Any], **_: Any) -> None:
         themes = data.get("themes") or []
         if len(set(themes)) != len(themes):
-            raise ValidationError("Kies elk thema maar één keer.", "themes")
+            raise ValidationError(N_("Kies elk thema maar één keer."), "themes")
         location = data.get("location")
         if not isinstance(location, dict):
             return
@@ -112,12 +166,11 @@ class SubmissionSchema(Schema):
         if location.get("area_code") is not None:
             if location["area_code"] not in self.area_index:
                 raise ValidationError(
-                    {"area_code": [f"Onbekende gebiedscode: {location['area_code']}."]},
-                    "location",
+                    {"area_code": [N_("Dit gebied bestaat niet in deze gemeente.")]}, "location"
                 )
             return
         code = self.area_index.locate(location["lat"], location["lon"])
         if code is None:
-            raise ValidationError({"lat": ["Dit punt ligt buiten de gemeente."]}, "location")
+            raise ValidationError({"lat": [N_("Dit punt ligt buiten de gemeente.")]}, "location")
         location["area_code"] = code
         location["resolved_from_point"] = True

@@ -39,11 +39,15 @@ def render(
     counts: Mapping[str, int],
     *,
     width: int = 600,
-    link: str = "/gebieden/{code}",
+    link: str | None = "/gebieden/{code}",
     title: str = "Kaart van de gebieden",
     label: str = "{name}: {count} open initiatieven",
 ) -> str:
-    """Return an SVG document with one linked, titled path per area."""
+    """Return an SVG document with one titled path per area, linked unless `link` is None.
+
+    The root element carries the projection (`data-west`, `data-north`, `data-scale`,
+    `data-stretch`) so a script can turn a click back into a point.
+    """
     if not areas:
         raise ValueError("no areas to draw")
     rings = {a.code: _rings(a.geometry) for a in areas}
@@ -67,17 +71,23 @@ def render(
     highest = max((counts.get(a.code, 0) for a in areas), default=0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
-        f' role="img" aria-labelledby="kaart-titel" class="gebiedskaart">',
+        f' role="img" aria-labelledby="kaart-titel" class="gebiedskaart"'
+        f' data-west="{min_lon!r}" data-north="{max_lat!r}" data-scale="{scale!r}"'
+        f' data-stretch="{stretch!r}">',
         f'<title id="kaart-titel">{escape(title)}</title>',
     ]
     for area in sorted(areas, key=lambda a: a.code):
         count = counts.get(area.code, 0)
         path = " ".join("M" + " L".join(xy(p) for p in ring) + " Z" for ring in rings[area.code])
         text = escape(label.format(name=area.name, count=count, code=area.code))
-        parts.append(
-            f'<a href="{escape(link.format(code=area.code))}" aria-label="{text}">'
+        drawn = (
             f'<path d="{path}" fill="{shade(count, highest)}" stroke="#ffffff" stroke-width="1.5"'
-            f' fill-rule="evenodd" data-code="{escape(area.code)}"><title>{text}</title></path></a>'
+            f' fill-rule="evenodd" data-code="{escape(area.code)}"><title>{text}</title></path>'
         )
+        if link is not None:
+            drawn = (
+                f'<a href="{escape(link.format(code=area.code))}" aria-label="{text}">{drawn}</a>'
+            )
+        parts.append(drawn)
     parts.append("</svg>")
     return "".join(parts)

@@ -105,6 +105,12 @@ def running(projector: Any, poll: float) -> Iterator[None]:
         thread.join(40)
 
 
+def catch_up(projector: Any) -> None:
+    """Run a views Projector until it has nothing left to do."""
+    while projector.run_once():
+        pass
+
+
 def _pings(client: redis.Redis) -> bool:
     try:
         return bool(client.ping())

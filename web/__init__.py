@@ -26,9 +26,14 @@ def create_app(
         app.config.update(test_config)
     app.extensions["participatie"] = container
 
-    from web import health
+    from web import errors, health, i18n, public, security
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(public.bp)
+    i18n.init_app(app)
+    security.init_app(app, settings)
+    security.csrf.exempt(health.bp)
+    errors.init_app(app)
     return app
 
 

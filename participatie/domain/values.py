@@ -100,6 +100,11 @@ class Actor:
     def system(cls, name: str) -> Actor:
         return cls(id=f"system:{name}", role=Role.SYSTEM)
 
+    @classmethod
+    def initiator(cls, subject_id: UUID) -> Actor:
+        """The initiator, known only by the subject id of their sealed personal data."""
+        return cls(id=f"subject:{subject_id.hex}", role=Role.INITIATOR)
+
 
 @dataclass(frozen=True)
 class Location:

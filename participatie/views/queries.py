@@ -477,3 +477,79 @@ def pc_figures(views: ViewTables, area: str, now: datetime | None = None) -> lis
         )
         for q in quarters
     ]
+
+
+# -- public pages --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicItem:
+    """One initiative in a public list: only what its initiator agreed to publish."""
+
+    id: str
+    title: str
+    status: str
+    area_code: str
+    themes: list[str]
+    submitted_at: datetime | None
+    supporters: int
+
+
+def public_initiatives(
+    views: ViewTables, area: str | None = None, limit: int = 20
+) -> list[PublicItem]:
+    """Published initiatives (consent given), newest first; `area` includes everything below."""
+    columns = "i.id, i.title, i.status, i.area_code, i.themes, i.submitted_at, i.supporters"
+    initiatives = views.table(LIVE, "initiatives")
+    with views.cursor(commit=False) as c:
+        if area is None:
+            c.execute(
+                views.sql(
+                    f"SELECT {columns} FROM {initiatives} i WHERE i.consent = 1"
+                    " ORDER BY i.submitted_at DESC, i.id LIMIT ?"
+                ),
+                [limit],
+            )
+        else:
+            c.execute(
+                views.sql(
+                    f"SELECT {columns} FROM {initiatives} i"
+                    f" JOIN {views.table(LIVE, 'initiative_areas')} a ON a.initiative_id = i.id"
+                    " WHERE a.area_code = ? AND i.consent = 1"
+                    " ORDER BY i.submitted_at DESC, i.id LIMIT ?"
+                ),
+                [area, limit],
+            )
+        rows = [tuple(r) for r in c.fetchall()]
+    return [
+        PublicItem(
+            id=r[0],
+            title=r[1],
+            status=r[2],
+            area_code=r[3],
+            themes=[t for t in (r[4] or "").split(",") if t],
+            submitted_at=unstamp(r[5]),
+            supporters=int(r[6]),
+        )
+        for r in rows
+    ]
+
+
+def open_counts(views: ViewTables, codes: list[str]) -> dict[str, int]:
+    """Open initiatives in each of `codes`, everything below an area included."""
+    if not codes:
+        return {}
+    marks = ", ".join("?" for _ in codes)
+    statuses = ", ".join("?" for _ in OPEN_STATUSES)
+    with views.cursor(commit=False) as c:
+        c.execute(
+            views.sql(
+                f"SELECT a.area_code, COUNT(*) FROM {views.table(LIVE, 'initiative_areas')} a"
+                f" JOIN {views.table(LIVE, 'initiatives')} i ON i.id = a.initiative_id"
+                f" WHERE a.area_code IN ({marks}) AND i.status IN ({statuses})"
+                " GROUP BY a.area_code"
+            ),
+            [*codes, *OPEN_STATUSES],
+        )
+        found = {str(r[0]): int(r[1]) for r in (tuple(x) for x in c.fetchall())}
+    return {code: found.get(code, 0) for code in codes}

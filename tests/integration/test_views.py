@@ -29,7 +29,7 @@ from participatie.views.projector import (
 )
 from participatie.views.store import LIVE, TABLES, row_from
 from tests.conftest import postgres_schema, submission
-from tests.services import Processes, running, wait_until
+from tests.services import Processes, catch_up, running, wait_until
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
@@ -52,11 +52,6 @@ def dump(container: Container) -> dict[str, list[tuple[Any, ...]]]:
             c.execute(f"SELECT * FROM {views.table(LIVE, table)}")
             tables[table] = sorted(tuple(r) for r in c.fetchall())
     return tables
-
-
-def catch_up(projector: Projector) -> None:
-    while projector.run_once():
-        pass
 
 
 def test_incremental_views_equal_rebuilt_views(busy: Container) -> None:

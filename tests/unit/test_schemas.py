@@ -91,7 +91,7 @@ def test_organisation_with_a_name_and_without_kvk_number_is_accepted() -> None:
 
 @pytest.mark.parametrize("title", ["Abcd", "x" * 151, ""], ids=["4", "151", "empty"])
 def test_title_outside_5_to_150_characters_is_refused_on_title(title: str) -> None:
-    assert errors_of(title=title) == {"title": ["Length must be between 5 and 150."]}
+    assert errors_of(title=title) == {"title": ["Geef een titel van 5 tot 150 tekens."]}
 
 
 @pytest.mark.parametrize("title", ["Abcde", "x" * 150], ids=["5", "150"])
@@ -104,7 +104,7 @@ def test_description_outside_20_to_5000_characters_is_refused_on_description(
     description: str,
 ) -> None:
     assert errors_of(description=description) == {
-        "description": ["Length must be between 20 and 5000."]
+        "description": ["Geef een beschrijving van 20 tot 5000 tekens."]
     }
 
 
@@ -114,9 +114,9 @@ def test_description_of_exactly_20_or_5000_characters_is_accepted(description: s
 
 
 def test_surrounding_spaces_are_stripped_before_the_length_is_checked() -> None:
-    assert errors_of(title="   Abcd   ") == {"title": ["Length must be between 5 and 150."]}
+    assert errors_of(title="   Abcd   ") == {"title": ["Geef een titel van 5 tot 150 tekens."]}
     assert errors_of(description="  " + "x" * 19 + "\n") == {
-        "description": ["Length must be between 20 and 5000."]
+        "description": ["Geef een beschrijving van 20 tot 5000 tekens."]
     }
     result = load(title="  Abcde \n", description="\t" + "x" * 20 + "  ")
     assert result["title"] == "Abcde"
@@ -128,14 +128,14 @@ def test_surrounding_spaces_are_stripped_before_the_length_is_checked() -> None:
 
 def test_unknown_initiator_kind_is_refused_on_initiator_kind() -> None:
     assert errors_of(initiator=initiator(kind="alien")) == {
-        "initiator": {"kind": ["Must be one of: resident, business, organisation."]}
+        "initiator": {"kind": ["Kies inwoner, ondernemer of organisatie."]}
     }
 
 
 @pytest.mark.parametrize("email", ["anna", "anna@", "@example.org", "anna at example.org"])
 def test_bad_email_is_refused_on_initiator_email(email: str) -> None:
     assert errors_of(initiator=initiator(email=email)) == {
-        "initiator": {"email": ["Not a valid email address."]}
+        "initiator": {"email": ["Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl."]}
     }
 
 
@@ -185,9 +185,7 @@ def test_business_or_organisation_without_a_name_is_refused_on_organisation_name
 
 
 def test_unknown_theme_is_refused_under_its_list_index() -> None:
-    assert errors_of(themes=["groen", "ufo"]) == {
-        "themes": {1: [f"Must be one of: {', '.join(THEMES)}."]}
-    }
+    assert errors_of(themes=["groen", "ufo"]) == {"themes": {1: ["Kies een thema uit de lijst."]}}
 
 
 def test_every_unknown_theme_is_reported_by_index() -> None:
@@ -201,11 +199,11 @@ def test_duplicate_themes_are_refused() -> None:
 
 
 def test_zero_themes_are_refused() -> None:
-    assert errors_of(themes=[]) == {"themes": ["Length must be between 1 and 5."]}
+    assert errors_of(themes=[]) == {"themes": ["Kies 1 tot 5 thema's."]}
 
 
 def test_more_than_five_themes_are_refused() -> None:
-    assert errors_of(themes=list(THEMES[:6])) == {"themes": ["Length must be between 1 and 5."]}
+    assert errors_of(themes=list(THEMES[:6])) == {"themes": ["Kies 1 tot 5 thema's."]}
 
 
 # --- location -------------------------------------------------------------------------------
@@ -220,7 +218,7 @@ def test_point_outside_the_municipality_is_refused_on_location_lat(lat: float, l
 
 def test_unknown_area_code_is_refused_on_location_area_code() -> None:
     assert errors_of(location={"area_code": "BU99999999"}) == {
-        "location": {"area_code": ["Onbekende gebiedscode: BU99999999."]}
+        "location": {"area_code": ["Dit gebied bestaat niet in deze gemeente."]}
     }
 
 
@@ -244,7 +242,7 @@ def test_lat_without_lon_is_refused_on_location_lon() -> None:
 
 def test_latitude_out_of_range_is_refused_on_location_lat() -> None:
     assert errors_of(location={"lat": 100, "lon": 0.5}) == {
-        "location": {"lat": ["Must be greater than or equal to -90 and less than or equal to 90."]}
+        "location": {"lat": ["Een breedtegraad ligt tussen -90 en 90."]}
     }
 
 
@@ -259,25 +257,23 @@ def test_several_errors_are_all_reported_in_one_validation_error() -> None:
         location={"area_code": "BU99999999"},
     )
     assert messages == {
-        "title": ["Length must be between 5 and 150."],
-        "initiator": {"email": ["Not a valid email address."]},
-        "themes": {0: [f"Must be one of: {', '.join(THEMES)}."]},
-        "location": {"area_code": ["Onbekende gebiedscode: BU99999999."]},
+        "title": ["Geef een titel van 5 tot 150 tekens."],
+        "initiator": {"email": ["Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl."]},
+        "themes": {0: ["Kies een thema uit de lijst."]},
+        "location": {"area_code": ["Dit gebied bestaat niet in deze gemeente."]},
     }
 
 
 def test_missing_required_fields_are_each_reported() -> None:
     with pytest.raises(ValidationError) as raised:
         SubmissionSchema(areas=AreaIndex(small_map())).load_submission({})
-    assert raised.value.messages == {
-        name: ["Missing data for required field."] for name in REQUIRED
-    }
+    assert raised.value.messages == {name: ["Dit veld is verplicht."] for name in REQUIRED}
 
 
 def test_missing_initiator_fields_are_reported_under_initiator() -> None:
     assert errors_of(initiator={"kind": "resident"}) == {
         "initiator": {
-            "name": ["Missing data for required field."],
-            "email": ["Missing data for required field."],
+            "name": ["Dit veld is verplicht."],
+            "email": ["Dit veld is verplicht."],
         }
     }

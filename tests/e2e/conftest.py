@@ -1,0 +1,66 @@
+"""A demo municipality behind the Flask app, with its views projected on demand."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from participatie.bootstrap import Container
+from participatie.config import Settings
+from participatie.demo import load_demo
+from participatie.views.projector import Projector, ViewsProjection
+from tests.services import catch_up
+from web import container_of, create_app
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Site:
+    flask: Flask
+    container: Container
+
+    @property
+    def app(self) -> Any:
+        return self.container.app
+
+    def client(self) -> FlaskClient:
+        return self.flask.test_client()
+
+    def project(self) -> None:
+        catch_up(Projector(ViewsProjection(self.container.views, self.app)))
+
+    def events(self) -> int:
+        return int(self.app.recorder.max_notification_id() or 0)
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    found = CSRF.search(page)
+    assert found, f"no CSRF token on {url}"
+    return found.group(1)
+
+
+def make_site(settings: Settings, **config: Any) -> Site:
+    flask = create_app(settings, test_config={"RATELIMIT_KEY_PREFIX": f"t{id(settings)}", **config})
+    container = container_of(flask)
+    load_demo(container.app)
+    site = Site(flask, container)
+    site.project()
+    return site
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    built = make_site(Settings(var_dir=tmp_path / "var"))
+    try:
+        yield built
+    finally:
+        built.container.close()

@@ -1,0 +1,328 @@
+"""The public pages through the Flask test client: submit, confirm, track, answer, withdraw."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from participatie.config import Settings
+from participatie.domain.values import Actor, Role
+from tests.conftest import REDIS_URL
+from tests.e2e.conftest import Site, csrf_token, make_site
+from tests.services import redis_for_test
+
+CODE = re.compile(r'id="volgcode">([0-9A-F-]+)<')
+
+
+def form(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": "resident",
+        "name": "Kees Kanarie",
+        "email": "kees.kanarie@example.org",
+        "phone": "06-11223344",
+        "address": "",
+        "organisation_name": "",
+        "kvk_number": "",
+        "title": "Bankje bij de vijver",
+        "description": "Een bankje bij de vijver zodat ouderen er even kunnen uitrusten.",
+        "themes": ["groen", "openbare_ruimte"],
+        "area_code": "BU99990101",
+        "lat": "",
+        "lon": "",
+        "consent": "ja",
+        "requested_support": "",
+        "website": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def post_submission(client: FlaskClient, **overrides: Any) -> Any:
+    token = csrf_token(client, "/indienen")
+    return client.post("/indienen", data={"csrf_token": token, **form(**overrides)})
+
+
+def submit(site: Site, client: FlaskClient | None = None, **overrides: Any) -> str:
+    """Submit through the form; return the tracking code the confirmation page shows."""
+    client = client or site.client()
+    response = post_submission(client, **overrides)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    found = CODE.search(page)
+    assert found, page
+    return found.group(1)
+
+
+def test_home_shows_the_map_of_buurten_and_recent_public_initiatives(site: Site) -> None:
+    page = site.client().get("/").get_data(as_text=True)
+    assert '<html lang="nl">' in page
+    assert page.count('<a href="/gebieden/BU') == 15  # every demo buurt is a link on the map
+    assert 'aria-label="Kerkbuurt: ' in page
+    assert "Recente initiatieven" in page
+    assert page.count('class="card"') == 8
+
+
+def test_a_resident_submits_and_gets_a_tracking_code_that_opens_the_initiative(site: Site) -> None:
+    client = site.client()
+    code = submit(site, client)
+    assert re.fullmatch(r"([0-9A-F]{4}-){7}[0-9A-F]{4}", code)  # 128 bits
+    initiative_id = site.app.find_by_tracking_code(code)
+    assert initiative_id is not None
+    initiative = site.app.get_initiative(initiative_id)
+    assert initiative.title == "Bankje bij de vijver"
+    assert initiative.themes == ["groen", "openbare_ruimte"]
+    assert initiative.location.area_code == "BU99990101"
+    assert initiative.consent_to_publish is True
+    assert site.app.personal_data(initiative_id)["email"] == "kees.kanarie@example.org"
+    page = client.get("/mijn-initiatief").get_data(as_text=True)
+    assert "Bankje bij de vijver" in page
+    assert "Ontvangen, wordt doorgestuurd" in page
+
+
+def test_a_point_with_a_decimal_comma_lands_in_its_buurt(site: Site) -> None:
+    code = submit(site, area_code="", lat="52,0800", lon="5,1100")
+    initiative = site.app.get_initiative(site.app.find_by_tracking_code(code))
+    assert initiative.location.area_code.startswith("BU9999")
+    assert initiative.location.lat == pytest.approx(52.08)
+
+
+def test_a_business_with_an_invalid_kvk_number_gets_the_field_error_and_nothing_is_stored(
+    site: Site,
+) -> None:
+    before = site.events()
+    response = post_submission(
+        site.client(), kind="business", organisation_name="Bakkerij Brood", kvk_number="1234"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert (
+        '<a href="#veld-kvk_number">KvK-nummer: Een KvK-nummer bestaat uit 8 cijfers.</a>' in page
+    )
+    assert 'id="veld-kvk_number" name="kvk_number" value="1234"' in page
+    assert 'aria-invalid="true"' in page
+    assert 'value="Bakkerij Brood"' in page  # nothing the user typed is lost
+    assert site.events() == before
+
+
+def test_every_error_is_listed_in_page_order_and_linked_to_its_field(site: Site) -> None:
+    response = post_submission(
+        site.client(),
+        name="",
+        email="geen-adres",
+        title="Kort",
+        themes=[],
+        area_code="",
+        consent="",
+    )
+    page = response.get_data(as_text=True)
+    links = re.findall(r'<li><a href="#veld-(\w+)">', page)
+    assert links == ["name", "email", "title", "themes", "area_code", "consent"]
+    for field in links:
+        assert f'id="veld-{field}"' in page
+    assert "<title>Fout: Initiatief indienen" in page
+
+
+def test_errors_are_in_english_after_the_language_switch(site: Site) -> None:
+    client = site.client()
+    switched = client.get("/taal/en?terug=/indienen")
+    assert switched.status_code == 303 and switched.headers["Location"] == "/indienen"
+    page = post_submission(client, title="Kort").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert '<a href="#veld-title">Title: Give a title of 5 to 150 characters.</a>' in page
+    assert "Geef een titel" not in page
+
+
+def test_language_switch_never_redirects_off_site(site: Site) -> None:
+    response = site.client().get("/taal/en?terug=//evil.example/")
+    assert response.headers["Location"] == "/"
+
+
+def test_a_post_without_csrf_token_is_refused_and_stores_nothing(site: Site) -> None:
+    before = site.events()
+    response = site.client().post("/indienen", data=form())
+    assert response.status_code == 400
+    assert "Het formulier is verlopen" in response.get_data(as_text=True)
+    assert site.events() == before
+
+
+def test_the_honeypot_stores_nothing(site: Site) -> None:
+    before = site.events()
+    response = post_submission(site.client(), website="http://spam.example")
+    assert response.status_code == 303
+    assert site.events() == before
+
+
+def test_submissions_over_the_rate_limit_get_429_with_redis_storage(tmp_path: Path) -> None:
+    with redis_for_test(REDIS_URL, tmp_path) as url:
+        settings = Settings(var_dir=tmp_path / "var", redis_url=url)
+        limited = make_site(settings, SUBMIT_RATE_LIMIT="2 per minute")
+        try:
+            client = limited.client()
+            # Refused forms do not count: a resident may fix mistakes.
+            assert post_submission(client, title="x").status_code == 422
+            submit(limited, client)
+            submit(limited, client)
+            before = limited.events()
+            response = post_submission(client)
+            assert response.status_code == 429
+            assert "Even wachten" in response.get_data(as_text=True)
+            assert limited.events() == before
+            import redis
+
+            keys = redis.Redis.from_url(url).keys(
+                f"*{limited.flask.config['RATELIMIT_KEY_PREFIX']}*"
+            )
+            assert keys, "the limiter keeps its counters in Redis"
+        finally:
+            limited.container.close()
+
+
+def test_security_headers_on_every_page(site: Site) -> None:
+    client = site.client()
+    for url in ("/", "/indienen", "/gebieden/GM9999", "/privacy"):
+        headers = client.get(url).headers
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["X-Frame-Options"] == "DENY"
+    submit(site, client)
+    for url in ("/mijn-initiatief", "/volgen"):
+        tracking = client.get(url).headers
+        assert tracking["Cache-Control"] == "no-store"
+        assert tracking["Referrer-Policy"] == "no-referrer"
+
+
+def test_unknown_tracking_code_is_a_field_error(site: Site) -> None:
+    client = site.client()
+    token = csrf_token(client, "/volgen")
+    response = client.post("/volgen", data={"csrf_token": token, "code": "0000-1111"})
+    assert response.status_code == 422
+    assert "Deze volgcode kennen we niet" in response.get_data(as_text=True)
+    assert client.get("/mijn-initiatief").status_code == 303
+
+
+def test_a_tracking_code_opens_the_page_in_a_fresh_browser(site: Site) -> None:
+    code = submit(site)
+    client = site.client()
+    token = csrf_token(client, "/volgen")
+    response = client.post("/volgen", data={"csrf_token": token, "code": code.lower()})
+    assert response.status_code == 303
+    assert "Bankje bij de vijver" in client.get("/mijn-initiatief").get_data(as_text=True)
+    link = site.client()
+    assert link.get(f"/volgen/{code}").headers["Location"] == "/mijn-initiatief"
+
+
+def _route_and_ask(site: Site, code: str, question: str) -> Any:
+    initiative_id = site.app.find_by_tracking_code(code)
+    site.app.route_initiative(initiative_id, Actor.system("worker"))
+    lead = site.app.get_initiative(initiative_id).lead_team
+    actor = Actor(id="staff:1", role=Role.AREA_MANAGER, team=lead)
+    site.app.act(initiative_id, "accept_handoff", actor=actor)
+    site.app.act(initiative_id, "request_info", actor=actor, question=question)
+    return initiative_id
+
+
+def test_the_resident_answers_the_teams_question(site: Site) -> None:
+    client = site.client()
+    code = submit(site, client)
+    initiative_id = _route_and_ask(site, code, "Welke kant van de vijver bedoelt u?")
+    page = client.get("/mijn-initiatief").get_data(as_text=True)
+    assert "Welke kant van de vijver bedoelt u?" in page
+    assert "Wacht op informatie van de indiener" in page
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    token = csrf_token(client, "/mijn-initiatief")
+    response = client.post(
+        "/mijn-initiatief/antwoord",
+        data={"csrf_token": token, "version": version, "answer": "De noordkant, bij de eik."},
+    )
+    assert response.status_code == 303
+    initiative = site.app.get_initiative(initiative_id)
+    assert initiative.status.value == "in_progress"
+    answer = site.app.history(initiative_id)[-1]
+    assert answer.answer == "De noordkant, bij de eik."
+    assert answer.actor == Actor.initiator(initiative.initiator.subject_id)
+    page = client.get("/mijn-initiatief").get_data(as_text=True)
+    assert "De noordkant, bij de eik." in page
+    assert "Bedankt, uw antwoord" not in page  # only right after answering
+
+
+def test_a_stale_answer_gets_409_keeps_the_text_and_stores_nothing(site: Site) -> None:
+    client = site.client()
+    code = submit(site, client)
+    initiative_id = _route_and_ask(site, code, "Welke kant?")
+    page = client.get("/mijn-initiatief").get_data(as_text=True)
+    version = int(re.search(r'name="version" value="(\d+)"', page).group(1))  # type: ignore[union-attr]
+    lead = site.app.get_initiative(initiative_id).lead_team
+    site.app.act(
+        initiative_id,
+        "add_internal_note",
+        actor=Actor(id="staff:2", role=Role.AREA_MANAGER, team=lead),
+        note="Even nakijken",
+    )
+    before = site.events()
+    token = csrf_token(client, "/mijn-initiatief")
+    response = client.post(
+        "/mijn-initiatief/antwoord",
+        data={"csrf_token": token, "version": str(version), "answer": "Mijn zorgvuldige antwoord"},
+    )
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "intussen gewijzigd" in body
+    assert "Mijn zorgvuldige antwoord</textarea>" in body
+    assert site.events() == before
+
+
+def test_the_resident_withdraws(site: Site) -> None:
+    client = site.client()
+    code = submit(site, client)
+    page = client.get("/mijn-initiatief").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    token = csrf_token(client, "/mijn-initiatief")
+    response = client.post(
+        "/mijn-initiatief/intrekken",
+        data={"csrf_token": token, "version": version, "reason": "Opgelost met de buren"},
+    )
+    assert response.status_code == 303
+    initiative = site.app.get_initiative(site.app.find_by_tracking_code(code))
+    assert initiative.status.value == "withdrawn"
+    page = client.get("/mijn-initiatief").get_data(as_text=True)
+    assert "Ingetrokken door de indiener" in page
+    assert "Initiatief intrekken</button>" not in page
+
+
+def test_public_pages_show_no_personal_data_and_hide_unpublished_initiatives(site: Site) -> None:
+    canary = uuid.uuid4().hex[:10]
+    public = submit(
+        site,
+        name=f"Naam{canary}",
+        email=f"{canary}@example.org",
+        phone="06-99887766",
+        address=f"Straat{canary} 1",
+    )
+    private = submit(site, title="Alleen voor de gemeente", consent="nee")
+    site.project()
+    client = site.client()
+    public_id = site.app.find_by_tracking_code(public)
+    private_id = site.app.find_by_tracking_code(private)
+    pages = [
+        client.get(url).get_data(as_text=True)
+        for url in ("/", "/gebieden/BU99990101", "/gebieden/GM9999", f"/initiatieven/{public_id}")
+    ]
+    assert "Bankje bij de vijver" in pages[0] and "Bankje bij de vijver" in pages[1]
+    for page in pages:
+        assert canary not in page
+        assert "06-99887766" not in page
+        assert "Alleen voor de gemeente" not in page
+    assert client.get(f"/initiatieven/{private_id}").status_code == 404
+
+
+def test_area_page_counts_and_lists_its_initiatives(site: Site) -> None:
+    page = site.client().get("/gebieden/WK999901").get_data(as_text=True)
+    assert "<h1>Centrum</h1>" in page
+    assert 'href="/gebieden/BU99990101">Kerkbuurt</a>' in page
+    assert site.client().get("/gebieden/XX").status_code == 404

@@ -1,0 +1,100 @@
+"""Turn the submission form into what SubmissionSchema expects, and its errors into field ids."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext
+from werkzeug.datastructures import MultiDict
+
+# Form fields in page order: the error summary lists errors in this order.
+FIELD_ORDER = (
+    "kind",
+    "name",
+    "email",
+    "phone",
+    "address",
+    "organisation_name",
+    "kvk_number",
+    "title",
+    "description",
+    "themes",
+    "area_code",
+    "lat",
+    "lon",
+    "consent",
+    "requested_support",
+)
+HONEYPOT = "website"
+
+
+def _optional(form: MultiDict[str, str], name: str) -> str | None:
+    value = (form.get(name) or "").strip()
+    return value or None
+
+
+def _number(text: str | None) -> str | None:
+    """Accept a Dutch decimal comma (52,0907) as well as a point."""
+    return text.replace(",", ".") if text else None
+
+
+def submission_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Return raw submission data from the posted form (validation is the schema's job)."""
+    initiator: dict[str, Any] = {
+        "kind": _optional(form, "kind"),
+        "name": _optional(form, "name"),
+        "email": _optional(form, "email"),
+    }
+    for name in ("phone", "address", "kvk_number", "organisation_name"):
+        value = _optional(form, name)
+        if value is not None:
+            initiator[name] = value.replace(" ", "") if name == "kvk_number" else value
+    location: dict[str, Any] = {}
+    area_code = _optional(form, "area_code")
+    lat, lon = _number(_optional(form, "lat")), _number(_optional(form, "lon"))
+    if lat is not None or lon is not None:
+        location.update(lat=lat, lon=lon)
+    elif area_code is not None:
+        location["area_code"] = area_code
+    consent = form.get("consent")
+    data: dict[str, Any] = {
+        "initiator": {k: v for k, v in initiator.items() if v is not None},
+        "title": form.get("title", ""),
+        "description": form.get("description", ""),
+        "themes": form.getlist("themes"),
+        "location": location,
+        "consent_to_publish": {"ja": True, "nee": False}.get(consent or ""),
+    }
+    support = _optional(form, "requested_support")
+    if support is not None:
+        data["requested_support"] = support
+    if data["consent_to_publish"] is None:
+        data.pop("consent_to_publish")
+    return data
+
+
+def field_errors(messages: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Flatten the schema's nested messages onto form field ids, translated, in page order."""
+    found: dict[str, list[str]] = {}
+
+    def add(field: str, value: Any) -> None:
+        if isinstance(value, Mapping):  # nested schema or list index
+            for key, inner in value.items():
+                add(key if isinstance(key, str) else field, inner)
+            return
+        texts = value if isinstance(value, list) else [value]
+        name = {"consent_to_publish": "consent", "_schema": "title"}.get(field, field)
+        for text in texts:
+            message = gettext(str(text))
+            if message not in found.setdefault(name, []):
+                found[name].append(message)
+
+    for field, value in messages.items():
+        if field in ("initiator", "location") and isinstance(value, Mapping):
+            for key, inner in value.items():
+                add(key if key != "_schema" else "area_code", inner)
+        else:
+            add(field, value)
+    order = {name: i for i, name in enumerate(FIELD_ORDER)}
+    return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(order))))

@@ -1,0 +1,133 @@
+"""Language: Dutch by default, English on request; Dutch date formats in Europe/Amsterdam.
+
+The catalogues are `.po` files in `web/translations`; their `.mo` form is compiled when the
+application starts (and whenever a `.po` is newer), so no build step can be forgotten.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, request
+from flask_babel import Babel, format_date, format_datetime, lazy_gettext
+
+LOCALES = ("nl", "en")
+DEFAULT_LOCALE = "nl"
+TIMEZONE = "Europe/Amsterdam"
+COOKIE = "taal"
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+def select_locale() -> str:
+    chosen = request.cookies.get(COOKIE, "")
+    return chosen if chosen in LOCALES else DEFAULT_LOCALE
+
+
+def compile_catalogues(folder: Path = TRANSLATIONS) -> list[Path]:
+    """Compile every `.po` under `folder` whose `.mo` is missing or older; return those written."""
+    written = []
+    for po in sorted(folder.glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalogue = read_po(source)
+        # Write beside and rename: several web workers may start at the same moment.
+        handle, temporary = tempfile.mkstemp(dir=mo.parent, suffix=".mo.tmp")
+        with os.fdopen(handle, "wb") as target:
+            write_mo(target, catalogue)
+        os.replace(temporary, mo)
+        written.append(mo)
+    return written
+
+
+def init_app(app: Flask) -> None:
+    compile_catalogues()
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(
+        locale=select_locale,
+        LOCALES=LOCALES,
+        STATUS=STATUS,
+        THEMES=THEMES,
+        KINDS=KINDS,
+        OUTCOMES=OUTCOMES,
+        timeline_text=timeline_text,
+    )
+    app.jinja_env.filters["theme_label"] = lambda code: THEMES.get(code, code)
+    app.jinja_env.filters["date"] = lambda value: format_date(value, "long") if value else ""
+    app.jinja_env.filters["datetime"] = lambda value: (
+        format_datetime(value, "d MMMM y, HH:mm") if value else ""
+    )
+
+
+# Plain-language names for what the platform stores as codes.
+STATUS = {
+    "submitted": lazy_gettext("Ontvangen, wordt doorgestuurd"),
+    "routed": lazy_gettext("Doorgestuurd naar een team"),
+    "in_progress": lazy_gettext("In behandeling"),
+    "waiting_for_initiator": lazy_gettext("Wacht op informatie van de indiener"),
+    "decided": lazy_gettext("Besluit genomen"),
+    "in_execution": lazy_gettext("In uitvoering"),
+    "completed": lazy_gettext("Afgerond"),
+    "withdrawn": lazy_gettext("Ingetrokken"),
+    "merged": lazy_gettext("Samengevoegd met een ander initiatief"),
+}
+THEMES = {
+    "groen": lazy_gettext("Groen"),
+    "energie": lazy_gettext("Energie"),
+    "verkeer": lazy_gettext("Verkeer"),
+    "veiligheid": lazy_gettext("Veiligheid"),
+    "wonen": lazy_gettext("Wonen"),
+    "armoede": lazy_gettext("Armoede"),
+    "jeugd": lazy_gettext("Jeugd"),
+    "ondernemen": lazy_gettext("Ondernemen"),
+    "zorg": lazy_gettext("Zorg"),
+    "cultuur": lazy_gettext("Cultuur"),
+    "sport": lazy_gettext("Sport"),
+    "openbare_ruimte": lazy_gettext("Openbare ruimte"),
+}
+KINDS = {
+    "resident": lazy_gettext("Inwoner"),
+    "business": lazy_gettext("Ondernemer"),
+    "organisation": lazy_gettext("Organisatie"),
+}
+OUTCOMES = {
+    "honoured": lazy_gettext("Gehonoreerd"),
+    "partly_honoured": lazy_gettext("Deels gehonoreerd"),
+    "not_honoured": lazy_gettext("Niet gehonoreerd"),
+}
+# Public timeline entries, by kind; {team} is the team's name.
+TIMELINE = {
+    "routed": lazy_gettext("Doorgestuurd naar %(team)s"),
+    "rerouted": lazy_gettext("Opnieuw doorgestuurd naar %(team)s"),
+    "accepted": lazy_gettext("In behandeling bij %(team)s"),
+    "declined": lazy_gettext("Doorgestuurd naar %(team)s"),
+    "forwarded": lazy_gettext("Doorgestuurd naar %(team)s"),
+    "escalated": lazy_gettext("Voorgelegd aan %(team)s"),
+    "details_changed": lazy_gettext("Thema of locatie aangepast"),
+    "information_requested": lazy_gettext("Het team heeft de indiener een vraag gesteld"),
+    "information_provided": lazy_gettext("De indiener heeft de vraag beantwoord"),
+    "decision_published": lazy_gettext("Besluit gepubliceerd"),
+    "execution_started": lazy_gettext("Uitvoering gestart"),
+    "completed": lazy_gettext("Afgerond"),
+    "withdrawn": lazy_gettext("Ingetrokken door de indiener"),
+    "merged": lazy_gettext("Samengevoegd met een ander initiatief"),
+}
+
+
+def timeline_text(entry: Any, teams: Mapping[str, str]) -> str:
+    """One public timeline entry in the reader's language (a team's own update as written)."""
+    template = TIMELINE.get(entry.kind)
+    if template is None:
+        return str(entry.text)
+    team = teams.get(entry.team, entry.team) if entry.team else ""
+    return str(template) % {"team": team}

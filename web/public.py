@@ -1,0 +1,277 @@
+"""The public pages: home, submit, confirmation, tracking, areas and initiatives (no account)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from marshmallow import ValidationError
+
+from participatie import svgmap
+from participatie.domain.errors import ConcurrencyConflict, DomainError
+from participatie.domain.values import THEMES, Actor, AreaLevel
+from participatie.progress import progress_of
+from participatie.schemas import SubmissionSchema
+from participatie.views import queries
+from web import container_of
+from web.forms import HONEYPOT, field_errors, submission_from_form
+from web.i18n import COOKIE, LOCALES
+
+bp = Blueprint("public", __name__)
+TRACKING = "tracking_code"  # session key: the code this browser follows
+
+
+def _app() -> Any:
+    return container_of(current_app).app
+
+
+def _views() -> Any:
+    return container_of(current_app).views
+
+
+def _teams() -> dict[str, str]:
+    return {team.code: team.name for team in _app().teams()}
+
+
+def _areas() -> Any:
+    return _app().area_index()
+
+
+@bp.app_context_processor
+def site() -> dict[str, Any]:
+    try:
+        _, name = _app().municipality()
+    except DomainError:
+        name = ""
+    return {"municipality": name}
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    areas = _areas()
+    buurten = [a for a in areas.areas.values() if a.level is AreaLevel.NEIGHBOURHOOD]
+    counts = queries.open_counts(_views(), [a.code for a in buurten])
+    label = gettext("%(name)s: %(count)s open initiatieven", name="{name}", count="{count}")
+    area_map = svgmap.render(
+        buurten,
+        counts,
+        link=url_for("public.area", code="CODE").replace("CODE", "{code}"),
+        title=gettext("Kaart van de buurten, gekleurd naar open initiatieven"),
+        label=label,
+    )
+    districts = sorted(
+        (a for a in areas.areas.values() if a.level is AreaLevel.DISTRICT), key=lambda a: a.name
+    )
+    return render_template(
+        "public/home.html",
+        area_map=area_map,
+        districts=districts,
+        recent=queries.public_initiatives(_views(), limit=8),
+        areas=areas,
+    )
+
+
+def _submit_page(values: Any, errors: dict[str, list[str]], status: int = 200) -> Any:
+    areas = _areas()
+    buurten = sorted(
+        (a for a in areas.areas.values() if a.level is AreaLevel.NEIGHBOURHOOD),
+        key=lambda a: a.name,
+    )
+    picker = svgmap.render(
+        buurten, {}, link=None, title=gettext("Klik op de kaart om de plek te kiezen")
+    )
+    return (
+        render_template(
+            "public/submit.html",
+            values=values,
+            errors=errors,
+            themes=THEMES,
+            buurten=buurten,
+            picker=picker,
+        ),
+        status,
+    )
+
+
+@bp.route("/indienen", methods=["GET", "POST"])
+def submit() -> ResponseReturnValue:
+    if request.method == "GET":
+        return _submit_page({}, {})
+    form = request.form
+    if form.get(HONEYPOT):
+        # A bot filled the field people never see: answer as usual, store nothing.
+        current_app.logger.info("submission refused by the honeypot")
+        return redirect(url_for("public.received"), 303)
+    app = _app()
+    try:
+        data = SubmissionSchema(app.area_index()).load_submission(submission_from_form(form))
+    except ValidationError as error:
+        return _submit_page(form, field_errors(error.normalized_messages()), 422)
+    submission = app.submit(data, channel="web")
+    session[TRACKING] = submission.tracking_code
+    session["new_submission"] = True
+    return redirect(url_for("public.received"), 303)
+
+
+@bp.get("/ontvangen")
+def received() -> ResponseReturnValue:
+    """The confirmation: the tracking code, shown to the browser that submitted."""
+    code = session.get(TRACKING) if session.get("new_submission") else None
+    return render_template("public/received.html", code=code)
+
+
+@bp.route("/volgen", methods=["GET", "POST"])
+def track_start() -> ResponseReturnValue:
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        code = (request.form.get("code") or "").strip()
+        if _app().find_by_tracking_code(code) is not None:
+            session[TRACKING] = code
+            session.pop("new_submission", None)
+            return redirect(url_for("public.track"), 303)
+        errors["code"] = [gettext("Deze volgcode kennen we niet. Controleer de code.")]
+    return render_template(
+        "public/track_start.html", errors=errors, values=request.form
+    ), 422 if errors else 200
+
+
+@bp.get("/volgen/<code>")
+def track_link(code: str) -> ResponseReturnValue:
+    """The link from the confirmation e-mail: remember the code, then drop it from the URL."""
+    if _app().find_by_tracking_code(code) is None:
+        abort(404)
+    session[TRACKING] = code
+    return redirect(url_for("public.track"), 303)
+
+
+def _tracked() -> UUID:
+    code = session.get(TRACKING)
+    initiative_id = _app().find_by_tracking_code(code) if code else None
+    if initiative_id is None:
+        abort(redirect(url_for("public.track_start"), 303))
+    return initiative_id
+
+
+def _track_page(status: int = 200, **extra: Any) -> Any:
+    progress = progress_of(_app(), _tracked())
+    return render_template(
+        "public/track.html", progress=progress, teams=_teams(), errors={}, **extra
+    ), status
+
+
+@bp.get("/mijn-initiatief")
+def track() -> ResponseReturnValue:
+    return _track_page()
+
+
+def _initiator_acts(command: str, **arguments: Any) -> ResponseReturnValue:
+    app = _app()
+    initiative_id = _tracked()
+    initiative = app.get_initiative(initiative_id)
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+    try:
+        app.act(
+            initiative_id,
+            command,
+            actor=Actor.initiator(initiative.initiator.subject_id),
+            expected_version=version,
+            **arguments,
+        )
+    except ConcurrencyConflict:
+        message = gettext(
+            "Het initiatief is intussen gewijzigd. Bekijk de nieuwe stand en probeer het opnieuw;"
+            " uw tekst staat hieronder nog."
+        )
+        return _track_page(409, conflict=message, kept=request.form)
+    except DomainError as error:
+        return _track_page(422, refused=str(error), kept=request.form)
+    return redirect(url_for("public.track", gedaan=command), 303)
+
+
+@bp.post("/mijn-initiatief/antwoord")
+def track_answer() -> ResponseReturnValue:
+    answer = (request.form.get("answer") or "").strip()
+    if not answer:
+        progress = progress_of(_app(), _tracked())
+        errors = {"answer": [gettext("Schrijf uw antwoord.")]}
+        return render_template(
+            "public/track.html", progress=progress, teams=_teams(), errors=errors, kept={}
+        ), 422
+    return _initiator_acts("provide_info", answer=answer)
+
+
+@bp.post("/mijn-initiatief/intrekken")
+def track_withdraw() -> ResponseReturnValue:
+    reason = (request.form.get("reason") or "").strip() or None
+    return _initiator_acts("withdraw", reason=reason)
+
+
+@bp.get("/gebieden/<code>")
+def area(code: str) -> ResponseReturnValue:
+    areas = _areas()
+    if code not in areas:
+        abort(404)
+    app = _app()
+    overview = queries.overview_of_area(app, _views(), code)
+    return render_template(
+        "public/area.html",
+        area=areas.areas[code],
+        chain=[areas.areas[c] for c in reversed(areas.ancestors(code))][:-1],
+        children=[areas.areas[c] for c in areas.children(code)],
+        overview=overview,
+        initiatives=queries.public_initiatives(_views(), area=code, limit=50),
+        areas=areas,
+    )
+
+
+@bp.get("/initiatieven/<initiative_id>")
+def initiative(initiative_id: str) -> ResponseReturnValue:
+    found = queries.public_initiative(_views(), initiative_id)
+    if found is None or found["description"] is None:
+        abort(404)  # without consent an initiative has no public page
+    return render_template(
+        "public/initiative.html", item=found, teams=_teams(), areas=_areas(), errors={}
+    )
+
+
+@bp.post("/initiatieven/<initiative_id>/steunen")
+def support(initiative_id: str) -> ResponseReturnValue:
+    abort(404)
+
+
+@bp.get("/privacy")
+def privacy() -> ResponseReturnValue:
+    return render_template("public/privacy.html")
+
+
+@bp.get("/toegankelijkheid")
+def accessibility() -> ResponseReturnValue:
+    return render_template("public/accessibility.html")
+
+
+@bp.get("/taal/<code>")
+def language(code: str) -> ResponseReturnValue:
+    if code not in LOCALES:
+        abort(404)
+    target = request.args.get("terug", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"  # never redirect off-site
+    response = make_response(redirect(target, 303))
+    response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,83 @@
+"""CSRF on every form, rate limits with Redis storage, and the security headers of every page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+from participatie.config import Settings
+
+csrf = CSRFProtect()
+# Endpoint → the function returning its limit (read from the app's config on each request).
+LIMITED = {"public.submit": "SUBMIT_RATE_LIMIT", "public.support": "SUPPORT_RATE_LIMIT"}
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    )
+)
+
+
+def limiter_storage(settings: Settings) -> str:
+    """Flask-Limiter's storage URI: the platform's Redis, or memory when there is none."""
+    url = settings.redis_url
+    if not url:
+        return "memory://"
+    if url.startswith("unix://"):
+        return "redis+unix://" + url.removeprefix("unix://")
+    return url
+
+
+def _limit_from(key: str) -> Callable[[], str]:
+    return lambda: str(current_app.config[key])
+
+
+def counted(response: Response) -> bool:
+    """Only accepted posts count towards a limit: fixing a form's errors is not abuse."""
+    return response.status_code in (302, 303)
+
+
+def add_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint and request.endpoint.startswith("public.track"):
+        # Tracking pages belong to whoever holds the code: never cached, never referred.
+        headers["Cache-Control"] = "no-store"
+        headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    app.config.setdefault("SUBMIT_RATE_LIMIT", settings.submit_limit)
+    app.config.setdefault("SUPPORT_RATE_LIMIT", settings.support_limit)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage(settings))
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "participatie")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 4 * 3600)  # a long form may take a while
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_SECURE", settings.secure_cookies)
+    csrf.init_app(app)
+    # One limiter per app (its storage is per instance); call after the blueprints exist.
+    limiter = Limiter(get_remote_address, app=app)
+    for endpoint, key in LIMITED.items():
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(  # type: ignore[assignment]
+            _limit_from(key), methods=["POST"], deduct_when=counted
+        )(view)
+    app.after_request(add_headers)
