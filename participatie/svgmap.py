@@ -69,9 +69,11 @@ def render(
         return f"{x:.1f},{y:.1f}"
 
     highest = max((counts.get(a.code, 0) for a in areas), default=0)
+    # A map of links is a group of controls; a map without links is one picture.
+    role = "img" if link is None else "group"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
-        f' role="img" aria-labelledby="kaart-titel" class="gebiedskaart"'
+        f' role="{role}" aria-labelledby="kaart-titel" class="gebiedskaart"'
         f' data-west="{min_lon!r}" data-north="{max_lat!r}" data-scale="{scale!r}"'
         f' data-stretch="{stretch!r}">',
         f'<title id="kaart-titel">{escape(title)}</title>',

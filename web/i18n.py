@@ -107,6 +107,7 @@ OUTCOMES = {
 }
 # Public timeline entries, by kind; {team} is the team's name.
 TIMELINE = {
+    "submitted": lazy_gettext("Initiatief ingediend"),
     "routed": lazy_gettext("Doorgestuurd naar %(team)s"),
     "rerouted": lazy_gettext("Opnieuw doorgestuurd naar %(team)s"),
     "accepted": lazy_gettext("In behandeling bij %(team)s"),
@@ -126,8 +127,9 @@ TIMELINE = {
 
 def timeline_text(entry: Any, teams: Mapping[str, str]) -> str:
     """One public timeline entry in the reader's language (a team's own update as written)."""
-    template = TIMELINE.get(entry.kind)
+    fields = entry if isinstance(entry, Mapping) else vars(entry)
+    template = TIMELINE.get(fields["kind"])
     if template is None:
-        return str(entry.text)
-    team = teams.get(entry.team, entry.team) if entry.team else ""
+        return str(fields["text"])
+    team = teams.get(fields["team"], fields["team"]) if fields["team"] else ""
     return str(template) % {"team": team}

@@ -321,6 +321,23 @@ def test_public_pages_show_no_personal_data_and_hide_unpublished_initiatives(sit
     assert client.get(f"/initiatieven/{private_id}").status_code == 404
 
 
+def test_the_public_timeline_names_the_team_in_the_readers_language(site: Site) -> None:
+    code = submit(site)
+    initiative_id = site.app.find_by_tracking_code(code)
+    site.app.route_initiative(initiative_id, Actor.system("worker"))
+    site.project()
+    lead = site.app.get_initiative(initiative_id).lead_team
+    name = {t.code: t.name for t in site.app.teams()}[lead]
+    client = site.client()
+    page = client.get(f"/initiatieven/{initiative_id}").get_data(as_text=True)
+    assert page.count("Initiatief ingediend") == 1
+    assert f"Doorgestuurd naar {name}" in page
+    client.get("/taal/en")
+    page = client.get(f"/initiatieven/{initiative_id}").get_data(as_text=True)
+    assert "Initiative submitted" in page
+    assert f"Forwarded to {name}" in page
+
+
 def test_area_page_counts_and_lists_its_initiatives(site: Site) -> None:
     page = site.client().get("/gebieden/WK999901").get_data(as_text=True)
     assert "<h1>Centrum</h1>" in page

@@ -30,7 +30,7 @@ def test_every_buurt_is_a_linked_path_with_a_text_alternative() -> None:
     counts = {areas[0].code: 9, areas[1].code: 3}
     svg = render(areas, counts)
     root = ET.fromstring(svg)
-    assert root.get("role") == "img"
+    assert root.get("role") == "group"  # links inside an img would be nested controls
     links = root.findall(f"{SVG}a")
     assert len(links) == len(areas) == 15
     first = next(a for a in links if a.get("href") == f"/gebieden/{areas[0].code}")
@@ -79,3 +79,10 @@ def test_shades(count: int, highest: int, expected: str) -> None:
 def test_nothing_to_draw_is_an_error() -> None:
     with pytest.raises(ValueError):
         render([], {})
+
+
+def test_a_map_without_links_is_one_picture() -> None:
+    root = ET.fromstring(render(buurten(), {}, link=None))
+    assert root.get("role") == "img"
+    assert root.findall(f"{SVG}a") == []
+    assert float(root.get("data-scale") or 0) > 0 and root.get("data-west")

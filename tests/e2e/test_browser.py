@@ -1,0 +1,323 @@
+"""The resident's web pages in a real browser (Debian's chromium, headless, via Playwright).
+
+The platform runs for real: the Flask app on a loopback port, and `participatie relay`,
+`participatie worker` and `participatie projector` as processes on Redis. Every public page is
+checked with axe-core in both languages, and screenshots of each page at desktop and 390 px width
+are written to `artifacts/screenshots/` (override with PARTICIPATIE_ARTIFACTS).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from participatie.config import Settings
+from participatie.domain.values import Actor, Role
+from tests.conftest import REDIS_URL, missing_service
+from tests.e2e.conftest import Site, make_site
+from tests.services import Processes, drop_queue, free_port, redis_for_test, unique_queue
+
+CHROMIUM = Path(os.environ.get("PARTICIPATIE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(
+    os.environ.get("PARTICIPATIE_ARTIFACTS") or Path(__file__).resolve().parents[2] / "artifacts"
+)
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+WIDTHS = {"desktop": 1280, "mobiel": 390}
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+class Live:
+    """The site served on a loopback port, with the platform's processes running beside it."""
+
+    def __init__(self, site: Site, base: str) -> None:
+        self.site = site
+        self.base = base
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    workdir = tmp_path_factory.mktemp("browser")
+    with redis_for_test(REDIS_URL, workdir) as redis_url:
+        queue = unique_queue()
+        settings = Settings(
+            var_dir=workdir / "var", redis_url=redis_url, queue_name=queue, reconcile_after=5
+        )
+        site = make_site(settings, SUBMIT_RATE_LIMIT="100 per minute")
+        server = make_server("127.0.0.1", free_port(), site.flask, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        processes = Processes(settings.as_environ(), workdir / "logs")
+        try:
+            for name in ("relay", "worker", "projector"):
+                processes.start(name, name)
+            yield Live(site, f"http://127.0.0.1:{server.server_port}")
+        finally:
+            processes.stop_all()
+            server.shutdown()
+            site.container.close()
+            drop_queue(redis_url, queue)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        missing_service(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+def focused_id(page: Any) -> str:
+    return str(page.evaluate("document.activeElement ? document.activeElement.id : ''"))
+
+
+def tab_to(page: Any, element_id: str, limit: int = 60) -> None:
+    """Press Tab until `element_id` has the focus: it must be reachable by keyboard, in order."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if focused_id(page) == element_id:
+            return
+    raise AssertionError(f"#{element_id} cannot be reached with the Tab key")
+
+
+def type_into(page: Any, element_id: str, text: str) -> None:
+    tab_to(page, element_id)
+    page.keyboard.type(text)
+
+
+def wait_for_text(page: Any, url: str, text: str, timeout: float = 60.0) -> str:
+    """Reload `url` until it shows `text` (the workers and projector run in the background)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        page.goto(url)
+        body = str(page.content())
+        if text in body:
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} never appeared on {url}")
+        time.sleep(0.5)
+
+
+def test_a_resident_submits_by_keyboard_is_routed_answers_and_withdraws(
+    live: Live, page: Any
+) -> None:
+    page.goto(live.url("/indienen"))
+    page.keyboard.press("Tab")
+    assert focused_id(page) == "" and page.evaluate("document.activeElement.className") == (
+        "skip-link"
+    )
+    type_into(page, "veld-name", "Fatima El Amrani")
+    type_into(page, "veld-email", "fatima@example.org")
+    type_into(page, "veld-title", "Speeltuin opknappen")
+    type_into(page, "veld-description", "De speeltuin aan de Kerkstraat is verouderd en onveilig.")
+    tab_to(page, "veld-themes")
+    page.keyboard.press("Space")  # groen
+    tab_to(page, "theme-jeugd")
+    page.keyboard.press("Space")
+    tab_to(page, "veld-area_code")
+    page.keyboard.type("Kerkbuurt")  # a select answers to typing its option's text
+    tab_to(page, "veld-consent")
+    page.keyboard.press("Space")
+    assert page.evaluate("document.getElementById('veld-area_code').value") == "BU99990101"
+    assert page.is_checked("#veld-themes") and page.is_checked("#theme-jeugd")
+    for _ in range(10):  # on to the submit button, then Enter
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "submit":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/ontvangen$"))
+    code = page.text_content("#volgcode").strip()
+    assert re.fullmatch(r"([0-9A-F]{4}-){7}[0-9A-F]{4}", code)
+    app = live.site.app
+    initiative_id = app.find_by_tracking_code(code)
+    assert app.get_initiative(initiative_id).themes == ["groen", "jeugd"]
+
+    # The relay and the worker route it; the page says so in plain Dutch with the team.
+    body = wait_for_text(page, live.url("/mijn-initiatief"), "Doorgestuurd naar een team")
+    lead = app.get_initiative(initiative_id).lead_team
+    team_name = {t.code: t.name for t in app.teams()}[lead]
+    assert team_name in page.text_content("#team")
+    assert "Doorgestuurd naar " + team_name in body
+
+    staff = Actor(id="staff:browser", role=Role.AREA_MANAGER, team=lead)
+    app.act(initiative_id, "accept_handoff", actor=staff)
+    app.act(initiative_id, "request_info", actor=staff, question="Welke toestellen mist u?")
+    page.goto(live.url("/mijn-initiatief"))
+    assert page.text_content("#vraag").strip() == "Welke toestellen mist u?"
+    type_into(page, "veld-answer", "Een schommel en een glijbaan.")
+    page.keyboard.press("Tab")  # the send button
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/mijn-initiatief\?gedaan=provide_info$"))
+    assert "Bedankt, uw antwoord is naar het team gestuurd." in page.content()
+    assert app.get_initiative(initiative_id).status.value == "in_progress"
+
+    type_into(page, "veld-reason", "De buurt regelt het zelf.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*gedaan=withdraw$"))
+    assert "Ingetrokken" in page.text_content("#status")
+    assert app.get_initiative(initiative_id).status.value == "withdrawn"
+
+
+def test_a_business_with_an_invalid_kvk_number_sees_the_field_error_and_nothing_is_stored(
+    live: Live, page: Any
+) -> None:
+    app = live.site.app
+    before = app.recorder.max_notification_id()
+    page.goto(live.url("/indienen"))
+    page.check("#kind-business")
+    page.fill("#veld-name", "Jan Bakker")
+    page.fill("#veld-email", "jan@bakkerij.example")
+    page.fill("#veld-organisation_name", "Bakkerij Bakker")
+    page.fill("#veld-kvk_number", "12AB")
+    page.fill("#veld-title", "Fietsenrekken bij de bakkerij")
+    page.fill("#veld-description", "Klanten zetten hun fiets nu tegen de etalage, dat is onveilig.")
+    page.check("#theme-ondernemen")
+    page.select_option("#veld-area_code", "BU99990102")
+    page.check("#consent-nee")
+    page.click("button[type=submit]")
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert summary.locator("a").all_text_contents() == [
+        "KvK-nummer: Een KvK-nummer bestaat uit 8 cijfers."
+    ]
+    assert "Een KvK-nummer bestaat uit 8 cijfers." in page.text_content("#fout-kvk_number")
+    assert page.get_attribute("#veld-kvk_number", "aria-invalid") == "true"
+    assert page.input_value("#veld-organisation_name") == "Bakkerij Bakker"
+    page.click(".error-summary a[href='#veld-kvk_number']")
+    assert focused_id(page) == "veld-kvk_number"
+    assert app.recorder.max_notification_id() == before
+
+
+def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
+    """(name, url, prepare) for every public page; prepare(page) brings it into its state."""
+    app = live.site.app
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(live.url("/indienen"))
+    page.fill("#veld-name", "Axe Tester")
+    page.fill("#veld-email", "axe@example.org")
+    page.fill("#veld-title", "Meer bomen in de Lijnbaan")
+    page.fill("#veld-description", "Er staan bijna geen bomen; in de zomer is het er erg heet.")
+    page.check("#veld-themes")
+    page.select_option("#veld-area_code", "BU99990204")
+    page.check("#veld-consent")
+    page.click("button[type=submit]")
+    code = page.text_content("#volgcode").strip()
+    context.close()
+    initiative_id = app.find_by_tracking_code(code)
+    wait_until_routed(app, initiative_id)
+    lead = app.get_initiative(initiative_id).lead_team
+    staff = Actor(id="staff:axe", role=Role.AREA_MANAGER, team=lead)
+    app.act(initiative_id, "accept_handoff", actor=staff)
+    app.act(initiative_id, "request_info", actor=staff, question="Waar precies?")
+    live.site.project()
+
+    def submit_with_errors(page: Any) -> None:
+        page.fill("#veld-kvk_number", "123")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".error-summary")
+
+    def wrong_code(page: Any) -> None:
+        page.fill("#veld-code", "nope")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".error-summary")
+
+    def tracked(page: Any) -> None:
+        page.goto(live.url(f"/volgen/{code}"))
+
+    return [
+        ("home", "/", None),
+        ("indienen", "/indienen", None),
+        ("indienen-fouten", "/indienen", submit_with_errors),
+        ("ontvangen", "/ontvangen", None),
+        ("volgen", "/volgen", None),
+        ("volgen-fout", "/volgen", wrong_code),
+        ("mijn-initiatief", "/mijn-initiatief", tracked),
+        ("wijk", "/gebieden/WK999902", None),
+        ("buurt", "/gebieden/BU99990204", None),
+        ("initiatief", f"/initiatieven/{initiative_id}", None),
+        ("privacy", "/privacy", None),
+        ("toegankelijkheid", "/toegankelijkheid", None),
+        ("niet-gevonden", "/bestaat-niet", None),
+    ]
+
+
+def wait_until_routed(app: Any, initiative_id: Any, timeout: float = 60.0) -> None:
+    from tests.services import wait_until
+
+    assert wait_until(
+        lambda: app.get_initiative(initiative_id).status.value != "submitted", timeout
+    ), "the workers did not route the initiative"
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_public_page_has_no_wcag_violations_and_is_photographed(
+    live: Live, browser: Any, language: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = _public_pages(live, browser)
+    violations: dict[str, list[str]] = {}
+    for width_name, width in WIDTHS.items():
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(live.url(f"/taal/{language}"))
+        for name, path, prepare in pages:
+            if prepare is not None and prepare.__name__ == "tracked":
+                prepare(page)
+            page.goto(live.url(path))
+            if prepare is not None and prepare.__name__ != "tracked":
+                prepare(page)
+            assert page.get_attribute("html", "lang") == language
+            if width_name == "desktop" or name.startswith("indienen"):
+                found = axe.run(page, options=WCAG).response["violations"]
+                if found:
+                    violations[f"{name}@{width_name}"] = [
+                        f"{v['id']}: {v['help']} ({len(v['nodes'])}x: {v['nodes'][0]['target']})"
+                        for v in found
+                    ]
+            page.screenshot(path=str(shots / f"{language}-{name}-{width_name}.png"), full_page=True)
+        context.close()
+    assert violations == {}
+    assert len(list(shots.glob(f"{language}-*.png"))) == 2 * len(pages)
