@@ -20,18 +20,25 @@ from eventsourcing.utils import get_topic
 from participatie import transcodings
 from participatie.domain import workflow
 from participatie.domain.areas import Area, AreaMap
-from participatie.domain.errors import ConcurrencyConflict, InvariantViolation, NotFound
+from participatie.domain.errors import (
+    AlreadySupported,
+    ConcurrencyConflict,
+    InvariantViolation,
+    NotFound,
+)
 from participatie.domain.initiative import Initiative
 from participatie.domain.organisation import Challenge, Directory, Team
 from participatie.domain.routing import Book, ChallengeFacts, RoutingFacts, book_from, route
 from participatie.domain.rulebook import RuleBook
 from participatie.domain.rulecheck import RuleBookInvalid, check_book
+from participatie.domain.support import SupportIndex
 from participatie.domain.tracking import TrackingIndex, hash_tracking_code, new_tracking_code
 from participatie.domain.values import (
     THEMES,
     Actor,
     InitiatorKind,
     Location,
+    Role,
     RoutingDecision,
     Status,
     TeamKind,
@@ -187,6 +194,34 @@ class ParticipatieApp(Application[UUID]):
         getattr(initiative, command)(actor=actor, at=at or self.clock(), **arguments)
         self.save_all(initiative)
         return int(initiative.version)
+
+    def support_initiative(
+        self, initiative_id: UUID, email: str, at: datetime | None = None
+    ) -> int:
+        """Record one support for a confirmed e-mail address; return the supporter count.
+
+        The address is sealed like an initiator's; a keyed hash of it makes a second support
+        with the same address impossible (AlreadySupported), also when two arrive at once.
+        """
+        pseudonym = self.vault.pseudonym(f"{initiative_id}:{email.strip().lower()}")
+        index_id = SupportIndex.create_id(initiative_id, pseudonym)
+        for _ in range(3):
+            if index_id in self.repository:
+                raise AlreadySupported(f"{initiative_id} already has this supporter")
+            initiative = self.get_initiative(initiative_id)
+            sealed = self.vault.seal({"email": email.strip()})
+            actor = Actor(id=f"subject:{sealed.subject_id.hex}", role=Role.SUPPORTER)
+            initiative.support(actor=actor, at=at or self.clock(), supporter=sealed)
+            index = SupportIndex._create(
+                SupportIndex.Created, id=index_id, initiative_id=initiative_id
+            )
+            try:
+                self.save_all(initiative, index)
+            except ConcurrencyConflict:
+                self.vault.shred(sealed.subject_id)  # nothing was stored under this key
+                continue  # someone else acted at the same moment: look again
+            return len(initiative.supporters)
+        raise ConcurrencyConflict(initiative_id, None, None)
 
     def routing_facts(self, initiative: Initiative) -> RoutingFacts:
         """Return the facts routing may use, resolved on the initiative's map version."""

@@ -10,8 +10,10 @@ from eventsourcing.persistence import TrackingRecorder
 
 from participatie.application import Clock, ParticipatieApp, utcnow
 from participatie.config import Settings
+from participatie.mail import Outbox
 from participatie.privacy import KeyStore, PersonalDataVault, PostgresKeyStore, SQLiteKeyStore
 from participatie.secrets_store import load_or_create_key
+from participatie.tokens import TokenBox
 
 if TYPE_CHECKING:
     from participatie.views.store import PostgresViews, SQLiteViews
@@ -35,6 +37,16 @@ class Container:
         """The event store's tracking table (the relay's position)."""
         return self.app.factory.tracking_recorder()
 
+    @cached_property
+    def tokens(self) -> TokenBox:
+        """Tokens for e-mailed links, under the platform secret."""
+        return TokenBox(secret_key(self.settings))
+
+    @cached_property
+    def mailer(self) -> Outbox:
+        """Where e-mail goes: the outbox folder under var/ (SMTP comes with notifications)."""
+        return Outbox(self.settings.var_dir / "outbox")
+
     def lags(self) -> dict[str, int]:
         """Events in the log not yet handled by the views projection and by the relay."""
         from participatie.views.store import VIEWS
@@ -50,6 +62,13 @@ class Container:
             self.views.datastore.close()
         self.app.close()
         self.keys.close()
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The secret for sessions, CSRF and link tokens (generated under var/ on first use)."""
+    return load_or_create_key(
+        settings.secret_key, settings.var_dir / "secret.key", "PARTICIPATIE_SECRET_KEY"
+    )
 
 
 def build_keystore(settings: Settings) -> KeyStore:

@@ -8,6 +8,8 @@ the ciphertext unreadable for good (crypto-shredding).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import sqlite3
@@ -18,7 +20,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from participatie.domain.values import SealedPersonalData
 
@@ -138,6 +142,13 @@ class PersonalDataVault:
             raise ValueError("the master key must be 32 bytes")
         self.keys = keys
         self._master = AESGCM(master_key)
+        self._pseudonyms = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"participatie pseudonyms"
+        ).derive(master_key)
+
+    def pseudonym(self, text: str) -> str:
+        """A keyed hash of `text`: equal texts give equal pseudonyms, nobody can reverse one."""
+        return hmac.new(self._pseudonyms, text.encode(), hashlib.sha256).hexdigest()
 
     def seal(self, fields: dict[str, Any], subject_id: UUID | None = None) -> SealedPersonalData:
         """Encrypt `fields` under a new random key for a new (or given) subject."""

@@ -38,6 +38,16 @@ def _string(required: bool, minimum: int, maximum: int, message: str) -> fields.
     return fields.String(load_default=None, validate=length, error_messages=_messages())
 
 
+def _email() -> fields.Email:
+    return fields.Email(
+        required=True,
+        validate=validate.Length(max=254, error=N_("Een e-mailadres heeft hoogstens 254 tekens.")),
+        error_messages=_messages(
+            invalid=N_("Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.")
+        ),
+    )
+
+
 class InitiatorSchema(Schema):
     kind = fields.String(
         required=True,
@@ -48,13 +58,7 @@ class InitiatorSchema(Schema):
         error_messages=_messages(),
     )
     name = _string(True, 1, 200, N_("Vul uw naam in (hoogstens 200 tekens)."))
-    email = fields.Email(
-        required=True,
-        validate=validate.Length(max=254, error=N_("Een e-mailadres heeft hoogstens 254 tekens.")),
-        error_messages=_messages(
-            invalid=N_("Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.")
-        ),
-    )
+    email = _email()
     phone = fields.String(
         load_default=None,
         validate=validate.Regexp(
@@ -115,6 +119,12 @@ class LocationSchema(Schema):
             for name in ("lat", "lon"):
                 if data.get(name) is None:
                     raise ValidationError(N_("Een punt heeft zowel lat als lon nodig."), name)
+
+
+class EmailSchema(Schema):
+    """One e-mail address (a supporter's)."""
+
+    email = _email()
 
 
 class SubmissionSchema(Schema):

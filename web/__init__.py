@@ -6,9 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from participatie.bootstrap import Container, build
+from participatie.bootstrap import Container, build, secret_key
 from participatie.config import Settings
-from participatie.secrets_store import load_or_create_key
 
 
 def create_app(
@@ -18,9 +17,7 @@ def create_app(
     settings = settings or Settings.from_env()
     container = build(settings)
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = load_or_create_key(
-        settings.secret_key, settings.var_dir / "secret.key", "PARTICIPATIE_SECRET_KEY"
-    )
+    app.config["SECRET_KEY"] = secret_key(settings)
     app.config["JSON_SORT_KEYS"] = False
     if test_config:
         app.config.update(test_config)

@@ -33,6 +33,14 @@ def init_app(app: Flask) -> None:
             404,
         )
 
+    @app.errorhandler(410)
+    def gone(error: HTTPException) -> ResponseReturnValue:
+        return _page(
+            gettext("Deze link is verlopen"),
+            gettext("Links in onze e-mails werken 7 dagen. Vraag een nieuwe link aan."),
+            410,
+        )
+
     @app.errorhandler(429)
     def too_many(error: HTTPException) -> ResponseReturnValue:
         return _page(

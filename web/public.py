@@ -21,10 +21,12 @@ from flask_babel import gettext
 from marshmallow import ValidationError
 
 from participatie import svgmap
-from participatie.domain.errors import ConcurrencyConflict, DomainError
+from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, DomainError
 from participatie.domain.values import THEMES, Actor, AreaLevel
+from participatie.mail import compose
 from participatie.progress import progress_of
-from participatie.schemas import SubmissionSchema
+from participatie.schemas import EmailSchema, SubmissionSchema
+from participatie.tokens import DAY, TokenExpired, TokenInvalid
 from participatie.views import queries
 from web import container_of
 from web.forms import HONEYPOT, field_errors, submission_from_form
@@ -32,6 +34,8 @@ from web.i18n import COOKIE, LOCALES
 
 bp = Blueprint("public", __name__)
 TRACKING = "tracking_code"  # session key: the code this browser follows
+SUPPORT = "support"  # token purpose
+LINK_DAYS = 7
 
 
 def _app() -> Any:
@@ -240,19 +244,90 @@ def area(code: str) -> ResponseReturnValue:
     )
 
 
-@bp.get("/initiatieven/<initiative_id>")
-def initiative(initiative_id: str) -> ResponseReturnValue:
+def _public(initiative_id: str) -> dict[str, Any]:
     found = queries.public_initiative(_views(), initiative_id)
     if found is None or found["description"] is None:
         abort(404)  # without consent an initiative has no public page
-    return render_template(
-        "public/initiative.html", item=found, teams=_teams(), areas=_areas(), errors={}
+    return found
+
+
+def _initiative_page(item: dict[str, Any], status: int = 200, **extra: Any) -> Any:
+    page = render_template(
+        "public/initiative.html",
+        item=item,
+        teams=_teams(),
+        areas=_areas(),
+        errors=extra.pop("errors", {}),
+        values=extra.pop("values", {}),
+        **extra,
     )
+    return page, status
+
+
+@bp.get("/initiatieven/<initiative_id>")
+def initiative(initiative_id: str) -> ResponseReturnValue:
+    return _initiative_page(_public(initiative_id))
 
 
 @bp.post("/initiatieven/<initiative_id>/steunen")
 def support(initiative_id: str) -> ResponseReturnValue:
-    abort(404)
+    """Ask for a support: a link to confirm it goes to the address; nothing is stored yet."""
+    item = _public(initiative_id)
+    if request.form.get(HONEYPOT):
+        return redirect(
+            url_for("public.initiative", initiative_id=initiative_id, steun="verstuurd"), 303
+        )
+    try:
+        email = EmailSchema().load({"email": request.form.get("email", "")})["email"]
+    except ValidationError as error:
+        errors = field_errors(error.normalized_messages())
+        return _initiative_page(item, 422, errors=errors, values=request.form)
+    container = container_of(current_app)
+    token = container.tokens.make(SUPPORT, {"i": initiative_id, "e": email})
+    link = url_for("public.support_confirm", token=token, _external=True)
+    message = compose(
+        email,
+        gettext("Bevestig uw steun voor: %(title)s", title=item["title"]),
+        gettext(
+            "U wilt dit initiatief steunen: %(title)s\n\nBevestig uw steun met deze link (7 dagen"
+            " geldig, werkt één keer):\n%(link)s\n\nHeeft u dit niet gevraagd? Dan kunt u deze"
+            " e-mail negeren.",
+            title=item["title"],
+            link=link,
+        ),
+    )
+    pseudonym = container.app.vault.pseudonym(f"{initiative_id}:{email.lower()}")
+    container.mailer.send(f"support-{pseudonym[:32]}", message)
+    return redirect(
+        url_for("public.initiative", initiative_id=initiative_id, steun="verstuurd"), 303
+    )
+
+
+def _support_token(token: str) -> dict[str, Any]:
+    try:
+        return container_of(current_app).tokens.open(SUPPORT, token, max_age=LINK_DAYS * DAY)
+    except TokenExpired:
+        abort(410)
+    except TokenInvalid:
+        abort(404)
+
+
+@bp.route("/steun/<token>", methods=["GET", "POST"])
+def support_confirm(token: str) -> ResponseReturnValue:
+    """GET shows a button (mail scanners follow links); POST records the support."""
+    payload = _support_token(token)
+    item = _public(payload["i"])
+    if request.method == "GET":
+        return render_template("public/support_confirm.html", item=item, token=token)
+    try:
+        _app().support_initiative(UUID(payload["i"]), payload["e"])
+    except AlreadySupported:
+        return render_template("public/support_confirm.html", item=item, token=None, already=True)
+    except DomainError:
+        return render_template("public/support_confirm.html", item=item, token=None, closed=True)
+    return redirect(
+        url_for("public.initiative", initiative_id=payload["i"], steun="bevestigd"), 303
+    )
 
 
 @bp.get("/privacy")

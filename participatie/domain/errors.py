@@ -46,5 +46,9 @@ class ConcurrencyConflict(DomainError):
         self.actual = actual
 
 
+class AlreadySupported(DomainError):
+    """This e-mail address already supports this initiative."""
+
+
 class NotFound(DomainError):
     """No such aggregate."""

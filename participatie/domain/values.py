@@ -36,6 +36,7 @@ class Role(Enum):
     AUDITOR = "auditor"
     ADMIN = "admin"  # beheerder
     SYSTEM = "system"  # workers, sweeps, imports
+    SUPPORTER = "supporter"  # a member of the public who supports an initiative
 
 
 class InitiatorKind(Enum):

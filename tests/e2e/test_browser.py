@@ -250,6 +250,10 @@ def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
     app.act(initiative_id, "request_info", actor=staff, question="Waar precies?")
     live.site.project()
 
+    support_token = live.site.container.tokens.make(
+        "support", {"i": str(initiative_id), "e": "axe@example.org"}
+    )
+
     def submit_with_errors(page: Any) -> None:
         page.fill("#veld-kvk_number", "123")
         page.click("button[type=submit]")
@@ -274,6 +278,7 @@ def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
         ("wijk", "/gebieden/WK999902", None),
         ("buurt", "/gebieden/BU99990204", None),
         ("initiatief", f"/initiatieven/{initiative_id}", None),
+        ("steun-bevestigen", f"/steun/{support_token}", None),
         ("privacy", "/privacy", None),
         ("toegankelijkheid", "/toegankelijkheid", None),
         ("niet-gevonden", "/bestaat-niet", None),

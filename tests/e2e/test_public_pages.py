@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 import uuid
 from pathlib import Path
@@ -343,3 +345,86 @@ def test_area_page_counts_and_lists_its_initiatives(site: Site) -> None:
     assert "<h1>Centrum</h1>" in page
     assert 'href="/gebieden/BU99990101">Kerkbuurt</a>' in page
     assert site.client().get("/gebieden/XX").status_code == 404
+
+
+LINK = re.compile(r"http://localhost(/steun/[A-Za-z0-9_=-]+)")
+
+
+def _ask_support(site: Site, client: FlaskClient, initiative_id: Any, email: str) -> Any:
+    page = f"/initiatieven/{initiative_id}"
+    token = csrf_token(client, page)
+    return client.post(f"{page}/steunen", data={"csrf_token": token, "email": email})
+
+
+def _published(site: Site) -> Any:
+    initiative_id = site.app.find_by_tracking_code(submit(site))
+    site.project()
+    return initiative_id
+
+
+def test_support_is_counted_once_per_confirmed_address(site: Site) -> None:
+    initiative_id = _published(site)
+    client = site.client()
+    outbox = site.container.mailer
+    before = site.events()
+    response = _ask_support(site, client, initiative_id, "steuner@example.org")
+    assert response.status_code == 303
+    assert site.events() == before  # nothing is stored before the address is confirmed
+    assert "Bijna klaar" in client.get(response.headers["Location"]).get_data(as_text=True)
+    (mail,) = outbox.messages()
+    message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+    assert message["To"] == "steuner@example.org"
+    assert message["Subject"] == "Bevestig uw steun voor: Bankje bij de vijver"
+    text = message.get_content()  # type: ignore[attr-defined]
+    path = LINK.search(text).group(1)  # type: ignore[union-attr]
+    assert "steuner" not in path  # the address is not readable in the link
+    confirm = client.get(path)
+    assert confirm.status_code == 200
+    assert "Ja, ik steun dit initiatief" in confirm.get_data(as_text=True)
+    assert site.events() == before  # a mail scanner following the link changes nothing
+    token = csrf_token(client, path)
+    assert client.post(path, data={"csrf_token": token}).status_code == 303
+    assert len(site.app.get_initiative(initiative_id).supporters) == 1
+    # The same link again, or a new one for the same address: still one support.
+    again = client.post(path, data={"csrf_token": token}).get_data(as_text=True)
+    assert "steunt u dit initiatief al" in again
+    _ask_support(site, client, initiative_id, "STEUNER@example.org")
+    assert len(site.app.get_initiative(initiative_id).supporters) == 1
+    site.project()
+    page = client.get(f"/initiatieven/{initiative_id}").get_data(as_text=True)
+    assert '<dd id="steun">1</dd>' in page
+    assert "steuner@example.org" not in page
+
+
+def test_a_support_request_with_a_bad_address_is_a_field_error(site: Site) -> None:
+    initiative_id = _published(site)
+    response = _ask_support(site, site.client(), initiative_id, "geen-adres")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<a href="#veld-email">E-mailadres: Vul een geldig e-mailadres in' in page
+    assert site.container.mailer.messages() == []
+
+
+def test_an_expired_or_altered_support_link_is_refused(site: Site) -> None:
+    initiative_id = _published(site)
+    tokens = site.container.tokens
+    old = tokens.make("support", {"i": str(initiative_id), "e": "a@example.org"}, now=1_000_000)
+    client = site.client()
+    expired = client.get(f"/steun/{old}")
+    assert expired.status_code == 410
+    assert "Deze link is verlopen" in expired.get_data(as_text=True)
+    assert client.get("/steun/gAAAAABnietecht").status_code == 404
+    other = tokens.make("confirm-email", {"i": str(initiative_id), "e": "a@example.org"})
+    assert client.get(f"/steun/{other}").status_code == 404
+
+
+def test_support_requests_over_the_rate_limit_get_429(tmp_path: Path) -> None:
+    limited = make_site(Settings(var_dir=tmp_path / "var"), SUPPORT_RATE_LIMIT="1 per minute")
+    try:
+        initiative_id = _published(limited)
+        client = limited.client()
+        assert _ask_support(limited, client, initiative_id, "een@example.org").status_code == 303
+        assert _ask_support(limited, client, initiative_id, "twee@example.org").status_code == 429
+        assert len(limited.container.mailer.messages()) == 1
+    finally:
+        limited.container.close()
