@@ -34,7 +34,8 @@ from web.i18n import COOKIE, LOCALES
 
 bp = Blueprint("public", __name__)
 TRACKING = "tracking_code"  # session key: the code this browser follows
-SUPPORT = "support"  # token purpose
+SUPPORT = "support"  # token purposes
+CONFIRM_EMAIL = "confirm-email"
 LINK_DAYS = 7
 
 
@@ -125,9 +126,50 @@ def submit() -> ResponseReturnValue:
     except ValidationError as error:
         return _submit_page(form, field_errors(error.normalized_messages()), 422)
     submission = app.submit(data, channel="web")
+    _send_address_check(submission.initiative_id, data["initiator"]["email"], data["title"])
     session[TRACKING] = submission.tracking_code
     session["new_submission"] = True
     return redirect(url_for("public.received"), 303)
+
+
+def _send_address_check(initiative_id: UUID, address: str, title: str) -> None:
+    """Mail the initiator a link that confirms their address (after the submission is stored)."""
+    container = container_of(current_app)
+    token = container.tokens.make(CONFIRM_EMAIL, {"i": str(initiative_id)})
+    link = url_for("public.confirm_email", token=token, _external=True)
+    message = compose(
+        address,
+        gettext("Uw initiatief is ontvangen: %(title)s", title=title),
+        gettext(
+            "Bedankt voor uw initiatief: %(title)s\n\nBevestig uw e-mailadres met deze link"
+            " (7 dagen geldig, werkt één keer):\n%(link)s\n\nU volgt uw initiatief met de"
+            " volgcode die u na het indienen kreeg.",
+            title=title,
+            link=link,
+        ),
+    )
+    try:
+        container.mailer.send(f"confirm-{initiative_id}", message)
+    except OSError:  # the submission is stored; only this mail is missing
+        current_app.logger.exception("confirmation mail for %s not written", initiative_id)
+
+
+@bp.route("/bevestigen/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> ResponseReturnValue:
+    """GET shows a button (mail scanners follow links); POST confirms, once."""
+    payload = _open_token(CONFIRM_EMAIL, token)
+    app = _app()
+    initiative_id = UUID(payload["i"])
+    if request.method == "GET":
+        return render_template("public/confirm_email.html", token=token, state="ask")
+    initiative = app.get_initiative(initiative_id)
+    try:
+        app.act(
+            initiative_id, "confirm_email", actor=Actor.initiator(initiative.initiator.subject_id)
+        )
+    except DomainError:
+        return render_template("public/confirm_email.html", token=None, state="already")
+    return render_template("public/confirm_email.html", token=None, state="done")
 
 
 @bp.get("/ontvangen")
@@ -303,9 +345,9 @@ def support(initiative_id: str) -> ResponseReturnValue:
     )
 
 
-def _support_token(token: str) -> dict[str, Any]:
+def _open_token(purpose: str, token: str) -> dict[str, Any]:
     try:
-        return container_of(current_app).tokens.open(SUPPORT, token, max_age=LINK_DAYS * DAY)
+        return container_of(current_app).tokens.open(purpose, token, max_age=LINK_DAYS * DAY)
     except TokenExpired:
         abort(410)
     except TokenInvalid:
@@ -315,7 +357,7 @@ def _support_token(token: str) -> dict[str, Any]:
 @bp.route("/steun/<token>", methods=["GET", "POST"])
 def support_confirm(token: str) -> ResponseReturnValue:
     """GET shows a button (mail scanners follow links); POST records the support."""
-    payload = _support_token(token)
+    payload = _open_token(SUPPORT, token)
     item = _public(payload["i"])
     if request.method == "GET":
         return render_template("public/support_confirm.html", item=item, token=token)

@@ -29,13 +29,18 @@ DEFAULT_ACCEPTANCE_DAYS = 5
 class Initiative(Aggregate):
     """An idea, request or problem brought in by a resident, entrepreneur or organisation."""
 
-    # Snapshot state version: 2 added the hand-off deadline (handoff_since, handoff_days).
-    class_version = 2
+    # Snapshot state version: 2 added the hand-off deadline (handoff_since, handoff_days),
+    # 3 whether the initiator confirmed their e-mail address.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state.setdefault("handoff_since", None)
         state.setdefault("handoff_days", DEFAULT_ACCEPTANCE_DAYS)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.setdefault("email_confirmed", False)
 
     class Submitted(Aggregate.Created):
         class_version = 2
@@ -173,6 +178,12 @@ class Initiative(Aggregate):
         def apply_to(self, initiative: Initiative) -> None:
             initiative.merged_into = self.into
 
+    class EmailConfirmed(Action):
+        """The initiator followed the link sent to their address (it reaches them)."""
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.email_confirmed = True
+
     class Supported(Action):
         supporter: SealedPersonalData
 
@@ -217,6 +228,7 @@ class Initiative(Aggregate):
         self.decision_published = False
         self.merged_into: UUID | None = None
         self.supporters: list[UUID] = []
+        self.email_confirmed = False
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -387,6 +399,12 @@ class Initiative(Aggregate):
         if into == self.id:
             raise InvariantViolation("into", "an initiative cannot be merged into itself")
         self._record(self.Merged, "merge", actor, at, reason, into=into)
+
+    def confirm_email(self, actor: Actor, at: datetime) -> None:
+        self._require("confirm_email")
+        if self.email_confirmed:
+            raise InvariantViolation("email", "the e-mail address is already confirmed")
+        self._record(self.EmailConfirmed, "confirm_email", actor, at, None)
 
     def support(self, actor: Actor, at: datetime, supporter: SealedPersonalData) -> None:
         self._record(self.Supported, "support", actor, at, None, supporter=supporter)

@@ -51,6 +51,7 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
     "add_internal_note": _stay(tuple(Status)),
     "post_public_update": _stay(OWNED),
     "support": _stay(OPEN),
+    "confirm_email": _stay(tuple(Status)),  # the initiator's address reaches them
 }
 
 # Commands where a person decides something: they must say why.

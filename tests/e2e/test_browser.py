@@ -168,6 +168,8 @@ def test_a_resident_submits_by_keyboard_is_routed_answers_and_withdraws(
     app = live.site.app
     initiative_id = app.find_by_tracking_code(code)
     assert app.get_initiative(initiative_id).themes == ["groen", "jeugd"]
+    mail = live.site.container.mailer.folder / f"confirm-{initiative_id}.eml"
+    assert "To: fatima@example.org" in mail.read_text()
 
     # The relay and the worker route it; the page says so in plain Dutch with the team.
     body = wait_for_text(page, live.url("/mijn-initiatief"), "Doorgestuurd naar een team")
@@ -250,6 +252,7 @@ def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
     app.act(initiative_id, "request_info", actor=staff, question="Waar precies?")
     live.site.project()
 
+    confirm_token = live.site.container.tokens.make("confirm-email", {"i": str(initiative_id)})
     support_token = live.site.container.tokens.make(
         "support", {"i": str(initiative_id), "e": "axe@example.org"}
     )
@@ -279,6 +282,7 @@ def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
         ("buurt", "/gebieden/BU99990204", None),
         ("initiatief", f"/initiatieven/{initiative_id}", None),
         ("steun-bevestigen", f"/steun/{support_token}", None),
+        ("e-mail-bevestigen", f"/bevestigen/{confirm_token}", None),
         ("privacy", "/privacy", None),
         ("toegankelijkheid", "/toegankelijkheid", None),
         ("niet-gevonden", "/bestaat-niet", None),

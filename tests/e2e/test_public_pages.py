@@ -356,6 +356,10 @@ def _ask_support(site: Site, client: FlaskClient, initiative_id: Any, email: str
     return client.post(f"{page}/steunen", data={"csrf_token": token, "email": email})
 
 
+def support_mails(site: Site) -> list[Path]:
+    return [m for m in site.container.mailer.messages() if m.name.startswith("support-")]
+
+
 def _published(site: Site) -> Any:
     initiative_id = site.app.find_by_tracking_code(submit(site))
     site.project()
@@ -365,13 +369,12 @@ def _published(site: Site) -> Any:
 def test_support_is_counted_once_per_confirmed_address(site: Site) -> None:
     initiative_id = _published(site)
     client = site.client()
-    outbox = site.container.mailer
     before = site.events()
     response = _ask_support(site, client, initiative_id, "steuner@example.org")
     assert response.status_code == 303
     assert site.events() == before  # nothing is stored before the address is confirmed
     assert "Bijna klaar" in client.get(response.headers["Location"]).get_data(as_text=True)
-    (mail,) = outbox.messages()
+    (mail,) = support_mails(site)
     message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
     assert message["To"] == "steuner@example.org"
     assert message["Subject"] == "Bevestig uw steun voor: Bankje bij de vijver"
@@ -402,7 +405,7 @@ def test_a_support_request_with_a_bad_address_is_a_field_error(site: Site) -> No
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert '<a href="#veld-email">E-mailadres: Vul een geldig e-mailadres in' in page
-    assert site.container.mailer.messages() == []
+    assert support_mails(site) == []
 
 
 def test_an_expired_or_altered_support_link_is_refused(site: Site) -> None:
@@ -425,6 +428,30 @@ def test_support_requests_over_the_rate_limit_get_429(tmp_path: Path) -> None:
         client = limited.client()
         assert _ask_support(limited, client, initiative_id, "een@example.org").status_code == 303
         assert _ask_support(limited, client, initiative_id, "twee@example.org").status_code == 429
-        assert len(limited.container.mailer.messages()) == 1
+        assert len(support_mails(limited)) == 1
     finally:
         limited.container.close()
+
+
+def test_the_initiator_confirms_their_address_once_with_the_mailed_link(site: Site) -> None:
+    code = submit(site)
+    initiative_id = site.app.find_by_tracking_code(code)
+    (mail,) = site.container.mailer.messages()  # one per submission
+    message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+    assert mail.name == f"confirm-{initiative_id}.eml"
+    assert message["To"] == "kees.kanarie@example.org"
+    assert message["Subject"] == "Uw initiatief is ontvangen: Bankje bij de vijver"
+    path = re.search(r"http://localhost(/bevestigen/\S+)", message.get_content()).group(1)  # type: ignore[attr-defined,union-attr]
+    client = site.client()  # another browser: the link alone is enough
+    before = site.events()
+    assert "Ja, dit is mijn e-mailadres" in client.get(path).get_data(as_text=True)
+    assert site.events() == before
+    token = csrf_token(client, path)
+    done = client.post(path, data={"csrf_token": token}).get_data(as_text=True)
+    assert "uw e-mailadres is bevestigd" in done
+    assert site.app.get_initiative(initiative_id).email_confirmed is True
+    again = client.post(path, data={"csrf_token": token}).get_data(as_text=True)
+    assert "Deze link is al gebruikt" in again
+    assert site.events() == before + 1
+    old = site.container.tokens.make("confirm-email", {"i": str(initiative_id)}, now=1_000_000)
+    assert client.get(f"/bevestigen/{old}").status_code == 410

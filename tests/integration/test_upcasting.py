@@ -46,9 +46,10 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
     stored = app.snapshots.recorder.select_events(result.initiative_id, desc=True, limit=1)[0]
     state = json.loads(stored.state)
     # Rewrite the snapshot as version 1 of the code would have written it.
-    assert state["state"].pop("class_version") == 2
+    assert state["state"].pop("class_version") == 3
     assert state["state"].pop("handoff_since") is None
     assert state["state"].pop("handoff_days") == 5
+    assert state["state"].pop("email_confirmed") is False
     new_id = uuid4()
     old = replace(
         stored, originator_id=new_id, state=json.dumps(state, separators=(",", ":")).encode()
@@ -60,6 +61,7 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
         assert upcast.handoff_since is None
         assert upcast.handoff_days == 5
         assert upcast.handoff_due is None
+        assert upcast.email_confirmed is False  # v2 → v3 on the way
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
     finally:
         other.close()

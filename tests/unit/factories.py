@@ -84,6 +84,7 @@ def arguments(command: str, initiative: Initiative) -> dict[str, Any]:
         "add_internal_note": {"actor": lead, "note": "Gebeld met de buurman."},
         "post_public_update": {"actor": lead, "message": "We kijken ernaar."},
         "support": {"actor": INITIATOR, "supporter": SealedPersonalData(uuid4(), b"x")},
+        "confirm_email": {"actor": INITIATOR},
     }
     return {"at": at, **table[command]}
 

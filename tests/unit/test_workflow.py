@@ -49,7 +49,7 @@ def test_refused_transition_raises_and_records_nothing(command: str, status: Sta
 
 def test_every_status_is_reachable_and_closed_statuses_allow_only_notes() -> None:
     for status in (Status.COMPLETED, Status.WITHDRAWN, Status.MERGED):
-        assert workflow.allowed_commands(status) == ["add_internal_note"]
+        assert workflow.allowed_commands(status) == ["add_internal_note", "confirm_email"]
         assert not status.is_open
 
 
@@ -127,3 +127,11 @@ def test_event_timestamps_come_from_the_caller() -> None:
     initiative = initiative_in(Status.SUBMITTED)
     initiative.route(decision(), NOORD, T0)
     assert initiative.collect_events()[-1].timestamp == T0
+
+
+def test_an_email_address_is_confirmed_once() -> None:
+    initiative = initiative_in(Status.ROUTED)
+    run(initiative, "confirm_email")
+    assert initiative.email_confirmed is True
+    with pytest.raises(InvariantViolation):
+        run(initiative, "confirm_email")
