@@ -28,6 +28,7 @@ from participatie.domain.errors import (
 )
 from participatie.domain.initiative import Initiative
 from participatie.domain.organisation import Challenge, Directory, Team
+from participatie.domain.processing import PersonalDataOpened
 from participatie.domain.routing import Book, ChallengeFacts, RoutingFacts, book_from, route
 from participatie.domain.rulebook import RuleBook
 from participatie.domain.rulecheck import RuleBookInvalid, check_book
@@ -385,6 +386,35 @@ class ParticipatieApp(Application[UUID]):
     def personal_data(self, initiative_id: UUID) -> dict[str, Any] | None:
         """Decrypt the initiator's personal fields (None once erased)."""
         return self.vault.open(self.get_initiative(initiative_id).initiator)
+
+    def open_personal_data(
+        self, initiative_id: UUID, actor: Actor, purpose: str
+    ) -> dict[str, Any] | None:
+        """Decrypt the initiator's personal fields for a person, recording that they did.
+
+        The record (who, when, which subject, why, which fields) is stored before anything is
+        shown: no record, no data.
+        """
+        initiative = self.get_initiative(initiative_id)
+        found = self.vault.open(initiative.initiator)
+        record = PersonalDataOpened.record(
+            actor,
+            initiative.initiator.subject_id,
+            initiative_id,
+            purpose,
+            sorted(found or {}),
+            self.clock(),
+        )
+        self.save_all(record)
+        return found
+
+    def processing_log(self, subject_id: UUID | None = None) -> list[PersonalDataOpened]:
+        """Every recorded opening of personal data (of one subject), oldest first."""
+        records: list[PersonalDataOpened] = [
+            self.repository.get(UUID(str(n.originator_id)))
+            for n in self.notifications(PersonalDataOpened.Recorded)
+        ]
+        return [r for r in records if subject_id is None or r.subject_id == subject_id]
 
     # -- areas -----------------------------------------------------------------------------------
 

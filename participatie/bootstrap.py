@@ -16,6 +16,7 @@ from participatie.secrets_store import load_or_create_key
 from participatie.tokens import TokenBox
 
 if TYPE_CHECKING:
+    from participatie.staff import Staff
     from participatie.views.store import PostgresViews, SQLiteViews
 
 
@@ -43,6 +44,13 @@ class Container:
         return TokenBox(secret_key(self.settings))
 
     @cached_property
+    def staff(self) -> Staff:
+        """Staff accounts, passwords, sessions and login throttling."""
+        from participatie.staff import Staff, open_tables
+
+        return Staff(self.app, open_tables(self.settings))
+
+    @cached_property
     def mailer(self) -> Outbox:
         """Where e-mail goes: the outbox folder under var/ (SMTP comes with notifications)."""
         return Outbox(self.settings.var_dir / "outbox")
@@ -60,6 +68,8 @@ class Container:
     def close(self) -> None:
         if "views" in self.__dict__:
             self.views.datastore.close()
+        if "staff" in self.__dict__:
+            self.staff.tables.close()
         self.app.close()
         self.keys.close()
 

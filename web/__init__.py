@@ -23,10 +23,11 @@ def create_app(
         app.config.update(test_config)
     app.extensions["participatie"] = container
 
-    from web import errors, health, i18n, public, security
+    from web import errors, health, i18n, public, security, staff
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(staff.bp)
     i18n.init_app(app)
     security.init_app(app, settings)
     security.csrf.exempt(health.bp)

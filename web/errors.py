@@ -25,6 +25,17 @@ def init_app(app: Flask) -> None:
             400,
         )
 
+    @app.errorhandler(403)
+    def forbidden(error: HTTPException) -> ResponseReturnValue:
+        return _page(
+            gettext("Geen toegang"),
+            gettext(
+                "U heeft geen toegang tot deze pagina of actie. Hoort u die wel te hebben?"
+                " Vraag het de beheerder."
+            ),
+            403,
+        )
+
     @app.errorhandler(404)
     def not_found(error: HTTPException) -> ResponseReturnValue:
         return _page(

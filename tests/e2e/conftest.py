@@ -64,3 +64,29 @@ def site(tmp_path: Path) -> Iterator[Site]:
         yield built
     finally:
         built.container.close()
+
+
+PASSWORD = "een lang wachtwoord 2026"
+
+
+def add_staff(site: Site, username: str, role: Any, teams: list[str]) -> None:
+    """Create a staff account with the test password."""
+    from participatie.domain.values import Actor
+
+    site.container.staff.add(
+        username, username.title(), role, teams, PASSWORD, Actor.system("test")
+    )
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
+    """Log in through the login form; return the response (303 on success)."""
+    token = csrf_token(client, "/beheer/inloggen")
+    return client.post(
+        "/beheer/inloggen",
+        data={"csrf_token": token, "username": username, "password": password},
+    )
+
+
+def staff_cookie(client: FlaskClient) -> str | None:
+    cookie = client.get_cookie("participatie_medewerker", path="/beheer")
+    return cookie.value if cookie else None

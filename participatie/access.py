@@ -1,0 +1,99 @@
+"""Who may see and do what: the role of a staff account and its relation to an initiative.
+
+The relation of an account to an initiative is `lead` (one of its teams leads it), `involved`
+(one of its teams is involved) or `other`. For a team queue it is `lead` for the account's own
+teams. The rules are one function, so the web pages, the API and the tests agree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from participatie.domain.values import REGIE_TEAM, Role
+
+log = logging.getLogger("participatie.access")
+
+LEAD, INVOLVED, OTHER = "lead", "involved", "other"
+
+# Every workflow action a person can take on an initiative from the staff pages or the API.
+ACTIONS: tuple[str, ...] = (
+    "accept_handoff",
+    "decline_handoff",
+    "assign",
+    "set_priority",
+    "add_internal_note",
+    "post_public_update",
+    "request_info",
+    "forward",
+    "escalate",
+    "decide",
+    "publish_decision",
+    "start_execution",
+    "complete",
+    "merge",
+    "reroute",
+    "change_details",
+)
+# Pages: a team queue, an initiative's detail page, its initiator's contact details, the regie
+# dashboard and the admin area.
+PAGES: tuple[str, ...] = ("queue", "detail", "contact", "regie_dashboard", "admin")
+
+CASE_ROLES = frozenset({Role.AREA_MANAGER, Role.TEAM_MEMBER, Role.REGIE, Role.LINE_DEPARTMENT})
+# A team member prepares; the manager (or line department, or regie) decides.
+MANAGER_ONLY = frozenset({"decline_handoff", "decide", "publish_decision", "merge"})
+
+
+def relation(teams: Iterable[str], lead_team: str | None, involved: Iterable[str]) -> str:
+    """How an account with `teams` relates to an initiative led by `lead_team`."""
+    mine = set(teams)
+    if lead_team is not None and lead_team in mine:
+        return LEAD
+    if mine & set(involved):
+        return INVOLVED
+    return OTHER
+
+
+def allowed(role: Role, what: str, rel: str) -> bool:
+    """May an account in `role` do `what` (an action or page) on something it is `rel` to?"""
+    if what not in ACTIONS and what not in PAGES:
+        raise ValueError(f"unknown action or page '{what}'")
+    if role is Role.ADMIN:
+        return what == "admin"
+    if role is Role.AUDITOR:
+        return what == "detail"  # read-only, never the contact details
+    if role not in CASE_ROLES:
+        return False
+    if what == "admin":
+        return False
+    if what == "regie_dashboard":
+        return role is Role.REGIE
+    if rel == LEAD:
+        return not (role is Role.TEAM_MEMBER and what in MANAGER_ONLY)
+    if rel == INVOLVED:
+        return what in ("detail", "add_internal_note")
+    # Regie oversees everything and can pull any open initiative to itself.
+    return role is Role.REGIE and what in ("detail", "escalate")
+
+
+def acting_team(teams: Iterable[str], lead_team: str | None, involved: Iterable[str]) -> str | None:
+    """The team an account acts for on an initiative: the lead team, else an involved one."""
+    mine = list(teams)
+    if lead_team in mine:
+        return lead_team
+    for team in involved:
+        if team in mine:
+            return team
+    return REGIE_TEAM if REGIE_TEAM in mine else (mine[0] if mine else None)
+
+
+def denied(username: str, role: Role, what: str, rel: str, target: str) -> None:
+    """Log a refusal (every denial is logged, with who, what and on what)."""
+    log.warning(
+        "access denied: user=%s role=%s action=%s relation=%s target=%s",
+        username,
+        role.value,
+        what,
+        rel,
+        target,
+    )

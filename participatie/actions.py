@@ -1,0 +1,252 @@
+"""The staff workflow actions: their input schema and how each one is carried out.
+
+The staff pages and the API share this module, so an action means the same everywhere. Each
+action validates its input (marshmallow, per field), then runs one command on the application
+with the version the user saw: a stale version raises ConcurrencyConflict and stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from participatie.domain.errors import InvariantViolation, NotFound, ReasonRequired
+from participatie.domain.values import THEMES, Actor, Outcome, Priority
+from participatie.schemas import N_, REQUIRED, _messages, _string
+
+REASON = N_("Geef een reden (hoogstens 2000 tekens).")
+
+
+def _reason(required: bool) -> fields.String:
+    return _string(required, 1 if required else 0, 2000, REASON)
+
+
+def _text(message: str) -> fields.String:
+    return _string(True, 1, 5000, message)
+
+
+def _choice(values: list[str], message: str) -> fields.String:
+    return fields.String(
+        required=True,
+        validate=validate.OneOf(values, error=message),
+        error_messages=_messages(),
+    )
+
+
+class ReasonOptional(Schema):
+    reason = _reason(False)
+
+
+class ReasonRequiredSchema(Schema):
+    reason = _reason(True)
+
+
+class AssignSchema(Schema):
+    assignee = fields.String(load_default=None, error_messages=_messages())
+
+
+class PrioritySchema(ReasonRequiredSchema):
+    priority = _choice([p.value for p in Priority], N_("Kies een prioriteit uit de lijst."))
+
+
+class NoteSchema(Schema):
+    note = _text(N_("Schrijf een notitie (hoogstens 5000 tekens)."))
+
+
+class UpdateSchema(Schema):
+    message = _text(N_("Schrijf een bericht (hoogstens 5000 tekens)."))
+
+
+class QuestionSchema(Schema):
+    question = _text(N_("Schrijf een vraag (hoogstens 5000 tekens)."))
+
+
+class ForwardSchema(ReasonRequiredSchema):
+    to_team = fields.String(required=True, error_messages=_messages())
+    involved_teams = fields.List(fields.String(), load_default=list)
+
+
+class DecideSchema(ReasonRequiredSchema):
+    outcome = _choice([o.value for o in Outcome], N_("Kies een besluit uit de lijst."))
+    rationale = _text(N_("Schrijf de onderbouwing voor de indiener (hoogstens 5000 tekens)."))
+
+
+class MergeSchema(ReasonRequiredSchema):
+    into = fields.UUID(
+        required=True,
+        error_messages=_messages(invalid=N_("Geef het nummer (id) van een initiatief.")),
+    )
+
+
+class DetailsSchema(ReasonRequiredSchema):
+    themes = fields.List(
+        fields.String(validate=validate.OneOf(THEMES, error=N_("Kies een thema uit de lijst."))),
+        required=True,
+        validate=validate.Length(min=1, max=5, error=N_("Kies 1 tot 5 thema's.")),
+        error_messages=_messages(),
+    )
+    area_code = fields.String(load_default=None)
+
+
+class Empty(Schema):
+    pass
+
+
+Performer = Callable[[Any, UUID, dict[str, Any], Actor, int | None], Any]
+
+
+def _act(command: str, *names: str) -> Performer:
+    def perform(
+        app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None
+    ) -> Any:
+        arguments = {name: data.get(name) for name in names}
+        return app.act(iid, command, actor=actor, expected_version=version, **arguments)
+
+    return perform
+
+
+def _priority(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
+    return app.act(
+        iid,
+        "set_priority",
+        actor=actor,
+        expected_version=version,
+        priority=Priority(data["priority"]),
+        reason=data["reason"],
+    )
+
+
+def _decide(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
+    return app.act(
+        iid,
+        "decide",
+        actor=actor,
+        expected_version=version,
+        outcome=Outcome(data["outcome"]),
+        rationale=data["rationale"],
+        reason=data["reason"],
+    )
+
+
+def _forward(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
+    teams = {t.code for t in app.teams()}
+    if data["to_team"] not in teams:
+        raise InvariantViolation("to_team", "unknown team")
+    unknown = [t for t in data.get("involved_teams") or [] if t not in teams]
+    if unknown:
+        raise InvariantViolation("involved_teams", "unknown team")
+    return _act("forward", "to_team", "reason", "involved_teams")(app, iid, data, actor, version)
+
+
+def _merge(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
+    try:
+        target = app.get_initiative(data["into"])
+    except NotFound:
+        raise InvariantViolation("into", "no such initiative") from None
+    if not target.is_open:
+        raise InvariantViolation("into", "the initiative to merge into is closed")
+    return _act("merge", "into", "reason")(app, iid, data, actor, version)
+
+
+def _reroute(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
+    return app.reroute_initiative(iid, actor=actor, reason=data["reason"], expected_version=version)
+
+
+def _details(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
+    location = {"area_code": data["area_code"]} if data.get("area_code") else None
+    return app.change_details(
+        iid,
+        actor=actor,
+        reason=data["reason"],
+        themes=data["themes"],
+        location=location,
+        expected_version=version,
+    )
+
+
+ACTION_TABLE: dict[str, tuple[type[Schema], Performer]] = {
+    "accept_handoff": (ReasonOptional, _act("accept_handoff", "reason")),
+    "decline_handoff": (ReasonRequiredSchema, _act("decline_handoff", "reason")),
+    "assign": (AssignSchema, _act("assign", "assignee")),
+    "set_priority": (PrioritySchema, _priority),
+    "add_internal_note": (NoteSchema, _act("add_internal_note", "note")),
+    "post_public_update": (UpdateSchema, _act("post_public_update", "message")),
+    "request_info": (QuestionSchema, _act("request_info", "question")),
+    "forward": (ForwardSchema, _forward),
+    "escalate": (ReasonRequiredSchema, _act("escalate", "reason")),
+    "decide": (DecideSchema, _decide),
+    "publish_decision": (Empty, _act("publish_decision")),
+    "start_execution": (ReasonOptional, _act("start_execution", "reason")),
+    "complete": (ReasonOptional, _act("complete", "reason")),
+    "merge": (MergeSchema, _merge),
+    "reroute": (ReasonRequiredSchema, _reroute),
+    "change_details": (DetailsSchema, _details),
+}
+
+
+class ActionInvalid(ValueError):
+    """The input of an action is wrong; `errors` maps field → messages (Dutch, untranslated)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+# Domain refusals (English, for logs) → the field and the Dutch message a user sees.
+FIELD_MESSAGES = {
+    ("to_team", "unknown team"): N_("Kies een team uit de lijst."),
+    ("involved_teams", "unknown team"): N_("Kies een team uit de lijst."),
+    ("into", "no such initiative"): N_("Er is geen initiatief met dit nummer."),
+    ("into", "the initiative to merge into is closed"): N_("Dat initiatief is al afgesloten."),
+    ("into", "an initiative cannot be merged into itself"): N_(
+        "Een initiatief kan niet met zichzelf worden samengevoegd."
+    ),
+    ("details", "nothing changed"): N_("Er is niets veranderd."),
+    ("assignee", "not a member of the team"): N_("Kies iemand uit het team."),
+}
+GENERAL = N_("Deze actie kan nu niet: het initiatief is intussen veranderd of al afgehandeld.")
+
+
+def perform(
+    app: Any,
+    initiative_id: UUID,
+    action: str,
+    raw: dict[str, Any],
+    actor: Actor,
+    expected_version: int | None,
+    members: Callable[[str], bool] | None = None,
+) -> Any:
+    """Validate `raw` for `action` and carry it out; raise ActionInvalid with field errors.
+
+    ConcurrencyConflict (a stale version) and IllegalTransition pass through to the caller.
+    `members(username)` says whether an assignee belongs to the acting team.
+    """
+    if action not in ACTION_TABLE:
+        raise ActionInvalid({"action": [N_("Onbekende actie.")]})
+    schema_class, performer = ACTION_TABLE[action]
+    try:
+        data: dict[str, Any] = schema_class().load(raw)
+    except ValidationError as error:
+        messages = error.messages if isinstance(error.messages, dict) else {}
+        raise ActionInvalid(
+            {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}
+        ) from None
+    if action == "assign":
+        assignee = (data.get("assignee") or "").strip() or None
+        data["assignee"] = assignee
+        if assignee is not None and members is not None and not members(assignee):
+            raise ActionInvalid(
+                {"assignee": [FIELD_MESSAGES[("assignee", "not a member of the team")]]}
+            )
+    try:
+        return performer(app, initiative_id, data, actor, expected_version)
+    except ReasonRequired:
+        raise ActionInvalid({"reason": [REQUIRED]}) from None
+    except InvariantViolation as error:
+        message = FIELD_MESSAGES.get((error.field, error.message))
+        if message is None:
+            raise
+        raise ActionInvalid({error.field: [message]}) from None

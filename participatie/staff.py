@@ -1,0 +1,379 @@
+"""Staff accounts at work: password hashes (argon2id), login throttling and server-side sessions.
+
+The accounts themselves are StaffAccount aggregates (events). What must be overwritable or
+forgotten lives in three small tables next to them, in an SQLite file under var/ or in
+PostgreSQL: password hashes, sessions (stored as SHA-256 of the session token, so a copy of the
+table opens no session) and recent failed logins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from participatie.domain.errors import DomainError, InvariantViolation, NotFound
+from participatie.domain.staff import StaffAccount, normal_username
+from participatie.domain.values import Actor, Role
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=10)
+TOUCH_EVERY = timedelta(seconds=30)  # last_seen is written at most this often per session
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+MIN_PASSWORD_LENGTH = 12
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS participatie_staff_passwords ("
+    "username TEXT PRIMARY KEY, hash TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS participatie_staff_sessions ("
+    "token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, created TEXT NOT NULL,"
+    " last_seen TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS participatie_staff_sessions_user"
+    " ON participatie_staff_sessions (username)",
+    "CREATE TABLE IF NOT EXISTS participatie_login_failures (key TEXT NOT NULL, at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS participatie_login_failures_key"
+    " ON participatie_login_failures (key, at)",
+)
+
+
+class LoginFailed(DomainError):
+    """Unknown user, wrong password or deactivated account (never says which)."""
+
+
+class LockedOut(DomainError):
+    """Too many failed logins for this account or address; try again later."""
+
+
+class Tables(ABC):
+    """Runs SQL with '?' placeholders on SQLite or PostgreSQL."""
+
+    @abstractmethod
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def change(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+
+class SQLiteTables(Tables):
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+        for statement in SCHEMA:
+            self.change(statement)
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA secure_delete=ON")
+            self._local.db = db
+        return db
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self._db().execute(sql, tuple(params)).fetchall()]
+
+    def change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return int(self._db().execute(sql, tuple(params)).rowcount)
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+class PostgresTables(Tables):
+    def __init__(self, dsn: str) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=5, open=True)
+        for statement in SCHEMA:
+            self.change(statement)
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.pool.connection() as conn:
+            return [tuple(r) for r in conn.execute(sql.replace("?", "%s"), tuple(params))]
+
+    def change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with self.pool.connection() as conn:
+            return int(conn.execute(sql.replace("?", "%s"), tuple(params)).rowcount)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    username: str
+    created: datetime
+    last_seen: datetime
+
+
+class Sessions:
+    """Server-side staff sessions: a random token in the cookie, its hash in the table."""
+
+    def __init__(
+        self,
+        tables: Tables,
+        clock: Callable[[], datetime],
+        idle: timedelta = IDLE_TIMEOUT,
+        absolute: timedelta = ABSOLUTE_TIMEOUT,
+    ) -> None:
+        self.tables = tables
+        self.clock = clock
+        self.idle = idle
+        self.absolute = absolute
+
+    def start(self, username: str) -> str:
+        """Open a new session (a new token every login) and return its token."""
+        token = secrets.token_urlsafe(32)
+        now = _stamp(self.clock())
+        self.tables.change(
+            "INSERT INTO participatie_staff_sessions (token_hash, username, created, last_seen)"
+            " VALUES (?, ?, ?, ?)",
+            (_hash_token(token), username, now, now),
+        )
+        return token
+
+    def resume(self, token: str) -> StaffSession | None:
+        """Return the live session of `token`, or None (an expired one is removed)."""
+        key = _hash_token(token)
+        rows = self.tables.run(
+            "SELECT username, created, last_seen FROM participatie_staff_sessions"
+            " WHERE token_hash = ?",
+            (key,),
+        )
+        if not rows:
+            return None
+        username, created, last_seen = rows[0]
+        session = StaffSession(
+            username, datetime.fromisoformat(created), datetime.fromisoformat(last_seen)
+        )
+        now = self.clock()
+        if now - session.last_seen > self.idle or now - session.created > self.absolute:
+            self.tables.change(
+                "DELETE FROM participatie_staff_sessions WHERE token_hash = ?", (key,)
+            )
+            return None
+        if now - session.last_seen > TOUCH_EVERY:
+            self.tables.change(
+                "UPDATE participatie_staff_sessions SET last_seen = ? WHERE token_hash = ?",
+                (_stamp(now), key),
+            )
+        return session
+
+    def end(self, token: str) -> None:
+        self.tables.change(
+            "DELETE FROM participatie_staff_sessions WHERE token_hash = ?", (_hash_token(token),)
+        )
+
+    def end_all(self, username: str) -> int:
+        return self.tables.change(
+            "DELETE FROM participatie_staff_sessions WHERE username = ?", (username,)
+        )
+
+
+class LoginGuard:
+    """Counts failed logins per account and per client address in a sliding window."""
+
+    def __init__(self, tables: Tables, clock: Callable[[], datetime]) -> None:
+        self.tables = tables
+        self.clock = clock
+
+    def _count(self, key: str) -> int:
+        since = _stamp(self.clock() - FAILURE_WINDOW)
+        rows = self.tables.run(
+            "SELECT COUNT(*) FROM participatie_login_failures WHERE key = ? AND at > ?",
+            (key, since),
+        )
+        return int(rows[0][0])
+
+    def locked(self, username: str, address: str) -> bool:
+        return (
+            self._count(f"user:{username}") >= MAX_FAILURES_PER_ACCOUNT
+            or self._count(f"addr:{address}") >= MAX_FAILURES_PER_ADDRESS
+        )
+
+    def failed(self, username: str, address: str) -> None:
+        now = self.clock()
+        for key in (f"user:{username}", f"addr:{address}"):
+            self.tables.change(
+                "INSERT INTO participatie_login_failures (key, at) VALUES (?, ?)",
+                (key, _stamp(now)),
+            )
+        self.tables.change(
+            "DELETE FROM participatie_login_failures WHERE at < ?",
+            (_stamp(now - FAILURE_WINDOW),),
+        )
+
+    def succeeded(self, username: str) -> None:
+        self.tables.change(
+            "DELETE FROM participatie_login_failures WHERE key = ?", (f"user:{username}",)
+        )
+
+
+class Staff:
+    """Staff accounts: add, change, passwords, login."""
+
+    def __init__(self, app: Any, tables: Tables) -> None:
+        self.app = app
+        self.tables = tables
+        self.hasher = PasswordHasher()  # argon2id with the library's (RFC 9106) defaults
+        self.sessions = Sessions(tables, lambda: self.app.clock())
+        self.guard = LoginGuard(tables, lambda: self.app.clock())
+        self._dummy = self.hasher.hash(secrets.token_hex(16))
+
+    # -- accounts --------------------------------------------------------------------------------
+
+    def get(self, username: str) -> StaffAccount | None:
+        account_id = StaffAccount.create_id(username)
+        if account_id not in self.app.repository:
+            return None
+        account: StaffAccount = self.app.repository.get(account_id)
+        return account
+
+    def require(self, username: str) -> StaffAccount:
+        account = self.get(username)
+        if account is None:
+            raise NotFound(f"no staff account '{username}'")
+        return account
+
+    def all(self) -> list[StaffAccount]:
+        ids = [n.originator_id for n in self.app.notifications(StaffAccount.Registered)]
+        accounts = [self.app.repository.get(i) for i in ids]
+        return sorted(accounts, key=lambda a: a.username)
+
+    def _check_teams(self, teams: list[str]) -> None:
+        known = {t.code for t in self.app.teams()}
+        unknown = [t for t in teams if t not in known]
+        if unknown:
+            raise InvariantViolation("teams", f"unknown team(s): {', '.join(unknown)}")
+
+    def add(
+        self,
+        username: str,
+        name: str,
+        role: Role,
+        teams: list[str],
+        password: str,
+        actor: Actor,
+        email: str | None = None,
+    ) -> StaffAccount:
+        username = normal_username(username)
+        if self.get(username) is not None:
+            raise InvariantViolation("username", f"'{username}' already exists")
+        self._check_teams(teams)
+        check_password(password)
+        account = StaffAccount.register(username, name, email, role, teams, actor, self.app.clock())
+        account.password_set(actor, self.app.clock())
+        self.app.save_all(account)
+        self._store_hash(username, self.hasher.hash(password))
+        return account
+
+    def change(
+        self,
+        username: str,
+        name: str,
+        role: Role,
+        teams: list[str],
+        actor: Actor,
+        email: str | None = None,
+    ) -> bool:
+        account = self.require(username)
+        self._check_teams(teams)
+        changed = account.change(name, email, role, teams, actor, self.app.clock())
+        if changed:
+            self.app.save_all(account)
+        return changed
+
+    def set_password(self, username: str, password: str, actor: Actor) -> None:
+        account = self.require(username)
+        check_password(password)
+        account.password_set(actor, self.app.clock())
+        self.app.save_all(account)
+        self._store_hash(account.username, self.hasher.hash(password))
+        self.sessions.end_all(account.username)
+
+    def deactivate(self, username: str, actor: Actor, reason: str) -> None:
+        account = self.require(username)
+        account.deactivate(actor, self.app.clock(), reason)
+        self.app.save_all(account)
+        self.sessions.end_all(account.username)
+
+    def reactivate(self, username: str, actor: Actor, reason: str) -> None:
+        account = self.require(username)
+        account.reactivate(actor, self.app.clock(), reason)
+        self.app.save_all(account)
+
+    def _store_hash(self, username: str, password_hash: str) -> None:
+        if not self.tables.change(
+            "UPDATE participatie_staff_passwords SET hash = ? WHERE username = ?",
+            (password_hash, username),
+        ):
+            self.tables.change(
+                "INSERT INTO participatie_staff_passwords (username, hash) VALUES (?, ?)",
+                (username, password_hash),
+            )
+
+    # -- login -----------------------------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str, address: str) -> StaffAccount:
+        """Return the account, or raise LoginFailed / LockedOut (also for unknown users)."""
+        username = normal_username(username)
+        if self.guard.locked(username, address):
+            raise LockedOut(username)
+        rows = self.tables.run(
+            "SELECT hash FROM participatie_staff_passwords WHERE username = ?", (username,)
+        )
+        stored = rows[0][0] if rows else self._dummy  # same work whether the user exists or not
+        try:
+            self.hasher.verify(stored, password)
+            ok = bool(rows)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        account = self.get(username) if ok else None
+        if account is None or not account.active:
+            self.guard.failed(username, address)
+            raise LoginFailed(username)
+        self.guard.succeeded(username)
+        if self.hasher.check_needs_rehash(stored):
+            self._store_hash(username, self.hasher.hash(password))
+        return account
+
+
+def check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvariantViolation(
+            "password", f"at least {MIN_PASSWORD_LENGTH} characters (a passphrase is best)"
+        )
+
+
+def open_tables(settings: Any) -> Tables:
+    if settings.uses_postgres:
+        return PostgresTables(settings.postgres_dsn())
+    return SQLiteTables(settings.var_dir / "staff.sqlite")
