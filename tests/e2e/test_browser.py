@@ -330,3 +330,189 @@ def test_every_public_page_has_no_wcag_violations_and_is_photographed(
         context.close()
     assert violations == {}
     assert len(list(shots.glob(f"{language}-*.png"))) == 2 * len(pages)
+
+
+# -- staff ---------------------------------------------------------------------------------------
+
+
+def staff_login(page: Any, live: Live, username: str) -> None:
+    from tests.e2e.conftest import PASSWORD
+
+    page.goto(live.url("/beheer/inloggen"))
+    page.fill("#veld-username", username)
+    page.fill("#veld-password", PASSWORD)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/beheer/$"))
+
+
+def open_action(page: Any, action: str) -> None:
+    page.click(f"#actie-{action} > summary")
+
+
+def test_a_manager_triages_and_the_resident_sees_the_decision(
+    live: Live, browser: Any, page: Any
+) -> None:
+    from tests.e2e.conftest import add_staff
+
+    app = live.site.app
+    team = "gebiedsteam-centrum"
+    add_staff(live.site, "gm.browser", Role.AREA_MANAGER, [team])
+
+    # The resident submits (their own browser).
+    resident = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    resident.goto(live.url("/indienen"))
+    resident.fill("#veld-name", "Ria de Bruin")
+    resident.fill("#veld-email", "ria@example.org")
+    resident.fill("#veld-title", "Bankjes op het Kerkplein")
+    resident.fill(
+        "#veld-description", "Op het Kerkplein kun je nergens zitten; graag drie bankjes."
+    )
+    resident.check("#theme-cultuur")
+    resident.select_option("#veld-area_code", "BU99990101")
+    resident.check("#veld-consent")
+    resident.click("button[type=submit]")
+    code = resident.text_content("#volgcode").strip()
+    initiative_id = app.find_by_tracking_code(code)
+    wait_until_routed(app, initiative_id)
+    assert app.get_initiative(initiative_id).lead_team == team
+
+    # The manager logs in, filters the queue and opens the initiative.
+    staff_login(page, live, "gm.browser")
+    page.click(f"a[href='/beheer/wachtrij/{team}']")
+    page.select_option("#filter-theme", "cultuur")
+    page.select_option("#filter-status", "routed")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*theme=cultuur.*"))
+    for _ in range(60):  # the projector may still be catching up
+        if page.locator("a", has_text="Bankjes op het Kerkplein").count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    rows = page.locator("table.queue tbody tr")
+    titles = [rows.nth(i).locator("td").nth(1).text_content() for i in range(rows.count())]
+    assert all(titles) and any("Bankjes op het Kerkplein" in t for t in titles)
+    page.click("a:has-text('Bankjes op het Kerkplein')")
+    page.wait_for_url(re.compile(rf".*/beheer/initiatieven/{initiative_id}$"))
+
+    open_action(page, "accept_handoff")
+    page.click("#actie-accept_handoff button[type=submit]")
+    page.wait_for_url(re.compile(r".*gedaan=accept_handoff$"))
+    assert "In behandeling" in page.text_content("#status")
+
+    open_action(page, "request_info")
+    page.fill("#veld-request_info-question", "Waar op het plein wilt u de bankjes?")
+    page.click("#actie-request_info button[type=submit]")
+    page.wait_for_url(re.compile(r".*gedaan=request_info$"))
+    assert "Wacht op informatie" in page.text_content("#status")
+
+    # The resident answers on the public tracking page.
+    resident.goto(live.url(f"/volgen/{code}"))
+    assert resident.text_content("#vraag").strip() == "Waar op het plein wilt u de bankjes?"
+    resident.fill("#veld-answer", "Bij de oude lindeboom, in de schaduw.")
+    resident.click("form.form button[type=submit]")
+    resident.wait_for_url(re.compile(r".*gedaan=provide_info$"))
+
+    # The manager sees the answer, decides, and publishes the decision separately.
+    page.goto(live.url(f"/beheer/initiatieven/{initiative_id}"))
+    assert "Bij de oude lindeboom, in de schaduw." in page.text_content("#tijdlijn")
+    open_action(page, "decide")
+    page.select_option("#veld-decide-outcome", "honoured")
+    page.fill("#veld-decide-rationale", "Drie bankjes passen bij de lindeboom; ze komen in mei.")
+    page.fill("#veld-decide-reason", "Past in het budget openbare ruimte 2027")
+    page.click("#actie-decide button[type=submit]")
+    page.wait_for_url(re.compile(r".*gedaan=decide$"))
+    resident.goto(live.url("/mijn-initiatief"))
+    assert "Drie bankjes" not in resident.content()  # not published yet
+
+    open_action(page, "publish_decision")
+    page.click("#actie-publish_decision button[type=submit]")
+    page.wait_for_url(re.compile(r".*gedaan=publish_decision$"))
+
+    # The resident sees the decision and its rationale.
+    body = wait_for_text(resident, live.url("/mijn-initiatief"), "Drie bankjes passen")
+    assert "Besluit: Gehonoreerd" in " ".join(resident.text_content("#besluit-kop").split())
+    assert "Drie bankjes passen bij de lindeboom; ze komen in mei." in body
+    resident.context.close()
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_staff_page_has_no_wcag_violations(live: Live, browser: Any, language: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.e2e.conftest import add_staff
+
+    app = live.site.app
+    team = "gebiedsteam-centrum"
+    for name, role, teams in (
+        (f"axe.gm.{language}", Role.AREA_MANAGER, [team]),
+        (f"axe.regie.{language}", Role.REGIE, ["regie"]),
+        (f"axe.beheer.{language}", Role.ADMIN, []),
+    ):
+        add_staff(live.site, name, role, teams)
+    iid = next(
+        i
+        for i in app.initiative_ids()
+        if app.get_initiative(i).lead_team == team and app.get_initiative(i).is_open
+    )
+    axe = Axe()
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    violations: dict[str, list[str]] = {}
+
+    def check(page: Any, name: str) -> None:
+        assert page.get_attribute("html", "lang") == language
+        for details in page.locator("details").all():  # every action form, opened
+            details.evaluate("d => d.open = true")
+        found = axe.run(page, options=WCAG).response["violations"]
+        if found:
+            violations[name] = [
+                f"{v['id']}: {v['help']} ({len(v['nodes'])}x: {v['nodes'][0]['target']})"
+                for v in found
+            ]
+        page.screenshot(path=str(shots / f"{language}-staff-{name}.png"), full_page=True)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live.url(f"/taal/{language}"))
+    page.goto(live.url("/beheer/inloggen"))
+    check(page, "inloggen")
+    page.fill("#veld-username", f"axe.gm.{language}")
+    page.fill("#veld-password", "wrong password here")
+    page.click("form.form button[type=submit]")
+    check(page, "inloggen-fout")
+    staff_login(page, live, f"axe.gm.{language}")
+    check(page, "werkvoorraad")
+    page.goto(live.url(f"/beheer/wachtrij/{team}"))
+    check(page, "wachtrij")
+    page.goto(live.url(f"/beheer/initiatieven/{iid}"))
+    check(page, "initiatief")
+    page.goto(live.url(f"/beheer/initiatieven/{iid}?contactgegevens=1"))
+    check(page, "initiatief-contact")
+    page.locator("#actie-add_internal_note").evaluate("d => d.open = true")
+    page.click("#actie-add_internal_note button[type=submit]")  # empty: field error
+    page.wait_for_selector(".error-summary")
+    check(page, "initiatief-fout")
+    page.goto(live.url("/beheer/regie"))  # not for a manager
+    check(page, "geen-toegang")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live.url(f"/taal/{language}"))
+    staff_login(page, live, f"axe.regie.{language}")
+    page.goto(live.url("/beheer/regie"))
+    check(page, "regie")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live.url(f"/taal/{language}"))
+    staff_login(page, live, f"axe.beheer.{language}")
+    for link in ADMIN_PAGES:
+        page.goto(live.url(link))
+        check(page, "beheer" + link.replace("/", "-").rstrip("-"))
+    context.close()
+    assert violations == {}
+
+
+ADMIN_PAGES: list[str] = []  # filled in when the admin area lands
