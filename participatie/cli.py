@@ -78,9 +78,12 @@ def demo() -> None:
 def demo_load(if_empty: bool) -> None:
     """Load areas, teams, challenges, rulebook and ~50 initiatives of the demo municipality."""
     from participatie.demo import load_demo
+    from participatie.demo.staff import load_demo_staff
 
     with container() as c:
         summary = load_demo(c.app, if_empty=if_empty)
+        accounts = load_demo_staff(c.staff, c.settings.var_dir)
+    click.echo(f"Medewerkers om mee in te loggen op /beheer: zie {accounts}")
     if not summary.loaded:
         click.echo("Demogegevens zijn al geladen; niets gedaan.")
         return

@@ -142,3 +142,92 @@ def test_every_command_is_documented_in_the_readme() -> None:
     ]
     assert len(commands) > 15
     assert not undocumented
+
+
+def test_staff_add_hashes_the_password_and_the_account_can_log_in(
+    loaded: CliRunner, tmp_path: Path
+) -> None:
+    from participatie.bootstrap import build
+    from participatie.config import Settings
+    from participatie.domain.values import Role
+
+    added = loaded.invoke(
+        main,
+        [
+            "staff",
+            "add",
+            "Petra.Manager",
+            "--name",
+            "Petra Manager",
+            "--role",
+            "gebiedsmanager",
+            "--team",
+            "gebiedsteam-centrum",
+            "--password",
+            "een heel lang wachtwoord",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    assert "petra.manager" in added.output
+    unknown = loaded.invoke(
+        main,
+        [
+            "staff",
+            "add",
+            "x",
+            "--name",
+            "X",
+            "--role",
+            "teamlid",
+            "--team",
+            "bestaat-niet",
+            "--password",
+            "een heel lang wachtwoord",
+        ],
+    )
+    assert unknown.exit_code == 1 and "unknown team(s): bestaat-niet" in unknown.output
+    short = loaded.invoke(
+        main,
+        ["staff", "add", "y", "--name", "Y", "--role", "auditor", "--password", "kort"],
+    )
+    assert short.exit_code == 1 and "at least 12 characters" in short.output
+    listed = loaded.invoke(main, ["staff", "list"])
+    assert "petra.manager\tgebiedsmanager\tgebiedsteam-centrum\tactief" in listed.output
+    assert "\nx\t" not in listed.output and "\ny\t" not in listed.output
+    container = build(Settings.from_env())
+    try:
+        account = container.staff.authenticate("petra.manager", "een heel lang wachtwoord", "t")
+        assert account.role is Role.AREA_MANAGER
+    finally:
+        container.close()
+
+
+def test_demo_load_creates_one_account_per_role_with_generated_passwords(
+    runner: CliRunner,
+) -> None:
+    from participatie.bootstrap import build
+    from participatie.config import Settings
+
+    loaded = runner.invoke(main, ["demo", "load", "--if-empty"])
+    assert loaded.exit_code == 0, loaded.output
+    settings = Settings.from_env()
+    path = settings.var_dir / "demo-medewerkers.txt"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    rows = [line.split("\t") for line in path.read_text().splitlines() if not line.startswith("#")]
+    assert {r[2] for r in rows} == {
+        "area_manager",
+        "team_member",
+        "regie",
+        "line_department",
+        "auditor",
+        "admin",
+    }
+    container = build(settings)
+    try:
+        for username, password, *_ in rows:
+            assert container.staff.authenticate(username, password, "t").username == username
+    finally:
+        container.close()
+    again = runner.invoke(main, ["demo", "load", "--if-empty"])
+    assert again.exit_code == 0
+    assert len(path.read_text().splitlines()) == len(rows) + 2  # nothing added twice
