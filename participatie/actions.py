@@ -249,4 +249,5 @@ def perform(
         message = FIELD_MESSAGES.get((error.field, error.message))
         if message is None:
             raise
-        raise ActionInvalid({error.field: [message]}) from None
+        field = "themes" if error.field == "details" else error.field  # the form's first field
+        raise ActionInvalid({field: [message]}) from None

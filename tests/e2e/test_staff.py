@@ -557,3 +557,82 @@ def test_forward_escalate_and_merge(staffed: Site) -> None:
     site.project()
     dashboard = regie.get("/beheer/regie").get_data(as_text=True)
     assert 'id="lijst-escalated"' in dashboard
+
+
+def test_regie_dashboard_sorts_unrouted_declined_escalated_and_expired(
+    clocked: tuple[Site, Clock],
+) -> None:
+    site, clock = clocked
+    add_staff(site, "rita", Role.REGIE, ["regie"])
+    from tests.conftest import submission
+
+    def new(route: bool = True) -> UUID:
+        data = submission()
+        data["location"] = {"area_code": "BU99990101"}
+        data["themes"] = ["cultuur"]
+        iid = UUID(str(site.app.submit(data).initiative_id))
+        if route:
+            site.app.route_initiative(iid, Actor.system("test"))
+        return iid
+
+    gea = Actor("staff:gea", Role.AREA_MANAGER, CENTRUM)
+    unrouted = new(route=False)
+    declined = new()
+    site.app.act(declined, "decline_handoff", actor=gea, reason="Geen gebiedszaak")
+    escalated = new()
+    site.app.act(escalated, "escalate", actor=gea, reason="Raakt drie wijken")
+    clock.now -= timedelta(days=30)  # a hand-off from a month ago, never answered
+    expired = new()
+    clock.now += timedelta(days=30)
+    site.project()
+    client = site.client()
+    login(client, "rita")
+    page = client.get("/beheer/regie").get_data(as_text=True)
+
+    def listed(key: str) -> set[str]:
+        section = page.split(f'id="lijst-{key}"', 1)[1].split("</section>", 1)[0]
+        return set(re.findall(r"/beheer/initiatieven/([0-9a-f-]{36})", section))
+
+    assert str(unrouted) in listed("unrouted")
+    assert str(declined) in listed("declined") and str(declined) not in listed("escalated")
+    assert str(escalated) in listed("escalated") and str(escalated) not in listed("declined")
+    assert str(expired) in listed("expired")
+    assert str(declined) not in listed("expired")  # regie's new hand-off is not yet due
+    # Regie can read and pull in any open initiative (escalate), but not decide on it.
+    other = fresh_routed(site)
+    assert client.get(f"/beheer/initiatieven/{other.id}").status_code == 200
+    pulled = post_action(client, other.id, "escalate", other.version, reason="Regie pakt op")
+    assert pulled.status_code == 303
+    assert site.app.get_initiative(other.id).lead_team == "regie"
+
+
+def test_change_details_then_reroute_moves_it_with_a_reason(staffed: Site) -> None:
+    site = staffed
+    initiative = fresh_routed(site)
+    client = site.client()
+    login(client, "gea")
+    changed = post_action(
+        client,
+        initiative.id,
+        "change_details",
+        initiative.version,
+        themes=["energie"],
+        reason="Het gaat om zonnepanelen",
+    )
+    assert changed.status_code == 303
+    assert site.app.get_initiative(initiative.id).themes == ["energie"]
+    assert site.app.get_initiative(initiative.id).lead_team == CENTRUM  # not moved by itself
+    current = site.app.get_initiative(initiative.id)
+    moved = post_action(client, initiative.id, "reroute", current.version, reason="Nieuw thema")
+    assert moved.status_code == 303
+    after = site.app.get_initiative(initiative.id)
+    rerouted = [e for e in site.app.history(initiative.id) if type(e).__name__ == "Rerouted"]
+    if after.lead_team == CENTRUM:  # the rulebook keeps it here: nothing recorded, and said so
+        assert rerouted == [] and "gedaan=reroute_same" in moved.location
+    else:
+        assert len(rerouted) == 1 and rerouted[0].reason == "Nieuw thema"
+    nothing = post_action(
+        client, initiative.id, "change_details", after.version, themes=["energie"], reason="x"
+    )
+    assert nothing.status_code == 422
+    assert "Er is niets veranderd." in nothing.get_data(as_text=True)
