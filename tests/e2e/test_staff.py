@@ -636,3 +636,14 @@ def test_change_details_then_reroute_moves_it_with_a_reason(staffed: Site) -> No
     )
     assert nothing.status_code == 422
     assert "Er is niets veranderd." in nothing.get_data(as_text=True)
+
+
+def test_staff_pages_are_never_cached_and_refusals_are_explained(staffed: Site) -> None:
+    client = staffed.client()
+    login(client, "tom")
+    home = client.get("/beheer/")
+    assert home.headers["Cache-Control"] == "no-store"
+    refused = client.get("/beheer/regie")
+    assert refused.status_code == 403
+    assert "Geen toegang" in refused.get_data(as_text=True)
+    assert refused.headers["Cache-Control"] == "no-store"
