@@ -42,7 +42,37 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("PARTICIPATIE_SECURE_COOKIES", "0", "1: session cookies only over HTTPS (set behind TLS)."),
     ("PARTICIPATIE_HOST", "127.0.0.1", "Address the web process binds to."),
     ("PARTICIPATIE_PORT", "5000", "Port the web process binds to."),
+    (
+        "PARTICIPATIE_OIDC_ISSUER",
+        "",
+        "OpenID Connect issuer for staff login, e.g. https://sso.example.nl/realms/gemeente;"
+        " empty: off.",
+    ),
+    ("PARTICIPATIE_OIDC_CLIENT_ID", "", "Client id of Participatie at the identity provider."),
+    ("PARTICIPATIE_OIDC_CLIENT_SECRET", "", "Client secret (empty: a public client, PKCE only)."),
+    (
+        "PARTICIPATIE_OIDC_GROUPS_CLAIM",
+        "groups",
+        "ID token claim with the user's groups (a dotted path such as realm_access.roles works).",
+    ),
+    (
+        "PARTICIPATIE_OIDC_ROLE_MAP",
+        "",
+        "group=role[:team,team];... e.g. gebied-centrum=area_manager:gebiedsteam-centrum;"
+        "audit=auditor",
+    ),
 )
+# Staff roles a group may map to, most privileged first: a user in several mapped groups gets the
+# first of these roles (and the teams of all their groups, when that role works for teams).
+OIDC_ROLE_ORDER: tuple[str, ...] = (
+    "admin",
+    "regie",
+    "area_manager",
+    "line_department",
+    "team_member",
+    "auditor",
+)
+OIDC_TEAMLESS_ROLES = frozenset({"admin", "auditor"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +92,11 @@ class Settings:
     secure_cookies: bool = False
     host: str = "127.0.0.1"
     port: int = 5000
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_groups_claim: str = "groups"
+    oidc_role_map: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +116,12 @@ class Settings:
         if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
             raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
         sqlite_path = env.get("SQLITE_PATH")
+        oidc_issuer = (env.get("PARTICIPATIE_OIDC_ISSUER") or "").strip()
+        oidc_client_id = (env.get("PARTICIPATIE_OIDC_CLIENT_ID") or "").strip()
+        oidc_client_secret = (env.get("PARTICIPATIE_OIDC_CLIENT_SECRET") or "").strip()
+        oidc_groups_claim = (env.get("PARTICIPATIE_OIDC_GROUPS_CLAIM") or "").strip() or "groups"
+        oidc_role_map = (env.get("PARTICIPATIE_OIDC_ROLE_MAP") or "").strip()
+        check_oidc(oidc_issuer, oidc_client_id, oidc_role_map)
         return cls(
             var_dir=var_dir,
             database_url=database_url,
@@ -97,6 +138,11 @@ class Settings:
             secure_cookies=_flag(env, "PARTICIPATIE_SECURE_COOKIES"),
             host=env.get("PARTICIPATIE_HOST") or "127.0.0.1",
             port=_port(env),
+            oidc_issuer=oidc_issuer,
+            oidc_client_id=oidc_client_id,
+            oidc_client_secret=oidc_client_secret,
+            oidc_groups_claim=oidc_groups_claim,
+            oidc_role_map=oidc_role_map,
         )
 
     def as_environ(self) -> dict[str, str]:
@@ -116,6 +162,11 @@ class Settings:
             "PARTICIPATIE_SECURE_COOKIES": "1" if self.secure_cookies else "0",
             "PARTICIPATIE_HOST": self.host,
             "PARTICIPATIE_PORT": str(self.port),
+            "PARTICIPATIE_OIDC_ISSUER": self.oidc_issuer,
+            "PARTICIPATIE_OIDC_CLIENT_ID": self.oidc_client_id,
+            "PARTICIPATIE_OIDC_CLIENT_SECRET": self.oidc_client_secret,
+            "PARTICIPATIE_OIDC_GROUPS_CLAIM": self.oidc_groups_claim,
+            "PARTICIPATIE_OIDC_ROLE_MAP": self.oidc_role_map,
         }
         if self.sqlite_path is not None:
             env["SQLITE_PATH"] = str(self.sqlite_path)
@@ -127,6 +178,15 @@ class Settings:
     @property
     def uses_postgres(self) -> bool:
         return bool(self.database_url)
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @property
+    def oidc_roles(self) -> dict[str, GroupGrant]:
+        """The checked OpenID Connect set-up's group map (raises ConfigError on a bad value)."""
+        return check_oidc(self.oidc_issuer, self.oidc_client_id, self.oidc_role_map)
 
     @property
     def event_store_path(self) -> Path:
@@ -178,6 +238,73 @@ class Settings:
         from psycopg.conninfo import make_conninfo
 
         return make_conninfo(**{k: v for k, v in parts.items() if v})
+
+
+@dataclass(frozen=True)
+class GroupGrant:
+    """What membership of one identity-provider group gives: a staff role and teams."""
+
+    role: str
+    teams: tuple[str, ...] = ()
+
+
+def parse_role_map(raw: str) -> dict[str, GroupGrant]:
+    """Parse 'group=role[:team,team];...' (PARTICIPATIE_OIDC_ROLE_MAP) into group → grant."""
+    name = "PARTICIPATIE_OIDC_ROLE_MAP"
+    grants: dict[str, GroupGrant] = {}
+    for entry in (raw or "").split(";"):
+        entry = entry.strip()
+        if not entry:
+            continue
+        group, equals, rest = entry.partition("=")
+        group = group.strip().lstrip("/")  # Keycloak's "full group path" form works too
+        role, _, team_list = rest.partition(":")
+        role = role.strip()
+        teams = tuple(t.strip() for t in team_list.split(",") if t.strip())
+        if not equals or not group or not role:
+            raise ConfigError(f"{name} entries look like 'group=role:team,team', got {entry!r}")
+        if group in grants:
+            raise ConfigError(f"{name} names group {group!r} twice")
+        if role not in OIDC_ROLE_ORDER:
+            raise ConfigError(
+                f"{name}: unknown role {role!r} for group {group!r}"
+                f" (one of {', '.join(OIDC_ROLE_ORDER)})"
+            )
+        if role in OIDC_TEAMLESS_ROLES and teams:
+            raise ConfigError(f"{name}: role {role!r} (group {group!r}) works for no team")
+        if role not in OIDC_TEAMLESS_ROLES and not teams:
+            raise ConfigError(
+                f"{name}: role {role!r} (group {group!r}) needs at least one team,"
+                f" as in '{group}={role}:team'"
+            )
+        grants[group] = GroupGrant(role, teams)
+    return grants
+
+
+def check_oidc(issuer: str, client_id: str, role_map: str) -> dict[str, GroupGrant]:
+    """Check the OpenID Connect variables together; return the group map."""
+    grants = parse_role_map(role_map)
+    if not issuer:
+        return grants
+    url = urlparse(issuer)
+    local = url.hostname in ("127.0.0.1", "localhost", "::1")
+    if not url.hostname or not (url.scheme == "https" or (url.scheme == "http" and local)):
+        raise ConfigError(
+            "PARTICIPATIE_OIDC_ISSUER must be an https:// URL (http:// only on localhost),"
+            f" got {issuer!r}"
+        )
+    if url.query or url.fragment:
+        raise ConfigError("PARTICIPATIE_OIDC_ISSUER must have no query or fragment")
+    if not client_id:
+        raise ConfigError(
+            "PARTICIPATIE_OIDC_CLIENT_ID must be set when PARTICIPATIE_OIDC_ISSUER is set"
+        )
+    if not grants:
+        raise ConfigError(
+            "PARTICIPATIE_OIDC_ROLE_MAP must map at least one group when"
+            " PARTICIPATIE_OIDC_ISSUER is set"
+        )
+    return grants
 
 
 def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:

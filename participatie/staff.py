@@ -311,6 +311,39 @@ class Staff:
             self.app.save_all(account)
         return changed
 
+    def ensure_federated(
+        self,
+        username: str,
+        name: str,
+        email: str | None,
+        role: Role,
+        teams: list[str],
+        actor: Actor,
+    ) -> StaffAccount:
+        """Register or update an account whose identity provider vouches for it (OpenID Connect).
+
+        A new account gets no password hash, so it can only log in through the provider. An
+        existing one gets the provider's role, teams, name and e-mail address when they differ
+        (one Changed event); teams in another order are no change. A deactivated account is left
+        as it is: the caller must refuse it.
+        """
+        username = normal_username(username)
+        self._check_teams(teams)
+        account = self.get(username)
+        if account is None:
+            account = StaffAccount.register(
+                username, name, email, role, teams, actor, self.app.clock()
+            )
+            self.app.save_all(account)
+            return account
+        if not account.active:
+            return account
+        if sorted(teams) == sorted(account.teams):
+            teams = list(account.teams)
+        if account.change(name, email, role, teams, actor, self.app.clock()):
+            self.app.save_all(account)
+        return account
+
     def set_password(self, username: str, password: str, actor: Actor) -> None:
         account = self.require(username)
         check_password(password)

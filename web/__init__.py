@@ -19,15 +19,21 @@ def create_app(
     app = Flask(__name__)
     app.config["SECRET_KEY"] = secret_key(settings)
     app.config["JSON_SORT_KEYS"] = False
+    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024  # area maps are the largest uploads
     if test_config:
         app.config.update(test_config)
     app.extensions["participatie"] = container
 
-    from web import errors, health, i18n, public, security, staff
+    from web import admin, errors, health, i18n, public, security, staff
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(admin.bp)
+    if settings.oidc_enabled:  # staff login via OpenID Connect (web/oidc.py)
+        from web import oidc
+
+        oidc.init_app(app, settings)
     i18n.init_app(app)
     security.init_app(app, settings)
     security.csrf.exempt(health.bp)

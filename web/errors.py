@@ -52,6 +52,14 @@ def init_app(app: Flask) -> None:
             410,
         )
 
+    @app.errorhandler(413)
+    def too_large(error: HTTPException) -> ResponseReturnValue:
+        return _page(
+            gettext("Het bestand is te groot"),
+            gettext("Een bestand mag hoogstens 32 MB zijn. Er is niets opgeslagen."),
+            413,
+        )
+
     @app.errorhandler(429)
     def too_many(error: HTTPException) -> ResponseReturnValue:
         return _page(

@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from participatie import access
 from participatie.actions import GENERAL, ActionInvalid, perform
+from participatie.bootstrap import Container
 from participatie.domain.errors import (
     ConcurrencyConflict,
     IllegalTransition,
@@ -38,13 +39,13 @@ from participatie.domain.initiative import Initiative
 from participatie.domain.staff import StaffAccount
 from participatie.domain.values import REGIE_TEAM, THEMES, Actor, Outcome, Priority
 from participatie.history import describe
-from participatie.staff import LockedOut, LoginFailed
+from participatie.staff import LockedOut, LoginFailed, Staff
 from participatie.views import queries
 from web import container_of
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 COOKIE = "participatie_medewerker"
-PUBLIC_ENDPOINTS = {"staff.login"}
+PUBLIC_ENDPOINTS = {"staff.login", "oidc.start", "oidc.callback"}
 BULK_ACTIONS = ("accept_handoff", "assign", "set_priority")
 CONTACT_PURPOSE = "behandeling initiatief"
 
@@ -164,16 +165,17 @@ SHOWN_DETAILS = (
 )
 
 
-def _container() -> Any:
+def container() -> Container:
     return container_of(current_app)
 
 
-def _app() -> Any:
-    return _container().app
+def platform() -> Any:
+    """The application (commands and reads of aggregates)."""
+    return container().app
 
 
-def _staff() -> Any:
-    return _container().staff
+def staff_accounts() -> Staff:
+    return container().staff
 
 
 def account() -> StaffAccount:
@@ -182,7 +184,7 @@ def account() -> StaffAccount:
 
 
 def _teams() -> dict[str, str]:
-    return {team.code: team.name for team in _app().teams()}
+    return {team.code: team.name for team in platform().teams()}
 
 
 @bp.app_context_processor
@@ -195,6 +197,8 @@ def labels() -> dict[str, Any]:
         "EVENTS": EVENTS,
         "staff_account": g.get("account"),
         "may": _may_page,
+        "admin_area": "admin.home" in current_app.view_functions,
+        "oidc_login": "oidc.start" in current_app.view_functions,
     }
 
 
@@ -216,8 +220,8 @@ def load_account() -> ResponseReturnValue | None:
     g.account = None
     token = request.cookies.get(COOKIE)
     if token:
-        resumed = _staff().sessions.resume(token)
-        found = _staff().get(resumed.username) if resumed else None
+        resumed = staff_accounts().sessions.resume(token)
+        found = staff_accounts().get(resumed.username) if resumed else None
         if found is not None and found.active:
             g.account = found
             g.token = token
@@ -265,7 +269,9 @@ def login() -> ResponseReturnValue:
             errors["password"] = [gettext("Vul uw wachtwoord in.")]
         if not errors:
             try:
-                found = _staff().authenticate(username, password, request.remote_addr or "-")
+                found = staff_accounts().authenticate(
+                    username, password, request.remote_addr or "-"
+                )
             except LockedOut:
                 errors["username"] = [
                     gettext(
@@ -280,9 +286,9 @@ def login() -> ResponseReturnValue:
             else:
                 old = request.cookies.get(COOKIE)
                 if old:
-                    _staff().sessions.end(old)
+                    staff_accounts().sessions.end(old)
                 session.clear()  # a fresh CSRF token too
-                token = _staff().sessions.start(found.username)
+                token = staff_accounts().sessions.start(found.username)
                 response = redirect(_safe_next(request.form.get("volgende")), code=303)
                 _set_cookie(response, token)
                 return response
@@ -303,7 +309,7 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/uitloggen")
 def logout() -> ResponseReturnValue:
-    _staff().sessions.end(g.token)
+    staff_accounts().sessions.end(g.token)
     session.clear()
     response = redirect(url_for("staff.login", uitgelogd="1"), code=303)
     response.delete_cookie(COOKIE, path=bp.url_prefix or "/")
@@ -332,7 +338,7 @@ def _actor(initiative: Initiative) -> Actor:
 
 def _initiative(initiative_id: UUID) -> Initiative:
     try:
-        found: Initiative = _app().get_initiative(initiative_id)
+        found: Initiative = platform().get_initiative(initiative_id)
     except NotFound:
         abort(404)
     return found
@@ -359,7 +365,7 @@ def home() -> ResponseReturnValue:
 
 
 def _members(team: str) -> list[StaffAccount]:
-    return [a for a in _staff().all() if team in a.teams and a.active]
+    return [a for a in staff_accounts().all() if team in a.teams and a.active]
 
 
 QUEUE_FILTERS = ("status", "theme", "area", "priority", "overdue", "mine", "sort")
@@ -379,7 +385,7 @@ def queue(team: str) -> ResponseReturnValue:
     page = None
     try:
         page = queries.team_queue(
-            _container().views,
+            container().views,
             team,
             status=chosen["status"] or None,
             theme=chosen["theme"] or None,
@@ -389,12 +395,12 @@ def queue(team: str) -> ResponseReturnValue:
             assignee=me.username if chosen["mine"] == "1" else None,
             sort=chosen["sort"] or "submitted",
             after=args.get("after") or None,
-            now=_app().clock(),
+            now=platform().clock(),
         )
     except queries.QueryError as error:
         errors[error.field] = [gettext("Deze keuze bestaat niet.")]
     members = {a.username: a.name for a in _members(team)}
-    areas = _app().area_index()
+    areas = platform().area_index()
     return (
         render_template(
             "staff/queue.html",
@@ -465,7 +471,7 @@ def _bulk_one(team: str, action: str, text_id: str, raw: dict[str, Any]) -> dict
 
     try:
         initiative_id = UUID(text_id)
-        initiative = _app().get_initiative(initiative_id)
+        initiative = platform().get_initiative(initiative_id)
     except (ValueError, NotFound):
         return result(False, gettext("Dit initiatief bestaat niet."))
     me = account()
@@ -477,7 +483,7 @@ def _bulk_one(team: str, action: str, text_id: str, raw: dict[str, Any]) -> dict
     version = int(version_text) if version_text.isdigit() else None
     try:
         perform(
-            _app(),
+            platform(),
             initiative_id,
             action,
             dict(raw),
@@ -525,7 +531,7 @@ def _available(initiative: Initiative, rel: str) -> list[str]:
 
 def _timeline(initiative_id: UUID) -> list[dict[str, Any]]:
     entries = []
-    for event in _app().history(initiative_id):
+    for event in platform().history(initiative_id):
         entry = describe(event)
         details = {k: entry.details[k] for k in SHOWN_DETAILS if entry.details.get(k)}
         if entry.event in ("Routed", "Rerouted"):
@@ -547,7 +553,7 @@ def _detail(
     rel = _relation(initiative)
     teams = _teams()
     lead = initiative.lead_team
-    areas = _app().area_index()
+    areas = platform().area_index()
     return (
         render_template(
             "staff/detail.html",
@@ -558,7 +564,7 @@ def _detail(
             teams=teams,
             members={a.username: a.name for a in _members(lead)} if lead else {},
             forward_teams=[(code, name) for code, name in teams.items() if code != lead],
-            all_members={a.username: a.name for a in _staff().all()},
+            all_members={a.username: a.name for a in staff_accounts().all()},
             areas=areas,
             area_name=areas.name(initiative.location.area_code)
             if initiative.location.area_code in areas
@@ -586,7 +592,7 @@ def detail(initiative_id: UUID) -> ResponseReturnValue:
     contact = None
     if request.args.get("contactgegevens") == "1":
         require("contact", rel, f"initiative:{initiative_id}")
-        contact = _app().open_personal_data(initiative_id, _actor(initiative), CONTACT_PURPOSE)
+        contact = platform().open_personal_data(initiative_id, _actor(initiative), CONTACT_PURPOSE)
         contact = contact if contact is not None else {}
     return _detail(initiative, contact=contact)
 
@@ -621,7 +627,7 @@ def act(initiative_id: UUID, action: str) -> ResponseReturnValue:
     lead = initiative.lead_team
     try:
         result = perform(
-            _app(),
+            platform(),
             initiative_id,
             action,
             kept,
@@ -666,5 +672,5 @@ def regie() -> ResponseReturnValue:
     if not access.allowed(me.role, "regie_dashboard", access.OTHER):
         access.denied(me.username, me.role, "regie_dashboard", access.OTHER, "regie")
         abort(403)
-    overview = queries.regie_overview(_container().views, REGIE_TEAM, now=_app().clock())
+    overview = queries.regie_overview(container().views, REGIE_TEAM, now=platform().clock())
     return render_template("staff/regie.html", overview=overview, teams=_teams())

@@ -329,7 +329,9 @@ def test_every_public_page_has_no_wcag_violations_and_is_photographed(
             page.screenshot(path=str(shots / f"{language}-{name}-{width_name}.png"), full_page=True)
         context.close()
     assert violations == {}
-    assert len(list(shots.glob(f"{language}-*.png"))) == 2 * len(pages)
+    for name, _, _ in pages:
+        for width_name in WIDTHS:
+            assert (shots / f"{language}-{name}-{width_name}.png").stat().st_size > 0
 
 
 # -- staff ---------------------------------------------------------------------------------------
@@ -446,7 +448,6 @@ def test_every_staff_page_has_no_wcag_violations(live: Live, browser: Any, langu
     for name, role, teams in (
         (f"axe.gm.{language}", Role.AREA_MANAGER, [team]),
         (f"axe.regie.{language}", Role.REGIE, ["regie"]),
-        (f"axe.beheer.{language}", Role.ADMIN, []),
     ):
         add_staff(live.site, name, role, teams)
     iid = next(
@@ -504,15 +505,5 @@ def test_every_staff_page_has_no_wcag_violations(live: Live, browser: Any, langu
     check(page, "regie")
     context.close()
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(live.url(f"/taal/{language}"))
-    staff_login(page, live, f"axe.beheer.{language}")
-    for link in ADMIN_PAGES:
-        page.goto(live.url(link))
-        check(page, "beheer" + link.replace("/", "-").rstrip("-"))
-    context.close()
+    # The admin pages have their own axe run in tests/e2e/test_admin_pages.py.
     assert violations == {}
-
-
-ADMIN_PAGES: list[str] = []  # filled in when the admin area lands

@@ -1,0 +1,791 @@
+"""The admin area (role beheerder) through the Flask test client: staff accounts, teams,
+challenges, the area map import, the rulebook's backtest-then-publish flow and failed jobs."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask.testing import FlaskClient
+
+from participatie.config import Settings
+from participatie.domain.values import Actor, Role, TeamKind
+from tests.conftest import REDIS_URL
+from tests.e2e.conftest import Site, csrf_token, login, make_site
+from tests.services import drop_queue, redis_for_test, unique_queue
+
+ADMIN_PASSWORD = "a long password 123"
+CENTRUM = "gebiedsteam-centrum"
+DEMO_MAP = Path(__file__).resolve().parents[2] / "participatie/demo/data/wijken_en_buurten.geojson"
+TEXTAREA = re.compile(r'<textarea[^>]*name="text"[^>]*>\n?(.*?)</textarea>', re.S)
+SHA = re.compile(r'name="sha" value="([0-9a-f]{64})"')
+PAGES = (
+    "/beheer/admin/",
+    "/beheer/admin/medewerkers",
+    "/beheer/admin/medewerkers/beheer",
+    "/beheer/admin/teams",
+    "/beheer/admin/opgaven",
+    "/beheer/admin/gebiedskaart",
+    "/beheer/admin/regelboek",
+    "/beheer/admin/taken",
+)
+POSTS = (
+    "/beheer/admin/medewerkers",
+    "/beheer/admin/medewerkers/beheer/wijzigen",
+    "/beheer/admin/medewerkers/beheer/deactiveren",
+    "/beheer/admin/medewerkers/beheer/heractiveren",
+    "/beheer/admin/medewerkers/beheer/wachtwoord",
+    "/beheer/admin/teams",
+    "/beheer/admin/opgaven",
+    "/beheer/admin/gebiedskaart",
+    "/beheer/admin/regelboek",
+    "/beheer/admin/taken",
+)
+
+
+def add_admin(site: Site) -> None:
+    site.container.staff.add(
+        "beheer", "Bea Heer", Role.ADMIN, [], ADMIN_PASSWORD, Actor.system("test")
+    )
+
+
+def admin_client(site: Site) -> FlaskClient:
+    client = site.client()
+    assert login(client, "beheer", ADMIN_PASSWORD).status_code == 303
+    return client
+
+
+@pytest.fixture
+def admin(site: Site) -> FlaskClient:
+    """A client logged in as the admin "beheer"."""
+    add_admin(site)
+    return admin_client(site)
+
+
+def post(client: FlaskClient, url: str, page: str | None = None, **data: Any) -> Any:
+    """Post a form with the CSRF token of `page` (default: the admin home page)."""
+    token = csrf_token(client, page or "/beheer/admin/")
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def text_of(response: Any) -> str:
+    return str(response.get_data(as_text=True))
+
+
+def followed(client: FlaskClient, response: Any) -> str:
+    """The page a 303 leads to."""
+    assert response.status_code == 303, text_of(response)[:3000]
+    return text_of(client.get(response.headers["Location"]))
+
+
+def field_error(page: str, key: str) -> str:
+    """The text of the field-level error `fout-<key>` (asserting the field points at it)."""
+    found = re.search(
+        rf'<(p|div) class="field-error" id="fout-{re.escape(key)}">(.*?)</\1>', page, re.S
+    )
+    assert found, f"no field error for {key}"
+    field = re.search(rf'<[^>]*id="veld-{re.escape(key)}"[^>]*>', page)
+    described = re.search(rf'aria-describedby="[^"]*fout-{re.escape(key)}[^"]*"', page)
+    assert field and described, f"veld-{key} is not described by its error"
+    return html.unescape(re.sub(r"<[^>]+>", " ", found.group(2))).strip()
+
+
+def events(site: Site) -> int:
+    return int(site.app.recorder.max_notification_id() or 0)
+
+
+# -- access --------------------------------------------------------------------------------------
+
+
+def test_home_links_every_section_and_is_never_cached(site: Site, admin: FlaskClient) -> None:
+    page = admin.get("/beheer/admin/")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    body = text_of(page)
+    for url in PAGES[1:]:
+        if "/medewerkers/" not in url:
+            assert f'href="{url}"' in body, url
+    assert "Huidige versie: 2026-1" in body  # map and rulebook of the demo
+    # The staff navigation now links here, marked as the current section.
+    assert 'href="/beheer/admin/" aria-current="page">Beheer' in body
+
+
+def test_without_a_session_every_admin_page_goes_to_the_login(site: Site) -> None:
+    client = site.client()
+    for url in PAGES:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/beheer/inloggen" in response.headers["Location"]
+
+
+def test_a_non_admin_gets_403_on_every_admin_page_and_changes_nothing(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    add_admin(site)
+    site.container.staff.add(
+        "gea", "Gea Gebied", Role.AREA_MANAGER, [CENTRUM], ADMIN_PASSWORD, Actor.system("test")
+    )
+    client = site.client()
+    assert login(client, "gea", ADMIN_PASSWORD).status_code == 303
+    assert 'href="/beheer/admin/"' not in text_of(client.get("/beheer/"))
+    before = events(site)
+    for url in PAGES:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Geen toegang" in text_of(response)
+        assert response.headers["Cache-Control"] == "no-store"
+    token = csrf_token(client, "/beheer/")
+    for url in POSTS:
+        response = client.post(
+            url,
+            data={
+                "csrf_token": token,
+                "username": "indringer",
+                "name": "Indringer",
+                "role": "admin",
+                "password": "een lang wachtwoord",
+                "reason": "poging",
+                "code": "nieuw-team",
+                "kind": "line",
+                "text": "version: x\nrules: []\n",
+                "stap": "backtest",
+                "alles": "1",
+            },
+        )
+        assert response.status_code == 403, url
+    assert events(site) == before
+    assert site.container.staff.get("indringer") is None
+    assert "access denied: user=gea role=area_manager action=admin" in caplog.text
+
+
+# -- staff accounts ------------------------------------------------------------------------------
+
+
+def test_an_added_account_is_listed_and_can_log_in(site: Site, admin: FlaskClient) -> None:
+    response = post(
+        admin,
+        "/beheer/admin/medewerkers",
+        username="T.Lid",
+        name="Tim Lid",
+        email="tim@example.org",
+        role="team_member",
+        teams=[CENTRUM, "gebiedsteam-oude-haven"],
+        password="correct paard batterij nietje",
+    )
+    page = followed(admin, response)
+    assert 'role="status"' in page and "Medewerker t.lid is toegevoegd" in page
+    account = site.container.staff.get("t.lid")
+    assert account is not None and account.active
+    assert (account.name, account.email, account.role) == (
+        "Tim Lid",
+        "tim@example.org",
+        Role.TEAM_MEMBER,
+    )
+    assert account.teams == [CENTRUM, "gebiedsteam-oude-haven"]
+    listing = text_of(admin.get("/beheer/admin/medewerkers"))
+    row = re.search(r'<tr id="account-t.lid">(.*?)</tr>', listing, re.S)
+    assert row and "Teamlid" in row.group(1) and "Gebiedsteam Centrum" in row.group(1)
+    # The new account logs in with the password the admin chose.
+    newcomer = site.client()
+    assert login(newcomer, "t.lid", "correct paard batterij nietje").status_code == 303
+    assert "Tim Lid" in text_of(newcomer.get("/beheer/"))
+    # Who added it is recorded.
+    registered = site.app.history(account.id)[0]
+    assert registered.actor == Actor(id="staff:beheer", role=Role.ADMIN, team=None)
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "message"),
+    [
+        ({"username": ""}, "add-username", "Vul een gebruikersnaam in."),
+        ({"username": "tim lid"}, "add-username", "Gebruik alleen letters, cijfers"),
+        ({"username": "beheer"}, "add-username", "Deze gebruikersnaam bestaat al."),
+        ({"name": " "}, "add-name", "Vul de naam van de medewerker in."),
+        ({"email": "tim@"}, "add-email", "Vul een geldig e-mailadres in"),
+        ({"role": "system"}, "add-role", "Kies een rol."),
+        ({"teams": []}, "add-teams", "Een teamlid werkt voor minstens één team"),
+        ({"teams": ["bestaat-niet"]}, "add-teams", "Kies alleen teams uit de lijst."),
+        ({"role": "auditor"}, "add-teams", "Een auditor werkt niet voor een team"),
+        ({"password": "te kort"}, "add-password", "minstens 12 tekens"),
+    ],
+)
+def test_bad_account_input_gives_a_field_error_and_stores_nothing(
+    site: Site, admin: FlaskClient, changes: dict[str, Any], key: str, message: str
+) -> None:
+    data = {
+        "username": "tim",
+        "name": "Tim Lid",
+        "email": "",
+        "role": "team_member",
+        "teams": [CENTRUM],
+        "password": "correct paard batterij nietje",
+        **changes,
+    }
+    before = events(site)
+    response = post(admin, "/beheer/admin/medewerkers", **data)
+    assert response.status_code == 422
+    page = text_of(response)
+    assert 'id="foutmeldingen"' in page and f'href="#veld-{key}"' in page
+    assert message in field_error(page, key)
+    assert 'aria-invalid="true"' in page
+    assert "correct paard batterij nietje" not in page  # a password is never sent back
+    assert events(site) == before
+    assert [a.username for a in site.container.staff.all()] == ["beheer"]
+
+
+def test_an_account_is_changed_deactivated_with_a_reason_and_reactivated(
+    site: Site, admin: FlaskClient
+) -> None:
+    site.container.staff.add(
+        "gea", "Gea", Role.AREA_MANAGER, [CENTRUM], ADMIN_PASSWORD, Actor.system("test")
+    )
+    gea = site.client()
+    assert login(gea, "gea", ADMIN_PASSWORD).status_code == 303
+    url = "/beheer/admin/medewerkers/gea"
+    page = followed(
+        admin,
+        post(
+            admin,
+            f"{url}/wijzigen",
+            url,
+            name="Gea Gebied",
+            email="gea@example.org",
+            role="area_manager",
+            teams=[CENTRUM, "gebiedsteam-lindepark"],
+        ),
+    )
+    assert "De gegevens van gea zijn opgeslagen." in page
+    account = site.container.staff.get("gea")
+    assert account is not None and account.name == "Gea Gebied"
+    assert account.teams == [CENTRUM, "gebiedsteam-lindepark"]
+
+    before = events(site)
+    refused = post(admin, f"{url}/deactiveren", url, reason="  ")
+    assert refused.status_code == 422
+    assert "Vul de reden in" in field_error(text_of(refused), "deactivate-reason")
+    assert events(site) == before and site.container.staff.get("gea").active
+
+    page = followed(admin, post(admin, f"{url}/deactiveren", url, reason="Uit dienst"))
+    assert "gea is gedeactiveerd" in page and 'id="status">Gedeactiveerd' in page
+    assert not site.container.staff.get("gea").active
+    assert gea.get("/beheer/").status_code == 302  # the open session ended
+    assert login(site.client(), "gea", ADMIN_PASSWORD).status_code == 401
+
+    page = followed(admin, post(admin, f"{url}/heractiveren", url, reason="Terug van verlof"))
+    assert "gea is weer actief." in page
+    assert login(site.client(), "gea", ADMIN_PASSWORD).status_code == 303
+
+
+def test_an_admin_can_neither_deactivate_nor_demote_themselves(
+    site: Site, admin: FlaskClient
+) -> None:
+    url = "/beheer/admin/medewerkers/beheer"
+    assert "U kunt uw eigen account niet deactiveren" in text_of(admin.get(url))
+    before = events(site)
+    response = post(admin, f"{url}/deactiveren", url, reason="per ongeluk")
+    assert response.status_code == 409
+    assert 'role="alert" id="geweigerd"><p>U kunt uw eigen account niet deactiveren' in (
+        text_of(response)
+    )
+    response = post(admin, f"{url}/wijzigen", url, name="Bea", email="", role="auditor", teams=[])
+    assert response.status_code == 422
+    assert "eigen rol" in field_error(text_of(response), "change-role")
+    assert events(site) == before
+    assert site.container.staff.get("beheer").role is Role.ADMIN
+
+
+def test_a_new_password_replaces_the_old_one(site: Site, admin: FlaskClient) -> None:
+    site.container.staff.add(
+        "gea", "Gea", Role.AREA_MANAGER, [CENTRUM], ADMIN_PASSWORD, Actor.system("test")
+    )
+    url = "/beheer/admin/medewerkers/gea"
+    short = post(admin, f"{url}/wachtwoord", url, password="kort")
+    assert short.status_code == 422
+    assert "minstens 12 tekens" in field_error(text_of(short), "password-password")
+    page = followed(
+        admin, post(admin, f"{url}/wachtwoord", url, password="een heel nieuw wachtwoord")
+    )
+    assert "Het nieuwe wachtwoord van gea is ingesteld" in page
+    assert login(site.client(), "gea", ADMIN_PASSWORD).status_code == 401
+    assert login(site.client(), "gea", "een heel nieuw wachtwoord").status_code == 303
+
+
+def test_an_unknown_account_is_404(admin: FlaskClient) -> None:
+    assert admin.get("/beheer/admin/medewerkers/niemand").status_code == 404
+
+
+# -- teams and challenges ------------------------------------------------------------------------
+
+
+def test_a_team_is_added_and_then_changed(site: Site, admin: FlaskClient) -> None:
+    team = {
+        "code": "lijn-sport",
+        "name": "Afdeling Sport",
+        "kind": "line",
+        "email": "sport@lindewaard.example.org",
+    }
+    page = followed(admin, post(admin, "/beheer/admin/teams", **team))
+    assert "Team lijn-sport is toegevoegd." in page
+    found = {t.code: t for t in site.app.teams()}["lijn-sport"]
+    assert (found.name, found.kind, found.areas) == ("Afdeling Sport", TeamKind.LINE, [])
+    assert '<tr id="team-lijn-sport">' in page
+
+    # The change link fills the form with the team as it is.
+    form = text_of(admin.get("/beheer/admin/teams?team=gebiedsteam-centrum"))
+    assert 'value="Gebiedsteam Centrum"' in form
+    assert re.search(r'value="WK999901" checked', form)
+    changed = {
+        "code": CENTRUM,
+        "name": "Gebiedsteam Binnenstad",
+        "kind": "area",
+        "areas": ["WK999901", "BU99990201"],
+        "email": "",
+    }
+    page = followed(admin, post(admin, "/beheer/admin/teams", **changed))
+    assert "Team gebiedsteam-centrum is gewijzigd." in page
+    found = {t.code: t for t in site.app.teams()}[CENTRUM]
+    assert (found.name, found.areas, found.email) == (
+        "Gebiedsteam Binnenstad",
+        ["WK999901", "BU99990201"],
+        None,
+    )
+    before = events(site)
+    page = followed(admin, post(admin, "/beheer/admin/teams", **changed))
+    assert "Er was niets veranderd aan team gebiedsteam-centrum." in page
+    assert events(site) == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "message"),
+    [
+        ({"code": "Lijn Sport"}, "team-code", "kleine letters"),
+        ({"name": "S"}, "team-name", "van 2 tot 120 tekens"),
+        ({"kind": ""}, "team-kind", "Kies het soort team."),
+        ({"kind": "regie", "code": "regie-2"}, "team-kind", "Er is al een regieteam (regie)."),
+        ({"code": CENTRUM, "kind": "line"}, "team-kind", "is een gebiedsteam"),
+        ({"kind": "area", "areas": []}, "team-areas", "Kies de gebieden"),
+        ({"areas": ["WK000001"]}, "team-areas", "niet op de kaart: WK000001"),
+        ({"email": "geen-adres"}, "team-email", "geldig e-mailadres"),
+    ],
+)
+def test_bad_team_input_gives_a_field_error_and_stores_nothing(
+    site: Site, admin: FlaskClient, changes: dict[str, Any], key: str, message: str
+) -> None:
+    data = {"code": "lijn-sport", "name": "Afdeling Sport", "kind": "line", "email": "", **changes}
+    before = events(site)
+    teams = [(t.code, t.name, t.kind, t.areas) for t in site.app.teams()]
+    response = post(admin, "/beheer/admin/teams", **data)
+    assert response.status_code == 422
+    assert message in field_error(text_of(response), key)
+    assert events(site) == before
+    assert [(t.code, t.name, t.kind, t.areas) for t in site.app.teams()] == teams
+
+
+def test_a_challenge_is_defined_with_focus_areas_and_changed(
+    site: Site, admin: FlaskClient
+) -> None:
+    site.app.register_team(
+        "opgaveteam-sport", "Opgaveteam Sport", TeamKind.CHALLENGE, [], None, Actor.system("test")
+    )
+    challenge = {
+        "code": "sportief-lindewaard",
+        "name": "Sportief Lindewaard",
+        "themes": ["sport", "jeugd"],
+        "team": "opgaveteam-sport",
+        "focus_areas": ["BU99990401", "BU99990402"],
+    }
+    page = followed(admin, post(admin, "/beheer/admin/opgaven", **challenge))
+    assert "Opgave sportief-lindewaard is toegevoegd." in page
+    row = re.search(r'<tr id="opgave-sportief-lindewaard">(.*?)</tr>', page, re.S)
+    assert row and "Vlinderhof" in row.group(1) and "Opgaveteam Sport" in row.group(1)
+    found = {c.code: c for c in site.app.challenges()}["sportief-lindewaard"]
+    assert (found.themes, found.team, found.focus_areas) == (
+        ["sport", "jeugd"],
+        "opgaveteam-sport",
+        ["BU99990401", "BU99990402"],
+    )
+    page = followed(
+        admin, post(admin, "/beheer/admin/opgaven", **{**challenge, "focus_areas": ["WK999904"]})
+    )
+    assert "Opgave sportief-lindewaard is gewijzigd." in page
+    assert {c.code: c for c in site.app.challenges()}["sportief-lindewaard"].focus_areas == [
+        "WK999904"
+    ]
+
+    before = events(site)
+    for changes, key, message in [
+        ({"themes": []}, "challenge-themes", "Kies minstens één thema."),
+        ({"themes": ["ruimtevaart"]}, "challenge-themes", "alleen thema's uit de lijst"),
+        ({"team": CENTRUM}, "challenge-team", "Kies het opgaveteam"),
+        ({"focus_areas": []}, "challenge-focus_areas", "minstens één focusgebied"),
+        ({"focus_areas": ["BU12345678"]}, "challenge-focus_areas", "BU12345678"),
+        ({"code": "-fout"}, "challenge-code", "kleine letters"),
+    ]:
+        response = post(admin, "/beheer/admin/opgaven", **{**challenge, **changes})
+        assert response.status_code == 422, changes
+        assert message in field_error(text_of(response), key)
+    assert events(site) == before
+
+
+# -- area map ------------------------------------------------------------------------------------
+
+
+def upload(client: FlaskClient, label: str, content: bytes, filename: str) -> Any:
+    token = csrf_token(client, "/beheer/admin/gebiedskaart")
+    return client.post(
+        "/beheer/admin/gebiedskaart",
+        data={"csrf_token": token, "version": label, "file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_uploaded_area_map_becomes_the_new_version(site: Site, admin: FlaskClient) -> None:
+    assert site.app.area_map_version() == "2026-1"
+    response = upload(admin, "2026-2", DEMO_MAP.read_bytes(), "wijken_en_buurten.geojson")
+    page = followed(admin, response)
+    assert "Kaartversie 2026-2 is geïmporteerd: 20 gebieden." in page
+    assert 'id="huidige-versie">2026-2' in page
+    assert site.app.area_map_version() == "2026-2"
+    assert "BU99990101" in site.app.area_index()
+
+
+@pytest.mark.parametrize(
+    ("label", "content", "key", "message"),
+    [
+        ("2026-2", b"{niet: json", "map-file", "geen bruikbaar wijken-en-buurtenbestand"),
+        ("2026-2", b'{"type": "Feature"}', "map-file", "not a GeoJSON FeatureCollection"),
+        ("2026-2", b"", "map-file", "geen bruikbaar"),
+        ("2026-1", None, "map-version", "Kaartversie 2026-1 bestaat al"),
+        ("", None, "map-version", "Vul een versielabel in"),
+    ],
+)
+def test_a_bad_area_map_gives_a_field_error_and_changes_nothing(
+    site: Site, admin: FlaskClient, label: str, content: bytes | None, key: str, message: str
+) -> None:
+    before = events(site)
+    response = upload(
+        admin, label, DEMO_MAP.read_bytes() if content is None else content, "kaart.geojson"
+    )
+    assert response.status_code == 422
+    error = field_error(text_of(response), key)
+    assert message in error
+    assert "/tmp" not in error and "participatie-kaart" not in error  # no server paths shown
+    assert events(site) == before and site.app.area_map_version() == "2026-1"
+
+
+def test_an_area_map_of_another_municipality_is_refused(site: Site, admin: FlaskClient) -> None:
+    other = DEMO_MAP.read_text(encoding="utf-8").replace("9999", "0001")
+    response = upload(admin, "2026-2", other.encode(), "ander.geojson")
+    assert response.status_code == 422
+    assert "de kaart is van Lindewaard" in field_error(text_of(response), "map-file")
+    assert site.app.area_map_version() == "2026-1"
+
+
+def test_an_upload_without_a_file_asks_for_one(site: Site, admin: FlaskClient) -> None:
+    response = post(admin, "/beheer/admin/gebiedskaart", version="2026-2")
+    assert response.status_code == 422
+    assert "Kies het GeoJSON-bestand" in field_error(text_of(response), "map-file")
+
+
+# -- rulebook ------------------------------------------------------------------------------------
+
+
+def current_text(client: FlaskClient) -> str:
+    found = TEXTAREA.search(text_of(client.get("/beheer/admin/regelboek")))
+    assert found
+    return html.unescape(found.group(1))
+
+
+def edited(text: str, version: str, **leads: str) -> str:
+    data = yaml.safe_load(text)
+    data["version"] = version
+    for rule in data["rules"]:
+        rule["lead"] = leads.get(rule["id"], rule["lead"])
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def rulebook_post(client: FlaskClient, text: str, step: str, sha: str | None = None) -> Any:
+    data = {"text": text, "stap": step}
+    if sha is not None:
+        data["sha"] = sha
+    return post(client, "/beheer/admin/regelboek", "/beheer/admin/regelboek", **data)
+
+
+def leads(site: Site) -> dict[Any, str | None]:
+    return {i: site.app.get_initiative(i).lead_team for i in site.app.initiative_ids()}
+
+
+def test_the_rulebook_page_holds_the_current_version_as_yaml(
+    site: Site, admin: FlaskClient
+) -> None:
+    text = current_text(admin)
+    data = yaml.safe_load(text)
+    published = site.app.rulebook().versions["2026-1"]
+    assert data["version"] == "2026-1"
+    assert [r["id"] for r in data["rules"]] == [r["id"] for r in published["rules"]]
+    assert data["default_acceptance_days"] == published["default_acceptance_days"]
+    # The text as shown describes the same rulebook: backtesting it under a new label moves nothing.
+    page = text_of(rulebook_post(admin, edited(text, "2026-1b"), "backtest"))
+    assert "en 0 naar een ander team" in page
+
+
+def test_backtest_shows_the_moves_and_publishes_nothing(site: Site, admin: FlaskClient) -> None:
+    text = edited(current_text(admin), "2026-2", **{"wijk-centrum": "gebiedsteam-oude-haven"})
+    before = events(site)
+    response = rulebook_post(admin, text, "backtest")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Backtest van versie 2026-2" in page
+    summary = re.search(r'<table class="queue" id="verschuivingen">(.*?)</table>', page, re.S)
+    assert summary
+    row = re.search(
+        r"<td>Gebiedsteam Centrum</td><td>Gebiedsteam Oude Haven</td><td>(\d+)</td>",
+        summary.group(1),
+    )
+    assert row and int(row.group(1)) > 0
+    assert page.count("wijk-centrum → wijk-centrum") == int(row.group(1))
+    assert SHA.search(page) and 'value="publiceren"' in page
+    assert events(site) == before
+    assert site.app.rulebook().current_version == "2026-1"
+
+
+def test_publishing_needs_the_hash_of_exactly_the_backtested_text(
+    site: Site, admin: FlaskClient
+) -> None:
+    text = edited(current_text(admin), "2026-2", **{"wijk-centrum": "gebiedsteam-oude-haven"})
+    sha = SHA.search(text_of(rulebook_post(admin, text, "backtest")))
+    assert sha
+    before = events(site)
+    # No hash, a made-up hash, or the text changed after the backtest: refused.
+    for candidate, digest in [(text, None), (text, "0" * 64), (text + "# later\n", sha.group(1))]:
+        response = rulebook_post(admin, candidate, "publiceren", digest)
+        assert response.status_code == 409
+        page = text_of(response)
+        assert "Er is niets gepubliceerd" in page
+        assert "Backtest van versie 2026-2" in page  # the backtest of the text as it is now
+        assert site.app.rulebook().current_version == "2026-1"
+    assert events(site) == before
+    # The backtest shown with the refusal carries the hash of the new text, which is accepted.
+    changed = text + "# later\n"
+    fresh = SHA.search(text_of(rulebook_post(admin, changed, "publiceren", sha.group(1))))
+    assert fresh and fresh.group(1) != sha.group(1)
+    open_work = leads(site)
+    page = followed(admin, rulebook_post(admin, changed, "publiceren", fresh.group(1)))
+    assert "Regelboek 2026-2 is gepubliceerd" in page
+    assert "Lopende initiatieven zijn niet verplaatst" in page
+    assert site.app.rulebook().current_version == "2026-2"
+    assert site.app.rulebook().versions["2026-2"]["rules"][0]["lead"] == "gebiedsteam-oude-haven"
+    assert leads(site) == open_work  # publishing never moves open work
+    assert 'id="huidige-versie">2026-2' in page
+    published = site.app.history(site.app.rulebook().id)[-1]
+    assert published.actor == Actor(id="staff:beheer", role=Role.ADMIN, team=None)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda t: edited(t, "2026-2", **{"wijk-centrum": "team-bestaat-niet"}),
+            "regel wijk-centrum, veld lead: onbekend team 'team-bestaat-niet'",
+        ),
+        (lambda t: t, "versie 2026-1 bestaat al"),
+        (lambda t: "version: 2\nrules: [\n", "Dit is geen geldige YAML (regel 3"),
+        (lambda t: "version: '2'\nrules:\n  - id: x\n", "rules.0.lead"),
+        (lambda t: "   ", "Vul het regelboek in"),
+    ],
+)
+def test_a_bad_rulebook_shows_its_problems_and_publishes_nothing(
+    site: Site, admin: FlaskClient, change: Any, message: str
+) -> None:
+    text = change(current_text(admin))
+    before = events(site)
+    for step in ("backtest", "publiceren"):
+        response = rulebook_post(admin, text, step, "0" * 64)
+        assert response.status_code == 422
+        page = text_of(response)
+        assert message in html.unescape(field_error(page, "rules-text"))
+        assert 'href="#veld-rules-text"' in page and 'value="publiceren"' not in page
+    assert events(site) == before and site.app.rulebook().current_version == "2026-1"
+
+
+# -- failed jobs ---------------------------------------------------------------------------------
+
+
+def test_failed_jobs_without_redis_shows_a_calm_message(site: Site, admin: FlaskClient) -> None:
+    assert not site.container.settings.redis_url
+    page = admin.get("/beheer/admin/taken")
+    assert page.status_code == 200
+    assert 'id="geen-redis"' in text_of(page) and "Er is geen Redis ingesteld" in text_of(page)
+    refused = post(admin, "/beheer/admin/taken", alles="1")
+    assert refused.status_code == 409 and "Er is geen Redis ingesteld" in text_of(refused)
+
+
+@pytest.fixture
+def redis_site(tmp_path: Path) -> Iterator[Site]:
+    with redis_for_test(REDIS_URL, tmp_path / "redis") as url:
+        queue = unique_queue()
+        site = make_site(Settings(var_dir=tmp_path / "var", redis_url=url, queue_name=queue))
+        try:
+            yield site
+        finally:
+            site.container.close()
+            drop_queue(url, queue)
+
+
+@pytest.mark.redis
+def test_failed_jobs_are_listed_and_requeued(redis_site: Site) -> None:
+    import redis
+    from rq import Queue, SimpleWorker
+    from rq.registry import FailedJobRegistry
+
+    settings = redis_site.container.settings
+    connection = redis.Redis.from_url(settings.redis_url)
+    queue = Queue(settings.queue_name, connection=connection)
+    # The job id holds the queue name, so drop_queue removes its keys from a shared Redis.
+    job_id = f"{settings.queue_name}-kapot"
+    job = queue.enqueue("builtins.int", "geen getal", job_id=job_id)
+    SimpleWorker([queue], connection=connection).work(burst=True, logging_level="WARNING")
+    registry = FailedJobRegistry(queue=queue)
+    assert registry.get_job_ids() == [job.id]
+
+    add_admin(redis_site)
+    admin = admin_client(redis_site)
+    page = text_of(admin.get("/beheer/admin/taken"))
+    assert job_id in page and "ValueError: invalid literal for int()" in page
+    nothing = post(admin, "/beheer/admin/taken", "/beheer/admin/taken")
+    assert nothing.status_code == 422
+    assert "Kies eerst één of meer taken." in field_error(text_of(nothing), "jobs-ids")
+    assert registry.get_job_ids() == [job.id]
+
+    response = post(admin, "/beheer/admin/taken", "/beheer/admin/taken", ids=[job_id, "onbekend"])
+    page = followed(admin, response)
+    assert "1 taak staat weer in de wachtrij." in page
+    assert "niet opnieuw in de wachtrij gezet: onbekend" in page
+    assert 'id="geen-taken"' in page
+    assert registry.get_job_ids() == [] and queue.job_ids == [job_id]
+
+
+# -- accessibility -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
+    """axe-core (WCAG 2.1 A and AA) on each admin page, also with errors and a backtest shown."""
+    import os
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tests.conftest import missing_service
+    from tests.services import free_port
+
+    chromium = Path(os.environ.get("PARTICIPATIE_CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.exists():
+        missing_service(f"chromium not found at {chromium} (apt-get install chromium)")
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    add_admin(site)
+    site.container.staff.add(
+        "gea", "Gea", Role.AREA_MANAGER, [CENTRUM], ADMIN_PASSWORD, Actor.system("test")
+    )
+    server = make_server("127.0.0.1", free_port(), site.flask, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    wcag = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    found: dict[str, list[str]] = {}
+
+    def submit(page: Any, action: str) -> None:
+        page.click(f"main form[action='{action}'] button[type=submit]")
+        page.wait_for_load_state()
+
+    def rulebook_backtest(page: Any) -> None:
+        text = page.input_value("#veld-rules-text")
+        page.fill(
+            "#veld-rules-text",
+            edited(text, "2026-2", **{"wijk-centrum": "gebiedsteam-oude-haven"}),
+        )
+        page.click("button[value=backtest]")
+        page.wait_for_selector("#backtest")
+
+    def rulebook_publish(page: Any) -> None:
+        rulebook_backtest(page)  # the text goes through the browser's textarea and back
+        page.click("button[value=publiceren]")
+        page.wait_for_selector("#melding-1")
+
+    states: list[tuple[str, str, Any]] = [
+        ("home", "/beheer/admin/", None),
+        ("medewerkers", "/beheer/admin/medewerkers", None),
+        (
+            "medewerkers-fouten",
+            "/beheer/admin/medewerkers",
+            lambda p: submit(p, "/beheer/admin/medewerkers"),
+        ),
+        ("medewerker", "/beheer/admin/medewerkers/gea", None),
+        (
+            "medewerker-fouten",
+            "/beheer/admin/medewerkers/gea",
+            lambda p: submit(p, "/beheer/admin/medewerkers/gea/deactiveren"),
+        ),
+        ("eigen-account", "/beheer/admin/medewerkers/beheer", None),
+        ("teams", "/beheer/admin/teams?team=gebiedsteam-centrum", None),
+        ("teams-fouten", "/beheer/admin/teams", lambda p: submit(p, "/beheer/admin/teams")),
+        ("opgaven", "/beheer/admin/opgaven", None),
+        ("opgaven-fouten", "/beheer/admin/opgaven", lambda p: submit(p, "/beheer/admin/opgaven")),
+        ("gebiedskaart", "/beheer/admin/gebiedskaart", None),
+        (
+            "gebiedskaart-fouten",
+            "/beheer/admin/gebiedskaart",
+            lambda p: submit(p, "/beheer/admin/gebiedskaart"),
+        ),
+        ("regelboek", "/beheer/admin/regelboek", None),
+        (
+            "regelboek-fouten",
+            "/beheer/admin/regelboek",
+            lambda p: p.click("button[value=backtest]"),
+        ),
+        ("regelboek-backtest", "/beheer/admin/regelboek", rulebook_backtest),
+        ("regelboek-gepubliceerd", "/beheer/admin/regelboek", rulebook_publish),
+        ("taken", "/beheer/admin/taken", None),
+    ]
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                page = context.new_page()
+                page.set_default_timeout(15_000)
+                page.goto(base + "/beheer/inloggen")
+                page.fill("#veld-username", "beheer")
+                page.fill("#veld-password", ADMIN_PASSWORD)
+                page.click("main button[type=submit]")
+                page.wait_for_url(re.compile(r".*/beheer/$"))
+                axe = Axe()
+                for name, url, prepare in states:
+                    page.goto(base + url)
+                    if prepare is not None:
+                        prepare(page)
+                        page.wait_for_load_state()
+                    if name.endswith("-fouten"):
+                        assert page.locator(".error-summary").count() == 1, name
+                    violations = axe.run(page, options=wcag).response["violations"]
+                    if violations:
+                        found[name] = [
+                            f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in violations
+                        ]
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+    assert not found, found
+    assert site.app.rulebook().current_version == "2026-2"
