@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from eventsourcing.persistence import TrackingRecorder
 
@@ -14,6 +17,8 @@ from participatie.mail import Outbox
 from participatie.privacy import KeyStore, PersonalDataVault, PostgresKeyStore, SQLiteKeyStore
 from participatie.secrets_store import load_or_create_key
 from participatie.tokens import TokenBox
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from participatie.staff import Staff
@@ -48,7 +53,7 @@ class Container:
         """Staff accounts, passwords, sessions and login throttling."""
         from participatie.staff import Staff, open_tables
 
-        return Staff(self.app, open_tables(self.settings))
+        return Staff(self.app, creating_tables(lambda: open_tables(self.settings)))
 
     @cached_property
     def mailer(self) -> Outbox:
@@ -96,12 +101,31 @@ def build(settings: Settings | None = None, clock: Clock = utcnow) -> Container:
     master_key = load_or_create_key(
         settings.master_key, settings.var_dir / "master.key", "PARTICIPATIE_MASTER_KEY"
     )
-    keys = build_keystore(settings)
+    keys = creating_tables(lambda: build_keystore(settings))
     vault = PersonalDataVault(keys, master_key)
-    app = ParticipatieApp(
-        env=settings.eventsourcing_env(),
-        vault=vault,
-        clock=clock,
-        snapshot_interval=settings.snapshot_interval,
+    app = creating_tables(
+        lambda: ParticipatieApp(
+            env=settings.eventsourcing_env(),
+            vault=vault,
+            clock=clock,
+            snapshot_interval=settings.snapshot_interval,
+        )
     )
     return Container(settings=settings, app=app, keys=keys)
+
+
+# PostgreSQL can refuse two CREATE TABLE IF NOT EXISTS running at the same moment (processes
+# starting together); both statements are idempotent, so trying again is the remedy.
+CREATE_RACES = ("tuple concurrently updated", "pg_type_typname_nsp_index", "already exists")
+
+
+def creating_tables(make: Callable[[], T], attempts: int = 5) -> T:
+    """Run `make` (which creates tables if missing), again if it lost a race with another."""
+    for attempt in range(attempts):
+        try:
+            return make()
+        except Exception as error:  # psycopg and eventsourcing wrap the same server error
+            if attempt == attempts - 1 or not any(m in str(error) for m in CREATE_RACES):
+                raise
+            time.sleep(0.1 * (attempt + 1) + random.random() * 0.1)
+    raise AssertionError("unreachable")
