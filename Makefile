@@ -35,6 +35,7 @@ bench: $(STAMP) ## Benchmarks (see BENCHMARKS.md; about 45 minutes); not part of
 	$(BIN)/python -m benchmarks.views rebuild --events 200000
 	$(BIN)/python -m benchmarks.views queue --small 1000 --large 100000
 	$(BIN)/python -m benchmarks.views latency --rate 20 --seconds 30
+	$(BIN)/python -m benchmarks.audit --events 100000 --rounds 3
 
 translations: $(STAMP) ## Extract the Dutch texts and add new ones to the English catalogue
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --omit-header \

@@ -21,7 +21,9 @@ from participatie.tokens import TokenBox
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from participatie.audit import Sealer
     from participatie.staff import Staff
+    from participatie.tables import Tables
     from participatie.views.store import PostgresViews, SQLiteViews
 
 
@@ -56,6 +58,24 @@ class Container:
         return Staff(self.app, creating_tables(lambda: open_tables(self.settings)))
 
     @cached_property
+    def audit_tables(self) -> Tables:
+        """The audit seals and signed checkpoints."""
+        from participatie.audit import open_audit_tables
+
+        return creating_tables(lambda: open_audit_tables(self.settings))
+
+    def sealer(self) -> Sealer:
+        from participatie.audit import Sealer, signing_key
+
+        return Sealer(
+            self.app,
+            self.audit_tables,
+            signing_key(self.settings),
+            every_events=self.settings.checkpoint_events,
+            every_seconds=self.settings.checkpoint_minutes * 60,
+        )
+
+    @cached_property
     def mailer(self) -> Outbox:
         """Where e-mail goes: the outbox folder under var/ (SMTP comes with notifications)."""
         return Outbox(self.settings.var_dir / "outbox")
@@ -75,6 +95,8 @@ class Container:
             self.views.datastore.close()
         if "staff" in self.__dict__:
             self.staff.tables.close()
+        if "audit_tables" in self.__dict__:
+            self.audit_tables.close()
         self.app.close()
         self.keys.close()
 

@@ -40,6 +40,12 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
         "Support requests per client address (Flask-Limiter notation).",
     ),
     ("PARTICIPATIE_SECURE_COOKIES", "0", "1: session cookies only over HTTPS (set behind TLS)."),
+    (
+        "PARTICIPATIE_CHECKPOINT_EVENTS",
+        "1000",
+        "The sealer signs an audit checkpoint after this many new events...",
+    ),
+    ("PARTICIPATIE_CHECKPOINT_MINUTES", "5", "...or after this many minutes with new events."),
     ("PARTICIPATIE_HOST", "127.0.0.1", "Address the web process binds to."),
     ("PARTICIPATIE_PORT", "5000", "Port the web process binds to."),
     (
@@ -90,6 +96,8 @@ class Settings:
     submit_limit: str = "5 per minute;20 per hour"
     support_limit: str = "10 per minute;50 per hour"
     secure_cookies: bool = False
+    checkpoint_events: int = 1000
+    checkpoint_minutes: int = 5
     host: str = "127.0.0.1"
     port: int = 5000
     oidc_issuer: str = ""
@@ -136,6 +144,8 @@ class Settings:
             submit_limit=_rate_limit(env, "PARTICIPATIE_SUBMIT_LIMIT", cls.submit_limit),
             support_limit=_rate_limit(env, "PARTICIPATIE_SUPPORT_LIMIT", cls.support_limit),
             secure_cookies=_flag(env, "PARTICIPATIE_SECURE_COOKIES"),
+            checkpoint_events=_positive_int(env, "PARTICIPATIE_CHECKPOINT_EVENTS", 1000),
+            checkpoint_minutes=_positive_int(env, "PARTICIPATIE_CHECKPOINT_MINUTES", 5),
             host=env.get("PARTICIPATIE_HOST") or "127.0.0.1",
             port=_port(env),
             oidc_issuer=oidc_issuer,
@@ -160,6 +170,8 @@ class Settings:
             "PARTICIPATIE_SUBMIT_LIMIT": self.submit_limit,
             "PARTICIPATIE_SUPPORT_LIMIT": self.support_limit,
             "PARTICIPATIE_SECURE_COOKIES": "1" if self.secure_cookies else "0",
+            "PARTICIPATIE_CHECKPOINT_EVENTS": str(self.checkpoint_events),
+            "PARTICIPATIE_CHECKPOINT_MINUTES": str(self.checkpoint_minutes),
             "PARTICIPATIE_HOST": self.host,
             "PARTICIPATIE_PORT": str(self.port),
             "PARTICIPATIE_OIDC_ISSUER": self.oidc_issuer,

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
-import threading
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -25,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from participatie.domain.errors import DomainError, InvariantViolation, NotFound
 from participatie.domain.staff import StaffAccount, normal_username
 from participatie.domain.values import Actor, Role
+from participatie.tables import Tables, tables_for
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=10)
@@ -54,69 +51,6 @@ class LoginFailed(DomainError):
 
 class LockedOut(DomainError):
     """Too many failed logins for this account or address; try again later."""
-
-
-class Tables(ABC):
-    """Runs SQL with '?' placeholders on SQLite or PostgreSQL."""
-
-    @abstractmethod
-    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
-
-    @abstractmethod
-    def change(self, sql: str, params: Sequence[Any] = ()) -> int: ...
-
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release connections."""
-
-
-class SQLiteTables(Tables):
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._local = threading.local()
-        for statement in SCHEMA:
-            self.change(statement)
-
-    def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA secure_delete=ON")
-            self._local.db = db
-        return db
-
-    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self._db().execute(sql, tuple(params)).fetchall()]
-
-    def change(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return int(self._db().execute(sql, tuple(params)).rowcount)
-
-    def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
-
-
-class PostgresTables(Tables):
-    def __init__(self, dsn: str) -> None:
-        from psycopg_pool import ConnectionPool
-
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=5, open=True)
-        for statement in SCHEMA:
-            self.change(statement)
-
-    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self.pool.connection() as conn:
-            return [tuple(r) for r in conn.execute(sql.replace("?", "%s"), tuple(params))]
-
-    def change(self, sql: str, params: Sequence[Any] = ()) -> int:
-        with self.pool.connection() as conn:
-            return int(conn.execute(sql.replace("?", "%s"), tuple(params)).rowcount)
-
-    def close(self) -> None:
-        self.pool.close()
 
 
 def _stamp(moment: datetime) -> str:
@@ -407,6 +341,4 @@ def check_password(password: str) -> None:
 
 
 def open_tables(settings: Any) -> Tables:
-    if settings.uses_postgres:
-        return PostgresTables(settings.postgres_dsn())
-    return SQLiteTables(settings.var_dir / "staff.sqlite")
+    return tables_for(settings, "staff.sqlite", SCHEMA)

@@ -57,3 +57,34 @@ class PersonalDataOpened(Aggregate):
             timestamp=at,
         )
         return opened
+
+
+class EventsExported(Aggregate):
+    """Someone exported events: who, when, which filters, and whether personal data was in it."""
+
+    class Recorded(Aggregate.Created):
+        actor: Actor
+        filters: dict[str, str]
+        format: str
+        count: int
+        with_personal_data: bool
+        purpose: str | None
+        subjects: list[UUID]
+
+    def __init__(
+        self,
+        actor: Actor,
+        filters: dict[str, str],
+        format: str,
+        count: int,
+        with_personal_data: bool,
+        purpose: str | None,
+        subjects: list[UUID],
+    ) -> None:
+        self.actor = actor
+        self.filters = dict(filters)
+        self.format = format
+        self.count = count
+        self.with_personal_data = with_personal_data
+        self.purpose = purpose
+        self.subjects = list(subjects)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -251,8 +252,12 @@ def replay(
     until: int,
     progress: Callable[[int, int], None] | None = None,
     batch: int = 5000,
+    as_of: datetime | None = None,
 ) -> tuple[dict[str, Row], list[TimelineEntry]]:
-    """Apply the log up to position `until` to empty views, in memory."""
+    """Apply the log up to position `until` to empty views, in memory.
+
+    With `as_of`, events recorded after that moment are left out: the views as they were then.
+    """
     projection.chains.forget_current()
     rows: dict[str, Row] = {}
     timeline: list[TimelineEntry] = []
@@ -260,6 +265,8 @@ def replay(
     while position < until:
         notifications, reached = read_after(projection.app, position, batch, stop=until)
         for event in projection.decode(notifications):
+            if as_of is not None and event.timestamp > as_of:
+                continue
             key = str(event.originator_id)
             change = apply(rows.get(key), event, projection.chains)
             if change.row is not None:

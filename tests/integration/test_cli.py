@@ -231,3 +231,75 @@ def test_demo_load_creates_one_account_per_role_with_generated_passwords(
     again = runner.invoke(main, ["demo", "load", "--if-empty"])
     assert again.exit_code == 0
     assert len(path.read_text().splitlines()) == len(rows) + 2  # nothing added twice
+
+
+def test_audit_commands_seal_checkpoint_verify_and_name_a_tampered_position(
+    loaded: CliRunner, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from participatie.config import Settings
+
+    checkpoint = tmp_path / "checkpoint.json"
+    made = loaded.invoke(main, ["audit", "checkpoint", "--out", str(checkpoint)])
+    assert made.exit_code == 0, made.output
+    key = tmp_path / "public.key"
+    key.write_text(loaded.invoke(main, ["audit", "public-key"]).output)
+    ok = loaded.invoke(
+        main, ["audit", "verify", "--checkpoint", str(checkpoint), "--public-key", str(key)]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "OK:" in ok.output and "confirmed" in ok.output
+    db = sqlite3.connect(Settings.from_env().event_store_path)
+    db.execute("UPDATE stored_events SET state = CAST('{}' AS BLOB) WHERE rowid = 42")
+    db.commit()
+    db.close()
+    bad = loaded.invoke(main, ["audit", "verify", "--checkpoint", str(checkpoint)])
+    assert bad.exit_code == 1
+    assert "FAILED at position 42" in bad.output
+    forged = json.loads(checkpoint.read_text())
+    forged["position"] -= 1
+    checkpoint.write_text(json.dumps(forged))
+    rejected = loaded.invoke(main, ["audit", "verify", "--checkpoint", str(checkpoint)])
+    assert rejected.exit_code == 1 and "REJECTED checkpoint" in rejected.output
+
+
+def test_audit_export_has_no_personal_data_unless_asked_with_a_purpose(
+    loaded: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "new.json"
+    data = submission(location={"area_code": "BU99990101"})
+    data["initiator"]["name"] = "Canary Kanarie"  # type: ignore[index]
+    data["initiator"]["email"] = "canary-7731@example.org"  # type: ignore[index]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert loaded.invoke(main, ["initiatives", "submit", str(path)]).exit_code == 0
+    plain_export = loaded.invoke(main, ["audit", "export", "--format", "jsonl"])
+    assert plain_export.exit_code == 0, plain_export.output
+    lines = [json.loads(line) for line in plain_export.output.splitlines() if line.startswith("{")]
+    assert len(lines) > 250
+    assert "canary-7731" not in plain_export.output and "Kanarie" not in plain_export.output
+    refused = loaded.invoke(main, ["audit", "export", "--with-personal-data"])
+    assert refused.exit_code == 1 and "purpose" in refused.output
+    csv_out = tmp_path / "events.csv"
+    granted = loaded.invoke(
+        main,
+        [
+            "audit",
+            "export",
+            "--format",
+            "csv",
+            "--area",
+            "BU99990101",
+            "--out",
+            str(csv_out),
+            "--with-personal-data",
+            "--purpose",
+            "WOO-verzoek 2026-17",
+        ],
+    )
+    assert granted.exit_code == 0, granted.output
+    text = csv_out.read_text()
+    assert text.startswith("position,at,aggregate")
+    assert "canary-7731@example.org" in text
+    shown = loaded.invoke(main, ["audit", "export", "--from", "2099-01-01T00:00"])
+    assert [line for line in shown.output.splitlines() if line.startswith("{")] == []

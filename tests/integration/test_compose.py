@@ -12,7 +12,7 @@ from participatie.config import VARIABLES
 from participatie.supervisor import read_procfile
 
 ROOT = Path(__file__).resolve().parents[2]
-PROCESSES = {"web", "relay", "worker", "projector"}
+PROCESSES = {"web", "relay", "worker", "projector", "sealer"}
 
 
 def compose() -> dict[str, object]:

@@ -1,0 +1,102 @@
+"""Small SQL tables of our own (not events), on SQLite (a file under var/) or PostgreSQL.
+
+Used for what must be overwritable or kept apart from the event log: staff password hashes and
+sessions, and the audit seals and checkpoints. SQL uses '?' placeholders on both databases.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+
+class Tables(ABC):
+    """Runs SQL with '?' placeholders on SQLite or PostgreSQL."""
+
+    @abstractmethod
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def change(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+    @abstractmethod
+    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run `sql` for each row, all in one transaction."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+
+class SQLiteTables(Tables):
+    def __init__(self, path: Path, schema: Sequence[str]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+        for statement in schema:
+            self.change(statement)
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA secure_delete=ON")
+            self._local.db = db
+        return db
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self._db().execute(sql, tuple(params)).fetchall()]
+
+    def change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return int(self._db().execute(sql, tuple(params)).rowcount)
+
+    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(sql, (tuple(r) for r in rows))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+class PostgresTables(Tables):
+    def __init__(self, dsn: str, schema: Sequence[str]) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=5, open=True)
+        for statement in schema:
+            self.change(statement)
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.pool.connection() as conn:
+            return [tuple(r) for r in conn.execute(sql.replace("?", "%s"), tuple(params))]
+
+    def change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with self.pool.connection() as conn:
+            return int(conn.execute(sql.replace("?", "%s"), tuple(params)).rowcount)
+
+    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.pool.connection() as conn, conn.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), [tuple(r) for r in rows])
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def tables_for(settings: Any, file_name: str, schema: Sequence[str]) -> Tables:
+    """The tables of `schema`: in PostgreSQL when configured, else in var/`file_name`."""
+    if settings.uses_postgres:
+        return PostgresTables(settings.postgres_dsn(), schema)
+    return SQLiteTables(settings.var_dir / file_name, schema)

@@ -1,0 +1,86 @@
+"""Time travel: a queue, an area overview and an initiative as they were at a moment, replayed
+from the log, equal what the live views showed at that moment."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
+from uuid import UUID
+
+import pytest
+
+from participatie.bootstrap import Container, build
+from participatie.config import Settings
+from participatie.demo import load_demo
+from participatie.domain.values import Actor, Priority, Role
+from participatie.timetravel import initiative_as_of, views_as_of
+from participatie.views import queries
+from participatie.views.projector import Projector, ViewsProjection
+from tests.conftest import submission
+from tests.services import catch_up
+
+TEAM = "gebiedsteam-centrum"
+
+
+@pytest.fixture
+def demo(settings: Settings) -> Iterator[Container]:
+    container = build(settings)
+    load_demo(container.app)
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+def whole_queue(views: object, team: str, at: datetime) -> list[queries.QueueItem]:
+    items: list[queries.QueueItem] = []
+    after = None
+    while True:
+        page = queries.team_queue(views, team, limit=50, after=after, now=at)  # type: ignore[arg-type]
+        items += page.items
+        if page.next_cursor is None:
+            return items
+        after = page.next_cursor
+
+
+def test_the_queue_and_area_as_of_a_moment_equal_the_live_ones_then(demo: Container) -> None:
+    app = demo.app
+    projector = Projector(ViewsProjection(demo.views, app))
+    catch_up(projector)
+    moment = datetime.now(tz=UTC)
+    live_queue = whole_queue(demo.views, TEAM, moment)
+    live_area = queries.overview_of_area(app, demo.views, "WK999901")
+    assert len(live_queue) > 3
+    lead = [i for i in live_queue if i.role == "lead" and i.priority != "urgent"]
+    first = app.get_initiative(UUID(lead[0].initiative_id))
+    before = initiative_as_of(app, first.id, moment)
+    time.sleep(0.01)
+
+    # Afterwards the team works on and new initiatives arrive.
+    manager = Actor("staff:tijd", Role.AREA_MANAGER, TEAM)
+    for item in lead[:3]:
+        initiative = app.get_initiative(UUID(item.initiative_id))
+        if initiative.handoff_pending and initiative.lead_team == TEAM:
+            app.act(initiative.id, "accept_handoff", actor=manager)
+        if initiative.lead_team == TEAM:
+            app.act(
+                initiative.id, "set_priority", actor=manager, priority=Priority.URGENT, reason="r"
+            )
+    for _ in range(3):
+        data = submission()
+        data["location"] = {"area_code": "BU99990101"}
+        data["themes"] = ["cultuur"]
+        iid = app.submit(data).initiative_id
+        app.route_initiative(iid, Actor.system("test"))
+    catch_up(projector)
+    assert whole_queue(demo.views, TEAM, moment) != live_queue  # the live queue moved on
+
+    with views_as_of(app, moment) as then:
+        assert whole_queue(then, TEAM, moment) == live_queue
+        assert asdict(queries.overview_of_area(app, then, "WK999901")) == asdict(live_area)
+    assert initiative_as_of(app, first.id, moment) == before
+    assert before is not None and before["priority"] == lead[0].priority
+    assert app.get_initiative(first.id).priority is Priority.URGENT
+    assert initiative_as_of(app, first.id, datetime(2000, 1, 1, tzinfo=UTC)) is None
