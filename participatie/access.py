@@ -36,8 +36,8 @@ ACTIONS: tuple[str, ...] = (
     "change_details",
 )
 # Pages: a team queue, an initiative's detail page, its initiator's contact details, the regie
-# dashboard and the admin area.
-PAGES: tuple[str, ...] = ("queue", "detail", "contact", "regie_dashboard", "admin")
+# dashboard, the admin area and the audit pages (history, time travel, integrity, exports).
+PAGES: tuple[str, ...] = ("queue", "detail", "contact", "regie_dashboard", "admin", "audit")
 
 CASE_ROLES = frozenset({Role.AREA_MANAGER, Role.TEAM_MEMBER, Role.REGIE, Role.LINE_DEPARTMENT})
 # A team member prepares; the manager (or line department, or regie) decides.
@@ -61,10 +61,10 @@ def allowed(role: Role, what: str, rel: str) -> bool:
     if role is Role.ADMIN:
         return what == "admin"
     if role is Role.AUDITOR:
-        return what == "detail"  # read-only, never the contact details
+        return what in ("detail", "audit")  # read-only, never the contact details
     if role not in CASE_ROLES:
         return False
-    if what == "admin":
+    if what in ("admin", "audit"):
         return False
     if what == "regie_dashboard":
         return role is Role.REGIE

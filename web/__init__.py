@@ -24,12 +24,13 @@ def create_app(
         app.config.update(test_config)
     app.extensions["participatie"] = container
 
-    from web import admin, errors, health, i18n, public, security, staff
+    from web import admin, audit, errors, health, i18n, public, security, staff
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(audit.bp)
     if settings.oidc_enabled:  # staff login via OpenID Connect (web/oidc.py)
         from web import oidc
 

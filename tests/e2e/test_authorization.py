@@ -30,6 +30,7 @@ detail             Y   .     Y   .     Y   Y     Y   .     Y   Y     .   .
 contact            Y   .     Y   .     Y   .     Y   .     .   .     .   .
 regie_dashboard    .   .     .   .     Y   Y     .   .     .   .     .   .
 admin              .   .     .   .     .   .     .   .     .   .     Y   Y
+audit              .   .     .   .     .   .     .   .     Y   Y     .   .
 accept_handoff     Y   .     Y   .     Y   .     Y   .     .   .     .   .
 decline_handoff    Y   .     .   .     Y   .     Y   .     .   .     .   .
 assign             Y   .     Y   .     Y   .     Y   .     .   .     .   .
@@ -125,6 +126,7 @@ def outcome(client: Any, what: str, iid: UUID, team: str) -> tuple[bool, int]:
         "contact": f"/beheer/initiatieven/{iid}?contactgegevens=1",
         "regie_dashboard": "/beheer/regie",
         "admin": "/beheer/admin/",
+        "audit": "/beheer/audit/",
     }
     if what in pages:
         status = client.get(pages[what]).status_code

@@ -1,0 +1,193 @@
+"""Auditor pages: history per initiative (HTML and JSON), time travel, the integrity check,
+exports and the processing log. Read-only; no personal data is ever shown here."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from participatie import access
+from participatie.audit import CheckpointInvalid, signing_key, verify
+from participatie.domain.errors import NotFound
+from participatie.domain.processing import EventsExported, PersonalDataOpened
+from participatie.exports import ExportFilter, export_events
+from participatie.history import describe, plain
+from participatie.timetravel import initiative_as_of, views_as_of
+from participatie.views import queries
+from web import staff
+from web.i18n import TIMEZONE
+
+bp = Blueprint("audit", __name__, url_prefix="/beheer/audit")
+bp.after_request(staff.no_store)
+
+
+@bp.before_request
+def only_auditors() -> ResponseReturnValue | None:
+    redirect = staff.load_account()
+    if redirect is not None:
+        return redirect
+    staff.require("audit", access.OTHER, f"audit:{request.path}")
+    return None
+
+
+def _moment(text: str | None) -> datetime | None:
+    """A moment from a datetime-local field (Amsterdam time) or an ISO string; None if absent."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(TIMEZONE))
+
+
+def _actor() -> Any:
+    me = staff.account()
+    from participatie.domain.values import Actor
+
+    return Actor(id=f"staff:{me.username}", role=me.role, team=None)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    wanted = (request.args.get("nummer") or "").strip()
+    if wanted:
+        try:
+            return history(UUID(wanted))
+        except ValueError:
+            pass
+    teams = {t.code: t.name for t in staff.platform().teams()}
+    return render_template("audit/home.html", wanted=wanted, teams=teams)
+
+
+def _history(initiative_id: UUID) -> list[dict[str, Any]]:
+    try:
+        events = staff.platform().history(initiative_id)
+    except NotFound:
+        abort(404)
+    if not events or type(events[0]).__qualname__ != "Initiative.Submitted":
+        abort(404)
+    return [plain(asdict(describe(e))) for e in events]
+
+
+@bp.get("/initiatieven/<uuid:initiative_id>")
+def history(initiative_id: UUID) -> ResponseReturnValue:
+    entries = _history(initiative_id)
+    at_text = request.args.get("op") or ""
+    at = _moment(at_text)
+    state = initiative_as_of(staff.platform(), initiative_id, at) if at else None
+    teams = {t.code: t.name for t in staff.platform().teams()}
+    return render_template(
+        "audit/history.html",
+        initiative_id=initiative_id,
+        entries=entries,
+        at_text=at_text,
+        at=at,
+        bad_moment=bool(at_text) and at is None,
+        state=state,
+        teams=teams,
+    )
+
+
+@bp.get("/initiatieven/<uuid:initiative_id>.json")
+def history_json(initiative_id: UUID) -> ResponseReturnValue:
+    entries = _history(initiative_id)
+    at = _moment(request.args.get("op"))
+    body: dict[str, Any] = {"initiative_id": str(initiative_id), "history": entries}
+    if at is not None:
+        body["as_of"] = initiative_as_of(staff.platform(), initiative_id, at)
+    return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")
+
+
+@bp.get("/wachtrij")
+def queue_as_of() -> ResponseReturnValue:
+    teams = {t.code: t.name for t in staff.platform().teams()}
+    team = request.args.get("team") or ""
+    at_text = request.args.get("op") or ""
+    at = _moment(at_text)
+    errors: dict[str, list[str]] = {}
+    if team not in teams:
+        errors["team"] = [gettext("Kies een team uit de lijst.")]
+    if at is None:
+        errors["op"] = [gettext("Vul een datum en tijd in.")]
+    page = None
+    if not errors:
+        assert at is not None
+        with views_as_of(staff.platform(), at) as then:
+            page = queries.team_queue(then, team, limit=200, now=at)
+    return (
+        render_template(
+            "audit/queue.html",
+            teams=teams,
+            team=team,
+            at_text=at_text,
+            at=at,
+            page=page,
+            errors=errors,
+        ),
+        422 if errors and (team or at_text) else 200,
+    )
+
+
+@bp.route("/controle", methods=["GET", "POST"])
+def integrity() -> ResponseReturnValue:
+    report = None
+    rejected = None
+    sealer = staff.container().sealer()
+    if request.method == "POST":
+        try:
+            report = verify(
+                staff.platform(),
+                staff.container().audit_tables,
+                signing_key(staff.container().settings).public_key(),
+            )
+        except CheckpointInvalid as error:
+            rejected = str(error)
+    position, _, count = sealer.head()
+    return render_template(
+        "audit/integrity.html",
+        report=report,
+        rejected=rejected,
+        sealed=count,
+        head=position,
+        checkpoint=sealer.last_checkpoint(),
+    )
+
+
+@bp.get("/export")
+def export() -> ResponseReturnValue:
+    fmt = request.args.get("format") or "jsonl"
+    if fmt not in ("jsonl", "csv"):
+        abort(404)
+    flt = ExportFilter(
+        start=_moment(request.args.get("van")),
+        end=_moment(request.args.get("tot")),
+        area=request.args.get("gebied") or None,
+        team=request.args.get("team") or None,
+    )
+    out = io.StringIO()
+    export_events(staff.platform(), flt, out, format=fmt, actor=_actor())
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    response = Response(out.getvalue(), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="gebeurtenissen.{fmt}"'
+    return response
+
+
+@bp.get("/verwerkingen")
+def processing() -> ResponseReturnValue:
+    app = staff.platform()
+    opened: list[PersonalDataOpened] = app.processing_log()
+    exported: list[EventsExported] = [
+        app.repository.get(UUID(str(n.originator_id)))
+        for n in app.notifications(EventsExported.Recorded)
+    ]
+    return render_template("audit/processing.html", opened=opened, exported=exported)
