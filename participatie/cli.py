@@ -212,6 +212,27 @@ def staff_deactivate(username: str, reason: str) -> None:
     click.echo(f"Medewerker {username} gedeactiveerd.")
 
 
+@staff.command("grant")
+@click.argument("username")
+@click.option("--purpose", required=True, help="Why the auditor needs personal data (recorded).")
+@click.option("--days", type=click.IntRange(1, 90), default=7, show_default=True)
+def staff_grant(username: str, purpose: str, days: int) -> None:
+    """Let auditor USERNAME export personal data for a purpose, for a number of days."""
+    with container() as c:
+        account = c.staff.grant(username, purpose, days, CLI_ACTOR)
+    assert account.grant is not None
+    click.echo(f"{username} mag tot {account.grant[1]:%Y-%m-%d %H:%M} persoonsgegevens inzien.")
+
+
+@staff.command("revoke")
+@click.argument("username")
+def staff_revoke(username: str) -> None:
+    """End an auditor's grant for personal data."""
+    with container() as c:
+        c.staff.revoke(username, CLI_ACTOR)
+    click.echo(f"De toestemming van {username} is ingetrokken.")
+
+
 @staff.command("list")
 def staff_list() -> None:
     """List staff accounts with role and teams."""

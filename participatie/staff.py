@@ -297,6 +297,21 @@ class Staff:
         account.reactivate(actor, self.app.clock(), reason)
         self.app.save_all(account)
 
+    def grant(self, username: str, purpose: str, days: int, actor: Actor) -> StaffAccount:
+        """Let an auditor see personal data for `purpose` during `days` days."""
+        from datetime import timedelta
+
+        account = self.require(username)
+        now = self.app.clock()
+        account.grant_personal_data(actor, now, purpose, now + timedelta(days=days))
+        self.app.save_all(account)
+        return account
+
+    def revoke(self, username: str, actor: Actor) -> None:
+        account = self.require(username)
+        account.revoke_grant(actor, self.app.clock())
+        self.app.save_all(account)
+
     def _store_hash(self, username: str, password_hash: str) -> None:
         if not self.tables.change(
             "UPDATE participatie_staff_passwords SET hash = ? WHERE username = ?",

@@ -66,7 +66,8 @@ def home() -> ResponseReturnValue:
         except ValueError:
             pass
     teams = {t.code: t.name for t in staff.platform().teams()}
-    return render_template("audit/home.html", wanted=wanted, teams=teams)
+    grant = staff.account().grant_purpose(staff.platform().clock())
+    return render_template("audit/home.html", wanted=wanted, teams=teams, grant=grant)
 
 
 def _history(initiative_id: UUID) -> list[dict[str, Any]]:
@@ -174,8 +175,22 @@ def export() -> ResponseReturnValue:
         area=request.args.get("gebied") or None,
         team=request.args.get("team") or None,
     )
+    purpose = staff.account().grant_purpose(staff.platform().clock())
+    personal = request.args.get("persoonsgegevens") == "1"
+    if personal and purpose is None:
+        me = staff.account()
+        access.denied(me.username, me.role, "export-personal-data", access.OTHER, "audit:export")
+        abort(403)
     out = io.StringIO()
-    export_events(staff.platform(), flt, out, format=fmt, actor=_actor())
+    export_events(
+        staff.platform(),
+        flt,
+        out,
+        format=fmt,
+        actor=_actor(),
+        personal_data=personal,
+        purpose=purpose if personal else None,
+    )
     mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
     response = Response(out.getvalue(), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="gebeurtenissen.{fmt}"'

@@ -70,6 +70,24 @@ class StaffAccount(Aggregate):
             assert isinstance(aggregate, StaffAccount)
             aggregate.active = True
 
+    class PersonalDataGranted(Aggregate.Event):
+        """An auditor may see personal data, for one purpose, until a moment."""
+
+        actor: Actor
+        purpose: str
+        until: datetime
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, StaffAccount)
+            aggregate.grant = (self.purpose, self.until)
+
+    class GrantRevoked(Aggregate.Event):
+        actor: Actor
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, StaffAccount)
+            aggregate.grant = None
+
     class PasswordSet(Aggregate.Event):
         """A password was set or changed (the fact only; the hash is kept elsewhere)."""
 
@@ -94,6 +112,7 @@ class StaffAccount(Aggregate):
         self.role = role
         self.teams = list(teams)
         self.active = True
+        self.grant: tuple[str, datetime] | None = None
 
     @classmethod
     def register(
@@ -164,6 +183,34 @@ class StaffAccount(Aggregate):
         if not (reason or "").strip():
             raise InvariantViolation("reason", "must not be empty")
         self.trigger_event(self.Reactivated, actor=actor, reason=reason.strip(), timestamp=at)
+
+    def grant_personal_data(
+        self, actor: Actor, at: datetime, purpose: str, until: datetime
+    ) -> None:
+        if self.role is not Role.AUDITOR:
+            raise InvariantViolation("role", "only an auditor gets a grant for personal data")
+        if not (purpose or "").strip():
+            raise InvariantViolation("purpose", "must not be empty")
+        if until <= at:
+            raise InvariantViolation("until", "must lie in the future")
+        self.trigger_event(
+            self.PersonalDataGranted,
+            actor=actor,
+            purpose=purpose.strip(),
+            until=until,
+            timestamp=at,
+        )
+
+    def revoke_grant(self, actor: Actor, at: datetime) -> None:
+        if self.grant is None:
+            raise InvariantViolation("grant", "there is no grant to revoke")
+        self.trigger_event(self.GrantRevoked, actor=actor, timestamp=at)
+
+    def grant_purpose(self, now: datetime) -> str | None:
+        """The purpose of a grant in force at `now`, or None."""
+        if self.grant is None or self.grant[1] <= now:
+            return None
+        return self.grant[0]
 
     def password_set(self, actor: Actor, at: datetime) -> None:
         self.trigger_event(self.PasswordSet, actor=actor, timestamp=at)

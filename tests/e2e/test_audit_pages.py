@@ -95,3 +95,28 @@ def test_a_queue_as_of_needs_a_team_and_a_moment(site: Site) -> None:
         client.get("/beheer/audit/initiatieven/00000000-0000-0000-0000-000000000000").status_code
         == 404
     )
+
+
+def test_with_a_grant_an_auditor_exports_personal_data_and_it_is_recorded(site: Site) -> None:
+    iid = canary_site(site)
+    add_staff(site, "anouk", Role.AUDITOR, [])
+    client = site.client()
+    login(client, "anouk")
+    refused = client.get("/beheer/audit/export?format=jsonl&persoonsgegevens=1")
+    assert refused.status_code == 403
+    home = client.get("/beheer/audit/").get_data(as_text=True)
+    assert "veld-persoonsgegevens" not in home
+    site.container.staff.grant("anouk", "WOO-verzoek 2026-31", 2, Actor.system("test"))
+    assert "WOO-verzoek 2026-31" in client.get("/beheer/audit/").get_data(as_text=True)
+    granted = client.get(
+        "/beheer/audit/export?format=jsonl&persoonsgegevens=1&gebied=BU99990101"
+    ).get_data(as_text=True)
+    assert CANARIES[1] in granted and CANARIES[0] in granted
+    subject = site.app.get_initiative(UUID(iid)).initiator.subject_id
+    opened = [r for r in site.app.processing_log(subject) if r.actor.id == "staff:anouk"]
+    assert opened and opened[0].purpose == "export: WOO-verzoek 2026-31"
+    # The grant expires: then personal data is refused again.
+    later = site.app.clock() + timedelta(days=3)
+    site.app.clock = lambda: later
+    login(client, "anouk")  # the session itself expired meanwhile
+    assert client.get("/beheer/audit/export?format=jsonl&persoonsgegevens=1").status_code == 403

@@ -303,3 +303,15 @@ def test_audit_export_has_no_personal_data_unless_asked_with_a_purpose(
     assert "canary-7731@example.org" in text
     shown = loaded.invoke(main, ["audit", "export", "--from", "2099-01-01T00:00"])
     assert [line for line in shown.output.splitlines() if line.startswith("{")] == []
+
+
+def test_staff_grant_needs_an_auditor_and_a_purpose(loaded: CliRunner) -> None:
+    base = ["staff", "add", "--name", "A", "--password", "een heel lang wachtwoord"]
+    assert loaded.invoke(main, [*base[:2], "anouk", *base[2:], "--role", "auditor"]).exit_code == 0
+    ok = loaded.invoke(main, ["staff", "grant", "anouk", "--purpose", "WOO-verzoek", "--days", "3"])
+    assert ok.exit_code == 0 and "mag tot" in ok.output
+    wrong = loaded.invoke(main, ["staff", "grant", "gebiedsmanager", "--purpose", "x"])
+    assert wrong.exit_code == 1 and "only an auditor" in wrong.output
+    assert loaded.invoke(main, ["staff", "revoke", "anouk"]).exit_code == 0
+    again = loaded.invoke(main, ["staff", "revoke", "anouk"])
+    assert again.exit_code == 1 and "no grant" in again.output
