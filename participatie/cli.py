@@ -233,6 +233,17 @@ def staff_revoke(username: str) -> None:
     click.echo(f"De toestemming van {username} is ingetrokken.")
 
 
+@staff.command("token")
+@click.argument("username")
+@click.option("--label", required=True, help="What the token is for (e.g. the application).")
+@click.option("--days", type=click.IntRange(1, 365), default=90, show_default=True)
+def staff_token(username: str, label: str, days: int) -> None:
+    """Issue an API bearer token acting as USERNAME (shown once; only its hash is kept)."""
+    with container() as c:
+        token = c.staff.issue_token(username, label, days)
+    click.echo(token)
+
+
 @staff.command("list")
 def staff_list() -> None:
     """List staff accounts with role and teams."""

@@ -40,6 +40,9 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS participatie_staff_sessions_user"
     " ON participatie_staff_sessions (username)",
     "CREATE TABLE IF NOT EXISTS participatie_login_failures (key TEXT NOT NULL, at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS participatie_staff_tokens ("
+    "token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, label TEXT NOT NULL,"
+    " created TEXT NOT NULL, expires TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS participatie_login_failures_key"
     " ON participatie_login_failures (key, at)",
 )
@@ -291,6 +294,7 @@ class Staff:
         account.deactivate(actor, self.app.clock(), reason)
         self.app.save_all(account)
         self.sessions.end_all(account.username)
+        self.revoke_tokens(account.username)
 
     def reactivate(self, username: str, actor: Actor, reason: str) -> None:
         account = self.require(username)
@@ -311,6 +315,44 @@ class Staff:
         account = self.require(username)
         account.revoke_grant(actor, self.app.clock())
         self.app.save_all(account)
+
+    # -- API tokens ------------------------------------------------------------------------------
+
+    def issue_token(self, username: str, label: str, days: int) -> str:
+        """A bearer token for the API acting as `username` (stored only as its SHA-256)."""
+        account = self.require(username)
+        if not account.active:
+            raise InvariantViolation("username", "the account is deactivated")
+        token = "pt_" + secrets.token_urlsafe(32)
+        now = self.app.clock()
+        self.tables.change(
+            "INSERT INTO participatie_staff_tokens (token_hash, username, label, created, expires)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                _hash_token(token),
+                account.username,
+                label,
+                _stamp(now),
+                _stamp(now + timedelta(days=days)),
+            ),
+        )
+        return token
+
+    def token_account(self, token: str) -> StaffAccount | None:
+        """The active account a live token acts for, or None."""
+        rows = self.tables.run(
+            "SELECT username, expires FROM participatie_staff_tokens WHERE token_hash = ?",
+            (_hash_token(token),),
+        )
+        if not rows or datetime.fromisoformat(rows[0][1]) <= self.app.clock():
+            return None
+        account = self.get(rows[0][0])
+        return account if account is not None and account.active else None
+
+    def revoke_tokens(self, username: str) -> int:
+        return self.tables.change(
+            "DELETE FROM participatie_staff_tokens WHERE username = ?", (normal_username(username),)
+        )
 
     def _store_hash(self, username: str, password_hash: str) -> None:
         if not self.tables.change(

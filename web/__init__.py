@@ -39,6 +39,11 @@ def create_app(
     security.init_app(app, settings)
     security.csrf.exempt(health.bp)
     errors.init_app(app)
+    from web import api  # the JSON API: its own JSON errors, no CSRF (bearer tokens, no cookies)
+
+    api.init_app(app)
+    for blueprint in (api.public, api.work, api.auditing):
+        security.csrf.exempt(blueprint)
     return app
 
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 
 def _page(heading: str, message: str, status: int) -> ResponseReturnValue:
+    if request.path.startswith("/api/"):  # the API answers in its own JSON error format
+        return {
+            "code": status,
+            "status": HTTP_STATUS_CODES.get(status, ""),
+            "message": heading,
+        }, status
     return render_template("error.html", heading=heading, message=message), status
 
 
