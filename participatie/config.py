@@ -67,6 +67,11 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
         "group=role[:team,team];... e.g. gebied-centrum=area_manager:gebiedsteam-centrum;"
         "audit=auditor",
     ),
+    (
+        "PARTICIPATIE_OPEN311_API_KEY",
+        "",
+        "api_key that POST /open311/v2/requests requires; empty: no key needed.",
+    ),
 )
 # Staff roles a group may map to, most privileged first: a user in several mapped groups gets the
 # first of these roles (and the teams of all their groups, when that role works for teams).
@@ -105,6 +110,7 @@ class Settings:
     oidc_client_secret: str = ""
     oidc_groups_claim: str = "groups"
     oidc_role_map: str = ""
+    open311_api_key: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -153,6 +159,7 @@ class Settings:
             oidc_client_secret=oidc_client_secret,
             oidc_groups_claim=oidc_groups_claim,
             oidc_role_map=oidc_role_map,
+            open311_api_key=(env.get("PARTICIPATIE_OPEN311_API_KEY") or "").strip(),
         )
 
     def as_environ(self) -> dict[str, str]:
@@ -179,6 +186,7 @@ class Settings:
             "PARTICIPATIE_OIDC_CLIENT_SECRET": self.oidc_client_secret,
             "PARTICIPATIE_OIDC_GROUPS_CLAIM": self.oidc_groups_claim,
             "PARTICIPATIE_OIDC_ROLE_MAP": self.oidc_role_map,
+            "PARTICIPATIE_OPEN311_API_KEY": self.open311_api_key,
         }
         if self.sqlite_path is not None:
             env["SQLITE_PATH"] = str(self.sqlite_path)

@@ -24,24 +24,24 @@ def create_app(
         app.config.update(test_config)
     app.extensions["participatie"] = container
 
-    from web import admin, audit, errors, health, i18n, public, security, staff
+    from web import admin, api, audit, errors, health, i18n, open311, public, security, staff
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(open311.bp)
     if settings.oidc_enabled:  # staff login via OpenID Connect (web/oidc.py)
         from web import oidc
 
         oidc.init_app(app, settings)
+    api.init_app(app)  # the JSON API: its own JSON errors, no CSRF (bearer tokens, no cookies)
     i18n.init_app(app)
     security.init_app(app, settings)
     security.csrf.exempt(health.bp)
+    security.csrf.exempt(open311.bp)
     errors.init_app(app)
-    from web import api  # the JSON API: its own JSON errors, no CSRF (bearer tokens, no cookies)
-
-    api.init_app(app)
     for blueprint in (api.public, api.work, api.auditing):
         security.csrf.exempt(blueprint)
     return app

@@ -328,6 +328,7 @@ def teams() -> Any:
 @public.route("/initiatives", methods=["POST"])
 @public.arguments(ApiSubmissionSchema)
 @public.response(201, SubmittedSchema)
+@public.alt_response(429, description="Too many submissions from this address; try later.")
 def submit(data: dict[str, Any]) -> Any:
     """Submit an initiative; the answer holds the secret tracking code (shown once)."""
     result = _app().submit(data, channel="api")
@@ -360,6 +361,7 @@ def tracking(data: dict[str, str]) -> Any:
 @public.route("/initiatives/<uuid:initiative_id>/support", methods=["POST"])
 @public.arguments(SupportSchema)
 @public.response(202, SupportAcceptedSchema)
+@public.alt_response(429, description="Too many requests from this address; try later.")
 @public.alt_response(404, description="No public initiative with this id.")
 def support(data: dict[str, str], initiative_id: UUID) -> Any:
     """Ask to support a public initiative: a confirmation link is mailed to the address."""

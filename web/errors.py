@@ -11,6 +11,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 
 def _page(heading: str, message: str, status: int) -> ResponseReturnValue:
+    if request.path.startswith("/open311/"):  # GeoReport v2's error list
+        return [{"code": status, "description": heading}], status
     if request.path.startswith("/api/"):  # the API answers in its own JSON error format
         return {
             "code": status,

@@ -12,8 +12,14 @@ from flask_wtf.csrf import CSRFProtect
 from participatie.config import Settings
 
 csrf = CSRFProtect()
-# Endpoint → the function returning its limit (read from the app's config on each request).
-LIMITED = {"public.submit": "SUBMIT_RATE_LIMIT", "public.support": "SUPPORT_RATE_LIMIT"}
+# Endpoint → (config key of its limit, the answers that count: accepted posts only).
+LIMITED: dict[str, tuple[str, tuple[int, ...]]] = {
+    "public.submit": ("SUBMIT_RATE_LIMIT", (302, 303)),
+    "public.support": ("SUPPORT_RATE_LIMIT", (302, 303)),
+    "api_public.submit": ("SUBMIT_RATE_LIMIT", (201,)),
+    "api_public.support": ("SUPPORT_RATE_LIMIT", (202,)),
+    "open311.create_request": ("SUBMIT_RATE_LIMIT", (200,)),
+}
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -43,9 +49,9 @@ def _limit_from(key: str) -> Callable[[], str]:
     return lambda: str(current_app.config[key])
 
 
-def counted(response: Response) -> bool:
+def counted(accepted: tuple[int, ...]) -> Callable[[Response], bool]:
     """Only accepted posts count towards a limit: fixing a form's errors is not abuse."""
-    return response.status_code in (302, 303)
+    return lambda response: response.status_code in accepted
 
 
 def add_headers(response: Response) -> Response:
@@ -75,9 +81,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     # One limiter per app (its storage is per instance); call after the blueprints exist.
     limiter = Limiter(get_remote_address, app=app)
-    for endpoint, key in LIMITED.items():
+    for endpoint, (key, accepted) in LIMITED.items():
         view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(  # type: ignore[assignment]
-            _limit_from(key), methods=["POST"], deduct_when=counted
+        # One budget per client for each kind, whichever door it uses (form, API, Open311).
+        app.view_functions[endpoint] = limiter.shared_limit(  # type: ignore[assignment]
+            _limit_from(key), scope=key, methods=["POST"], deduct_when=counted(accepted)
         )(view)
     app.after_request(add_headers)

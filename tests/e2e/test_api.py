@@ -170,3 +170,36 @@ def test_expired_or_revoked_tokens_open_nothing(site: Site) -> None:
     assert client.get(f"/api/v1/queues/{CENTRUM}", headers=headers).status_code == 401
     token: Any = headers["Authorization"].split()[1]
     assert site.container.staff.token_account(token) is None
+
+
+def test_api_and_open311_submissions_share_the_rate_limit_and_errors_do_not_count(
+    tmp_path: Any,
+) -> None:
+    from participatie.config import Settings
+    from tests.e2e.conftest import make_site
+
+    site = make_site(Settings(var_dir=tmp_path / "var"), SUBMIT_RATE_LIMIT="2 per minute")
+    try:
+        client = site.client()
+        data = submission()
+        data["location"] = {"area_code": "BU99990101"}
+        for _ in range(3):  # rejected input is not counted
+            assert client.post("/api/v1/initiatives", json={"title": "x"}).status_code == 422
+        assert client.post("/api/v1/initiatives", json=data).status_code == 201
+        assert client.post("/api/v1/initiatives", json=data).status_code == 201
+        limited = client.post("/api/v1/initiatives", json=data)
+        assert limited.status_code == 429 and limited.get_json()["code"] == 429
+        open311 = client.post(
+            "/open311/v2/requests.json",
+            data={
+                "service_code": "groen",
+                "address_id": "BU99990101",
+                "email": "a@example.org",
+                "first_name": "A",
+                "description": "Een lange beschrijving van het verzoek.",
+            },
+        )
+        assert open311.status_code == 429
+        assert open311.get_json()[0]["code"] == 429
+    finally:
+        site.container.close()

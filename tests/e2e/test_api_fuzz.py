@@ -34,7 +34,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, Any, dict[str, str]]]:
-    site = make_site(Settings(var_dir=tmp_path_factory.mktemp("fuzz") / "var"))
+    site = make_site(
+        Settings(var_dir=tmp_path_factory.mktemp("fuzz") / "var"),
+        SUBMIT_RATE_LIMIT="100000 per minute",  # the fuzzer is one client sending thousands
+        SUPPORT_RATE_LIMIT="100000 per minute",
+    )
     add_staff(site, "fuzz.manager", Role.AREA_MANAGER, ["gebiedsteam-centrum"])
     add_staff(site, "fuzz.auditor", Role.AUDITOR, [])
     tokens = {

@@ -1,0 +1,653 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) under `/open311/v2`.
+
+Every resource answers in `.json` and `.xml`; errors use the Open311 error list
+(`[{"code": 400, "description": "field: message"}]`, or `<errors><error>…` in XML) with the same
+HTTP status. Choices where the specification leaves room:
+
+- Services are the themes: `service_code` is the theme code, `service_name` its Dutch label.
+  They carry no extra attributes (`metadata` false), so a known service's definition has an empty
+  `attributes` list and an unknown code is a 404.
+- `POST requests` (form-encoded) creates an initiative from a resident: the location is `lat` and
+  `long` (placed in a buurt; a point outside the municipality is refused), or `address_id` holding
+  an area code (a CBS buurt, wijk or municipality code), or `address_string` holding the exact
+  name or code of an area (no street geocoding). `email` and a first or last name are required
+  because every initiator needs them; `attribute[...]`, `media_url`, `device_id` and
+  `account_id` are ignored, as is `jurisdiction_id` (one endpoint serves one municipality). The
+  title is the start of the description; nothing is published (no consent is asked through
+  Open311). The answer holds the initiative id as `service_request_id` (no token step) with
+  status 200. When `PARTICIPATIE_OPEN311_API_KEY` is set, a missing or wrong `api_key` is a 403.
+- `GET requests` lists every initiative, whatever channel it came through, newest first, at most
+  1000. `service_code` (an initiative's first theme), `status` (open/closed) and the
+  `requested_datetime` range (`start_date`/`end_date`, W3C date-times; a date alone means
+  00:00 UTC; by default the last 90 days; a range may span at most 90 days) filter;
+  `service_request_id` (a comma list) overrides every other filter, as the specification says.
+- Personal data never appears. `description` is given only when the initiator agreed to publish;
+  `lat`/`long` are the reported point only then too, otherwise a point inside the area (its
+  centroid when that lies inside), which says no more than `address_id` already does.
+  `address` is the area's name; `zipcode`, `media_url`, `service_notice` and
+  `expected_datetime` stay empty (the platform promises no completion date).
+  `agency_responsible` is the lead team's name, empty until the workers have routed it;
+  `status_notes` says in Dutch where the initiative stands (and the published outcome).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, Response, current_app, request, url_for
+from flask_babel import force_locale
+from marshmallow import ValidationError
+from shapely.geometry import Point, shape
+from werkzeug.exceptions import HTTPException
+
+from participatie.domain.errors import DomainError
+from participatie.domain.values import THEMES, AreaLevel
+from participatie.geo import AreaIndex
+from participatie.schemas import SubmissionSchema
+from participatie.views.model import OPEN_STATUSES, Row
+from participatie.views.store import LIVE, ROW_COLUMNS, row_from, stamp
+from web import container_of
+from web.i18n import OUTCOMES, STATUS
+from web.i18n import THEMES as THEME_LABELS
+
+PREFIX = "/open311/v2"
+bp = Blueprint("open311", __name__, url_prefix=PREFIX)
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-24T00:00:00Z"  # change when the services or this endpoint change
+FORMATS = ("text/xml", "application/json")
+CHANNEL = "open311"
+MAX_REQUESTS = 1000
+DEFAULT_DAYS = 90
+MAX_SPAN = timedelta(days=90)
+TITLE_LENGTH = 60
+FORMAT = "<any(json, xml):fmt>"
+
+# service_code → (description, keywords, group); service_name is the theme's Dutch label.
+SERVICES: dict[str, tuple[str, str, str]] = {
+    "groen": (
+        "Bomen, plantsoenen, geveltuinen en ander groen in de buurt.",
+        "bomen, planten, geveltuin, park, vergroenen",
+        "Leefomgeving",
+    ),
+    "energie": (
+        "Energie besparen, zonnepanelen, warmte en de energietransitie in de buurt.",
+        "zonnepanelen, isoleren, warmtenet, duurzaam",
+        "Leefomgeving",
+    ),
+    "verkeer": (
+        "Verkeersveiligheid, fietsen, lopen, parkeren en bereikbaarheid.",
+        "fiets, parkeren, oversteekplaats, snelheid, stoep",
+        "Leefomgeving",
+    ),
+    "veiligheid": (
+        "Een veilige buurt: verlichting, overlast en op elkaar letten.",
+        "verlichting, overlast, buurtpreventie",
+        "Samenleving",
+    ),
+    "wonen": (
+        "Woningen, woonvormen en de woonomgeving.",
+        "woning, woongroep, bouwen, huren",
+        "Leefomgeving",
+    ),
+    "armoede": (
+        "Rondkomen, schulden voorkomen en meedoen: bestaanszekerheid.",
+        "schulden, minima, voedselbank, bestaanszekerheid",
+        "Samenleving",
+    ),
+    "jeugd": (
+        "Kinderen en jongeren: spelen, ontmoeten en veilig opgroeien.",
+        "speeltuin, jongeren, kinderen, jongerenplek",
+        "Samenleving",
+    ),
+    "ondernemen": (
+        "Winkels, markten, bedrijven en ondernemers in de buurt.",
+        "winkel, markt, bedrijf, ondernemer",
+        "Economie",
+    ),
+    "zorg": (
+        "Zorg en welzijn: ouderen, mantelzorg, eenzaamheid en elkaar helpen.",
+        "ouderen, mantelzorg, welzijn, eenzaamheid",
+        "Samenleving",
+    ),
+    "cultuur": (
+        "Kunst, cultuur, evenementen en erfgoed.",
+        "kunst, muziek, festival, erfgoed",
+        "Samenleving",
+    ),
+    "sport": (
+        "Sporten en bewegen in de buurt.",
+        "sportveld, bewegen, vereniging, trapveld",
+        "Samenleving",
+    ),
+    "openbare_ruimte": (
+        "Straten, pleinen, bankjes, afval en het beheer van de openbare ruimte.",
+        "straat, plein, bankje, afval, onderhoud",
+        "Leefomgeving",
+    ),
+}
+assert set(SERVICES) == set(THEMES), "every theme is an Open311 service"
+
+# Where a SubmissionSchema error lands among the Open311 arguments.
+FIELDS = {
+    "initiator.name": "first_name/last_name",
+    "initiator.email": "email",
+    "initiator.phone": "phone",
+    "title": "description",
+    "description": "description",
+    "themes": "service_code",
+    "location.lat": "lat",
+    "location.lon": "long",
+    "location.area_code": "address_id",
+}
+# POST arguments in the order errors are listed.
+ARGUMENTS = (
+    "service_code",
+    "lat",
+    "long",
+    "address_id",
+    "address_string",
+    "email",
+    "first_name/last_name",
+    "phone",
+    "description",
+)
+# XML: the element name of each item in a list.
+ITEMS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
+}
+
+
+class Open311Error(Exception):
+    """A refusal in the Open311 error format; each message starts with the field it is about."""
+
+    def __init__(self, status: int, *messages: str) -> None:
+        super().__init__("; ".join(messages))
+        self.status = status
+        self.messages = messages
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+def _element(tag: str, value: Any) -> ET.Element:
+    element = ET.Element(tag)
+    if isinstance(value, Mapping):
+        element.extend(_element(key, inner) for key, inner in value.items())
+    elif isinstance(value, list):
+        element.extend(_element(ITEMS[tag], inner) for inner in value)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)
+    return element
+
+
+def _reply(fmt: str, root: str, body: Any, status: int = 200) -> Response:
+    """`body` as JSON, or as XML under `root` (lists become one element per item)."""
+    if fmt == "xml":
+        text = ET.tostring(_element(root, body), encoding="unicode")
+        return Response(
+            f'<?xml version="1.0" encoding="UTF-8"?>\n{text}'.encode(),
+            status,
+            content_type="text/xml; charset=utf-8",
+        )
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def _requested_format() -> str:
+    fmt = (request.view_args or {}).get("fmt")
+    if fmt in ("json", "xml"):
+        return str(fmt)
+    return "xml" if request.path.endswith(".xml") else "json"
+
+
+def _errors(status: int, messages: Iterable[str]) -> Response:
+    body = [{"code": status, "description": message} for message in messages]
+    return _reply(_requested_format(), "errors", body, status)
+
+
+@bp.errorhandler(Open311Error)
+def refused(error: Open311Error) -> Response:
+    return _errors(error.status, error.messages)
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    messages = {
+        400: "De aanvraag is niet te lezen.",
+        404: "Deze bron bestaat niet.",
+        405: "Deze methode kan hier niet.",
+        413: "De aanvraag is te groot.",
+    }
+    return _errors(status, [messages.get(status, "Er ging bij ons iets mis.")])
+
+
+for _code in (400, 404, 405, 413, 500):
+    # Per status: the application's own (HTML) handlers for these codes would win otherwise.
+    bp.register_error_handler(_code, _http_error)
+
+
+@bp.route("/<path:rest>", methods=["GET", "POST"])
+def unknown(rest: str) -> Response:
+    """Anything else under the prefix: 405 for a known resource, else 404 (both as Open311)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in {"GET", "POST"} - {request.method}:
+        try:
+            endpoint, _ = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != "open311.unknown":
+            raise Open311Error(405, f"Deze bron kent alleen {method}.")
+    raise Open311Error(404, f"Onbekende bron: {PREFIX}/{rest}. Zie discovery.json.")
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _container() -> Any:
+    return container_of(current_app)
+
+
+def _dutch(label: Any) -> str:
+    """A catalogue label in Dutch, whatever language the caller's cookie asks for."""
+    with force_locale("nl"):
+        return str(label)
+
+
+def _w3c(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _text(name: str) -> str | None:
+    value = (request.form.get(name) or "").strip()
+    return value or None
+
+
+def _base_url() -> str:
+    """This endpoint's own address (https behind TLS, as the OpenID Connect callback does)."""
+    scheme = "https" if current_app.config.get("SESSION_COOKIE_SECURE") else request.scheme
+    services_url = url_for("open311.services", fmt="json", _external=True, _scheme=scheme)
+    return services_url.removesuffix("/services.json")
+
+
+def _municipality() -> str:
+    try:
+        return str(_container().app.municipality()[1])
+    except DomainError:
+        return ""
+
+
+# -- discovery and services ----------------------------------------------------------------------
+
+
+@bp.get(f"/discovery.{FORMAT}")
+def discovery(fmt: str) -> Response:
+    name = _municipality()
+    who = f"Gemeente {name}" if name else "De gemeente"
+    base = _base_url()
+    site = base.removesuffix(PREFIX) + "/"
+    needs_key = bool(_container().settings.open311_api_key)
+    body = {
+        "changeset": CHANGESET,
+        "contact": f"{who}, via {site}",
+        "key_service": (
+            f"{who} geeft een api_key voor het indienen (POST requests): vraag erom via {site}"
+            if needs_key
+            else "Voor deze koppeling is geen api_key nodig."
+        ),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": list(FORMATS),
+            }
+        ],
+    }
+    return _reply(fmt, "discovery", body)
+
+
+def _service(code: str) -> dict[str, Any]:
+    description, keywords, group = SERVICES[code]
+    return {
+        "service_code": code,
+        "service_name": _dutch(THEME_LABELS[code]),
+        "description": description,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": keywords,
+        "group": group,
+    }
+
+
+@bp.get(f"/services.{FORMAT}")
+def services(fmt: str) -> Response:
+    return _reply(fmt, "services", [_service(code) for code in THEMES])
+
+
+@bp.get(f"/services/<code>.{FORMAT}")
+def service_definition(code: str, fmt: str) -> Response:
+    if code not in SERVICES:
+        raise Open311Error(404, f"service_code: '{code}' bestaat niet. Zie services.{fmt}.")
+    return _reply(fmt, "service_definition", {"service_code": code, "attributes": []})
+
+
+# -- POST requests -------------------------------------------------------------------------------
+
+
+def _check_api_key() -> None:
+    expected = _container().settings.open311_api_key
+    if not expected:
+        return
+    given = request.form.get("api_key") or ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Open311Error(403, "api_key: ontbreekt of is onjuist.")
+
+
+def _area_named(index: AreaIndex, text: str) -> str | None:
+    """The code of the area whose name or code is `text` (case and spaces do not matter)."""
+    wanted = " ".join(text.split()).casefold()
+    buurten_first = sorted(
+        index.areas.values(), key=lambda a: (a.level is not AreaLevel.NEIGHBOURHOOD, a.code)
+    )
+    for area in buurten_first:
+        if wanted in (area.code.casefold(), area.name.casefold()):
+            return area.code
+    return None
+
+
+def _location(index: AreaIndex) -> dict[str, Any]:
+    lat, lon = _text("lat"), _text("long")
+    if lat is not None or lon is not None:
+        return {"lat": lat, "lon": lon}  # the schema checks both are there and numbers
+    address_id = _text("address_id")
+    if address_id is not None:
+        return {"area_code": address_id}
+    address = _text("address_string")
+    if address is not None:
+        code = _area_named(index, address)
+        if code is None:
+            raise Open311Error(
+                400,
+                "address_string: dit adres kunnen we niet plaatsen; geef de naam van een buurt"
+                " of wijk, of lat en long, of een gebiedscode als address_id.",
+            )
+        return {"area_code": code}
+    raise Open311Error(
+        400, "lat/long: geef lat en long, of een gebiedscode als address_id, of address_string."
+    )
+
+
+def _title(description: str, service_code: str) -> str:
+    """The first 60 characters of the description (a Dutch default when too short)."""
+    text = " ".join(description.split())
+    if len(text) < 5:
+        return f"Melding via Open311: {_dutch(THEME_LABELS[service_code])}"
+    if len(text) <= TITLE_LENGTH:
+        return text
+    return text[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def _flatten(messages: Mapping[Any, Any], path: str = "") -> Iterable[tuple[str, str]]:
+    """(dotted field, message) pairs; a list's item errors belong to the list's field."""
+    for key, value in messages.items():
+        name = path if isinstance(key, int) else f"{path}.{key}".lstrip(".")
+        if isinstance(value, Mapping):
+            yield from _flatten(value, name)
+        else:
+            for message in value if isinstance(value, list) else [value]:
+                yield name, str(message)
+
+
+def _field_messages(messages: Mapping[str, Any]) -> list[str]:
+    """The schema's messages as 'open311_argument: message', one per argument, in order."""
+    found: dict[str, str] = {}
+    for path, message in _flatten(messages):
+        path = path.removesuffix("._schema")
+        field = FIELDS.get(path, path.rsplit(".", 1)[-1])
+        if path == "title" and "description" in found:
+            continue  # the title is cut from the description: its own message would confuse
+        found.setdefault(field, f"{field}: {message}")
+    rank = {name: i for i, name in enumerate(ARGUMENTS)}
+    return [found[f] for f in sorted(found, key=lambda f: rank.get(f, len(rank)))]
+
+
+@bp.post(f"/requests.{FORMAT}")
+def create_request(fmt: str) -> Response:
+    _check_api_key()
+    service_code = _text("service_code")
+    if service_code is None:
+        raise Open311Error(400, "service_code: verplicht; kies een code uit services.json.")
+    if service_code not in SERVICES:
+        raise Open311Error(
+            400, f"service_code: '{service_code}' bestaat niet; kies een code uit services.{fmt}."
+        )
+    app = _container().app
+    index = app.area_index()
+    name = " ".join(part for part in (_text("first_name"), _text("last_name")) if part)
+    initiator = {"kind": "resident", "name": name or None, "email": _text("email")}
+    phone = _text("phone")
+    if phone is not None:
+        initiator["phone"] = phone
+    description = (request.form.get("description") or "").strip()
+    data = {
+        "initiator": initiator,
+        "title": _title(description, service_code),
+        "description": description,
+        "themes": [service_code],
+        "location": _location(index),
+        "consent_to_publish": False,
+    }
+    try:
+        clean = SubmissionSchema(index).load_submission(data)
+    except ValidationError as error:
+        raise Open311Error(400, *_field_messages(error.normalized_messages())) from None
+    submission = app.submit(clean, channel=CHANNEL)
+    current_app.logger.info("open311 request stored as %s", submission.initiative_id)
+    body = [
+        {
+            "service_request_id": str(submission.initiative_id),
+            "service_notice": (
+                "Uw initiatief is ontvangen. Het gaat naar het team dat erover gaat; volg de"
+                " status met dit service_request_id."
+            ),
+            "account_id": None,
+        }
+    ]
+    return _reply(fmt, "service_requests", body)
+
+
+# -- GET requests --------------------------------------------------------------------------------
+
+
+def _moment(name: str) -> datetime | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            return datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Open311Error(
+            400,
+            f"{name}: gebruik een W3C-datum met tijdzone, zoals 2026-01-31T00:00:00Z"
+            " (of alleen 2026-01-31).",
+        )
+    return moment.astimezone(UTC)
+
+
+def _listed(name: str, allowed: Iterable[str]) -> list[str]:
+    allowed = tuple(allowed)
+    values = [v.strip() for v in (request.args.get(name) or "").split(",") if v.strip()]
+    wrong = [v for v in values if v not in allowed]
+    if wrong:
+        raise Open311Error(
+            400, f"{name}: '{wrong[0]}' kennen we niet; kies uit {', '.join(allowed)}."
+        )
+    return values
+
+
+def _rows(
+    ids: list[str] | None = None,
+    codes: list[str] | None = None,
+    statuses: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[Row]:
+    """Initiatives from the views, newest first, at most MAX_REQUESTS."""
+    views = _container().views
+    where: list[str] = []
+    params: list[Any] = []
+    if ids is not None:
+        where.append(f"id IN ({', '.join('?' * len(ids))})")
+        params.extend(ids)
+    if codes:
+        # service_code is an initiative's first theme: the whole list, or its first item.
+        where.append(
+            "(" + " OR ".join("themes = ? OR substr(themes, 1, ?) = ?" for _ in codes) + ")"
+        )
+        for code in codes:
+            params.extend([code, len(code) + 1, f"{code},"])
+    if statuses and set(statuses) != {"open", "closed"}:
+        marks = ", ".join("?" * len(OPEN_STATUSES))
+        where.append(f"status {'IN' if set(statuses) == {'open'} else 'NOT IN'} ({marks})")
+        params.extend(OPEN_STATUSES)
+    if start is not None:
+        where.append("submitted_at >= ?")
+        params.append(stamp(start))
+    if end is not None:
+        where.append("submitted_at <= ?")
+        params.append(stamp(end))
+    statement = (
+        f"SELECT {', '.join(ROW_COLUMNS)} FROM {views.table(LIVE, 'initiatives')}"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + " ORDER BY submitted_at DESC, id LIMIT ?"
+    )
+    with views.cursor(commit=False) as c:
+        c.execute(views.sql(statement), [*params, MAX_REQUESTS])
+        return [row_from(tuple(r)) for r in c.fetchall()]
+
+
+class _Places:
+    """A point per area (inside it), computed once per response."""
+
+    def __init__(self, index: AreaIndex) -> None:
+        self.index = index
+        self.points: dict[str, tuple[float, float] | None] = {}
+
+    def point(self, code: str) -> tuple[float, float] | None:
+        if code not in self.points:
+            area = self.index.areas.get(code)
+            found = None
+            if area is not None and area.geometry:
+                geometry = shape(area.geometry)
+                inside: Point = geometry.centroid
+                if not geometry.covers(inside):
+                    inside = geometry.representative_point()
+                found = (round(inside.y, 6), round(inside.x, 6))
+            self.points[code] = found
+        return self.points[code]
+
+
+def _notes(row: Row) -> str:
+    notes = _dutch(STATUS.get(row.status, row.status))
+    if row.decision_published and row.outcome:
+        notes += f". Uitkomst: {_dutch(OUTCOMES.get(row.outcome, row.outcome)).lower()}"
+        if row.consent and row.rationale:
+            notes += f". {row.rationale}"
+    return notes
+
+
+def _request(row: Row, teams: dict[str, str], places: _Places) -> dict[str, Any]:
+    code = row.themes[0] if row.themes else ""
+    point = places.point(row.area_code)
+    if row.consent:
+        location = _container().app.get_initiative(UUID(row.id)).location
+        if location.is_point:
+            point = (location.lat, location.lon)
+    area = places.index.areas.get(row.area_code)
+    return {
+        "service_request_id": row.id,
+        "status": "open" if row.is_open else "closed",
+        "status_notes": _notes(row),
+        "service_name": _dutch(THEME_LABELS[code]) if code in THEME_LABELS else code,
+        "service_code": code,
+        "description": row.description if row.consent and row.description else "",
+        "agency_responsible": teams.get(row.lead_team, row.lead_team) if row.lead_team else "",
+        "service_notice": "",
+        "requested_datetime": _w3c(row.submitted_at),
+        "updated_datetime": _w3c(row.last_activity),
+        "expected_datetime": None,
+        "address": area.name if area is not None else "",
+        "address_id": row.area_code,
+        "zipcode": "",
+        "lat": point[0] if point else None,
+        "long": point[1] if point else None,
+        "media_url": "",
+    }
+
+
+def _requests_reply(fmt: str, rows: list[Row]) -> Response:
+    app = _container().app
+    teams = {team.code: team.name for team in app.teams()}
+    places = _Places(app.area_index())
+    return _reply(fmt, "service_requests", [_request(row, teams, places) for row in rows])
+
+
+@bp.get(f"/requests.{FORMAT}")
+def list_requests(fmt: str) -> Response:
+    ids = [i.strip() for i in (request.args.get("service_request_id") or "").split(",")]
+    ids = [i for i in ids if i]
+    if ids:
+        if len(ids) > MAX_REQUESTS:
+            raise Open311Error(
+                400, f"service_request_id: hoogstens {MAX_REQUESTS} ids in één aanvraag."
+            )
+        return _requests_reply(fmt, _rows(ids=ids))  # ids override every other filter
+    codes = _listed("service_code", THEMES)
+    statuses = _listed("status", ("open", "closed"))
+    start, end = _moment("start_date"), _moment("end_date")
+    if start is None and end is None:
+        end = datetime.now(tz=UTC)
+        start = end - timedelta(days=DEFAULT_DAYS)
+    elif start is None:
+        assert end is not None
+        start = end - MAX_SPAN
+    elif end is None:
+        end = start + MAX_SPAN
+    if end < start:
+        raise Open311Error(400, "end_date: ligt vóór start_date.")
+    if end - start > MAX_SPAN:
+        raise Open311Error(400, "end_date: een periode beslaat hoogstens 90 dagen.")
+    return _requests_reply(fmt, _rows(codes=codes, statuses=statuses, start=start, end=end))
+
+
+@bp.get(f"/requests/<request_id>.{FORMAT}")
+def get_request(request_id: str, fmt: str) -> Response:
+    rows = _rows(ids=[request_id])
+    if not rows:
+        raise Open311Error(404, f"service_request_id: '{request_id}' bestaat niet.")
+    return _requests_reply(fmt, rows)
