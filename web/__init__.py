@@ -18,7 +18,8 @@ def create_app(
     container = build(settings)
     app = Flask(__name__)
     app.config["SECRET_KEY"] = secret_key(settings)
-    app.config["JSON_SORT_KEYS"] = False
+    # Field errors mix list positions (int) and field names (str): never sort JSON keys.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024  # area maps are the largest uploads
     if test_config:
         app.config.update(test_config)

@@ -203,3 +203,11 @@ def test_api_and_open311_submissions_share_the_rate_limit_and_errors_do_not_coun
         assert open311.get_json()[0]["code"] == 429
     finally:
         site.container.close()
+
+
+def test_errors_of_list_items_and_of_the_list_itself_come_back_together(site: Site) -> None:
+    """Errors keyed by list position (int) beside field names (str) once gave a 500."""
+    answer = site.client().post("/api/v1/initiatives", json={"themes": [1] * 6})
+    assert answer.status_code == 422
+    themes = answer.get_json()["errors"]["json"]["themes"]
+    assert set(themes) == {str(i) for i in range(6)}  # each bad item named by its position
