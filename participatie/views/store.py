@@ -26,7 +26,7 @@ from participatie.views.model import Row, TimelineEntry
 
 VIEWS = "views"  # the tracking name of the views projection
 # Bump when the view tables change shape: older tables are dropped and projected again.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: deadlines skip Dutch public holidays
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}

@@ -28,6 +28,28 @@ def test_working_days_skip_weekends(start: datetime, days: int, due: datetime) -
     assert result.astimezone(AMSTERDAM).replace(tzinfo=None) == due
 
 
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        # King's Day 2026 is Monday 27 April: Friday + 1 working day is Tuesday.
+        (datetime(2026, 4, 24, 10, tzinfo=AMSTERDAM), 1, datetime(2026, 4, 28, 10)),
+        # Christmas 2026 on Friday and Saturday: Thursday 24 December + 1 is Monday 28.
+        (datetime(2026, 12, 24, 16, tzinfo=AMSTERDAM), 1, datetime(2026, 12, 28, 16)),
+        # Easter 2027: Good Friday 26 March and Easter Monday 29 March are skipped.
+        (datetime(2027, 3, 25, 9, tzinfo=AMSTERDAM), 1, datetime(2027, 3, 30, 9)),
+        # Liberation Day counts every year for time limits (2026: a Tuesday).
+        (datetime(2026, 5, 4, 9, tzinfo=AMSTERDAM), 1, datetime(2026, 5, 6, 9)),
+        # Ascension Day 14 May and Whit Monday 25 May 2026, and the weekends between.
+        (datetime(2026, 5, 13, 9, tzinfo=AMSTERDAM), 8, datetime(2026, 5, 27, 9)),
+        # New Year: Wednesday 31 December 2025 + 1 is Friday 2 January 2026.
+        (datetime(2025, 12, 31, 9, tzinfo=AMSTERDAM), 1, datetime(2026, 1, 2, 9)),
+    ],
+)
+def test_working_days_skip_dutch_public_holidays(start: datetime, days: int, due: datetime) -> None:
+    result = add_working_days(start.astimezone(UTC), days)
+    assert result.astimezone(AMSTERDAM).replace(tzinfo=None) == due
+
+
 def test_routed_initiative_has_a_handoff_deadline_until_accepted() -> None:
     initiative = initiative_in(Status.ROUTED)
     assert initiative.handoff_pending
