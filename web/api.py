@@ -23,7 +23,6 @@ from participatie import access
 from participatie.actions import ActionInvalid, perform
 from participatie.audit import CheckpointInvalid, signing_key, verify
 from participatie.domain.errors import (
-    AlreadySupported,
     ConcurrencyConflict,
     IllegalTransition,
     InvariantViolation,
@@ -114,13 +113,6 @@ class TrackingRequestSchema(Schema):
     tracking_code = fields.String(
         required=True, validate=validate.Length(min=1, max=100, error=N_("Vul de volgcode in."))
     )
-
-
-class ExchangeSchema(Schema):
-    question = fields.String(required=True)
-    asked_at = fields.DateTime(required=True)
-    answer = fields.String(allow_none=True)
-    answered_at = fields.DateTime(allow_none=True)
 
 
 class StatusSchema(Schema):
@@ -598,6 +590,3 @@ def docs() -> ResponseReturnValue:
     """A readable page of every operation, rendered here from the OpenAPI document."""
     spec = current_app.extensions["participatie_api"].spec.to_dict()
     return render_template("api/docs.html", spec=spec)
-
-
-_ = AlreadySupported  # support through the API always goes through the confirmation mail
