@@ -12,8 +12,6 @@ import hashlib
 import hmac
 import json
 import os
-import sqlite3
-import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from participatie.domain.values import SealedPersonalData
+from participatie.tables import PostgresTables, SQLiteTables
 
 PERSONAL_FIELDS = ("name", "email", "phone", "address", "kvk_number", "organisation_name")
 NONCE_BYTES = 12
@@ -50,88 +49,70 @@ class SQLiteKeyStore(KeyStore):
     """Keys in their own SQLite file, with secure_delete so a deleted key is overwritten."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
         self.path = path
-        with self._connect() as db:
-            db.execute(
+        self.tables = SQLiteTables(
+            path,
+            [
                 "CREATE TABLE IF NOT EXISTS subject_keys ("
                 "subject_id TEXT PRIMARY KEY, wrapped_key BLOB NOT NULL)"
-            )
-
-    def _connect(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA secure_delete=ON")
-            db.execute("PRAGMA journal_mode=WAL")
-            self._local.db = db
-        return db
+            ],
+        )
 
     def put(self, subject_id: UUID, wrapped_key: bytes) -> None:
-        self._connect().execute(
+        self.tables.change(
             "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES (?, ?)",
             (subject_id.hex, wrapped_key),
         )
 
     def get(self, subject_id: UUID) -> bytes | None:
-        row = (
-            self._connect()
-            .execute("SELECT wrapped_key FROM subject_keys WHERE subject_id = ?", (subject_id.hex,))
-            .fetchone()
+        rows = self.tables.run(
+            "SELECT wrapped_key FROM subject_keys WHERE subject_id = ?", (subject_id.hex,)
         )
-        return bytes(row[0]) if row else None
+        return bytes(rows[0][0]) if rows else None
 
     def delete(self, subject_id: UUID) -> bool:
-        cursor = self._connect().execute(
-            "DELETE FROM subject_keys WHERE subject_id = ?", (subject_id.hex,)
+        return (
+            self.tables.change("DELETE FROM subject_keys WHERE subject_id = ?", (subject_id.hex,))
+            > 0
         )
-        return cursor.rowcount > 0
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self.tables.close()
 
 
 class PostgresKeyStore(KeyStore):
     """Keys in their own PostgreSQL table, apart from the event tables."""
 
     def __init__(self, dsn: str) -> None:
-        from psycopg_pool import ConnectionPool
-
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=5, open=True)
-        with self.pool.connection() as conn:
-            conn.execute(
+        self.tables = PostgresTables(
+            dsn,
+            [
                 "CREATE TABLE IF NOT EXISTS participatie_subject_keys ("
                 "subject_id uuid PRIMARY KEY, wrapped_key bytea NOT NULL)"
-            )
+            ],
+        )
 
     def put(self, subject_id: UUID, wrapped_key: bytes) -> None:
-        with self.pool.connection() as conn:
-            conn.execute(
-                "INSERT INTO participatie_subject_keys (subject_id, wrapped_key) VALUES (%s, %s)",
-                (subject_id, wrapped_key),
-            )
+        self.tables.change(
+            "INSERT INTO participatie_subject_keys (subject_id, wrapped_key) VALUES (?, ?)",
+            (subject_id, wrapped_key),
+        )
 
     def get(self, subject_id: UUID) -> bytes | None:
-        with self.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT wrapped_key FROM participatie_subject_keys WHERE subject_id = %s",
-                (subject_id,),
-            ).fetchone()
-        return bytes(row[0]) if row else None
+        rows = self.tables.run(
+            "SELECT wrapped_key FROM participatie_subject_keys WHERE subject_id = ?",
+            (subject_id,),
+        )
+        return bytes(rows[0][0]) if rows else None
 
     def delete(self, subject_id: UUID) -> bool:
-        with self.pool.connection() as conn:
-            cursor = conn.execute(
-                "DELETE FROM participatie_subject_keys WHERE subject_id = %s", (subject_id,)
-            )
-            return cursor.rowcount > 0
+        deleted = self.tables.change(
+            "DELETE FROM participatie_subject_keys WHERE subject_id = ?", (subject_id,)
+        )
+        return deleted > 0
 
     def close(self) -> None:
-        self.pool.close()
+        self.tables.close()
 
 
 class PersonalDataVault:
