@@ -26,7 +26,7 @@ from participatie.domain.errors import (
     InvariantViolation,
     NotFound,
 )
-from participatie.domain.initiative import Initiative
+from participatie.domain.initiative import DECISION, DEFAULT_DECISION_DAYS, HANDOFF, Initiative
 from participatie.domain.organisation import Challenge, Directory, Team
 from participatie.domain.processing import PersonalDataOpened
 from participatie.domain.routing import Book, ChallengeFacts, RoutingFacts, book_from, route
@@ -35,6 +35,7 @@ from participatie.domain.rulecheck import RuleBookInvalid, check_book
 from participatie.domain.support import SupportIndex
 from participatie.domain.tracking import TrackingIndex, hash_tracking_code, new_tracking_code
 from participatie.domain.values import (
+    REGIE_TEAM,
     THEMES,
     Actor,
     InitiatorKind,
@@ -48,6 +49,9 @@ from participatie.geo import AreaIndex
 from participatie.privacy import PERSONAL_FIELDS, PersonalDataVault
 
 Clock = Callable[[], datetime]
+
+
+SWEEPER = Actor.system("deadline-sweep")
 
 
 def utcnow() -> datetime:
@@ -74,8 +78,10 @@ class ParticipatieApp(Application[UUID]):
         vault: PersonalDataVault,
         clock: Clock = utcnow,
         snapshot_interval: int = 20,
+        decision_days: int = DEFAULT_DECISION_DAYS,
     ) -> None:
         super().__init__(env)
+        self.decision_days = decision_days
         # eventsourcing reads the interval through the instance, so each app can have its own.
         self.__dict__["snapshotting_intervals"] = {Initiative: snapshot_interval}
         self.vault = vault
@@ -160,6 +166,8 @@ class ParticipatieApp(Application[UUID]):
             tracking_code_hash=code_hash,
             actor=actor or Actor.initiator(sealed.subject_id),
             channel=channel,
+            language=data.get("language") or "nl",
+            decision_days=self.decision_days,
             timestamp=at or self.clock(),
         )
         index: TrackingIndex = TrackingIndex._create(
@@ -223,6 +231,31 @@ class ParticipatieApp(Application[UUID]):
                 continue  # someone else acted at the same moment: look again
             return len(initiative.supporters)
         raise ConcurrencyConflict(initiative_id, None, None)
+
+    def sweep_deadlines(
+        self,
+        initiative_id: UUID,
+        escalate: Iterable[str] = (HANDOFF,),
+        at: datetime | None = None,
+    ) -> list[str]:
+        """Record each deadline of the initiative that passed unrecorded; return their kinds.
+
+        A missed deadline whose kind is in `escalate` also sends the initiative to regie
+        (unless regie has it already). Running the sweep twice records nothing the second time.
+        """
+        now = at or self.clock()
+        initiative = self.get_initiative(initiative_id)
+        missed = initiative.missed_deadlines(now)
+        for kind, due in missed:
+            initiative.record_missed_deadline(SWEEPER, now, kind, due)
+        to_regie = [kind for kind, _ in missed if kind in set(escalate)]
+        if to_regie and initiative.lead_team != REGIE_TEAM and initiative.is_open:
+            labels = {HANDOFF: "acceptatietermijn", DECISION: "beslistermijn"}
+            names = " en ".join(labels[k] for k in to_regie)
+            initiative.escalate(SWEEPER, now, f"Automatisch naar regie: {names} verstreken.")
+        if missed:
+            self.save_all(initiative)
+        return [kind for kind, _ in missed]
 
     def routing_facts(self, initiative: Initiative) -> RoutingFacts:
         """Return the facts routing may use, resolved on the initiative's map version."""

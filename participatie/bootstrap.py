@@ -13,7 +13,7 @@ from eventsourcing.persistence import TrackingRecorder
 
 from participatie.application import Clock, ParticipatieApp, utcnow
 from participatie.config import Settings
-from participatie.mail import Outbox
+from participatie.mail import Mailer, build_mailer
 from participatie.privacy import KeyStore, PersonalDataVault, PostgresKeyStore, SQLiteKeyStore
 from participatie.secrets_store import load_or_create_key
 from participatie.tokens import TokenBox
@@ -76,9 +76,9 @@ class Container:
         )
 
     @cached_property
-    def mailer(self) -> Outbox:
-        """Where e-mail goes: the outbox folder under var/ (SMTP comes with notifications)."""
-        return Outbox(self.settings.var_dir / "outbox")
+    def mailer(self) -> Mailer:
+        """Sends e-mail once per key: over SMTP, or to the outbox folder under var/."""
+        return creating_tables(lambda: build_mailer(self.settings))
 
     def lags(self) -> dict[str, int]:
         """Events in the log not yet handled by the views projection and by the relay."""
@@ -97,6 +97,8 @@ class Container:
             self.staff.tables.close()
         if "audit_tables" in self.__dict__:
             self.audit_tables.close()
+        if "mailer" in self.__dict__:
+            self.mailer.log.close()
         self.app.close()
         self.keys.close()
 
@@ -131,6 +133,7 @@ def build(settings: Settings | None = None, clock: Clock = utcnow) -> Container:
             vault=vault,
             clock=clock,
             snapshot_interval=settings.snapshot_interval,
+            decision_days=settings.decision_days,
         )
     )
     return Container(settings=settings, app=app, keys=keys)

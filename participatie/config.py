@@ -72,7 +72,45 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
         "",
         "api_key that POST /open311/v2/requests requires; empty: no key needed.",
     ),
+    (
+        "PARTICIPATIE_PUBLIC_URL",
+        "http://127.0.0.1:5000",
+        "Address residents and staff reach the site on; links in e-mail start with it.",
+    ),
+    ("PARTICIPATIE_SMTP_HOST", "", "SMTP server for e-mail; empty: messages go to <var>/outbox."),
+    ("PARTICIPATIE_SMTP_PORT", "", "SMTP port; empty: 25 (none), 587 (starttls) or 465 (ssl)."),
+    ("PARTICIPATIE_SMTP_SECURITY", "starttls", "none, starttls or ssl (implicit TLS)."),
+    ("PARTICIPATIE_SMTP_USERNAME", "", "SMTP login; empty: no authentication."),
+    ("PARTICIPATIE_SMTP_PASSWORD", "", "SMTP password."),
+    ("PARTICIPATIE_SMTP_TIMEOUT", "30", "Seconds to wait for the SMTP server."),
+    (
+        "PARTICIPATIE_MAIL_FROM",
+        "Participatie <noreply@participatie.invalid>",
+        "Sender of every message.",
+    ),
+    (
+        "PARTICIPATIE_MAIL_RETRY",
+        "30,120,600,1800,7200",
+        "Seconds between tries when the SMTP server is unreachable; after the last, the"
+        " message is marked failed for admins.",
+    ),
+    (
+        "PARTICIPATIE_DECISION_DAYS",
+        "40",
+        "Working days from submission to decision (8 weeks); the clock pauses while waiting"
+        " for the initiator.",
+    ),
+    ("PARTICIPATIE_SWEEP_MINUTES", "15", "How often the deadline sweep runs."),
+    (
+        "PARTICIPATIE_ESCALATE",
+        "handoff",
+        "Missed deadlines that escalate to regie: handoff, decision (comma-separated);"
+        " empty: none, only recorded and mailed.",
+    ),
 )
+SMTP_SECURITY = ("none", "starttls", "ssl")
+SMTP_DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+ESCALATABLE = ("handoff", "decision")
 # Staff roles a group may map to, most privileged first: a user in several mapped groups gets the
 # first of these roles (and the teams of all their groups, when that role works for teams).
 OIDC_ROLE_ORDER: tuple[str, ...] = (
@@ -111,6 +149,18 @@ class Settings:
     oidc_groups_claim: str = "groups"
     oidc_role_map: str = ""
     open311_api_key: str = ""
+    public_url: str = "http://127.0.0.1:5000"
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: the default port for smtp_security
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout: int = 30
+    mail_from: str = "Participatie <noreply@participatie.invalid>"
+    mail_retry: tuple[int, ...] = (30, 120, 600, 1800, 7200)
+    decision_days: int = 40
+    sweep_minutes: int = 15
+    escalate: tuple[str, ...] = ("handoff",)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -160,6 +210,18 @@ class Settings:
             oidc_groups_claim=oidc_groups_claim,
             oidc_role_map=oidc_role_map,
             open311_api_key=(env.get("PARTICIPATIE_OPEN311_API_KEY") or "").strip(),
+            public_url=_public_url(env),
+            smtp_host=(env.get("PARTICIPATIE_SMTP_HOST") or "").strip(),
+            smtp_port=_smtp_port(env),
+            smtp_security=_choice(env, "PARTICIPATIE_SMTP_SECURITY", SMTP_SECURITY, "starttls"),
+            smtp_username=(env.get("PARTICIPATIE_SMTP_USERNAME") or "").strip(),
+            smtp_password=env.get("PARTICIPATIE_SMTP_PASSWORD") or "",
+            smtp_timeout=_positive_int(env, "PARTICIPATIE_SMTP_TIMEOUT", 30),
+            mail_from=(env.get("PARTICIPATIE_MAIL_FROM") or "").strip() or cls.mail_from,
+            mail_retry=_seconds_list(env, "PARTICIPATIE_MAIL_RETRY", cls.mail_retry),
+            decision_days=_positive_int(env, "PARTICIPATIE_DECISION_DAYS", 40),
+            sweep_minutes=_positive_int(env, "PARTICIPATIE_SWEEP_MINUTES", 15),
+            escalate=_escalate(env),
         )
 
     def as_environ(self) -> dict[str, str]:
@@ -187,6 +249,18 @@ class Settings:
             "PARTICIPATIE_OIDC_GROUPS_CLAIM": self.oidc_groups_claim,
             "PARTICIPATIE_OIDC_ROLE_MAP": self.oidc_role_map,
             "PARTICIPATIE_OPEN311_API_KEY": self.open311_api_key,
+            "PARTICIPATIE_PUBLIC_URL": self.public_url,
+            "PARTICIPATIE_SMTP_HOST": self.smtp_host,
+            "PARTICIPATIE_SMTP_PORT": str(self.smtp_port or ""),
+            "PARTICIPATIE_SMTP_SECURITY": self.smtp_security,
+            "PARTICIPATIE_SMTP_USERNAME": self.smtp_username,
+            "PARTICIPATIE_SMTP_PASSWORD": self.smtp_password,
+            "PARTICIPATIE_SMTP_TIMEOUT": str(self.smtp_timeout),
+            "PARTICIPATIE_MAIL_FROM": self.mail_from,
+            "PARTICIPATIE_MAIL_RETRY": ",".join(str(s) for s in self.mail_retry),
+            "PARTICIPATIE_DECISION_DAYS": str(self.decision_days),
+            "PARTICIPATIE_SWEEP_MINUTES": str(self.sweep_minutes),
+            "PARTICIPATIE_ESCALATE": ",".join(self.escalate),
         }
         if self.sqlite_path is not None:
             env["SQLITE_PATH"] = str(self.sqlite_path)
@@ -207,6 +281,10 @@ class Settings:
     def oidc_roles(self) -> dict[str, GroupGrant]:
         """The checked OpenID Connect set-up's group map (raises ConfigError on a bad value)."""
         return check_oidc(self.oidc_issuer, self.oidc_client_id, self.oidc_role_map)
+
+    @property
+    def smtp_effective_port(self) -> int:
+        return self.smtp_port or SMTP_DEFAULT_PORTS[self.smtp_security]
 
     @property
     def event_store_path(self) -> Path:
@@ -367,3 +445,59 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ConfigError(f"{name} must be at least 1, got {value}")
     return value
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    raw = (env.get("PARTICIPATIE_PUBLIC_URL") or "").strip().rstrip("/")
+    if not raw:
+        return Settings.public_url
+    url = urlparse(raw)
+    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+        raise ConfigError(
+            f"PARTICIPATIE_PUBLIC_URL must be an http(s):// address without query, got {raw!r}"
+        )
+    return raw
+
+
+def _smtp_port(env: Mapping[str, str]) -> int:
+    if not (env.get("PARTICIPATIE_SMTP_PORT") or "").strip():
+        return 0
+    port = _positive_int(env, "PARTICIPATIE_SMTP_PORT", 0)
+    if port > 65535:
+        raise ConfigError(f"PARTICIPATIE_SMTP_PORT must be at most 65535, got {port}")
+    return port
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or "").strip().lower() or default
+    if raw not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def _seconds_list(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be whole seconds separated by commas, got {raw!r}"
+        ) from None
+    if any(v < 1 for v in values):
+        raise ConfigError(f"{name} must list seconds of at least 1, got {raw!r}")
+    return values
+
+
+def _escalate(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("PARTICIPATIE_ESCALATE")
+    if raw is None:
+        return Settings.escalate
+    kinds = tuple(k.strip().lower() for k in raw.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in ESCALATABLE]
+    if unknown:
+        raise ConfigError(
+            f"PARTICIPATIE_ESCALATE may name {', '.join(ESCALATABLE)}, got {', '.join(unknown)}"
+        )
+    return kinds

@@ -203,3 +203,44 @@ class Processes:
     def log(self, name: str) -> str:
         path = self.logdir / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts.
+
+    It can be stopped and started again on the same port, to play an outage.
+    """
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.received: list[Any] = []  # email.message.EmailMessage, in arrival order
+        self._controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append(message)
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@contextlib.contextmanager
+def smtp_server(port: int | None = None) -> Iterator[SMTPServer]:
+    server = SMTPServer(port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

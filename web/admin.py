@@ -1,5 +1,5 @@
 """The admin area (role "beheerder"): staff accounts, teams, challenges, the area map, the routing
-rulebook and failed background jobs.
+rulebook, failed background jobs and the e-mail ledger (with the embedded outbox).
 
 Every request is checked with participatie.access ("admin" page); a refusal is logged and answered
 with 403. Every change is recorded as an event with the admin as actor. Bad input gets field-level
@@ -12,6 +12,8 @@ import hashlib
 import logging
 import tempfile
 from collections.abc import Collection, Mapping
+from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ from participatie.domain.errors import DomainError, InvariantViolation
 from participatie.domain.rulecheck import RuleBookInvalid
 from participatie.domain.staff import STAFF_ROLES, TEAM_ROLES, StaffAccount, normal_username
 from participatie.domain.values import THEMES, Actor, AreaLevel, Role, TeamKind
+from participatie.mail import OutboxTransport
 from participatie.orgfile import CODE
 from participatie.rulesfile import read_rulebook
 from participatie.staff import MIN_PASSWORD_LENGTH
@@ -232,6 +235,7 @@ def home() -> ResponseReturnValue:
         map_version=app.area_map_version(),
         rulebook_version=rulebook.current_version if rulebook else None,
         redis=bool(staff.container().settings.redis_url),
+        mail_failed=staff.container().mailer.log.counts()["failed"],
     )
 
 
@@ -1049,3 +1053,84 @@ def requeue_jobs() -> ResponseReturnValue:
             "warning",
         )
     return redirect(url_for("admin.jobs"), code=303)
+
+
+# -- e-mail --------------------------------------------------------------------------------------
+
+MAIL_STATES = {
+    "sending": lazy_gettext("Wordt verzonden"),
+    "retry": lazy_gettext("Wordt opnieuw geprobeerd"),
+    "sent": lazy_gettext("Verzonden"),
+    "failed": lazy_gettext("Mislukt"),
+}
+OUTBOX_SHOWN = 200
+
+
+def _date_of(message: EmailMessage) -> Any:
+    """The Date header as a datetime, or as its text when it is no valid date."""
+    raw = str(message["Date"] or "")
+    try:
+        return parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return raw or None
+
+
+def _outbox_rows(outbox: OutboxTransport) -> list[dict[str, Any]]:
+    """The newest messages in the outbox: file name, subject and date."""
+    paths = sorted(outbox.messages(), key=lambda p: p.stat().st_mtime, reverse=True)
+    rows = []
+    for path in paths[:OUTBOX_SHOWN]:
+        message = outbox.read(path.name)
+        if message is not None:
+            rows.append(
+                {
+                    "name": path.name,
+                    "subject": str(message["Subject"] or ""),
+                    "date": _date_of(message),
+                }
+            )
+    return rows
+
+
+@bp.get("/mail")
+def mail() -> ResponseReturnValue:
+    """Counts per state, the ledger (optionally one state) and the embedded outbox."""
+    mailer = staff.container().mailer
+    settings = staff.container().settings
+    state = request.args.get("status") or ""
+    if state not in MAIL_STATES:
+        state = ""
+    outbox = mailer.outbox
+    return _render(
+        "admin/mail.html",
+        STATES=MAIL_STATES,
+        counts=mailer.log.counts(),
+        entries=mailer.log.entries(state or None),
+        state=state,
+        outbox=_outbox_rows(outbox) if outbox else None,
+        outbox_total=len(outbox.messages()) if outbox else 0,
+        shown=OUTBOX_SHOWN,
+        smtp=f"{settings.smtp_host}:{settings.smtp_effective_port}",
+    )
+
+
+@bp.get("/mail/bericht/<name>")
+def mail_message(name: str) -> ResponseReturnValue:
+    """One message of the embedded outbox: its headers, the text and the HTML as source."""
+    outbox = staff.container().mailer.outbox
+    message = outbox.read(name) if outbox else None
+    if message is None:
+        abort(404)
+    text = message.get_body(("plain",))
+    markup = message.get_body(("html",))
+    return _render(
+        "admin/mail_message.html",
+        name=name,
+        sender=str(message["From"] or ""),
+        to=str(message["To"] or ""),
+        subject=str(message["Subject"] or ""),
+        date=_date_of(message),
+        message_id=str(message["Message-ID"] or ""),
+        text=text.get_content() if isinstance(text, EmailMessage) else "",
+        html=markup.get_content() if isinstance(markup, EmailMessage) else None,
+    )

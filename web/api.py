@@ -31,11 +31,13 @@ from participatie.domain.errors import (
 from participatie.domain.staff import StaffAccount
 from participatie.domain.values import THEMES, Actor, AreaLevel, Priority
 from participatie.history import describe, plain
+from participatie.mail import MailError
 from participatie.progress import progress_of
 from participatie.schemas import N_, EmailSchema, SubmissionSchema
 from participatie.timetravel import initiative_as_of
 from participatie.views import queries
 from web import container_of
+from web.i18n import accepted_language
 
 PREFIX = "/api/v1"
 public = Blueprint("api_public", __name__, url_prefix=PREFIX, description="Openbaar")
@@ -323,7 +325,7 @@ def teams() -> Any:
 @public.alt_response(429, description="Too many submissions from this address; try later.")
 def submit(data: dict[str, Any]) -> Any:
     """Submit an initiative; the answer holds the secret tracking code (shown once)."""
-    result = _app().submit(data, channel="api")
+    result = _app().submit({**data, "language": accepted_language()}, channel="api")
     return {"id": result.initiative_id, "tracking_code": result.tracking_code}
 
 
@@ -355,6 +357,7 @@ def tracking(data: dict[str, str]) -> Any:
 @public.response(202, SupportAcceptedSchema)
 @public.alt_response(429, description="Too many requests from this address; try later.")
 @public.alt_response(404, description="No public initiative with this id.")
+@public.alt_response(503, description="The e-mail could not be sent now; try again later.")
 def support(data: dict[str, str], initiative_id: UUID) -> Any:
     """Ask to support a public initiative: a confirmation link is mailed to the address."""
     from participatie.mail import compose
@@ -370,7 +373,10 @@ def support(data: dict[str, str], initiative_id: UUID) -> Any:
         f"Bevestig uw steun voor: {row['title']}",
         f"Klik binnen {LINK_DAYS} dagen op deze link om uw steun te bevestigen:\n{link}\n",
     )
-    _container().mailer.send(f"support-{token[-16:]}", message)
+    try:
+        _container().mailer.send(f"support-{token[-16:]}", message, kind="support")
+    except MailError:
+        fail(503, message="De e-mail kon nu niet worden verstuurd; probeer het later opnieuw.")
     return {"message": "Bevestig uw steun met de link in de e-mail."}
 
 

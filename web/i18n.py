@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,11 @@ TRANSLATIONS = Path(__file__).with_name("translations")
 def select_locale() -> str:
     chosen = request.cookies.get(COOKIE, "")
     return chosen if chosen in LOCALES else DEFAULT_LOCALE
+
+
+def accepted_language() -> str:
+    """The language an API client asks for (Accept-Language), Dutch by default."""
+    return request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE) or DEFAULT_LOCALE
 
 
 def compile_catalogues(folder: Path = TRANSLATIONS) -> list[Path]:
@@ -64,9 +70,15 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["theme_label"] = lambda code: THEMES.get(code, code)
     app.jinja_env.filters["date"] = lambda value: format_date(value, "long") if value else ""
-    app.jinja_env.filters["datetime"] = lambda value: (
-        format_datetime(value, "d MMMM y, HH:mm") if value else ""
-    )
+    app.jinja_env.filters["datetime"] = _datetime_text
+
+
+def _datetime_text(value: datetime | str | None) -> str:
+    """A moment in Dutch (or English) words; ISO text from event details works too."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return str(format_datetime(moment, "d MMMM y, HH:mm"))
 
 
 # Plain-language names for what the platform stores as codes.

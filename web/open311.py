@@ -53,7 +53,7 @@ from participatie.schemas import SubmissionSchema
 from participatie.views.model import OPEN_STATUSES, Row
 from participatie.views.store import LIVE, ROW_COLUMNS, row_from, stamp
 from web import container_of
-from web.i18n import OUTCOMES, STATUS
+from web.i18n import OUTCOMES, STATUS, accepted_language
 from web.i18n import THEMES as THEME_LABELS
 
 PREFIX = "/open311/v2"
@@ -462,7 +462,7 @@ def create_request(fmt: str) -> Response:
         clean = SubmissionSchema(index).load_submission(data)
     except ValidationError as error:
         raise Open311Error(400, *_field_messages(error.normalized_messages())) from None
-    submission = app.submit(clean, channel=CHANNEL)
+    submission = app.submit({**clean, "language": accepted_language()}, channel=CHANNEL)
     current_app.logger.info("open311 request stored as %s", submission.initiative_id)
     body = [
         {

@@ -23,19 +23,19 @@ from marshmallow import ValidationError
 from participatie import svgmap
 from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, DomainError
 from participatie.domain.values import THEMES, Actor, AreaLevel
-from participatie.mail import compose
+from participatie.mail import MailError, compose
+from participatie.notifications import CONFIRM_EMAIL
 from participatie.progress import progress_of
-from participatie.schemas import EmailSchema, SubmissionSchema
+from participatie.schemas import N_, EmailSchema, SubmissionSchema
 from participatie.tokens import DAY, TokenExpired, TokenInvalid
 from participatie.views import queries
 from web import container_of
 from web.forms import HONEYPOT, field_errors, submission_from_form
-from web.i18n import COOKIE, LOCALES
+from web.i18n import COOKIE, LOCALES, select_locale
 
 bp = Blueprint("public", __name__)
 TRACKING = "tracking_code"  # session key: the code this browser follows
 SUPPORT = "support"  # token purposes
-CONFIRM_EMAIL = "confirm-email"
 LINK_DAYS = 7
 
 
@@ -111,6 +111,11 @@ def _submit_page(values: Any, errors: dict[str, list[str]], status: int = 200) -
     )
 
 
+MAIL_FAILED = N_(
+    "We konden de e-mail nu niet versturen. Probeer het over een paar minuten opnieuw."
+)
+
+
 @bp.route("/indienen", methods=["GET", "POST"])
 def submit() -> ResponseReturnValue:
     if request.method == "GET":
@@ -125,33 +130,12 @@ def submit() -> ResponseReturnValue:
         data = SubmissionSchema(app.area_index()).load_submission(submission_from_form(form))
     except ValidationError as error:
         return _submit_page(form, field_errors(error.normalized_messages()), 422)
-    submission = app.submit(data, channel="web")
-    _send_address_check(submission.initiative_id, data["initiator"]["email"], data["title"])
+    # The confirmation mail (with the address check link) is sent by a job after the relay
+    # picks the submission up from the log: nothing here can lose it or slow the answer down.
+    submission = app.submit({**data, "language": select_locale()}, channel="web")
     session[TRACKING] = submission.tracking_code
     session["new_submission"] = True
     return redirect(url_for("public.received"), 303)
-
-
-def _send_address_check(initiative_id: UUID, address: str, title: str) -> None:
-    """Mail the initiator a link that confirms their address (after the submission is stored)."""
-    container = container_of(current_app)
-    token = container.tokens.make(CONFIRM_EMAIL, {"i": str(initiative_id)})
-    link = url_for("public.confirm_email", token=token, _external=True)
-    message = compose(
-        address,
-        gettext("Uw initiatief is ontvangen: %(title)s", title=title),
-        gettext(
-            "Bedankt voor uw initiatief: %(title)s\n\nBevestig uw e-mailadres met deze link"
-            " (7 dagen geldig, werkt één keer):\n%(link)s\n\nU volgt uw initiatief met de"
-            " volgcode die u na het indienen kreeg.",
-            title=title,
-            link=link,
-        ),
-    )
-    try:
-        container.mailer.send(f"confirm-{initiative_id}", message)
-    except OSError:  # the submission is stored; only this mail is missing
-        current_app.logger.exception("confirmation mail for %s not written", initiative_id)
 
 
 @bp.route("/bevestigen/<token>", methods=["GET", "POST"])
@@ -338,8 +322,14 @@ def support(initiative_id: str) -> ResponseReturnValue:
             link=link,
         ),
     )
+    # Each request mails a fresh link (its own ledger key); nothing is stored until it is used.
     pseudonym = container.app.vault.pseudonym(f"{initiative_id}:{email.lower()}")
-    container.mailer.send(f"support-{pseudonym[:32]}", message)
+    try:
+        container.mailer.send(f"support-{pseudonym[:16]}-{token[-16:]}", message, kind="support")
+    except MailError:
+        current_app.logger.warning("support confirmation for %s not sent", initiative_id)
+        errors = {"email": [gettext(MAIL_FAILED)]}
+        return _initiative_page(item, 503, errors=errors, values=request.form)
     return redirect(
         url_for("public.initiative", initiative_id=initiative_id, steun="verstuurd"), 303
     )

@@ -148,6 +148,7 @@ EVENTS = {
     "Merged": lazy_gettext("Samengevoegd"),
     "EmailConfirmed": lazy_gettext("E-mailadres bevestigd"),
     "Supported": lazy_gettext("Steun ontvangen"),
+    "DeadlineMissed": lazy_gettext("Termijn verstreken"),
 }
 # Event details shown on the timeline (others are internal bookkeeping or sealed).
 SHOWN_DETAILS = (
@@ -162,6 +163,8 @@ SHOWN_DETAILS = (
     "assignee",
     "team",
     "into",
+    "deadline",
+    "due",
 )
 
 

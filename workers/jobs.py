@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from redis import Redis
-from rq import Queue, Retry
+from rq import Queue, Retry, get_current_job
 
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
@@ -60,12 +60,90 @@ def route_initiative(initiative_id: str) -> str:
     raise ConcurrencyConflict(initiative_id, None, None)
 
 
+def notify(initiative_id: str, version: int) -> str:
+    """Send the e-mail one event calls for; the mail ledger sends each message once.
+
+    An unreachable SMTP server raises, and RQ tries again after each of the configured
+    intervals; on the last try a message still not sent is marked failed for admins.
+    """
+    from participatie.notifications import deliver
+
+    job = get_current_job()
+    results = deliver(
+        preload(), UUID(initiative_id), version, final=job is None or not job.retries_left
+    )
+    return "; ".join(results) or "nothing to send"
+
+
+def sweep_deadlines() -> str:
+    """Record every missed deadline once, escalating as configured (runs on a schedule)."""
+    from participatie.views.queries import due_initiatives
+
+    container = preload()
+    app = container.app
+    recorded = 0
+    for initiative_id in due_initiatives(container.views, app.clock()):
+        for _ in range(5):
+            try:
+                recorded += len(
+                    app.sweep_deadlines(UUID(initiative_id), container.settings.escalate)
+                )
+                break
+            except ConcurrencyConflict:
+                continue  # someone acted on it just now: look again
+    return f"{recorded} missed deadlines recorded"
+
+
 def queue_for(settings: Settings, connection: Redis) -> Queue:
     return Queue(settings.queue_name, connection=connection)
 
 
 def route_job_id(initiative_id: UUID | str) -> str:
     return f"route-{initiative_id}"
+
+
+def notify_job_id(initiative_id: UUID | str, version: int) -> str:
+    return f"mail-{initiative_id}-{version}"
+
+
+def enqueue_notifications(
+    queue: Queue, events: Iterable[tuple[UUID | str, int]], retry: Iterable[int]
+) -> int:
+    """Enqueue one mail job per (initiative id, event version) in one round trip.
+
+    The job id comes from the event, so enqueuing twice is harmless; the mail ledger makes a
+    second run send nothing.
+    """
+    intervals = list(retry)
+    count = 0
+    with queue.connection.pipeline() as pipe:
+        for initiative_id, version in events:
+            queue.enqueue_call(
+                notify,
+                args=(str(initiative_id), version),
+                job_id=notify_job_id(initiative_id, version),
+                description=f"mail for {initiative_id} v{version}",
+                timeout=JOB_TIMEOUT,
+                result_ttl=RESULT_TTL,
+                failure_ttl=FAILURE_TTL,
+                retry=Retry(max=len(intervals), interval=intervals),
+                pipeline=pipe,
+            )
+            count += 1
+        pipe.execute()
+    return count
+
+
+def enqueue_sweep(queue: Queue, slot: int) -> None:
+    """Enqueue the deadline sweep for one time slot (the sweep is idempotent: twice is harmless)."""
+    queue.enqueue_call(
+        sweep_deadlines,
+        job_id=f"sweep-{slot}",
+        description="deadline sweep",
+        timeout=JOB_TIMEOUT * 5,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+    )
 
 
 def enqueue_routing(queue: Queue, initiative_ids: Iterable[UUID | str]) -> int:

@@ -1,8 +1,9 @@
 """The relay: the notification log is the outbox, the relay carries it to RQ.
 
 One relay process follows the log after its tracked position and enqueues a job for every event
-that needs work. The new position is recorded only after Redis has accepted the jobs, so a crash
-re-enqueues (harmless: jobs are idempotent) and never skips.
+that needs work: routing for a submission, e-mail for the events that notify someone. It also
+enqueues the deadline sweep every few minutes. The new position is recorded only after Redis
+has accepted the jobs, so a crash re-enqueues (harmless: jobs are idempotent) and never skips.
 
 Because Redis may lose jobs (a restart without persistence), the relay also reconciles: it keeps
 the initiatives that were submitted but not yet routed, and re-enqueues any still unrouted after
@@ -28,7 +29,8 @@ from participatie.domain.initiative import Initiative
 from participatie.domain.values import Status
 from participatie.embedded_redis import connect
 from participatie.follow import LogFollower
-from workers.jobs import enqueue_routing, queue_for
+from participatie.notifications import TOPICS as MAIL_TOPICS
+from workers.jobs import enqueue_notifications, enqueue_routing, enqueue_sweep, queue_for
 
 log = logging.getLogger("participatie.relay")
 
@@ -51,34 +53,58 @@ class Relay:
         batch: int = 500,
         reconcile_after: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.app = container.app
+        self.mail_retry = container.settings.mail_retry
+        self.sweep_every = container.settings.sweep_minutes * 60
+        self.wall = wall
+        self.swept_slot: int | None = None
         self.queue = queue_for(container.settings, connection)
         self.batch = batch
         self.reconcile_after = (
             container.settings.reconcile_after if reconcile_after is None else reconcile_after
         )
         self.monotonic = monotonic
-        self.outbox = LogFollower(self.app, RELAY, [SUBMITTED])
+        self.outbox = LogFollower(self.app, RELAY, [SUBMITTED, *MAIL_TOPICS])
         self.watch = LogFollower(self.app, RECONCILER, [SUBMITTED, *LEAVES_SUBMITTED])
         self.position = self.outbox.position()
         self.watched = self.watch.position()
         # initiative id -> (notification id of its submission, when we last enqueued or saw it)
         self.waiting: dict[UUID, tuple[int, float]] = {}
         self.enqueued = 0
+        self.mails = 0
         self.reconciled = 0
 
     # -- outbox --------------------------------------------------------------------------------
 
     def relay_once(self) -> int:
-        """Enqueue jobs for the next batch of events; return how many were enqueued."""
+        """Enqueue jobs for the next batch of events; return how many events it read."""
         notifications, reached = self.outbox.read(self.position, self.batch)
         ids = [UUID(str(n.originator_id)) for n in notifications if n.topic == SUBMITTED]
+        mails = [
+            (UUID(str(n.originator_id)), n.originator_version)
+            for n in notifications
+            if n.topic in MAIL_TOPICS
+        ]
         count = enqueue_routing(self.queue, ids) if ids else 0
+        if mails:
+            self.mails += enqueue_notifications(self.queue, mails, self.mail_retry)
         self.outbox.commit(reached)  # only after Redis has the jobs
         self.position = reached
         self.enqueued += count
-        return count
+        return len(notifications)
+
+    # -- schedule ------------------------------------------------------------------------------
+
+    def sweep_once(self) -> bool:
+        """Enqueue the deadline sweep when a new time slot has begun; return whether it did."""
+        slot = int(self.wall() // self.sweep_every)
+        if slot == self.swept_slot:
+            return False
+        enqueue_sweep(self.queue, slot)
+        self.swept_slot = slot
+        return True
 
     # -- reconciler ----------------------------------------------------------------------------
 
@@ -129,6 +155,7 @@ class Relay:
         while not stop.is_set():
             try:
                 count = self.relay_once()
+                self.sweep_once()
                 if self.monotonic() >= next_reconcile:
                     self.reconcile_once()
                     next_reconcile = self.monotonic() + reconcile_every

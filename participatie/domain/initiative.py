@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from participatie.domain import workflow
-from participatie.domain.calendar import add_working_days
+from participatie.domain.calendar import add_working_days, working_days_between
 from participatie.domain.errors import InvariantViolation, ReasonRequired
 from participatie.domain.values import (
     REGIE_TEAM,
@@ -24,14 +24,21 @@ from participatie.domain.values import (
 )
 
 DEFAULT_ACCEPTANCE_DAYS = 5
+DEFAULT_DECISION_DAYS = 40  # 8 weeks of working days
+LANGUAGES = ("nl", "en")
+HANDOFF, DECISION = "handoff", "decision"  # the deadlines an initiative can miss
+# The decision clock runs from submission until the decision, paused while waiting for the
+# initiator's answer.
+DECISION_CLOCK_RUNS = workflow.CLOCKED
 
 
 class Initiative(Aggregate):
     """An idea, request or problem brought in by a resident, entrepreneur or organisation."""
 
     # Snapshot state version: 2 added the hand-off deadline (handoff_since, handoff_days),
-    # 3 whether the initiator confirmed their e-mail address.
-    class_version = 3
+    # 3 whether the initiator confirmed their e-mail address, 4 the initiator's language and the
+    # decision clock (decision_days, paused_since, paused_days) and the missed deadlines.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -42,8 +49,16 @@ class Initiative(Aggregate):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         state.setdefault("email_confirmed", False)
 
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        state.setdefault("language", "nl")
+        state.setdefault("decision_days", DEFAULT_DECISION_DAYS)
+        state.setdefault("paused_since", None)
+        state.setdefault("paused_days", 0)
+        state.setdefault("missed", [])
+
     class Submitted(Aggregate.Created):
-        class_version = 2
+        class_version = 3
 
         title: str
         description: str
@@ -56,11 +71,19 @@ class Initiative(Aggregate):
         tracking_code_hash: str
         actor: Actor
         channel: str
+        language: str
+        decision_days: int
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Version 1 had no channel: everything then came in through the web form."""
             state["channel"] = "web"
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Version 2 had no language (all was Dutch) and the default decision term."""
+            state["language"] = "nl"
+            state["decision_days"] = DEFAULT_DECISION_DAYS
 
     class Action(Aggregate.Event):
         """Every change after submission records who did it, the status after it, and why."""
@@ -72,6 +95,11 @@ class Initiative(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Initiative)
             aggregate.status = self.status
+            if (
+                aggregate.paused_since is not None
+                and self.status is not Status.WAITING_FOR_INITIATOR
+            ):
+                aggregate.resume_clock(self.timestamp)
             self.apply_to(aggregate)
 
         def apply_to(self, initiative: Initiative) -> None:
@@ -114,6 +142,9 @@ class Initiative(Aggregate):
 
     class InformationRequested(Action):
         question: str
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.paused_since = self.timestamp
 
     class InformationProvided(Action):
         answer: str
@@ -184,6 +215,16 @@ class Initiative(Aggregate):
         def apply_to(self, initiative: Initiative) -> None:
             initiative.email_confirmed = True
 
+    class DeadlineMissed(Action):
+        """A deadline passed without the work it asked for (recorded by the sweep, once)."""
+
+        deadline: str  # HANDOFF or DECISION
+        due: datetime
+        team: str | None
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.missed.append(_missed_key(self.deadline, self.due))
+
     class Supported(Action):
         supporter: SealedPersonalData
 
@@ -203,6 +244,8 @@ class Initiative(Aggregate):
         tracking_code_hash: str,
         actor: Actor,
         channel: str,
+        language: str,
+        decision_days: int,
     ) -> None:
         self.title = title
         self.description = description
@@ -229,6 +272,11 @@ class Initiative(Aggregate):
         self.merged_into: UUID | None = None
         self.supporters: list[UUID] = []
         self.email_confirmed = False
+        self.language = language
+        self.decision_days = decision_days
+        self.paused_since: datetime | None = None
+        self.paused_days = 0  # working days the decision clock stood still
+        self.missed: list[str] = []
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -256,6 +304,39 @@ class Initiative(Aggregate):
         if not self.handoff_pending or self.handoff_since is None:
             return None
         return add_working_days(self.handoff_since, self.handoff_days)
+
+    @property
+    def decision_due(self) -> datetime | None:
+        """When the decision is due (None: decided, closed, or paused for the initiator).
+
+        The decision days count in working days from submission; every working day spent
+        waiting for the initiator moves the date on by a day.
+        """
+        if self.status not in DECISION_CLOCK_RUNS:
+            return None
+        return add_working_days(self.created_on, self.decision_days + self.paused_days)
+
+    @property
+    def next_deadline(self) -> tuple[datetime, str] | None:
+        """The first running deadline and its kind (HANDOFF or DECISION), if any."""
+        found = [
+            (d, k) for d, k in ((self.handoff_due, HANDOFF), (self.decision_due, DECISION)) if d
+        ]
+        return min(found) if found else None
+
+    def resume_clock(self, at: datetime) -> None:
+        """End a pause of the decision clock (used by event handlers)."""
+        assert self.paused_since is not None
+        self.paused_days += working_days_between(self.paused_since, at)
+        self.paused_since = None
+
+    def missed_deadlines(self, now: datetime) -> list[tuple[str, datetime]]:
+        """The deadlines that passed by `now` and were not recorded yet."""
+        found = []
+        for kind, due in ((HANDOFF, self.handoff_due), (DECISION, self.decision_due)):
+            if due is not None and due <= now and _missed_key(kind, due) not in self.missed:
+                found.append((kind, due))
+        return found
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -406,6 +487,23 @@ class Initiative(Aggregate):
             raise InvariantViolation("email", "the e-mail address is already confirmed")
         self._record(self.EmailConfirmed, "confirm_email", actor, at, None)
 
+    def record_missed_deadline(
+        self, actor: Actor, at: datetime, deadline: str, due: datetime
+    ) -> None:
+        self._require("record_missed_deadline")
+        if (deadline, due) not in self.missed_deadlines(at):
+            raise InvariantViolation("deadline", f"no unrecorded {deadline} deadline due {due}")
+        self._record(
+            self.DeadlineMissed,
+            "record_missed_deadline",
+            actor,
+            at,
+            None,
+            deadline=deadline,
+            due=due,
+            team=self.lead_team,
+        )
+
     def support(self, actor: Actor, at: datetime, supporter: SealedPersonalData) -> None:
         self._record(self.Supported, "support", actor, at, None, supporter=supporter)
 
@@ -416,6 +514,10 @@ class Initiative(Aggregate):
             raise InvariantViolation(
                 "team", f"only the lead team '{self.lead_team}' can answer this hand-off"
             )
+
+
+def _missed_key(deadline: str, due: datetime) -> str:
+    return f"{deadline}@{due.isoformat()}"
 
 
 def _required_text(field: str, value: str) -> str:

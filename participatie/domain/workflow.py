@@ -20,6 +20,8 @@ OPEN: tuple[Status, ...] = (
 )
 OWNED = tuple(s for s in OPEN if s is not S.SUBMITTED)
 HANDLED = (S.ROUTED, S.IN_PROGRESS, S.WAITING_FOR_INITIATOR)
+# The statuses with a running deadline: the hand-off's, or the decision's (not while waiting).
+CLOCKED = (S.SUBMITTED, S.ROUTED, S.IN_PROGRESS)
 
 
 def _stay(statuses: tuple[Status, ...]) -> dict[Status, Status]:
@@ -52,6 +54,7 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
     "post_public_update": _stay(OWNED),
     "support": _stay(OPEN),
     "confirm_email": _stay(tuple(Status)),  # the initiator's address reaches them
+    "record_missed_deadline": _stay(CLOCKED),  # by the deadline sweep
 }
 
 # Commands where a person decides something: they must say why.

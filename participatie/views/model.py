@@ -10,11 +10,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from participatie.domain.calendar import add_working_days
-from participatie.domain.initiative import DEFAULT_ACCEPTANCE_DAYS, Initiative
+from participatie.domain.calendar import add_working_days, working_days_between
+from participatie.domain.initiative import (
+    DECISION,
+    DEFAULT_ACCEPTANCE_DAYS,
+    DEFAULT_DECISION_DAYS,
+    HANDOFF,
+    Initiative,
+)
 from participatie.domain.values import CLOSED_STATUSES, REGIE_TEAM, Status
+from participatie.domain.workflow import CLOCKED
 
 OPEN_STATUSES = tuple(s.value for s in Status if s not in CLOSED_STATUSES)
+CLOCKED_STATUSES = frozenset(s.value for s in CLOCKED)
+WAITING = Status.WAITING_FOR_INITIATOR.value
 
 
 @dataclass
@@ -40,7 +49,13 @@ class Row:
     assignee: str | None = None
     handoff_pending: bool = False
     handoff_days: int = DEFAULT_ACCEPTANCE_DAYS
-    deadline: datetime | None = None
+    deadline: datetime | None = None  # the first of handoff_due and decision_due
+    deadline_kind: str | None = None  # which of the two it is
+    handoff_due: datetime | None = None
+    decision_days: int = DEFAULT_DECISION_DAYS
+    decision_due: datetime | None = None  # None: decided, closed, or paused
+    paused_since: datetime | None = None  # waiting for the initiator since
+    paused_days: int = 0
     routed_at: datetime | None = None
     decided_at: datetime | None = None
     outcome: str | None = None
@@ -115,8 +130,11 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
             channel=event.channel,
             submitted_at=at,
             last_activity=at,
+            decision_days=event.decision_days,
             version=version,
         )
+        new.decision_due = add_working_days(at, new.decision_days)
+        _settle_deadline(new)
         return Change(new, [entry("submitted", "Initiatief ingediend")])
     if row is None:
         return Change(None)  # only possible when the log is read from the middle
@@ -126,6 +144,10 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
     row.last_activity = at
     if status is not None:
         row.status = status.value
+    if row.paused_since is not None and row.status != WAITING:
+        row.paused_days += working_days_between(row.paused_since, at)
+        row.paused_since = None
+        row.decision_due = None  # computed again below, moved by the pause
     timeline: list[TimelineEntry] = []
     if isinstance(event, Initiative.Routed):  # Routed and Rerouted
         decision = event.decision
@@ -143,7 +165,7 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
         )
     elif isinstance(event, Initiative.HandoffAccepted):
         row.handoff_pending = False
-        row.deadline = None
+        row.handoff_due = None
         timeline.append(entry("accepted", f"In behandeling bij {event.team}", event.team))
     elif isinstance(event, Initiative.HandoffDeclined):
         _handoff(row, REGIE_TEAM, (), at, row.handoff_days)
@@ -161,6 +183,7 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
         row.area_chain = tuple(chains(location.area_code, location.map_version))
         timeline.append(entry("details_changed", "Thema of locatie aangepast"))
     elif isinstance(event, Initiative.InformationRequested):
+        row.paused_since = at
         timeline.append(entry("information_requested", "Wacht op informatie van de indiener"))
     elif isinstance(event, Initiative.InformationProvided):
         timeline.append(entry("information_provided", "Indiener heeft informatie gegeven"))
@@ -192,8 +215,19 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
         row.supporters += 1
     if not row.is_open:
         row.handoff_pending = False
-        row.deadline = None
+        row.handoff_due = None
+    if row.status not in CLOCKED_STATUSES or row.outcome is not None:
+        row.decision_due = None
+    elif row.decision_due is None:
+        row.decision_due = add_working_days(row.submitted_at, row.decision_days + row.paused_days)
+    _settle_deadline(row)
     return Change(row, timeline)
+
+
+def _settle_deadline(row: Row) -> None:
+    """The queue's deadline is whichever of the two comes first."""
+    found = [(d, k) for d, k in ((row.handoff_due, HANDOFF), (row.decision_due, DECISION)) if d]
+    row.deadline, row.deadline_kind = min(found) if found else (None, None)
 
 
 def _challenge_of(winner: dict[str, Any]) -> str | None:
@@ -212,7 +246,7 @@ def _handoff(row: Row, team: str, involved: tuple[str, ...], at: datetime, days:
     row.involved_teams = tuple(t for t in involved if t != team)
     row.handoff_pending = True
     row.handoff_days = days
-    row.deadline = add_working_days(at, days)
+    row.handoff_due = add_working_days(at, days)
 
 
 def _copy(row: Row) -> Row:

@@ -59,6 +59,7 @@ class QueueItem:
     overdue: bool
     age_days: int
     version: int
+    deadline_kind: str | None = None  # handoff or decision
 
 
 COUNT_CAP = 100  # counting further costs time on every page; "100+" is enough to know
@@ -171,7 +172,8 @@ def team_queue(
     queue_table = views.table(LIVE, "team_queue")
     statement = (
         f"SELECT q.initiative_id, q.role, q.status, q.deadline, q.submitted_at, q.last_activity,"
-        f" q.area_code, q.assignee, q.priority_rank, i.title, i.priority, i.themes, i.version"
+        f" q.area_code, q.assignee, q.priority_rank, i.title, i.priority, i.themes, i.version,"
+        f" i.deadline_kind"
         f" FROM {queue_table} q JOIN {views.table(LIVE, 'initiatives')} i"
         f" ON i.id = q.initiative_id WHERE {page_where} ORDER BY {order} LIMIT ?"
     )
@@ -220,6 +222,7 @@ def _item(r: tuple[Any, ...], now: datetime) -> QueueItem:
         overdue=deadline is not None and deadline < now,
         age_days=(now - submitted).days,
         version=int(r[12]),
+        deadline_kind=r[13],
     )
 
 
@@ -555,6 +558,19 @@ def open_counts(views: ViewTables, codes: list[str]) -> dict[str, int]:
     return {code: found.get(code, 0) for code in codes}
 
 
+def due_initiatives(views: ViewTables, moment: datetime) -> list[str]:
+    """Open initiatives with a deadline at or before `moment` (the sweep checks each)."""
+    with views.cursor(commit=False) as c:
+        c.execute(
+            views.sql(
+                f"SELECT id FROM {views.table(LIVE, 'initiatives')}"
+                " WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline"
+            ),
+            [stamp(moment)],
+        )
+        return [str(r[0]) for r in c.fetchall()]
+
+
 # -- regie ---------------------------------------------------------------------------------------
 
 
@@ -567,6 +583,7 @@ class RegieItem:
     since: datetime  # submitted (unrouted), handed to regie, or hand-off started (expired)
     deadline: datetime | None
     version: int
+    deadline_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -575,7 +592,7 @@ class RegieOverview:
     declined: list[RegieItem]
     escalated: list[RegieItem]
     other: list[RegieItem]  # routed to regie by the rulebook (no rule matched), or forwarded
-    expired: list[RegieItem]  # hand-offs anywhere that were not answered in time
+    expired: list[RegieItem]  # hand-offs not answered and decisions not taken in time, anywhere
 
 
 HANDOFF_KINDS = ("routed", "rerouted", "forwarded", "declined", "escalated")
@@ -589,14 +606,17 @@ def regie_overview(
     initiatives = views.table(LIVE, "initiatives")
     queue = views.table(LIVE, "team_queue")
     timeline = views.table(LIVE, "timeline")
-    select = "SELECT i.id, i.title, i.status, i.lead_team, {since}, i.deadline, i.version"
+    select = (
+        "SELECT i.id, i.title, i.status, i.lead_team, {since}, i.deadline, i.version,"
+        " i.deadline_kind"
+    )
 
     def items(rows: list[Any]) -> list[RegieItem]:
         found = []
         for r in (tuple(x) for x in rows):
             since = unstamp(r[4])
             assert since is not None
-            found.append(RegieItem(r[0], r[1], r[2], r[3], since, unstamp(r[5]), int(r[6])))
+            found.append(RegieItem(r[0], r[1], r[2], r[3], since, unstamp(r[5]), int(r[6]), r[7]))
         return found
 
     with views.cursor(commit=False) as c:
@@ -652,6 +672,7 @@ def regie_overview(
             at or item.since,
             item.deadline,
             item.version,
+            item.deadline_kind,
         )
         grouped[kind if kind in grouped else "other"].append(moved)
     return RegieOverview(

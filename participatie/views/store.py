@@ -26,7 +26,7 @@ from participatie.views.model import Row, TimelineEntry
 
 VIEWS = "views"  # the tracking name of the views projection
 # Bump when the view tables change shape: older tables are dropped and projected again.
-SCHEMA_VERSION = 7  # 7: deadlines skip Dutch public holidays
+SCHEMA_VERSION = 8  # 7: deadlines skip Dutch public holidays; 8: the decision deadline
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -52,6 +52,12 @@ ROW_COLUMNS = (
     "handoff_pending",
     "handoff_days",
     "deadline",
+    "deadline_kind",
+    "handoff_due",
+    "decision_days",
+    "decision_due",
+    "paused_since",
+    "paused_days",
     "routed_at",
     "decided_at",
     "outcome",
@@ -94,7 +100,7 @@ def facets(row: Row) -> list[str]:
     found = [ALL, f"status:{row.status}", *(f"area:{a}" for a in areas)]
     found += [f"theme:{t}" for t in sorted(set(row.themes))]
     if row.deadline is not None:
-        found.append(DUE)  # waiting for a hand-off answer: the only entries that can be overdue
+        found.append(DUE)  # a hand-off or decision deadline runs: the only entries that can be late
     return found
 
 
@@ -147,6 +153,7 @@ def schema_statements(
             for c in ROW_COLUMNS
         )
         + ")",
+        f"CREATE INDEX IF NOT EXISTS {i}initiatives_deadline ON {t}initiatives (deadline)",
         f"CREATE TABLE IF NOT EXISTS {t}initiative_areas (initiative_id {text}, area_code {text},"
         " PRIMARY KEY (initiative_id, area_code))",
         f"CREATE INDEX IF NOT EXISTS {i}initiative_areas_area ON {t}initiative_areas (area_code)",
@@ -174,10 +181,23 @@ _INTS = {
     "consent",
     "handoff_pending",
     "handoff_days",
+    "decision_days",
+    "paused_days",
     "decision_published",
     "supporters",
     "version",
 }
+DATETIME_COLUMNS = (
+    "submitted_at",
+    "last_activity",
+    "deadline",
+    "handoff_due",
+    "decision_due",
+    "paused_since",
+    "routed_at",
+    "decided_at",
+    "closed_at",
+)
 TABLES = ("initiatives", "initiative_areas", "initiative_themes", "team_queue", "timeline")
 
 
@@ -191,9 +211,8 @@ def row_values(row: Row) -> tuple[Any, ...]:
         "handoff_pending": int(row.handoff_pending),
         "decision_published": int(row.decision_published),
     }
-    for key in ("submitted_at", "last_activity", "deadline", "routed_at", "decided_at"):
+    for key in DATETIME_COLUMNS:
         values[key] = stamp(values[key])
-    values["closed_at"] = stamp(row.closed_at)
     return tuple(values[c] for c in ROW_COLUMNS)
 
 
@@ -203,14 +222,7 @@ def row_from(values: Sequence[Any]) -> Row:
         data[key] = tuple(x for x in (data[key] or "").split(",") if x)
     for key in ("consent", "handoff_pending", "decision_published"):
         data[key] = bool(data[key])
-    for key in (
-        "submitted_at",
-        "last_activity",
-        "deadline",
-        "routed_at",
-        "decided_at",
-        "closed_at",
-    ):
+    for key in DATETIME_COLUMNS:
         data[key] = unstamp(data[key])
     return Row(**data)
 

@@ -1,5 +1,6 @@
 """The admin area (role beheerder) through the Flask test client: staff accounts, teams,
-challenges, the area map import, the rulebook's backtest-then-publish flow and failed jobs."""
+challenges, the area map import, the rulebook's backtest-then-publish flow, failed jobs and the
+e-mail ledger with the embedded outbox."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from flask.testing import FlaskClient
 
 from participatie.config import Settings
 from participatie.domain.values import Actor, Role, TeamKind
+from participatie.mail import compose
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import Site, csrf_token, login, make_site
 from tests.services import drop_queue, redis_for_test, unique_queue
@@ -34,6 +36,7 @@ PAGES = (
     "/beheer/admin/gebiedskaart",
     "/beheer/admin/regelboek",
     "/beheer/admin/taken",
+    "/beheer/admin/mail",
 )
 POSTS = (
     "/beheer/admin/medewerkers",
@@ -671,6 +674,104 @@ def test_failed_jobs_are_listed_and_requeued(redis_site: Site) -> None:
     assert registry.get_job_ids() == [] and queue.job_ids == [job_id]
 
 
+# -- e-mail --------------------------------------------------------------------------------------
+
+WELCOME = "welkom-1"
+LEDGER = re.compile(r'<table class="queue" id="mail-log">.*?</table>', re.S)
+
+
+def seed_mail(site: Site) -> None:
+    """One message in the outbox (with markup in it), one permanent failure, one retry."""
+    mailer = site.container.mailer
+    welcome = compose(
+        "anna@example.org",
+        "Welkom <b>Anna</b>",
+        "Hallo Anna,\n<script>alert('tekst')</script>",
+        html="<p>Hallo Anna,</p><script>alert('html')</script>",
+    )
+    assert mailer.send(WELCOME, welcome, audience="initiator", kind="submitted") == "sent"
+    log = mailer.log
+    assert log.claim("submitted-9-team", f"team:{CENTRUM}", "submitted", "initiatief-9")
+    log.failed("submitted-9-team", "recipient refused: 550 5.1.1 <adres>: Recipient rejected")
+    assert log.claim("deadline-3-team", f"team:{CENTRUM}", "deadline")
+    log.retry("deadline-3-team", "ConnectionRefusedError: [Errno 111] Connection refused")
+
+
+def test_the_mail_page_shows_counts_failures_and_the_outbox(site: Site, admin: FlaskClient) -> None:
+    seed_mail(site)
+    response = admin.get("/beheer/admin/mail")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    page = text_of(response)
+    counts = dict(re.findall(r'<dd id="aantal-(\w+)">(\d+)</dd>', page))
+    assert counts == {"sending": "0", "retry": "1", "sent": "1", "failed": "1"}
+    assert 'id="mail-mislukt"' in page and "1 bericht kon niet worden bezorgd" in page
+    ledger = LEDGER.search(page)
+    assert ledger, "no ledger table"
+    rows = re.findall(r'<tr id="mail-\d+" data-state="(\w+)">(.*?)</tr>', ledger.group(0), re.S)
+    assert [state for state, _ in rows] == ["retry", "failed", "sent"]  # last changed first
+    failed = rows[1][1]
+    assert "submitted-9-team" in failed and "initiatief-9" in failed
+    assert '<strong class="result--failed">Mislukt</strong>' in failed
+    assert "recipient refused: 550 5.1.1 &lt;adres&gt;: Recipient rejected" in failed
+    assert "<caption>" in ledger.group(0) and '<th scope="row">' in ledger.group(0)
+    # The outbox lists the message by its subject (escaped), linking to the message page.
+    assert f'href="/beheer/admin/mail/bericht/{WELCOME}.eml">Welkom &lt;b&gt;Anna&lt;/b&gt;' in page
+    # The home page says something failed.
+    assert "1 bericht niet bezorgd" in text_of(admin.get("/beheer/admin/"))
+
+
+def test_the_mail_page_filters_the_ledger_by_state(site: Site, admin: FlaskClient) -> None:
+    seed_mail(site)
+    page = text_of(admin.get("/beheer/admin/mail?status=failed"))
+    ledger = LEDGER.search(page)
+    assert ledger and "submitted-9-team" in ledger.group(0)
+    assert "deadline-3-team" not in ledger.group(0) and WELCOME not in ledger.group(0)
+    assert '<option value="failed" selected>' in page
+    assert "Berichten met status „Mislukt”" in page
+    assert 'id="geen-mail"' in text_of(admin.get("/beheer/admin/mail?status=sending"))
+    unknown = text_of(admin.get("/beheer/admin/mail?status=<x>"))  # shows everything
+    everything = LEDGER.search(unknown)
+    assert everything and "deadline-3-team" in everything.group(0) and "&lt;x&gt;" not in unknown
+
+
+def test_an_outbox_message_is_shown_as_text_and_nothing_in_it_runs(
+    site: Site, admin: FlaskClient
+) -> None:
+    seed_mail(site)
+    response = admin.get(f"/beheer/admin/mail/bericht/{WELCOME}.eml")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    page = text_of(response)
+    assert "<h1>Welkom &lt;b&gt;Anna&lt;/b&gt;</h1>" in page
+    assert "<dd>anna@example.org</dd>" in page
+    assert f"<dd>{html.escape(site.container.settings.mail_from)}</dd>" in page
+    assert "Hallo Anna,\n&lt;script&gt;alert(&#39;tekst&#39;)&lt;/script&gt;" in page
+    assert "&lt;p&gt;Hallo Anna,&lt;/p&gt;&lt;script&gt;alert(&#39;html&#39;)" in page
+    assert "<script>alert" not in page and "<b>Anna" not in page
+
+
+@pytest.mark.parametrize(
+    "name", ["onbekend.eml", "..%2Fmail.sqlite", "..%2F..%2Fsecret.key", ".eml", "mail.sqlite"]
+)
+def test_only_messages_in_the_outbox_can_be_shown(
+    site: Site, admin: FlaskClient, name: str
+) -> None:
+    seed_mail(site)
+    assert admin.get(f"/beheer/admin/mail/bericht/{name}").status_code == 404
+
+
+def test_the_mail_pages_are_for_admins_only(site: Site) -> None:
+    seed_mail(site)
+    site.container.staff.add(
+        "audrey", "Audrey", Role.AUDITOR, [], ADMIN_PASSWORD, Actor.system("test")
+    )
+    client = site.client()
+    assert login(client, "audrey", ADMIN_PASSWORD).status_code == 303
+    for url in ("/beheer/admin/mail", f"/beheer/admin/mail/bericht/{WELCOME}.eml"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "anna@example.org" not in text_of(response)
+
+
 # -- accessibility -------------------------------------------------------------------------------
 
 
@@ -696,6 +797,7 @@ def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
     site.container.staff.add(
         "gea", "Gea", Role.AREA_MANAGER, [CENTRUM], ADMIN_PASSWORD, Actor.system("test")
     )
+    seed_mail(site)
     server = make_server("127.0.0.1", free_port(), site.flask, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -755,6 +857,9 @@ def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
         ("regelboek-backtest", "/beheer/admin/regelboek", rulebook_backtest),
         ("regelboek-gepubliceerd", "/beheer/admin/regelboek", rulebook_publish),
         ("taken", "/beheer/admin/taken", None),
+        ("mail", "/beheer/admin/mail", None),
+        ("mail-mislukt", "/beheer/admin/mail?status=failed", None),
+        ("mail-bericht", f"/beheer/admin/mail/bericht/{WELCOME}.eml", None),
     ]
     try:
         with sync_playwright() as playwright:

@@ -22,7 +22,14 @@ from participatie.config import Settings
 from participatie.domain.values import Actor, Role
 from tests.conftest import REDIS_URL, missing_service
 from tests.e2e.conftest import Site, make_site
-from tests.services import Processes, drop_queue, free_port, redis_for_test, unique_queue
+from tests.services import (
+    Processes,
+    drop_queue,
+    free_port,
+    redis_for_test,
+    unique_queue,
+    wait_until,
+)
 
 CHROMIUM = Path(os.environ.get("PARTICIPATIE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -168,7 +175,11 @@ def test_a_resident_submits_by_keyboard_is_routed_answers_and_withdraws(
     app = live.site.app
     initiative_id = app.find_by_tracking_code(code)
     assert app.get_initiative(initiative_id).themes == ["groen", "jeugd"]
-    mail = live.site.container.mailer.folder / f"confirm-{initiative_id}.eml"
+    # The relay hands the submission to a mail job: the confirmation arrives in the outbox.
+    outbox = live.site.container.mailer.folder
+    assert outbox is not None
+    mail = outbox / f"submitted-{initiative_id}-v1-initiator.eml"
+    assert wait_until(mail.exists, 30), "no confirmation mail"
     assert "To: fatima@example.org" in mail.read_text()
 
     # The relay and the worker route it; the page says so in plain Dutch with the team.

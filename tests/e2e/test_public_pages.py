@@ -14,9 +14,10 @@ from flask.testing import FlaskClient
 
 from participatie.config import Settings
 from participatie.domain.values import Actor, Role
+from participatie.notifications import deliver
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import Site, csrf_token, make_site
-from tests.services import redis_for_test
+from tests.services import free_port, redis_for_test
 
 CODE = re.compile(r'id="volgcode">([0-9A-F-]+)<')
 
@@ -399,6 +400,33 @@ def test_support_is_counted_once_per_confirmed_address(site: Site) -> None:
     assert "steuner@example.org" not in page
 
 
+def test_asking_again_mails_a_fresh_link(site: Site) -> None:
+    initiative_id = _published(site)
+    client = site.client()
+    for _ in range(2):
+        assert _ask_support(site, client, initiative_id, "steuner@example.org").status_code == 303
+    first, second = (m.read_text() for m in support_mails(site))
+    assert LINK.search(first).group(1) != LINK.search(second).group(1)  # type: ignore[union-attr]
+
+
+def test_a_support_request_while_the_mail_server_is_down_says_try_again(tmp_path: Path) -> None:
+    down = Settings(
+        var_dir=tmp_path / "var", smtp_host="127.0.0.1", smtp_port=free_port(), smtp_security="none"
+    )
+    site = make_site(down)
+    try:
+        initiative_id = _published(site)
+        before = site.events()
+        response = _ask_support(site, site.client(), initiative_id, "steuner@example.org")
+        assert response.status_code == 503
+        page = response.get_data(as_text=True)
+        assert "We konden de e-mail nu niet versturen" in page
+        assert 'value="steuner@example.org"' in page  # what was typed is kept
+        assert site.events() == before
+    finally:
+        site.container.close()
+
+
 def test_a_support_request_with_a_bad_address_is_a_field_error(site: Site) -> None:
     initiative_id = _published(site)
     response = _ask_support(site, site.client(), initiative_id, "geen-adres")
@@ -436,12 +464,16 @@ def test_support_requests_over_the_rate_limit_get_429(tmp_path: Path) -> None:
 def test_the_initiator_confirms_their_address_once_with_the_mailed_link(site: Site) -> None:
     code = submit(site)
     initiative_id = site.app.find_by_tracking_code(code)
+    assert initiative_id is not None
+    assert site.container.mailer.messages() == []  # mail leaves through the relay, not the request
+    deliver(site.container, initiative_id, 1)  # the job the relay enqueues for the submission
     (mail,) = site.container.mailer.messages()  # one per submission
     message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
-    assert mail.name == f"confirm-{initiative_id}.eml"
+    assert mail.name == f"submitted-{initiative_id}-v1-initiator.eml"
     assert message["To"] == "kees.kanarie@example.org"
     assert message["Subject"] == "Uw initiatief is ontvangen: Bankje bij de vijver"
-    path = re.search(r"http://localhost(/bevestigen/\S+)", message.get_content()).group(1)  # type: ignore[attr-defined,union-attr]
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    path = re.search(r"http://127.0.0.1:5000(/bevestigen/\S+)", text).group(1)  # type: ignore[union-attr]
     client = site.client()  # another browser: the link alone is enough
     before = site.events()
     assert "Ja, dit is mijn e-mailadres" in client.get(path).get_data(as_text=True)

@@ -647,3 +647,60 @@ def test_staff_pages_are_never_cached_and_refusals_are_explained(staffed: Site) 
     assert refused.status_code == 403
     assert "Geen toegang" in refused.get_data(as_text=True)
     assert refused.headers["Cache-Control"] == "no-store"
+
+
+def test_overdue_work_is_shown_in_the_queue_the_detail_and_the_area_overview(
+    clocked: tuple[Site, Clock],
+) -> None:
+    site, clock = clocked
+    from tests.conftest import submission
+
+    def new() -> UUID:
+        data = submission()
+        data["location"] = {"area_code": "BU99990101"}
+        data["themes"] = ["cultuur"]
+        iid = UUID(str(site.app.submit(data).initiative_id))
+        site.app.route_initiative(iid, Actor.system("test"))
+        return iid
+
+    gea = Actor("staff:gea", Role.AREA_MANAGER, CENTRUM)
+    clock.now -= timedelta(days=90)  # submitted three months ago
+    late_handoff = new()
+    late_decision = new()
+    site.app.act(late_decision, "accept_handoff", actor=gea)
+    waiting = new()
+    site.app.act(waiting, "accept_handoff", actor=gea)
+    site.app.act(waiting, "request_info", actor=gea, question="Welke straat?")
+    clock.now += timedelta(days=90)
+    on_time = new()
+    assert site.app.sweep_deadlines(late_handoff, escalate=()) == ["handoff", "decision"]
+    assert site.app.sweep_deadlines(waiting) == []  # paused: not late
+    site.project()
+    client = site.client()
+    login(client, "gea")
+
+    page = client.get(f"/beheer/wachtrij/{CENTRUM}?overdue=1").get_data(as_text=True)
+    listed = set(re.findall(r'name="ids" value="([^"]+)"', page))
+    assert {str(late_handoff), str(late_decision)} <= listed
+    assert str(on_time) not in listed and str(waiting) not in listed
+    rows = {iid: page.split(f'value="{iid}"', 1)[1].split("</tr>", 1)[0] for iid in listed}
+    assert "Acceptatie te laat sinds" in rows[str(late_handoff)]
+    assert "deadline--overdue" in rows[str(late_handoff)]
+    assert "Besluit te laat sinds" in rows[str(late_decision)]
+    everything = client.get(f"/beheer/wachtrij/{CENTRUM}?sort=deadline").get_data(as_text=True)
+
+    def row_of(iid: UUID) -> str:
+        return everything.split(f'value="{iid}"', 1)[1].split("</tr>", 1)[0]
+
+    assert "Accepteren uiterlijk" in row_of(on_time)
+    assert "Termijn staat stil: wacht op de indiener" in row_of(waiting)
+
+    detail = client.get(f"/beheer/initiatieven/{late_handoff}").get_data(as_text=True)
+    assert 'id="termijn-besluit"' in detail and 'id="termijn-acceptatie"' in detail
+    assert detail.count("Termijn verstreken") == 2  # both missed deadlines on the timeline
+    paused = client.get(f"/beheer/initiatieven/{waiting}").get_data(as_text=True)
+    assert "Staat stil sinds" in paused
+
+    area = site.client().get("/gebieden/BU99990101").get_data(as_text=True)
+    late = int(re.search(r'<dd id="te-laat">(\d+)</dd>', area).group(1))  # type: ignore[union-attr]
+    assert late >= 2

@@ -84,9 +84,14 @@ def test_relay_records_its_position_only_after_redis_took_the_jobs(
     head = app_with_map.app.recorder.max_notification_id()
     assert relay.outbox.position() == head
     queue = Queue(job_settings.queue_name, connection=connection(job_settings))
-    assert sorted(queue.job_ids) == sorted(f"route-{i}" for i in ids)
+    # A routing job and a mail job (the submission confirmation) per submission.
+    assert sorted(queue.job_ids) == sorted(
+        [f"route-{i}" for i in ids] + [f"mail-{i}-1" for i in ids]
+    )
     job = Job.fetch(f"route-{ids[0]}", connection=connection(job_settings))
     assert job.args == (str(ids[0]),)  # ids only: no personal data in Redis
+    mail = Job.fetch(f"mail-{ids[0]}-1", connection=connection(job_settings))
+    assert mail.args == (str(ids[0]), 1)
     # A new relay process resumes from the recorded position and enqueues nothing again.
     assert Relay(app_with_map, connection(job_settings)).relay_once() == 0
 

@@ -1,4 +1,5 @@
-"""Events stored by an older version of the code are still read: Submitted v1 had no channel."""
+"""Events stored by an older version of the code are still read (Submitted v1 had no channel,
+v2 no language or decision term)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container
     current = app.history(result.initiative_id)[0]
     stored = app.mapper.to_stored_event(current)
     state = json.loads(stored.state)
-    assert state.pop("class_version") == 2
+    assert state.pop("class_version") == 3
     assert state.pop("channel") == "api"
+    assert state.pop("language") == "nl"
+    assert state.pop("decision_days") == 40
     # Rewrite the stored event as version 1 of the code would have written it.
     new_id = uuid4()
     old = replace(
@@ -30,6 +33,8 @@ def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container
         other.app.recorder.insert_events([old])
         upcast = other.app.get_initiative(new_id)
         assert upcast.channel == "web"
+        assert (upcast.language, upcast.decision_days) == ("nl", 40)
+        assert upcast.decision_due is not None
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
         assert other.app.history(new_id)[0].channel == "web"  # type: ignore[attr-defined]
         assert other.app.get_initiative(result.initiative_id).channel == "api"
@@ -46,10 +51,12 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
     stored = app.snapshots.recorder.select_events(result.initiative_id, desc=True, limit=1)[0]
     state = json.loads(stored.state)
     # Rewrite the snapshot as version 1 of the code would have written it.
-    assert state["state"].pop("class_version") == 3
+    assert state["state"].pop("class_version") == 4
     assert state["state"].pop("handoff_since") is None
     assert state["state"].pop("handoff_days") == 5
     assert state["state"].pop("email_confirmed") is False
+    for name in ("language", "decision_days", "paused_since", "paused_days", "missed"):
+        state["state"].pop(name)
     new_id = uuid4()
     old = replace(
         stored, originator_id=new_id, state=json.dumps(state, separators=(",", ":")).encode()
@@ -62,6 +69,7 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
         assert upcast.handoff_days == 5
         assert upcast.handoff_due is None
         assert upcast.email_confirmed is False  # v2 → v3 on the way
+        assert (upcast.language, upcast.paused_days, upcast.missed) == ("nl", 0, [])  # v3 → v4
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
     finally:
         other.close()

@@ -376,7 +376,13 @@ def test_view_rows_agree_with_the_aggregates(projected: Container) -> None:
         assert row.version == initiative.version
         if initiative.is_open:
             assert row.handoff_pending == initiative.handoff_pending
-            assert row.deadline == initiative.handoff_due
+            assert row.handoff_due == initiative.handoff_due
+            assert row.decision_due == initiative.decision_due
+            assert (row.paused_since, row.paused_days) == (
+                initiative.paused_since,
+                initiative.paused_days,
+            )
+            assert (row.deadline, row.deadline_kind) == (initiative.next_deadline or (None, None))
         assert row.description == (
             initiative.description if initiative.consent_to_publish else None
         )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from participatie.domain.initiative import Initiative
+from participatie.domain.initiative import DECISION, DEFAULT_DECISION_DAYS, Initiative
 from participatie.domain.values import (
     Actor,
     InitiatorKind,
@@ -45,6 +45,8 @@ def new_initiative() -> Initiative:
         tracking_code_hash="0" * 64,
         actor=INITIATOR,
         channel="web",
+        language="nl",
+        decision_days=DEFAULT_DECISION_DAYS,
         timestamp=T0,
     )
 
@@ -85,6 +87,12 @@ def arguments(command: str, initiative: Initiative) -> dict[str, Any]:
         "post_public_update": {"actor": lead, "message": "We kijken ernaar."},
         "support": {"actor": INITIATOR, "supporter": SealedPersonalData(uuid4(), b"x")},
         "confirm_email": {"actor": INITIATOR},
+        "record_missed_deadline": {
+            "actor": WORKER,
+            "at": T0 + timedelta(days=365),
+            "deadline": DECISION,
+            "due": initiative.decision_due,
+        },
     }
     return {"at": at, **table[command]}
 

@@ -35,8 +35,10 @@ def test_working_days_skip_weekends(start: datetime, days: int, due: datetime) -
         (datetime(2026, 4, 24, 10, tzinfo=AMSTERDAM), 1, datetime(2026, 4, 28, 10)),
         # Christmas 2026 on Friday and Saturday: Thursday 24 December + 1 is Monday 28.
         (datetime(2026, 12, 24, 16, tzinfo=AMSTERDAM), 1, datetime(2026, 12, 28, 16)),
-        # Easter 2027: Good Friday 26 March and Easter Monday 29 March are skipped.
-        (datetime(2027, 3, 25, 9, tzinfo=AMSTERDAM), 1, datetime(2027, 3, 30, 9)),
+        # Easter 2027: Easter Monday 29 March is skipped; Good Friday 26 March is not a holiday
+        # under the Algemene termijnenwet, so it is a working day.
+        (datetime(2027, 3, 25, 9, tzinfo=AMSTERDAM), 1, datetime(2027, 3, 26, 9)),
+        (datetime(2027, 3, 26, 9, tzinfo=AMSTERDAM), 1, datetime(2027, 3, 30, 9)),
         # Liberation Day counts every year for time limits (2026: a Tuesday).
         (datetime(2026, 5, 4, 9, tzinfo=AMSTERDAM), 1, datetime(2026, 5, 6, 9)),
         # Ascension Day 14 May and Whit Monday 25 May 2026, and the weekends between.

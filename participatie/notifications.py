@@ -1,0 +1,277 @@
+"""Which events send e-mail to whom, and the messages themselves (Dutch and English).
+
+The relay enqueues one job per triggering event; the job asks `messages_for` what to send and
+hands each message to the mailer, whose ledger sends each (event, recipient) once. Messages are
+rendered from `templates/mail/<kind>.txt` and `.html` in the recipient's language: the
+initiator's (recorded at submission), Dutch for teams.
+
+The tracking code is not in any message: it exists only as a hash, and the submitter saw it
+once. Messages hold the initiative's title and what happened, no personal data of others.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from eventsourcing.utils import get_topic
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from participatie.application import ParticipatieApp
+from participatie.bootstrap import Container
+from participatie.domain.calendar import AMSTERDAM
+from participatie.domain.initiative import DECISION, LANGUAGES, Initiative
+from participatie.mail import PermanentMailError, TemporaryMailError, compose
+from participatie.schemas import N_
+from participatie.tokens import TokenBox
+
+TEMPLATES = Path(__file__).with_name("templates") / "mail"
+CATALOGUES = Path(__file__).resolve().parents[1] / "web" / "translations"
+CONFIRM_EMAIL = "confirm-email"  # token purpose of the address check link
+CONFIRM_DAYS = 7
+
+# Event → kind of message, by audience.
+TO_INITIATOR: dict[type[Any], str] = {
+    Initiative.Submitted: "submitted",
+    Initiative.InformationRequested: "information_requested",
+    Initiative.DecisionPublished: "decision_published",
+    Initiative.Completed: "completed",
+}
+TO_TEAM: dict[type[Any], str] = {
+    Initiative.Routed: "handoff",
+    Initiative.Rerouted: "handoff",
+    Initiative.Forwarded: "handoff",
+    Initiative.HandoffDeclined: "handoff",
+    Initiative.Escalated: "handoff",
+    Initiative.DeadlineMissed: "overdue",
+}
+TOPICS = tuple(get_topic(cls) for cls in (*TO_INITIATOR, *TO_TEAM))
+
+SUBJECTS = {
+    "submitted": N_("Uw initiatief is ontvangen: %(title)s"),
+    "information_requested": N_("Vraag over uw initiatief: %(title)s"),
+    "decision_published": N_("Besluit over uw initiatief: %(title)s"),
+    "completed": N_("Uw initiatief is afgerond: %(title)s"),
+    "handoff": N_("Nieuw in de wachtrij: %(title)s"),
+    "overdue": N_("Termijn verstreken: %(title)s"),
+}
+OUTCOMES = {
+    "honoured": N_("Gehonoreerd"),
+    "partly_honoured": N_("Gedeeltelijk gehonoreerd"),
+    "not_honoured": N_("Niet gehonoreerd"),
+}
+DEADLINES = {
+    "handoff": N_("de termijn om de overdracht te accepteren"),
+    DECISION: N_("de beslistermijn"),
+}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one recipient; `key` makes it once-only."""
+
+    key: str
+    audience: str  # "initiator" or "team:<code>"
+    kind: str
+    to: str
+    language: str
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(language: str) -> NullTranslations:
+    """The catalogue for `language` (Dutch is the source language: no catalogue)."""
+    po = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+    if language == "nl" or not po.exists():
+        return NullTranslations()
+    with po.open("rb") as source:
+        catalogue = read_po(source)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def environment(language: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def kind_of(event: Any) -> tuple[str, str] | None:
+    """(audience, kind) for an event that sends mail, else None."""
+    if type(event) in TO_INITIATOR:
+        return "initiator", TO_INITIATOR[type(event)]
+    if type(event) in TO_TEAM:
+        return "team", TO_TEAM[type(event)]
+    return None
+
+
+class Notifier:
+    """Turns one stored event into the messages it should send."""
+
+    def __init__(self, app: ParticipatieApp, tokens: TokenBox, public_url: str) -> None:
+        self.app = app
+        self.tokens = tokens
+        self.public_url = public_url.rstrip("/")
+
+    def messages_for(self, initiative_id: UUID, version: int) -> list[Outgoing]:
+        events = list(self.app.events.get(initiative_id, gt=version - 1, lte=version))
+        if not events:
+            return []
+        event = events[0]
+        found = kind_of(event)
+        if found is None:
+            return []
+        audience, kind = found
+        initiative: Initiative = self.app.repository.get(initiative_id, version=version)
+        if audience == "initiator":
+            message = self._to_initiator(initiative, event, kind)
+        else:
+            message = self._to_team(initiative, event, kind)
+        return [] if message is None else [message]
+
+    # -- audiences -------------------------------------------------------------------------
+
+    def _to_initiator(self, initiative: Initiative, event: Any, kind: str) -> Outgoing | None:
+        contact = self.app.vault.open(initiative.initiator)  # None once erased
+        address = (contact or {}).get("email")
+        if not address:
+            return None
+        language = initiative.language if initiative.language in LANGUAGES else "nl"
+        context: dict[str, Any] = {
+            "title": initiative.title,
+            "track_url": f"{self.public_url}/volgen",
+        }
+        if kind == "submitted":
+            token = self.tokens.make(CONFIRM_EMAIL, {"i": str(initiative.id)})
+            context["confirm_url"] = (
+                None if initiative.email_confirmed else f"{self.public_url}/bevestigen/{token}"
+            )
+            context["confirm_days"] = CONFIRM_DAYS
+            context["decision_due"] = _date(initiative.decision_due, language)
+        elif kind == "information_requested":
+            context["question"] = event.question
+        elif kind == "decision_published":
+            outcome = initiative.outcome.value if initiative.outcome else ""
+            context["outcome"] = translations(language).gettext(OUTCOMES.get(outcome, outcome))
+            context["rationale"] = event.rationale
+        return self._render(initiative, event, kind, "initiator", address, language, context)
+
+    def _to_team(self, initiative: Initiative, event: Any, kind: str) -> Outgoing | None:
+        code = event.team if kind == "overdue" else initiative.lead_team
+        team = next((t for t in self.app.teams() if t.code == code), None)
+        if team is None or not team.email:
+            return None
+        context: dict[str, Any] = {
+            "title": initiative.title,
+            "team": team.name,
+            "reason": event.reason,
+            "staff_url": f"{self.public_url}/beheer/initiatieven/{initiative.id}",
+        }
+        if kind == "handoff":
+            context["due"] = _date(initiative.handoff_due, "nl")
+        else:
+            context["deadline"] = DEADLINES.get(event.deadline, event.deadline)
+            context["due"] = _date(event.due, "nl")
+            context["escalated"] = self._escalated_with(event)
+        return self._render(initiative, event, kind, f"team:{code}", team.email, "nl", context)
+
+    def _escalated_with(self, missed: Any) -> bool:
+        """Whether the sweep sent the initiative to regie in the same breath."""
+        following = self.app.events.get(missed.originator_id, gt=missed.originator_version, limit=3)
+        return any(
+            isinstance(e, Initiative.Escalated) and e.timestamp == missed.timestamp
+            for e in following
+        )
+
+    def _render(
+        self,
+        initiative: Initiative,
+        event: Any,
+        kind: str,
+        audience: str,
+        address: str,
+        language: str,
+        context: dict[str, Any],
+    ) -> Outgoing:
+        env = environment(language)
+        subject = translations(language).gettext(SUBJECTS[kind]) % {"title": initiative.title}
+        context = {**context, "subject": subject, "language": language}
+        return Outgoing(
+            key=f"{kind}-{initiative.id}-v{event.originator_version}-{audience}",
+            audience=audience,
+            kind=kind,
+            to=address,
+            language=language,
+            subject=subject,
+            text=env.get_template(f"{kind}.txt").render(context),
+            html=env.get_template(f"{kind}.html").render(context),
+        )
+
+
+def _date(moment: datetime | None, language: str) -> str | None:
+    if moment is None:
+        return None
+    return format_date(moment.astimezone(AMSTERDAM).date(), format="long", locale=language)
+
+
+def deliver(
+    container: Container, initiative_id: UUID, version: int, final: bool = False
+) -> list[str]:
+    """Send what one event calls for through the container's mailer; return what happened.
+
+    An SMTP server that cannot be reached raises TemporaryMailError (try again later); a
+    message it refuses for good is recorded as failed in the ledger and not tried again.
+    """
+    settings = container.settings
+    notifier = Notifier(container.app, container.tokens, settings.public_url)
+    results = []
+    for message in notifier.messages_for(initiative_id, version):
+        composed = compose(
+            message.to,
+            message.subject,
+            message.text,
+            html=message.html,
+            sender=settings.mail_from,
+            key=message.key,
+        )
+        try:
+            outcome = container.mailer.send(
+                message.key,
+                composed,
+                audience=message.audience,
+                kind=message.kind,
+                initiative_id=str(initiative_id),
+                final=final,
+            )
+        except PermanentMailError:
+            outcome = "failed"  # in the ledger for admins; trying again cannot help
+        if outcome == "skipped":
+            entry = container.mailer.log.get(message.key)
+            if entry is not None and entry.state == "sending":
+                # Another sender holds it, or one that crashed mid-send: look again later, when
+                # a stale claim can be taken over, instead of reporting it done.
+                raise TemporaryMailError(f"{message.key} is being sent by another job")
+        results.append(f"{message.key}: {outcome}")
+    return results

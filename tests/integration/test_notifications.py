@@ -1,0 +1,251 @@
+"""E-mail through a real SMTP server on loopback, driven by the real relay and RQ worker: one
+message per trigger and recipient, in the recipient's language, also when a job runs twice;
+with the SMTP server down, the message arrives once it is back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+import redis
+from babel.dates import format_date
+from rq import Queue
+
+from participatie.bootstrap import Container, build
+from participatie.config import Settings
+from participatie.domain.calendar import AMSTERDAM
+from participatie.domain.values import Actor, Outcome, Role, TeamKind
+from participatie.schemas import SubmissionSchema
+from tests.conftest import REDIS_URL, small_map, submission
+from tests.services import (
+    SMTPServer,
+    drop_queue,
+    free_port,
+    redis_for_test,
+    smtp_server,
+    unique_queue,
+)
+from workers import jobs
+from workers.relay import Relay
+from workers.worker import make_worker
+
+TEST = Actor.system("test")
+WEST = Actor("u-west", Role.AREA_MANAGER, "west")
+SITE = "https://participatie.example.nl"
+TEAM_MAIL = {"west": "west@gemeente.example", "regie": "regie@gemeente.example"}
+
+
+@pytest.fixture
+def mail_settings(sqlite_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+    with redis_for_test(REDIS_URL, tmp_path / "redis") as url:
+        queue = unique_queue()
+        try:
+            yield sqlite_settings.with_(
+                redis_url=url,
+                queue_name=queue,
+                smtp_host="127.0.0.1",
+                smtp_port=free_port(),
+                smtp_security="none",
+                mail_retry=(1, 1, 1),
+                public_url=SITE,
+            )
+        finally:
+            drop_queue(url, queue)
+
+
+@pytest.fixture
+def platform(mail_settings: Settings) -> Iterator[Container]:
+    container = build(mail_settings)
+    app = container.app
+    app.import_area_map("v1", small_map(), "test", TEST)
+    app.register_team("regie", "Regieteam", TeamKind.REGIE, [], TEAM_MAIL["regie"], TEST)
+    app.register_team("west", "Gebiedsteam West", TeamKind.AREA, [], TEAM_MAIL["west"], TEST)
+    rules = [{"id": "west", "lead": "west", "match": {"areas": ["BU00010101"]}}]
+    app.publish_rulebook("1", "", 5, rules, TEST)
+    yield container
+    container.close()
+    jobs.unload()
+
+
+def submit(container: Container, language: str = "nl", **overrides: Any) -> UUID:
+    data = SubmissionSchema(container.app.area_index()).load_submission(submission(**overrides))
+    return container.app.submit({**data, "language": language}).initiative_id
+
+
+def pump(container: Container, rounds: int = 4) -> None:
+    """Relay everything in the log to RQ and work the queue empty, until nothing moves."""
+    settings = container.settings
+    connection = redis.Redis.from_url(settings.redis_url)
+    relay = Relay(container, connection)
+    jobs.preload(settings)
+    for _ in range(rounds):
+        moved = 0
+        while relay.relay_once():
+            moved += 1
+        make_worker(settings, connection).work(
+            burst=True, with_scheduler=True, logging_level="ERROR"
+        )
+        if not moved:
+            return
+
+
+def by_subject(server: SMTPServer) -> dict[tuple[str, str], list[EmailMessage]]:
+    found: dict[tuple[str, str], list[EmailMessage]] = {}
+    for message in server.received:
+        found.setdefault((str(message["To"]), str(message["Subject"])), []).append(message)
+    return found
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
+def html_of(message: EmailMessage) -> str:
+    part = message.get_body(("html",))
+    assert part is not None
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
+def walk_to_completion(container: Container, initiative_id: UUID, question: str) -> None:
+    app = container.app
+    app.act(initiative_id, "accept_handoff", actor=WEST)
+    app.act(initiative_id, "request_info", actor=WEST, question=question)
+    initiator = Actor.initiator(app.get_initiative(initiative_id).initiator.subject_id)
+    app.act(initiative_id, "provide_info", actor=initiator, answer="De zonkant.")
+    app.act(
+        initiative_id,
+        "decide",
+        actor=WEST,
+        outcome=Outcome.HONOURED,
+        rationale="Het past in het buurtplan en er is budget.",
+        reason="besproken in het teamoverleg",
+    )
+    app.act(initiative_id, "publish_decision", actor=WEST)
+    app.act(initiative_id, "start_execution", actor=WEST)
+    app.act(initiative_id, "complete", actor=WEST)
+
+
+def test_each_trigger_sends_one_message_in_the_recipients_language(platform: Container) -> None:
+    settings = platform.settings
+    app = platform.app
+    with smtp_server(settings.smtp_port) as server:
+        dutch = submit(platform, "nl")
+        english = submit(platform, "en", title="Benches by the pond")
+        pump(platform)  # submission mails; routing; hand-off mails
+        for initiative_id in (dutch, english):
+            walk_to_completion(platform, initiative_id, "Welke kant van de straat?")
+        pump(platform)
+
+        mails = by_subject(server)
+        anna = "anna@example.org"
+        title = "Geveltuinen in de Dorpsstraat"
+        expected = {
+            (anna, f"Uw initiatief is ontvangen: {title}"),
+            (anna, f"Vraag over uw initiatief: {title}"),
+            (anna, f"Besluit over uw initiatief: {title}"),
+            (anna, f"Uw initiatief is afgerond: {title}"),
+            (anna, "Your initiative has been received: Benches by the pond"),
+            (anna, "Question about your initiative: Benches by the pond"),
+            (anna, "Decision on your initiative: Benches by the pond"),
+            (anna, "Your initiative has been completed: Benches by the pond"),
+            (TEAM_MAIL["west"], f"Nieuw in de wachtrij: {title}"),
+            (TEAM_MAIL["west"], "Nieuw in de wachtrij: Benches by the pond"),
+        }
+        assert set(mails) == expected
+        assert all(len(found) == 1 for found in mails.values()), mails
+
+        # Content: the confirmation link, the decision date, in the initiator's language.
+        initiative = app.repository.get(dutch, version=1)  # as submitted
+        assert initiative.decision_due is not None
+        due = initiative.decision_due.astimezone(AMSTERDAM).date()
+        (received,) = mails[(anna, f"Uw initiatief is ontvangen: {title}")]
+        text = text_of(received)
+        assert f"{SITE}/bevestigen/" in text
+        assert f"U hoort uiterlijk {format_date(due, 'long', locale='nl')} wat" in text
+        assert f'href="{SITE}/volgen"' in html_of(received)
+        (received_en,) = mails[(anna, "Your initiative has been received: Benches by the pond")]
+        assert "Confirm your e-mail address" in text_of(received_en)
+        assert format_date(due, "long", locale="en") in text_of(received_en)
+        (question,) = mails[(anna, f"Vraag over uw initiatief: {title}")]
+        assert "Welke kant van de straat?" in text_of(question)
+        (decision,) = mails[(anna, "Decision on your initiative: Benches by the pond")]
+        assert "Decision: Granted" in text_of(decision)
+        assert "Het past in het buurtplan en er is budget." in text_of(decision)
+        (handoff,) = mails[(TEAM_MAIL["west"], f"Nieuw in de wachtrij: {title}")]
+        assert f"{SITE}/beheer/initiatieven/{dutch}" in text_of(handoff)
+        assert "Gebiedsteam West" in text_of(handoff)
+
+        # Every job runs a second time (a worker died after sending, say): nothing new arrives.
+        count = len(server.received)
+        events = [
+            (initiative_id, event.originator_version)
+            for initiative_id in (dutch, english)
+            for event in app.history(initiative_id)
+        ]
+        connection = redis.Redis.from_url(settings.redis_url)
+        queue = Queue(settings.queue_name, connection=connection)
+        jobs.enqueue_notifications(queue, events, settings.mail_retry)
+        make_worker(settings, connection).work(burst=True, logging_level="ERROR")
+        assert jobs.notify(str(dutch), 1) == f"submitted-{dutch}-v1-initiator: skipped"
+        assert len(server.received) == count
+        # Each message carries a Message-ID derived from its key, so even a resend is known.
+        ids = [m["Message-ID"] for m in server.received]
+        assert len(set(ids)) == len(ids)
+        assert platform.mailer.log.counts() == {
+            "sent": count,
+            "sending": 0,
+            "retry": 0,
+            "failed": 0,
+        }
+
+
+def test_a_missed_handoff_mails_the_team_and_regie_once(platform: Container) -> None:
+    app = platform.app
+    with smtp_server(platform.settings.smtp_port) as server:
+        initiative_id = submit(platform)
+        pump(platform)
+        routed = app.get_initiative(initiative_id)
+        assert routed.handoff_due is not None
+        later = routed.handoff_due + timedelta(minutes=1)
+        assert app.sweep_deadlines(initiative_id, at=later) == ["handoff"]
+        assert app.sweep_deadlines(initiative_id, at=later) == []
+        pump(platform)
+        title = "Geveltuinen in de Dorpsstraat"
+        mails = by_subject(server)
+        (overdue,) = mails[(TEAM_MAIL["west"], f"Termijn verstreken: {title}")]
+        text = text_of(overdue)
+        assert "de termijn om de overdracht te accepteren verstreken" in text
+        assert "doorgezet naar het regieteam" in text
+        (to_regie,) = mails[(TEAM_MAIL["regie"], f"Nieuw in de wachtrij: {title}")]
+        assert "acceptatietermijn verstreken" in text_of(to_regie)
+
+
+def test_with_smtp_down_the_message_arrives_after_it_comes_back(platform: Container) -> None:
+    settings = platform.settings
+    initiative_id = submit(platform)
+    key = f"submitted-{initiative_id}-v1-initiator"
+    pump(platform, rounds=1)  # the SMTP server is not running: the mail job fails, for now
+    entry = platform.mailer.log.get(key)
+    assert entry is not None and entry.state == "retry"
+    assert entry.last_error
+    server = SMTPServer(settings.smtp_port)
+    server.start()
+    try:
+        assert server.received == []
+        time.sleep(1.2)  # the first retry interval
+        pump(platform)
+        subjects = [str(m["Subject"]) for m in server.received]
+        assert subjects.count("Uw initiatief is ontvangen: Geveltuinen in de Dorpsstraat") == 1
+        entry = platform.mailer.log.get(key)
+        assert entry is not None and entry.state == "sent"
+        assert entry.attempts >= 2
+    finally:
+        server.stop()
