@@ -249,3 +249,39 @@ def test_with_smtp_down_the_message_arrives_after_it_comes_back(platform: Contai
         assert entry.attempts >= 2
     finally:
         server.stop()
+
+
+def test_the_relay_schedules_the_sweep_and_the_job_records_missed_deadlines(
+    platform: Container,
+) -> None:
+    from participatie.views.projector import Projector, ViewsProjection
+    from tests.services import catch_up
+
+    settings = platform.settings
+    app = platform.app
+    initiative_id = submit(platform)
+    pump(platform)  # routed to west, hand-off pending
+    assert app.get_initiative(initiative_id).lead_team == "west"
+    connection = redis.Redis.from_url(settings.redis_url)
+    wall = [1_000_000.0]
+    relay = Relay(platform, connection, wall=lambda: wall[0])
+    every = settings.sweep_minutes * 60
+    queue = Queue(settings.queue_name, connection=connection)
+    assert relay.sweep_once() is True
+    assert relay.sweep_once() is False  # once per slot
+    wall[0] += every
+    assert relay.sweep_once() is True
+    slots = sorted(j for j in queue.job_ids if j.startswith("sweep-"))
+    assert slots == [f"sweep-{int(1_000_000 // every)}", f"sweep-{int(1_000_000 // every) + 1}"]
+
+    # The worker's application lives three weeks ahead: the hand-off has expired.
+    worker_app = jobs.preload(settings).app
+    handoff_due = app.get_initiative(initiative_id).handoff_due
+    assert handoff_due is not None
+    worker_app.clock = lambda: handoff_due + timedelta(days=21)
+    catch_up(Projector(ViewsProjection(platform.views, app)))
+    make_worker(settings, connection).work(burst=True, logging_level="ERROR")
+    history = app.history(initiative_id)
+    missed = [e for e in history if type(e).__name__ == "DeadlineMissed"]
+    assert [e.deadline for e in missed] == ["handoff"]  # type: ignore[attr-defined]
+    assert app.get_initiative(initiative_id).lead_team == "regie"  # escalated once
