@@ -26,6 +26,7 @@ from babel.support import NullTranslations, Translations
 from eventsourcing.utils import get_topic
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from participatie import labels
 from participatie.application import ParticipatieApp
 from participatie.bootstrap import Container
 from participatie.domain.calendar import AMSTERDAM
@@ -63,11 +64,6 @@ SUBJECTS = {
     "completed": N_("Uw initiatief is afgerond: %(title)s"),
     "handoff": N_("Nieuw in de wachtrij: %(title)s"),
     "overdue": N_("Termijn verstreken: %(title)s"),
-}
-OUTCOMES = {
-    "honoured": N_("Gehonoreerd"),
-    "partly_honoured": N_("Gedeeltelijk gehonoreerd"),
-    "not_honoured": N_("Niet gehonoreerd"),
 }
 DEADLINES = {
     "handoff": N_("de termijn om de overdracht te accepteren"),
@@ -174,7 +170,9 @@ class Notifier:
             context["question"] = event.question
         elif kind == "decision_published":
             outcome = initiative.outcome.value if initiative.outcome else ""
-            context["outcome"] = translations(language).gettext(OUTCOMES.get(outcome, outcome))
+            context["outcome"] = translations(language).gettext(
+                labels.OUTCOMES.get(outcome, outcome)
+            )
             context["rationale"] = event.rationale
         return self._render(initiative, event, kind, "initiator", address, language, context)
 

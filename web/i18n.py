@@ -18,6 +18,8 @@ from babel.messages.pofile import read_po
 from flask import Flask, request
 from flask_babel import Babel, format_date, format_datetime, lazy_gettext
 
+from participatie import labels
+
 LOCALES = ("nl", "en")
 DEFAULT_LOCALE = "nl"
 TIMEZONE = "Europe/Amsterdam"
@@ -112,11 +114,7 @@ KINDS = {
     "business": lazy_gettext("Ondernemer"),
     "organisation": lazy_gettext("Organisatie"),
 }
-OUTCOMES = {
-    "honoured": lazy_gettext("Gehonoreerd"),
-    "partly_honoured": lazy_gettext("Deels gehonoreerd"),
-    "not_honoured": lazy_gettext("Niet gehonoreerd"),
-}
+OUTCOMES = {code: lazy_gettext(text) for code, text in labels.OUTCOMES.items()}
 # Public timeline entries, by kind; {team} is the team's name.
 TIMELINE = {
     "submitted": lazy_gettext("Initiatief ingediend"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from redis import Redis
@@ -115,23 +116,14 @@ def enqueue_notifications(
     second run send nothing.
     """
     intervals = list(retry)
-    count = 0
-    with queue.connection.pipeline() as pipe:
-        for initiative_id, version in events:
-            queue.enqueue_call(
-                notify,
-                args=(str(initiative_id), version),
-                job_id=notify_job_id(initiative_id, version),
-                description=f"mail for {initiative_id} v{version}",
-                timeout=JOB_TIMEOUT,
-                result_ttl=RESULT_TTL,
-                failure_ttl=FAILURE_TTL,
-                retry=Retry(max=len(intervals), interval=intervals),
-                pipeline=pipe,
-            )
-            count += 1
-        pipe.execute()
-    return count
+    return _enqueue_all(
+        queue,
+        intervals,
+        (
+            (notify, (str(i), version), notify_job_id(i, version), f"mail for {i} v{version}")
+            for i, version in events
+        ),
+    )
 
 
 def enqueue_sweep(queue: Queue, slot: int) -> None:
@@ -152,18 +144,29 @@ def enqueue_routing(queue: Queue, initiative_ids: Iterable[UUID | str]) -> int:
     The job id is derived from the initiative id, so enqueuing twice is harmless: the job runs
     again and finds the initiative already routed.
     """
+    return _enqueue_all(
+        queue,
+        RETRY_INTERVALS,
+        ((route_initiative, (str(i),), route_job_id(i), f"route {i}") for i in initiative_ids),
+    )
+
+
+def _enqueue_all(
+    queue: Queue, intervals: list[int], calls: Iterable[tuple[Any, tuple[Any, ...], str, str]]
+) -> int:
+    """Enqueue (function, args, job id, description) calls in one round trip; return how many."""
     count = 0
     with queue.connection.pipeline() as pipe:
-        for initiative_id in initiative_ids:
+        for function, args, job_id, description in calls:
             queue.enqueue_call(
-                route_initiative,
-                args=(str(initiative_id),),
-                job_id=route_job_id(initiative_id),
-                description=f"route {initiative_id}",
+                function,
+                args=args,
+                job_id=job_id,
+                description=description,
                 timeout=JOB_TIMEOUT,
                 result_ttl=RESULT_TTL,
                 failure_ttl=FAILURE_TTL,
-                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                retry=Retry(max=len(intervals), interval=intervals),
                 pipeline=pipe,
             )
             count += 1
