@@ -45,6 +45,7 @@ class Progress:
     rationale: str | None
     timeline: list[TimelineEntry] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
+    decision_due: datetime | None = None  # None: decided, closed, or paused
 
     @property
     def waiting_for_answer(self) -> bool:
@@ -95,4 +96,5 @@ def progress_of(app: ParticipatieApp, initiative_id: UUID) -> Progress:
         rationale=row.rationale if row.decision_published else None,
         timeline=timeline,
         exchanges=exchanges,
+        decision_due=row.decision_due,
     )

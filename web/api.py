@@ -179,6 +179,11 @@ class QueueItemSchema(Schema):
     submitted_at = fields.DateTime(required=True)
     last_activity = fields.DateTime(required=True)
     deadline = fields.DateTime(allow_none=True)
+    deadline_kind = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(["handoff", "decision"]),
+        metadata={"description": "Which deadline `deadline` is: the hand-off's or the decision's."},
+    )
     overdue = fields.Boolean(required=True)
     age_days = fields.Integer(required=True)
     version = fields.Integer(required=True)

@@ -211,3 +211,22 @@ def test_errors_of_list_items_and_of_the_list_itself_come_back_together(site: Si
     assert answer.status_code == 422
     themes = answer.get_json()["errors"]["json"]["themes"]
     assert set(themes) == {str(i) for i in range(6)}  # each bad item named by its position
+
+
+def test_the_queue_says_which_deadline_is_late(site: Site) -> None:
+    """The demo's older hand-offs and decisions are past due; the API says which is which."""
+    from datetime import UTC, datetime
+
+    headers = bearer(site, "gea", Role.AREA_MANAGER, [CENTRUM])
+    body = site.client().get(f"/api/v1/queues/{CENTRUM}?overdue=true", headers=headers)
+    items = body.get_json()["items"]
+    assert items
+    now = datetime.now(tz=UTC)
+    for item in items:
+        assert item["overdue"] is True
+        assert datetime.fromisoformat(item["deadline"]) < now
+        initiative = site.app.get_initiative(UUID(item["initiative_id"]))
+        assert initiative.next_deadline is not None
+        due, kind = initiative.next_deadline
+        assert (item["deadline_kind"], datetime.fromisoformat(item["deadline"])) == (kind, due)
+    assert {i["deadline_kind"] for i in items} == {"handoff", "decision"}

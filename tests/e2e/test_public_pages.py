@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 from flask.testing import FlaskClient
 
 from participatie.config import Settings
+from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.values import Actor, Role
 from participatie.notifications import deliver
 from tests.conftest import REDIS_URL
@@ -85,6 +87,10 @@ def test_a_resident_submits_and_gets_a_tracking_code_that_opens_the_initiative(s
     page = client.get("/mijn-initiatief").get_data(as_text=True)
     assert "Bankje bij de vijver" in page
     assert "Ontvangen, wordt doorgestuurd" in page
+    due = initiative.decision_due
+    assert due is not None
+    expected = format_date(due.astimezone(AMSTERDAM).date(), "long", locale="nl")
+    assert f'<dd id="besluit-uiterlijk">{expected}</dd>' in page
 
 
 def test_a_point_with_a_decimal_comma_lands_in_its_buurt(site: Site) -> None:
@@ -237,6 +243,7 @@ def test_the_resident_answers_the_teams_question(site: Site) -> None:
     page = client.get("/mijn-initiatief").get_data(as_text=True)
     assert "Welke kant van de vijver bedoelt u?" in page
     assert "Wacht op informatie van de indiener" in page
+    assert "De termijn staat stil tot u de vraag hieronder beantwoordt." in page
     version = re.search(r'name="version" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
     token = csrf_token(client, "/mijn-initiatief")
     response = client.post(
