@@ -23,6 +23,7 @@ from uuid import UUID
 import redis
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
+from rq.job import JobStatus
 
 from participatie.bootstrap import Container
 from participatie.domain.initiative import Initiative
@@ -30,7 +31,13 @@ from participatie.domain.values import Status
 from participatie.embedded_redis import connect
 from participatie.follow import LogFollower
 from participatie.notifications import TOPICS as MAIL_TOPICS
-from workers.jobs import enqueue_notifications, enqueue_routing, enqueue_sweep, queue_for
+from workers.jobs import (
+    enqueue_notifications,
+    enqueue_routing,
+    enqueue_sweep,
+    notify_job_id,
+    queue_for,
+)
 
 log = logging.getLogger("participatie.relay")
 
@@ -42,6 +49,9 @@ LEAVES_SUBMITTED = tuple(
 )
 RELAY = "relay"
 RECONCILER = "relay-reconciler"
+MAIL_RECONCILER = "relay-mail-reconciler"
+# A mail job in one of these states is done with (sent, nothing to send, or failed for admins).
+SETTLED = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 
 
 class Relay:
@@ -72,6 +82,10 @@ class Relay:
         self.watched = self.watch.position()
         # initiative id -> (notification id of its submission, when we last enqueued or saw it)
         self.waiting: dict[UUID, tuple[int, float]] = {}
+        self.mail_watch = LogFollower(self.app, MAIL_RECONCILER, list(MAIL_TOPICS))
+        self.mail_watched = self.mail_watch.position()
+        # (initiative id, event version) -> (notification id, when we last saw its job busy)
+        self.mail_waiting: dict[tuple[UUID, int], tuple[int, float]] = {}
         self.enqueued = 0
         self.mails = 0
         self.reconciled = 0
@@ -141,6 +155,42 @@ class Relay:
         self.reconciled += len(again)
         return len(again)
 
+    def reconcile_mail_once(self) -> int:
+        """Enqueue again the mail jobs Redis lost; return how many.
+
+        `reconcile_after` seconds after the relay saw an event that sends mail, its job must
+        exist in Redis (queued, running or waiting for a retry) or be settled. A job that is
+        simply gone was lost with Redis: it is enqueued again, and the mail ledger makes sure a
+        message that did go out is not sent twice.
+        """
+        now = self.monotonic()
+        while True:
+            notifications, reached = self.mail_watch.read(self.mail_watched, self.batch)
+            for n in notifications:
+                key = (UUID(str(n.originator_id)), n.originator_version)
+                self.mail_waiting.setdefault(key, (n.id, now))
+            self.mail_watched = reached
+            if len(notifications) < self.batch:
+                break
+        lost: list[tuple[UUID, int]] = []
+        for key, (nid, seen) in list(self.mail_waiting.items()):
+            if now - seen < self.reconcile_after or nid > self.position:
+                continue  # not due yet, or the relay has not enqueued it yet
+            job = self.queue.fetch_job(notify_job_id(*key))
+            if job is None:
+                lost.append(key)
+                self.mail_waiting[key] = (nid, now)
+            elif job.get_status() in SETTLED:
+                del self.mail_waiting[key]
+            else:
+                self.mail_waiting[key] = (nid, now)  # still busy: look again later
+        if lost:
+            enqueue_notifications(self.queue, lost, self.mail_retry)
+            log.warning("reconciler: %d mail jobs were lost; enqueued again", len(lost))
+        oldest = min((nid for nid, _ in self.mail_waiting.values()), default=self.mail_watched + 1)
+        self.mail_watch.commit(oldest - 1)
+        return len(lost)
+
     # -- loop ----------------------------------------------------------------------------------
 
     def run(
@@ -158,6 +208,7 @@ class Relay:
                 self.sweep_once()
                 if self.monotonic() >= next_reconcile:
                     self.reconcile_once()
+                    self.reconcile_mail_once()
                     next_reconcile = self.monotonic() + reconcile_every
             except (redis.RedisError, PersistenceError, OSError) as error:
                 log.warning("relay: %s; retrying in %.1f s", error, backoff)

@@ -285,3 +285,46 @@ def test_the_relay_schedules_the_sweep_and_the_job_records_missed_deadlines(
     missed = [e for e in history if type(e).__name__ == "DeadlineMissed"]
     assert [e.deadline for e in missed] == ["handoff"]  # type: ignore[attr-defined]
     assert app.get_initiative(initiative_id).lead_team == "regie"  # escalated once
+
+
+def test_a_mail_job_redis_lost_is_enqueued_again_and_sends_once(platform: Container) -> None:
+    from rq.job import Job
+
+    settings = platform.settings
+    connection = redis.Redis.from_url(settings.redis_url)
+    queue = Queue(settings.queue_name, connection=connection)
+    now = [1000.0]
+    relay = Relay(platform, connection, reconcile_after=60, monotonic=lambda: now[0])
+    with smtp_server(settings.smtp_port) as server:
+        delivered = submit(platform)
+        lost = submit(platform, title="Boom bij de school")
+        while relay.relay_once():
+            pass
+        # Redis loses one mail job (a restart without persistence); the other one runs.
+        Job.fetch(jobs.notify_job_id(lost, 1), connection=connection).delete()
+        assert jobs.notify_job_id(lost, 1) not in queue.job_ids
+        jobs.preload(settings)
+        make_worker(settings, connection).work(burst=True, logging_level="ERROR")
+        assert [str(m["Subject"]) for m in server.received] == [
+            "Uw initiatief is ontvangen: Geveltuinen in de Dorpsstraat"
+        ]
+        assert relay.reconcile_mail_once() == 0  # seen now; not due yet
+        now[0] += 61
+        # Only the lost submission mail; the Routed events are not even relayed yet.
+        assert relay.reconcile_mail_once() == 1
+        assert jobs.notify_job_id(lost, 1) in queue.job_ids
+        assert jobs.notify_job_id(delivered, 1) not in queue.job_ids  # settled: left alone
+        make_worker(settings, connection).work(burst=True, logging_level="ERROR")
+        subjects = [str(m["Subject"]) for m in server.received]
+        assert subjects.count("Uw initiatief is ontvangen: Boom bij de school") == 1
+        assert subjects.count("Uw initiatief is ontvangen: Geveltuinen in de Dorpsstraat") == 1
+        now[0] += 61
+        while relay.relay_once():
+            pass
+        make_worker(settings, connection).work(burst=True, logging_level="ERROR")
+        now[0] += 61
+        assert relay.reconcile_mail_once() == 0
+        now[0] += 61
+        assert relay.reconcile_mail_once() == 0
+        assert relay.mail_waiting == {}
+        assert relay.mail_watch.position() == platform.app.recorder.max_notification_id()
