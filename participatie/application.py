@@ -42,6 +42,7 @@ from participatie.domain.values import (
     Location,
     Role,
     RoutingDecision,
+    SealedPersonalData,
     Status,
     TeamKind,
 )
@@ -231,6 +232,51 @@ class ParticipatieApp(Application[UUID]):
                 continue  # someone else acted at the same moment: look again
             return len(initiative.supporters)
         raise ConcurrencyConflict(initiative_id, None, None)
+
+    # -- personal data ---------------------------------------------------------------------------
+
+    def find_subject(self, subject_id: UUID) -> UUID | None:
+        """The initiative whose initiator or supporter `subject_id` is (None: no such subject)."""
+        needle = subject_id.hex.encode()
+        for n in self.notifications(Initiative.Submitted, Initiative.Supported):
+            if needle in n.state:  # cheap test first; the event itself decides
+                initiative_id = UUID(str(n.originator_id))
+                if subject_id in self.get_initiative(initiative_id).subjects():
+                    return initiative_id
+        return None
+
+    def sealed_data(self, initiative_id: UUID, subject_id: UUID) -> SealedPersonalData | None:
+        """The sealed fields of one subject of an initiative, as its events hold them."""
+        for event in self.history(initiative_id):
+            for sealed in (getattr(event, "initiator", None), getattr(event, "supporter", None)):
+                if isinstance(sealed, SealedPersonalData) and sealed.subject_id == subject_id:
+                    return sealed
+        return None
+
+    def erase_subjects(
+        self,
+        initiative_id: UUID,
+        subject_ids: Iterable[UUID],
+        actor: Actor,
+        reason: str,
+        at: datetime | None = None,
+    ) -> list[UUID]:
+        """Erase these subjects of one initiative: record it, then delete their keys.
+
+        The events say only which subject and why. A subject recorded as erased whose key is
+        somehow still there (a crash between the two steps) loses the key on the next call.
+        Returns the subjects erased now (not those erased before).
+        """
+        initiative = self.get_initiative(initiative_id)
+        wanted = list(dict.fromkeys(subject_ids))
+        fresh = [s for s in wanted if s not in initiative.erased]
+        for subject_id in fresh:
+            initiative.erase_personal_data(actor, at or self.clock(), subject_id, reason)
+        if fresh:
+            self.save_all(initiative)
+        for subject_id in wanted:
+            self.vault.shred(subject_id)
+        return fresh
 
     def sweep_deadlines(
         self,

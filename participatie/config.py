@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -107,10 +108,25 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
         "Missed deadlines that escalate to regie: handoff, decision (comma-separated);"
         " empty: none, only recorded and mailed.",
     ),
+    (
+        "PARTICIPATIE_RETENTION",
+        "completed=12,withdrawn=3,merged=3,not_honoured=12",
+        "Months personal data is kept after an initiative closed (completed, withdrawn, merged)"
+        " or, not honoured, after the decision was published; then it is erased.",
+    ),
 )
 SMTP_SECURITY = ("none", "starttls", "ssl")
 SMTP_DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 ESCALATABLE = ("handoff", "decision")
+# Retention rules, in the order they are reported: after what an initiative's personal data is
+# kept for a number of months (see participatie/retention.py).
+RETENTION_RULES = ("completed", "withdrawn", "merged", "not_honoured")
+DEFAULT_RETENTION: tuple[tuple[str, int], ...] = (
+    ("completed", 12),
+    ("withdrawn", 3),
+    ("merged", 3),
+    ("not_honoured", 12),
+)
 # Staff roles a group may map to, most privileged first: a user in several mapped groups gets the
 # first of these roles (and the teams of all their groups, when that role works for teams).
 OIDC_ROLE_ORDER: tuple[str, ...] = (
@@ -161,6 +177,7 @@ class Settings:
     decision_days: int = 40
     sweep_minutes: int = 15
     escalate: tuple[str, ...] = ("handoff",)
+    retention: tuple[tuple[str, int], ...] = DEFAULT_RETENTION  # (rule, months), every rule
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -222,6 +239,7 @@ class Settings:
             decision_days=_positive_int(env, "PARTICIPATIE_DECISION_DAYS", 40),
             sweep_minutes=_positive_int(env, "PARTICIPATIE_SWEEP_MINUTES", 15),
             escalate=_escalate(env),
+            retention=parse_retention(env.get("PARTICIPATIE_RETENTION")),
         )
 
     def as_environ(self) -> dict[str, str]:
@@ -261,6 +279,7 @@ class Settings:
             "PARTICIPATIE_DECISION_DAYS": str(self.decision_days),
             "PARTICIPATIE_SWEEP_MINUTES": str(self.sweep_minutes),
             "PARTICIPATIE_ESCALATE": ",".join(self.escalate),
+            "PARTICIPATIE_RETENTION": ",".join(f"{r}={m}" for r, m in self.retention),
         }
         if self.sqlite_path is not None:
             env["SQLITE_PATH"] = str(self.sqlite_path)
@@ -501,3 +520,30 @@ def _escalate(env: Mapping[str, str]) -> tuple[str, ...]:
             f"PARTICIPATIE_ESCALATE may name {', '.join(ESCALATABLE)}, got {', '.join(unknown)}"
         )
     return kinds
+
+
+def parse_retention(raw: str | None) -> tuple[tuple[str, int], ...]:
+    """Parse 'rule=months,...' (PARTICIPATIE_RETENTION); rules left out keep their default."""
+    name = "PARTICIPATIE_RETENTION"
+    months = dict(DEFAULT_RETENTION)
+    given: set[str] = set()
+    for entry in (raw or "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        rule, equals, value = (part.strip() for part in entry.partition("="))
+        rule = rule.lower()
+        if not equals or rule not in RETENTION_RULES:
+            raise ConfigError(
+                f"{name} entries look like 'rule=months' with a rule of"
+                f" {', '.join(RETENTION_RULES)}, got {entry!r}"
+            )
+        if rule in given:
+            raise ConfigError(f"{name} names {rule!r} twice")
+        if not re.fullmatch(r"[0-9]+", value) or int(value) < 1:
+            raise ConfigError(
+                f"{name}: {rule} must be a whole number of months, at least 1, got {value!r}"
+            )
+        given.add(rule)
+        months[rule] = int(value)
+    return tuple((rule, months[rule]) for rule in RETENTION_RULES)

@@ -421,6 +421,20 @@ class Mailer:
     def messages(self) -> list[Path]:
         return self.outbox.messages() if self.outbox else []
 
+    def forget(self, prefixes: list[str]) -> int:
+        """Delete the outbox copies whose key starts with one of `prefixes`; return how many.
+
+        Erasing a person's data removes the messages the embedded outbox kept for them (with
+        an SMTP server, sent mail is no longer here to delete).
+        """
+        safe = tuple(SAFE_KEY.sub("_", p) for p in prefixes)
+        removed = 0
+        for path in self.messages():
+            if safe and path.name.startswith(safe):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
 
 def build_mailer(settings: Any) -> Mailer:
     """The mailer of `settings`: SMTP when a host is set, else the outbox under var/."""

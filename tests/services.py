@@ -244,3 +244,24 @@ def smtp_server(port: int | None = None) -> Iterator[SMTPServer]:
         yield server
     finally:
         server.stop()
+
+
+def pump(container: Any, rounds: int = 4) -> None:
+    """Relay everything in the log to RQ and work the queue empty, until nothing moves."""
+    from workers import jobs
+    from workers.relay import Relay
+    from workers.worker import make_worker
+
+    settings = container.settings
+    connection = redis.Redis.from_url(settings.redis_url)
+    relay = Relay(container, connection)
+    jobs.preload(settings)
+    for _ in range(rounds):
+        moved = 0
+        while relay.relay_once():
+            moved += 1
+        make_worker(settings, connection).work(
+            burst=True, with_scheduler=True, logging_level="ERROR"
+        )
+        if not moved:
+            return

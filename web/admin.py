@@ -9,6 +9,7 @@ errors (422) and changes nothing; a successful change redirects (303) to a page 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import tempfile
 from collections.abc import Collection, Mapping
@@ -16,10 +17,12 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import yaml
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     redirect,
@@ -37,14 +40,18 @@ from participatie import access
 from participatie.areas_import import AreaFileError, read_areas
 from participatie.backtest import BacktestResult, backtest
 from participatie.cli import field_errors as schema_errors
-from participatie.domain.errors import DomainError, InvariantViolation
+from participatie.domain.errors import DomainError, InvariantViolation, NotFound
 from participatie.domain.rulecheck import RuleBookInvalid
 from participatie.domain.staff import STAFF_ROLES, TEAM_ROLES, StaffAccount, normal_username
 from participatie.domain.values import THEMES, Actor, AreaLevel, Role, TeamKind
+from participatie.erasure import erase_initiative, erase_subject
 from participatie.mail import OutboxTransport
 from participatie.orgfile import CODE
+from participatie.retention import RetentionPolicy
+from participatie.retention import due as retention_due
 from participatie.rulesfile import read_rulebook
 from participatie.staff import MIN_PASSWORD_LENGTH
+from participatie.subject_access import access_export
 from web import staff
 from workers.admin import failed_jobs, requeue_failed
 
@@ -83,6 +90,10 @@ FIELD_LABELS = {
     "file": lazy_gettext("GeoJSON-bestand"),
     "text": lazy_gettext("Regelboek (YAML)"),
     "ids": lazy_gettext("Taken"),
+    "scope": lazy_gettext("Wat verwijderen"),
+    "identifier": lazy_gettext("Kenmerk"),
+    "subject": lazy_gettext("Subject-id"),
+    "purpose": lazy_gettext("Doel en verzoek"),
 }
 RULEBOOK_TEMPLATE = """\
 version: "1"
@@ -1053,6 +1064,120 @@ def requeue_jobs() -> ResponseReturnValue:
             "warning",
         )
     return redirect(url_for("admin.jobs"), code=303)
+
+
+# -- privacy -------------------------------------------------------------------------------------
+
+ERASE_SCOPES = [
+    ("subject", lazy_gettext("Eén persoon (subject-id)")),
+    ("initiative", lazy_gettext("Alle personen van een initiatief (initiatief-id)")),
+]
+
+
+RETENTION_LABELS = {
+    "completed": lazy_gettext("Afgerond"),
+    "withdrawn": lazy_gettext("Ingetrokken"),
+    "merged": lazy_gettext("Samengevoegd"),
+    "not_honoured": lazy_gettext("Niet gehonoreerd (besluit gepubliceerd)"),
+}
+RETENTION_SHOWN = 100
+
+
+def _privacy_page(
+    errors: Errors | None = None, kept: Mapping[str, str] | None = None, status: int = 200
+) -> ResponseReturnValue:
+    container = staff.container()
+    policy = RetentionPolicy.from_settings(container.settings)
+    items = retention_due(container.app, container.views, policy, container.app.clock())
+    return _render(
+        "admin/privacy.html",
+        status,
+        errors=errors or {},
+        kept=kept or {"scope": "subject"},
+        SCOPES=[(code, str(label)) for code, label in ERASE_SCOPES],
+        RETENTION_LABELS=RETENTION_LABELS,
+        policy=policy.months,
+        due_items=items[:RETENTION_SHOWN],
+        due_total=len(items),
+    )
+
+
+@bp.get("/privacy")
+def privacy() -> ResponseReturnValue:
+    return _privacy_page()
+
+
+@bp.post("/privacy/verwijderen")
+def erase() -> ResponseReturnValue:
+    """Erase one person, or everyone of an initiative (crypto-shredding), with a reason."""
+    kept = {name: _text(name) for name in ("scope", "identifier", "reason")}
+    errors: Errors = {}
+    scope = kept["scope"]
+    if scope not in dict(ERASE_SCOPES):
+        _add(errors, "scope", gettext("Kies wat u wilt verwijderen."))
+    try:
+        identifier = UUID(kept["identifier"])
+    except ValueError:
+        _add(errors, "identifier", gettext("Vul een id in zoals 3f2b8c1e-…."))
+    if not kept["reason"]:
+        _add(
+            errors,
+            "reason",
+            gettext("Vul een reden in, bijvoorbeeld het verzoek waarop u dit doet."),
+        )
+    if not errors:
+        container = staff.container()
+        try:
+            if scope == "subject":
+                done = erase_subject(container, identifier, _actor(), kept["reason"])
+            else:
+                done = erase_initiative(container, identifier, _actor(), kept["reason"])
+        except NotFound:
+            _add(errors, "identifier", gettext("Er is geen persoon of initiatief met dit id."))
+        else:
+            if done.erased:
+                message = ngettext(
+                    "De gegevens van %(num)s persoon zijn verwijderd.",
+                    "De gegevens van %(num)s personen zijn verwijderd.",
+                    len(done.erased),
+                )
+            else:
+                message = gettext("Deze gegevens waren al verwijderd.")
+            log.info(
+                "erasure by %s: initiative %s, %d subjects, %d mails",
+                _actor().id,
+                done.initiative_id,
+                len(done.erased),
+                done.mails_removed,
+            )
+            return _done(message, url_for("admin.privacy"))
+    return _privacy_page(_prefixed("erase", errors), kept, 422)
+
+
+@bp.post("/privacy/inzage")
+def subject_access() -> ResponseReturnValue:
+    """Everything about one person as a JSON download (AVG art. 15), recorded first."""
+    kept = {name: _text(name) for name in ("subject", "purpose")}
+    errors: Errors = {}
+    try:
+        subject_id = UUID(kept["subject"])
+    except ValueError:
+        _add(errors, "subject", gettext("Vul een id in zoals 3f2b8c1e-…."))
+    if not kept["purpose"]:
+        _add(errors, "purpose", gettext("Vul in op welk verzoek u dit doet."))
+    if not errors:
+        try:
+            export = access_export(staff.platform(), subject_id, _actor(), kept["purpose"])
+        except NotFound:
+            _add(errors, "subject", gettext("Er is geen indiener of steuner met dit id."))
+        else:
+            body = json.dumps(export, ensure_ascii=False, indent=2, default=str)
+            return Response(
+                body,
+                mimetype="application/json",
+                headers={"Content-Disposition": f'attachment; filename="inzage-{subject_id}.json"'},
+            )
+    return _privacy_page(_prefixed("access", errors), kept, 422)
 
 
 # -- e-mail --------------------------------------------------------------------------------------

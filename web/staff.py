@@ -149,6 +149,7 @@ EVENTS = {
     "EmailConfirmed": lazy_gettext("E-mailadres bevestigd"),
     "Supported": lazy_gettext("Steun ontvangen"),
     "DeadlineMissed": lazy_gettext("Termijn verstreken"),
+    "PersonalDataErased": lazy_gettext("Persoonsgegevens verwijderd"),
 }
 # Event details shown on the timeline (others are internal bookkeeping or sealed).
 SHOWN_DETAILS = (

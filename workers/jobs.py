@@ -95,6 +95,14 @@ def sweep_deadlines() -> str:
     return f"{recorded} missed deadlines recorded"
 
 
+def apply_retention() -> str:
+    """Erase the personal data whose retention period is over (runs once a day)."""
+    from participatie.retention import run
+
+    report = run(preload())
+    return report.summary()
+
+
 def queue_for(settings: Settings, connection: Redis) -> Queue:
     return Queue(settings.queue_name, connection=connection)
 
@@ -133,6 +141,18 @@ def enqueue_sweep(queue: Queue, slot: int) -> None:
         job_id=f"sweep-{slot}",
         description="deadline sweep",
         timeout=JOB_TIMEOUT * 5,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+    )
+
+
+def enqueue_retention(queue: Queue, slot: int) -> None:
+    """Enqueue the retention run for one day (it is idempotent: twice erases nothing new)."""
+    queue.enqueue_call(
+        apply_retention,
+        job_id=f"retention-{slot}",
+        description="retention: erase personal data past its period",
+        timeout=JOB_TIMEOUT * 15,
         result_ttl=RESULT_TTL,
         failure_ttl=FAILURE_TTL,
     )

@@ -2,8 +2,9 @@
 
 One relay process follows the log after its tracked position and enqueues a job for every event
 that needs work: routing for a submission, e-mail for the events that notify someone. It also
-enqueues the deadline sweep every few minutes. The new position is recorded only after Redis
-has accepted the jobs, so a crash re-enqueues (harmless: jobs are idempotent) and never skips.
+keeps a small schedule: the deadline sweep every few minutes, the retention run once a day.
+The new position is recorded only after Redis has accepted the jobs, so a crash re-enqueues
+(harmless: jobs are idempotent) and never skips.
 
 Because Redis may lose jobs (a restart without persistence), the relay also reconciles: it keeps
 the initiatives that were submitted but not yet routed, and re-enqueues any still unrouted after
@@ -17,12 +18,14 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import FrameType
 from uuid import UUID
 
 import redis
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
+from rq import Queue
 from rq.job import JobStatus
 
 from participatie.bootstrap import Container
@@ -33,6 +36,7 @@ from participatie.follow import LogFollower
 from participatie.notifications import TOPICS as MAIL_TOPICS
 from workers.jobs import (
     enqueue_notifications,
+    enqueue_retention,
     enqueue_routing,
     enqueue_sweep,
     notify_job_id,
@@ -52,6 +56,16 @@ RECONCILER = "relay-reconciler"
 MAIL_RECONCILER = "relay-mail-reconciler"
 # A mail job in one of these states is done with (sent, nothing to send, or failed for admins).
 SETTLED = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
+DAY = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A job the relay enqueues once per time slot of `every` seconds (slot: wall time // every)."""
+
+    name: str
+    every: int
+    enqueue: Callable[[Queue, int], None]  # (queue, slot); the job id names the slot
 
 
 class Relay:
@@ -67,9 +81,15 @@ class Relay:
     ) -> None:
         self.app = container.app
         self.mail_retry = container.settings.mail_retry
-        self.sweep_every = container.settings.sweep_minutes * 60
         self.wall = wall
-        self.swept_slot: int | None = None
+        self.schedule = {
+            job.name: job
+            for job in (
+                Scheduled("sweep", container.settings.sweep_minutes * 60, enqueue_sweep),
+                Scheduled("retention", DAY, enqueue_retention),
+            )
+        }
+        self.slots: dict[str, int] = {}  # name -> the last slot it was enqueued for
         self.queue = queue_for(container.settings, connection)
         self.batch = batch
         self.reconcile_after = (
@@ -111,14 +131,23 @@ class Relay:
 
     # -- schedule ------------------------------------------------------------------------------
 
+    def schedule_once(self) -> list[str]:
+        """Enqueue each scheduled job whose new time slot has begun; return their names."""
+        return [name for name in self.schedule if self.scheduled_once(name)]
+
+    def scheduled_once(self, name: str) -> bool:
+        """Enqueue job `name` when a new time slot has begun; return whether it did."""
+        job = self.schedule[name]
+        slot = int(self.wall() // job.every)
+        if slot == self.slots.get(name):
+            return False
+        job.enqueue(self.queue, slot)
+        self.slots[name] = slot
+        return True
+
     def sweep_once(self) -> bool:
         """Enqueue the deadline sweep when a new time slot has begun; return whether it did."""
-        slot = int(self.wall() // self.sweep_every)
-        if slot == self.swept_slot:
-            return False
-        enqueue_sweep(self.queue, slot)
-        self.swept_slot = slot
-        return True
+        return self.scheduled_once("sweep")
 
     # -- reconciler ----------------------------------------------------------------------------
 
@@ -205,7 +234,7 @@ class Relay:
         while not stop.is_set():
             try:
                 count = self.relay_once()
-                self.sweep_once()
+                self.schedule_once()
                 if self.monotonic() >= next_reconcile:
                     self.reconcile_once()
                     self.reconcile_mail_once()

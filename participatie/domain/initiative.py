@@ -27,6 +27,7 @@ DEFAULT_ACCEPTANCE_DAYS = 5
 DEFAULT_DECISION_DAYS = 40  # 8 weeks of working days
 LANGUAGES = ("nl", "en")
 HANDOFF, DECISION = "handoff", "decision"  # the deadlines an initiative can miss
+INITIATOR, SUPPORTER = "initiator", "supporter"  # the data subjects of an initiative
 # The decision clock runs from submission until the decision, paused while waiting for the
 # initiator's answer.
 DECISION_CLOCK_RUNS = workflow.CLOCKED
@@ -37,8 +38,9 @@ class Initiative(Aggregate):
 
     # Snapshot state version: 2 added the hand-off deadline (handoff_since, handoff_days),
     # 3 whether the initiator confirmed their e-mail address, 4 the initiator's language and the
-    # decision clock (decision_days, paused_since, paused_days) and the missed deadlines.
-    class_version = 4
+    # decision clock (decision_days, paused_since, paused_days) and the missed deadlines, 5 the
+    # erased subjects.
+    class_version = 5
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -56,6 +58,10 @@ class Initiative(Aggregate):
         state.setdefault("paused_since", None)
         state.setdefault("paused_days", 0)
         state.setdefault("missed", [])
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        state.setdefault("erased", [])
 
     class Submitted(Aggregate.Created):
         class_version = 3
@@ -225,6 +231,18 @@ class Initiative(Aggregate):
         def apply_to(self, initiative: Initiative) -> None:
             initiative.missed.append(_missed_key(self.deadline, self.due))
 
+    class PersonalDataErased(Action):
+        """A data subject's key was deleted: their sealed fields can never be read again.
+
+        Holds only the subject id and which subject it was (initiator or supporter).
+        """
+
+        subject_id: UUID
+        subject: str
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.erased.append(self.subject_id)
+
     class Supported(Action):
         supporter: SealedPersonalData
 
@@ -277,6 +295,7 @@ class Initiative(Aggregate):
         self.paused_since: datetime | None = None
         self.paused_days = 0  # working days the decision clock stood still
         self.missed: list[str] = []
+        self.erased: list[UUID] = []  # subjects whose personal data was erased
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -502,6 +521,31 @@ class Initiative(Aggregate):
             deadline=deadline,
             due=due,
             team=self.lead_team,
+        )
+
+    def subjects(self) -> dict[UUID, str]:
+        """Every data subject of this initiative: subject id → initiator or supporter."""
+        found = {self.initiator.subject_id: INITIATOR}
+        found.update((s, SUPPORTER) for s in self.supporters)
+        return found
+
+    def erase_personal_data(
+        self, actor: Actor, at: datetime, subject_id: UUID, reason: str
+    ) -> None:
+        self._require("erase_personal_data")
+        subject = self.subjects().get(subject_id)
+        if subject is None:
+            raise InvariantViolation("subject", f"{subject_id} is no subject of this initiative")
+        if subject_id in self.erased:
+            raise InvariantViolation("subject", f"{subject_id} is already erased")
+        self._record(
+            self.PersonalDataErased,
+            "erase_personal_data",
+            actor,
+            at,
+            reason,
+            subject_id=subject_id,
+            subject=subject,
         )
 
     def support(self, actor: Actor, at: datetime, supporter: SealedPersonalData) -> None:

@@ -55,6 +55,7 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
     "support": _stay(OPEN),
     "confirm_email": _stay(tuple(Status)),  # the initiator's address reaches them
     "record_missed_deadline": _stay(CLOCKED),  # by the deadline sweep
+    "erase_personal_data": _stay(tuple(Status)),  # on request or when retention ends
 }
 
 # Commands where a person decides something: they must say why.
@@ -68,6 +69,7 @@ REASON_REQUIRED = frozenset(
         "decide",
         "merge",
         "set_priority",
+        "erase_personal_data",
     }
 )
 

@@ -37,6 +37,7 @@ PAGES = (
     "/beheer/admin/regelboek",
     "/beheer/admin/taken",
     "/beheer/admin/mail",
+    "/beheer/admin/privacy",
 )
 POSTS = (
     "/beheer/admin/medewerkers",
@@ -49,6 +50,8 @@ POSTS = (
     "/beheer/admin/gebiedskaart",
     "/beheer/admin/regelboek",
     "/beheer/admin/taken",
+    "/beheer/admin/privacy/verwijderen",
+    "/beheer/admin/privacy/inzage",
 )
 
 
@@ -777,6 +780,21 @@ def test_the_mail_pages_are_for_admins_only(site: Site) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
+def seed_retention(site: Site) -> None:
+    """An initiative withdrawn half a year ago, so the privacy page lists it for retention."""
+    from datetime import timedelta
+
+    from tests.conftest import submission
+
+    past = site.app.clock() - timedelta(days=200)
+    data = submission()
+    data["location"] = {"area_code": "BU99990101"}
+    iid = site.app.submit(data, at=past).initiative_id
+    initiator = Actor.initiator(site.app.get_initiative(iid).initiator.subject_id)
+    site.app.act(iid, "withdraw", actor=initiator, at=past + timedelta(days=1))
+    site.project()
+
+
 def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
     """axe-core (WCAG 2.1 A and AA) on each admin page, also with errors and a backtest shown."""
     import os
@@ -798,6 +816,7 @@ def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
         "gea", "Gea", Role.AREA_MANAGER, [CENTRUM], ADMIN_PASSWORD, Actor.system("test")
     )
     seed_mail(site)
+    seed_retention(site)
     server = make_server("127.0.0.1", free_port(), site.flask, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -860,6 +879,12 @@ def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
         ("mail", "/beheer/admin/mail", None),
         ("mail-mislukt", "/beheer/admin/mail?status=failed", None),
         ("mail-bericht", f"/beheer/admin/mail/bericht/{WELCOME}.eml", None),
+        ("privacy", "/beheer/admin/privacy", None),
+        (
+            "privacy-fouten",
+            "/beheer/admin/privacy",
+            lambda p: submit(p, "/beheer/admin/privacy/verwijderen"),
+        ),
     ]
     try:
         with sync_playwright() as playwright:

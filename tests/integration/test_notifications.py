@@ -27,6 +27,7 @@ from tests.services import (
     SMTPServer,
     drop_queue,
     free_port,
+    pump,
     redis_for_test,
     smtp_server,
     unique_queue,
@@ -76,23 +77,6 @@ def platform(mail_settings: Settings) -> Iterator[Container]:
 def submit(container: Container, language: str = "nl", **overrides: Any) -> UUID:
     data = SubmissionSchema(container.app.area_index()).load_submission(submission(**overrides))
     return container.app.submit({**data, "language": language}).initiative_id
-
-
-def pump(container: Container, rounds: int = 4) -> None:
-    """Relay everything in the log to RQ and work the queue empty, until nothing moves."""
-    settings = container.settings
-    connection = redis.Redis.from_url(settings.redis_url)
-    relay = Relay(container, connection)
-    jobs.preload(settings)
-    for _ in range(rounds):
-        moved = 0
-        while relay.relay_once():
-            moved += 1
-        make_worker(settings, connection).work(
-            burst=True, with_scheduler=True, logging_level="ERROR"
-        )
-        if not moved:
-            return
 
 
 def by_subject(server: SMTPServer) -> dict[tuple[str, str], list[EmailMessage]]:

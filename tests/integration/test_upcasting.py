@@ -51,11 +51,11 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
     stored = app.snapshots.recorder.select_events(result.initiative_id, desc=True, limit=1)[0]
     state = json.loads(stored.state)
     # Rewrite the snapshot as version 1 of the code would have written it.
-    assert state["state"].pop("class_version") == 4
+    assert state["state"].pop("class_version") == 5
     assert state["state"].pop("handoff_since") is None
     assert state["state"].pop("handoff_days") == 5
     assert state["state"].pop("email_confirmed") is False
-    for name in ("language", "decision_days", "paused_since", "paused_days", "missed"):
+    for name in ("language", "decision_days", "paused_since", "paused_days", "missed", "erased"):
         state["state"].pop(name)
     new_id = uuid4()
     old = replace(
@@ -70,6 +70,7 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
         assert upcast.handoff_due is None
         assert upcast.email_confirmed is False  # v2 → v3 on the way
         assert (upcast.language, upcast.paused_days, upcast.missed) == ("nl", 0, [])  # v3 → v4
+        assert upcast.erased == []  # v4 → v5
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
     finally:
         other.close()

@@ -87,6 +87,11 @@ def arguments(command: str, initiative: Initiative) -> dict[str, Any]:
         "post_public_update": {"actor": lead, "message": "We kijken ernaar."},
         "support": {"actor": INITIATOR, "supporter": SealedPersonalData(uuid4(), b"x")},
         "confirm_email": {"actor": INITIATOR},
+        "erase_personal_data": {
+            "actor": WORKER,
+            "subject_id": initiative.initiator.subject_id,
+            "reason": "verzoek van de indiener (art. 17 AVG)",
+        },
         "record_missed_deadline": {
             "actor": WORKER,
             "at": T0 + timedelta(days=365),

@@ -196,3 +196,47 @@ def test_every_settings_variable_read_by_from_env_is_listed() -> None:
 
     Settings.from_env(Recording())
     assert seen == names
+
+
+def test_retention_defaults_to_a_year_after_closing_and_three_months_after_withdrawal() -> None:
+    assert Settings.from_env({}).retention == (
+        ("completed", 12),
+        ("withdrawn", 3),
+        ("merged", 3),
+        ("not_honoured", 12),
+    )
+    assert Settings.from_env({"PARTICIPATIE_RETENTION": " "}).retention == Settings().retention
+
+
+def test_retention_rules_left_out_keep_their_default_and_survive_a_round_trip() -> None:
+    settings = Settings.from_env({"PARTICIPATIE_RETENTION": " Withdrawn = 6 , merged=1,"})
+    assert dict(settings.retention) == {
+        "completed": 12,
+        "withdrawn": 6,
+        "merged": 1,
+        "not_honoured": 12,
+    }
+    assert settings.as_environ()["PARTICIPATIE_RETENTION"] == (
+        "completed=12,withdrawn=6,merged=1,not_honoured=12"
+    )
+    assert Settings.from_env(settings.as_environ()) == settings
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["archived=12", "completed", "=12", "completed:12", "not-honoured=12"],
+)
+def test_retention_with_an_unknown_rule_is_refused_naming_the_variable(raw: str) -> None:
+    with pytest.raises(ConfigError, match=r"^PARTICIPATIE_RETENTION entries look like"):
+        Settings.from_env({"PARTICIPATIE_RETENTION": raw})
+
+
+@pytest.mark.parametrize("months", ["0", "-3", "1.5", "twaalf", "", "²"])
+def test_retention_months_that_are_not_whole_and_positive_are_refused(months: str) -> None:
+    with pytest.raises(ConfigError, match=r"^PARTICIPATIE_RETENTION: completed must be a whole"):
+        Settings.from_env({"PARTICIPATIE_RETENTION": f"completed={months}"})
+
+
+def test_retention_naming_a_rule_twice_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^PARTICIPATIE_RETENTION names 'merged' twice"):
+        Settings.from_env({"PARTICIPATIE_RETENTION": "merged=3,merged=4"})

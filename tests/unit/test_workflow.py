@@ -47,9 +47,13 @@ def test_refused_transition_raises_and_records_nothing(command: str, status: Sta
     assert (raised.value.command, raised.value.status) == (command, status.value)
 
 
-def test_every_status_is_reachable_and_closed_statuses_allow_only_notes() -> None:
+def test_every_status_is_reachable_and_closed_statuses_allow_only_notes_and_erasure() -> None:
     for status in (Status.COMPLETED, Status.WITHDRAWN, Status.MERGED):
-        assert workflow.allowed_commands(status) == ["add_internal_note", "confirm_email"]
+        assert workflow.allowed_commands(status) == [
+            "add_internal_note",
+            "confirm_email",
+            "erase_personal_data",
+        ]
         assert not status.is_open
 
 

@@ -1,0 +1,129 @@
+"""An access request (art. 15 AVG) gives a person their own data, the history of their initiative
+and every recorded opening of their data; it is recorded first, and never shows anyone else's."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID, uuid4
+
+import pytest
+
+from participatie.bootstrap import Container
+from participatie.domain.errors import InvariantViolation, NotFound
+from participatie.domain.values import Actor, Role, RoutingDecision
+from participatie.erasure import erase_subject
+from participatie.schemas import SubmissionSchema
+from participatie.subject_access import ACCESS_PURPOSE, access_export
+from tests.conftest import submission
+
+OFFICER = Actor("u-privacy", Role.ADMIN)
+MANAGER = Actor("u-centrum", Role.AREA_MANAGER, "gebiedsteam-centrum")
+NAME, EMAIL, PHONE = "Kanarie Vogelzang", "kanarie-7q@example.org", "06-99887766"
+SUPPORTER = "steun-3x@example.org"
+
+
+def submit_with_supporter(container: Container) -> tuple[UUID, UUID, UUID]:
+    """An initiative by the canary, routed and accepted, with one supporter."""
+    app = container.app
+    person = {"kind": "resident", "name": NAME, "email": EMAIL, "phone": PHONE}
+    data = SubmissionSchema(app.area_index()).load_submission(submission(initiator=person))
+    initiative_id = app.submit(data).initiative_id
+    decision = RoutingDecision("gebiedsteam-centrum", (), "r1", "2025-1", "v1", 5, "regel")
+    app.act(initiative_id, "route", actor=Actor.system("router"), decision=decision)
+    app.act(initiative_id, "accept_handoff", actor=MANAGER)
+    app.support_initiative(initiative_id, SUPPORTER)
+    initiative = app.get_initiative(initiative_id)
+    return initiative_id, initiative.initiator.subject_id, initiative.supporters[0]
+
+
+def test_the_initiator_gets_their_data_every_event_and_the_request_is_logged(
+    container: Container,
+) -> None:
+    app = container.app
+    initiative_id, initiator, _ = submit_with_supporter(container)
+    app.open_personal_data(initiative_id, MANAGER, "terugbellen")
+    found = access_export(app, initiator, OFFICER, "verzoek per brief van 3 maart")
+    text = json.dumps(found, ensure_ascii=False)  # JSON as it is
+    assert (found["subject_id"], found["subject"]) == (str(initiator), "initiator")
+    assert found["initiative"]["id"] == str(initiative_id)
+    assert found["initiative"]["title"] == "Geveltuinen in de Dorpsstraat"
+    assert found["personal_data"]["name"] == NAME
+    assert found["personal_data"]["email"] == EMAIL
+    assert found["personal_data"]["phone"] == PHONE
+    history = app.history(initiative_id)
+    assert [(e["version"], e["event"]) for e in found["events"]] == [
+        (e.originator_version, type(e).__name__) for e in history
+    ]
+    assert [e["event"] for e in found["events"]][-1] == "Supported"
+    assert found["events"][0]["details"]["initiator"] == {
+        "subject_id": str(initiator),
+        "encrypted": True,
+    }
+    assert SUPPORTER not in text  # the supporter's address stays sealed
+
+    purpose = f"{ACCESS_PURPOSE}: verzoek per brief van 3 maart"
+    log = app.processing_log(initiator)
+    assert [(r.actor, r.purpose) for r in log] == [
+        (MANAGER, "terugbellen"),
+        (OFFICER, purpose),
+    ]
+    assert log[-1].fields == ["email", "name", "phone"]
+    assert log[-1].initiative_id == initiative_id
+    assert [(e["actor"], e["purpose"]) for e in found["processing_log"]] == [
+        ("u-centrum", "terugbellen"),
+        ("u-privacy", purpose),
+    ]
+
+
+def test_a_supporter_gets_their_own_address_and_not_the_initiators_data(
+    container: Container,
+) -> None:
+    app = container.app
+    _, initiator, supporter = submit_with_supporter(container)
+    found = access_export(app, supporter, OFFICER, "vraag van de ondersteuner")
+    text = json.dumps(found, ensure_ascii=False)
+    assert found["subject"] == "supporter"
+    assert found["personal_data"] == {"email": SUPPORTER}
+    for canary in (NAME, EMAIL, PHONE):
+        assert canary not in text
+    assert [r.subject_id for r in app.processing_log(supporter)] == [supporter]
+    assert app.processing_log(initiator) == []  # nothing of the initiator was opened
+
+
+def test_after_erasure_the_export_says_erased_and_holds_no_canary(container: Container) -> None:
+    app = container.app
+    initiative_id, initiator, _ = submit_with_supporter(container)
+    erase_subject(container, initiator, OFFICER, "Verzoek van de indiener")
+    erased = app.history(initiative_id)[-1]
+    found = access_export(app, initiator, OFFICER, "tweede verzoek")
+    assert found["personal_data"] == {
+        "erased": True,
+        "erased_at": erased.timestamp.isoformat(),
+        "reason": "Verzoek van de indiener",
+    }
+    assert found["events"][-1]["event"] == "PersonalDataErased"
+    text = json.dumps(found, ensure_ascii=False)
+    for canary in (NAME, EMAIL, PHONE):
+        assert canary not in text
+    assert app.processing_log(initiator)[-1].fields == []  # the request, with nothing opened
+
+
+def test_a_key_lost_without_an_erasure_record_shows_as_erased_without_a_moment(
+    container: Container,
+) -> None:
+    _, _, supporter = submit_with_supporter(container)
+    container.keys.delete(supporter)
+    found = access_export(container.app, supporter, OFFICER, "verzoek")
+    assert found["personal_data"] == {"erased": True, "erased_at": None, "reason": None}
+
+
+def test_an_unknown_subject_or_an_empty_purpose_is_refused_and_logs_nothing(
+    container: Container,
+) -> None:
+    app = container.app
+    _, initiator, _ = submit_with_supporter(container)
+    with pytest.raises(NotFound):
+        access_export(app, uuid4(), OFFICER, "verzoek")
+    with pytest.raises(InvariantViolation, match="purpose"):
+        access_export(app, initiator, OFFICER, "  ")
+    assert app.processing_log() == []
