@@ -15,25 +15,11 @@ from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.initiative import DECISION, HANDOFF, Initiative
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Role, RoutingDecision, Status
 from participatie.schemas import SubmissionSchema
+from tests.clock import Clock, local
 from tests.conftest import submission
 
 ROUTER = Actor.system("router")
 MANAGER = Actor("u-centrum", Role.AREA_MANAGER, "gebiedsteam-centrum")
-
-
-def local(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=AMSTERDAM)  # type: ignore[misc]
-
-
-class Clock:
-    """A frozen clock the test moves by hand."""
-
-    def __init__(self, app: ParticipatieApp, moment: datetime) -> None:
-        self.moment = moment
-        app.clock = lambda: self.moment
-
-    def at(self, moment: datetime) -> None:
-        self.moment = moment
 
 
 @pytest.fixture

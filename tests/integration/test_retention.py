@@ -18,7 +18,6 @@ from rq import Queue
 from participatie.application import ParticipatieApp
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
-from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Outcome, Role, RoutingDecision
 from participatie.erasure import erase_subject
@@ -31,6 +30,7 @@ from participatie.retention import (
 )
 from participatie.schemas import SubmissionSchema
 from participatie.views.projector import Projector, ViewsProjection
+from tests.clock import Clock, local
 from tests.conftest import REDIS_URL, small_map, submission
 from tests.services import catch_up, drop_queue, redis_for_test, unique_queue
 from workers import jobs
@@ -41,21 +41,6 @@ ROUTER = Actor.system("router")
 MANAGER = Actor("u-centrum", Role.AREA_MANAGER, "gebiedsteam-centrum")
 OFFICER = Actor("u-privacy", Role.ADMIN)
 POLICY = RetentionPolicy()  # the defaults: completed 12, withdrawn 3, merged 3, not honoured 12
-
-
-def local(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=AMSTERDAM)  # type: ignore[misc]
-
-
-class Clock:
-    """A frozen clock the test moves by hand."""
-
-    def __init__(self, app: ParticipatieApp, moment: datetime) -> None:
-        self.moment = moment
-        app.clock = lambda: self.moment
-
-    def at(self, moment: datetime) -> None:
-        self.moment = moment
 
 
 def submit(app: ParticipatieApp, name: str) -> UUID:
