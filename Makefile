@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck bench clean translations
+.PHONY: install run test lint typecheck bench soak faults clean translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -30,12 +31,22 @@ typecheck: $(STAMP)
 test: lint typecheck ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-bench: $(STAMP) ## Benchmarks (see BENCHMARKS.md; about 45 minutes); not part of make test
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ## Benchmarks, written into BENCHMARKS.md (about an hour); not part of make test
 	$(BIN)/python -m benchmarks.worker_class --jobs 200 --rounds 2
 	$(BIN)/python -m benchmarks.views rebuild --events 200000
 	$(BIN)/python -m benchmarks.views queue --small 1000 --large 100000
 	$(BIN)/python -m benchmarks.views latency --rate 20 --seconds 30
 	$(BIN)/python -m benchmarks.audit --events 100000 --rounds 3
+
+soak: $(BENCH_STAMP) ## 20 minutes of mixed traffic (locust) on loopback: 0 errors, RSS growth < 10%
+	$(BIN)/python -m benchmarks.soak --minutes 20
+
+faults: $(BENCH_STAMP) ## kill -9 web, worker, relay, projector and Redis under load: nothing lost or doubled
+	$(BIN)/python -m benchmarks.faults
 
 translations: $(STAMP) ## Extract the Dutch texts and add new ones to the English catalogue
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --omit-header \

@@ -88,6 +88,7 @@ class ParticipatieApp(Application[UUID]):
         self.vault = vault
         self.clock = clock
         self._area_indexes: dict[str, AreaIndex] = {}
+        self._readonly: dict[UUID, Aggregate] = {}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -115,6 +116,23 @@ class ParticipatieApp(Application[UUID]):
             raise NotFound(f"{kind.__name__} {aggregate_id} does not exist") from None
         if not isinstance(aggregate, kind):
             raise NotFound(f"{aggregate_id} is not a {kind.__name__}")
+        return aggregate
+
+    def _read(self, aggregate_id: UUID, kind: type[Any]) -> Any:
+        """A reference aggregate (area map, rulebook, directory, team, challenge) to read only.
+
+        It is kept in memory and brought up to date by one indexed query asking for events
+        newer than the kept version (none, nearly always), instead of being decoded from the
+        store on every request and routing job. What this returns must never be changed: a
+        command loads its own copy with `_get`.
+        """
+        cached = self._readonly.get(aggregate_id)
+        if cached is not None and not self.recorder.select_events(
+            aggregate_id, gt=cached.version, limit=1
+        ):
+            return cached
+        aggregate = self._get(aggregate_id, kind)
+        self._readonly[aggregate_id] = aggregate
         return aggregate
 
     # -- initiatives -----------------------------------------------------------------------------
@@ -502,7 +520,7 @@ class ParticipatieApp(Application[UUID]):
         if root is None:
             raise InvariantViolation("areas", "the map has no municipality")
         try:
-            area_map = self._area_map()
+            area_map = self._area_map(to_change=True)
         except NotFound:
             area_map = AreaMap._create(
                 AreaMap.Created,
@@ -514,8 +532,9 @@ class ParticipatieApp(Application[UUID]):
         area_map.import_version(label, areas, source, actor, self.clock())
         self.save_all(area_map)
 
-    def _area_map(self) -> AreaMap:
-        area_map: AreaMap = self._get(AreaMap.create_id(), AreaMap)
+    def _area_map(self, to_change: bool = False) -> AreaMap:
+        load = self._get if to_change else self._read
+        area_map: AreaMap = load(AreaMap.create_id(), AreaMap)
         return area_map
 
     def area_map_version(self) -> str | None:
@@ -528,7 +547,8 @@ class ParticipatieApp(Application[UUID]):
         return area_map.municipality_code, area_map.municipality_name
 
     def has_area_map(self) -> bool:
-        return AreaMap.create_id() in self.repository
+        map_id = AreaMap.create_id()
+        return map_id in self._readonly or map_id in self.repository  # maps are never removed
 
     def area_index(self, version: str | None = None) -> AreaIndex:
         """Return the index of map `version` (default: current); cached, versions never change."""
@@ -560,7 +580,7 @@ class ParticipatieApp(Application[UUID]):
             if changed:
                 self.save_all(team)
             return changed
-        directory = self._directory()
+        directory = self._directory(to_change=True)
         new_team = Team._create(
             Team.Registered,
             id=team_id,
@@ -595,7 +615,7 @@ class ParticipatieApp(Application[UUID]):
             if changed:
                 self.save_all(challenge)
             return changed
-        directory = self._directory()
+        directory = self._directory(to_change=True)
         new = Challenge._create(
             Challenge.Defined,
             id=challenge_id,
@@ -611,9 +631,10 @@ class ParticipatieApp(Application[UUID]):
         self.save_all(new, directory)
         return True
 
-    def _directory(self) -> Directory:
+    def _directory(self, to_change: bool = False) -> Directory:
+        load = self._get if to_change else self._read
         try:
-            directory: Directory = self._get(Directory.create_id(), Directory)
+            directory: Directory = load(Directory.create_id(), Directory)
         except NotFound:
             directory = Directory._create(
                 Directory.Created, id=Directory.create_id(), timestamp=self.clock()
@@ -621,10 +642,10 @@ class ParticipatieApp(Application[UUID]):
         return directory
 
     def teams(self) -> list[Team]:
-        return [self._get(Team.create_id(c), Team) for c in self._directory().teams]
+        return [self._read(Team.create_id(c), Team) for c in self._directory().teams]
 
     def challenges(self) -> list[Challenge]:
-        return [self._get(Challenge.create_id(c), Challenge) for c in self._directory().challenges]
+        return [self._read(Challenge.create_id(c), Challenge) for c in self._directory().challenges]
 
     # -- rulebook --------------------------------------------------------------------------------
 
@@ -676,7 +697,7 @@ class ParticipatieApp(Application[UUID]):
 
     def rulebook(self) -> RuleBook | None:
         try:
-            rulebook: RuleBook = self._get(RuleBook.create_id(), RuleBook)
+            rulebook: RuleBook = self._read(RuleBook.create_id(), RuleBook)
         except NotFound:
             return None
         return rulebook

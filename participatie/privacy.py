@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from participatie.tables import PostgresTables, SQLiteTables
 
 PERSONAL_FIELDS = ("name", "email", "phone", "address", "kvk_number", "organisation_name")
 NONCE_BYTES = 12
+KEY_BATCH = 64  # new subjects' keys made and stored per transaction (see PersonalDataVault)
 
 
 class KeyStore(ABC):
@@ -34,6 +36,11 @@ class KeyStore(ABC):
 
     @abstractmethod
     def put(self, subject_id: UUID, wrapped_key: bytes) -> None: ...
+
+    def put_many(self, keys: list[tuple[UUID, bytes]]) -> None:
+        """Store several keys in one transaction (one durable commit)."""
+        for subject_id, wrapped_key in keys:
+            self.put(subject_id, wrapped_key)
 
     @abstractmethod
     def get(self, subject_id: UUID) -> bytes | None: ...
@@ -62,6 +69,12 @@ class SQLiteKeyStore(KeyStore):
         self.tables.change(
             "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES (?, ?)",
             (subject_id.hex, wrapped_key),
+        )
+
+    def put_many(self, keys: list[tuple[UUID, bytes]]) -> None:
+        self.tables.many(
+            "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES (?, ?)",
+            [(subject_id.hex, wrapped) for subject_id, wrapped in keys],
         )
 
     def get(self, subject_id: UUID) -> bytes | None:
@@ -98,6 +111,11 @@ class PostgresKeyStore(KeyStore):
             (subject_id, wrapped_key),
         )
 
+    def put_many(self, keys: list[tuple[UUID, bytes]]) -> None:
+        self.tables.many(
+            "INSERT INTO participatie_subject_keys (subject_id, wrapped_key) VALUES (?, ?)", keys
+        )
+
     def get(self, subject_id: UUID) -> bytes | None:
         rows = self.tables.run(
             "SELECT wrapped_key FROM participatie_subject_keys WHERE subject_id = ?",
@@ -116,12 +134,25 @@ class PostgresKeyStore(KeyStore):
 
 
 class PersonalDataVault:
-    """Seals and opens the personal fields of data subjects."""
+    """Seals and opens the personal fields of data subjects.
 
-    def __init__(self, keys: KeyStore, master_key: bytes) -> None:
+    A new subject's key is made ahead: keys are made and stored `key_batch` at a time, in one
+    transaction, and handed out one per new subject. So storing a submission costs one durable
+    commit (its events) rather than two (its key, then its events), and a key is always stored
+    before any event can refer to it. A process that stops leaves its unhanded keys behind:
+    random bytes for a subject that never existed, protecting nothing.
+    """
+
+    def __init__(self, keys: KeyStore, master_key: bytes, key_batch: int = KEY_BATCH) -> None:
         if len(master_key) != 32:
             raise ValueError("the master key must be 32 bytes")
+        if key_batch < 1:
+            raise ValueError("key_batch must be at least 1")
         self.keys = keys
+        self.key_batch = key_batch
+        self._spare: list[tuple[UUID, bytes]] = []
+        self._spare_pid = os.getpid()
+        self._spare_lock = threading.Lock()
         self._master = AESGCM(master_key)
         self._pseudonyms = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"participatie pseudonyms"
@@ -136,11 +167,26 @@ class PersonalDataVault:
         unknown = set(fields) - set(PERSONAL_FIELDS)
         if unknown:
             raise ValueError(f"not personal fields: {sorted(unknown)}")
-        subject_id = subject_id or uuid4()
-        data_key = AESGCM.generate_key(bit_length=256)
-        self.keys.put(subject_id, _encrypt(self._master, data_key, subject_id))
+        if subject_id is None:
+            subject_id, data_key = self._new_subject()
+        else:
+            data_key = AESGCM.generate_key(bit_length=256)
+            self.keys.put(subject_id, _encrypt(self._master, data_key, subject_id))
         plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
         return SealedPersonalData(subject_id, _encrypt(AESGCM(data_key), plaintext, subject_id))
+
+    def _new_subject(self) -> tuple[UUID, bytes]:
+        """A new subject id and its data key, the key already stored."""
+        with self._spare_lock:
+            if self._spare_pid != os.getpid():  # a forked child must never reuse its parent's
+                self._spare, self._spare_pid = [], os.getpid()
+            if not self._spare:
+                batch = [
+                    (uuid4(), AESGCM.generate_key(bit_length=256)) for _ in range(self.key_batch)
+                ]
+                self.keys.put_many([(s, _encrypt(self._master, k, s)) for s, k in batch])
+                self._spare = batch[::-1]
+            return self._spare.pop()
 
     def open(self, sealed: SealedPersonalData) -> dict[str, Any] | None:
         """Decrypt; return None when the subject's key was erased."""

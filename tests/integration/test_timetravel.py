@@ -84,3 +84,51 @@ def test_the_queue_and_area_as_of_a_moment_equal_the_live_ones_then(demo: Contai
     assert before is not None and before["priority"] == lead[0].priority
     assert app.get_initiative(first.id).priority is Priority.URGENT
     assert initiative_as_of(app, first.id, datetime(2000, 1, 1, tzinfo=UTC)) is None
+
+
+def test_the_state_at_any_moment_of_a_long_history_equals_replaying_up_to_it(
+    settings: Settings,
+) -> None:
+    """The binary search plus snapshots gives exactly what a full replay gives, at every
+    moment: before the first event, between events, on an event, after the last."""
+    from datetime import timedelta
+
+    from participatie.schemas import SubmissionSchema
+    from participatie.timetravel import last_event_at_or_before
+
+    container = build(settings)
+    try:
+        load_demo(container.app)
+        app = container.app
+        start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        raw = submission(location={"area_code": "BU99990104"})
+        data = SubmissionSchema(app.area_index()).load_submission(raw)
+        initiative_id = app.submit(data, at=start).initiative_id
+        app.route_initiative(initiative_id, Actor.system("router"), at=start + timedelta(minutes=1))
+        manager = Actor("u-centrum", Role.AREA_MANAGER, "gebiedsteam-centrum")
+        for n in range(2, 47):  # 47 events: two snapshots and a tail
+            app.act(
+                initiative_id,
+                "add_internal_note",
+                actor=manager,
+                at=start + timedelta(minutes=n),
+                note=f"notitie {n}",
+            )
+        history = app.history(initiative_id)
+        assert len(history) == 47
+        moments = [start - timedelta(seconds=1), start + timedelta(minutes=60)]
+        moments += [e.timestamp for e in history]
+        moments += [e.timestamp + timedelta(seconds=30) for e in history]
+        for moment in moments:
+            seen = [e for e in history if e.timestamp <= moment]
+            found = last_event_at_or_before(app, initiative_id, moment)
+            state = initiative_as_of(app, initiative_id, moment)
+            if not seen:
+                assert found is None and state is None
+                continue
+            assert found == (seen[-1].originator_version, seen[-1].timestamp)
+            assert state is not None and state["version"] == len(seen)
+            replayed = app.repository.get(initiative_id, version=len(seen))
+            assert state["status"] == replayed.status.value
+    finally:
+        container.close()

@@ -8,6 +8,7 @@ from dataclasses import replace
 from uuid import uuid4
 
 from participatie.bootstrap import Container, build
+from participatie.domain.values import Actor
 from participatie.schemas import SubmissionSchema
 from tests.conftest import submission
 
@@ -51,7 +52,7 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
     stored = app.snapshots.recorder.select_events(result.initiative_id, desc=True, limit=1)[0]
     state = json.loads(stored.state)
     # Rewrite the snapshot as version 1 of the code would have written it.
-    assert state["state"].pop("class_version") == 5
+    assert state["state"].pop("class_version") == 6
     assert state["state"].pop("handoff_since") is None
     assert state["state"].pop("handoff_days") == 5
     assert state["state"].pop("email_confirmed") is False
@@ -72,5 +73,37 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
         assert (upcast.language, upcast.paused_days, upcast.missed) == ("nl", 0, [])  # v3 → v4
         assert upcast.erased == []  # v4 → v5
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
+    finally:
+        other.close()
+
+
+def test_version_5_snapshot_with_supporters_as_uuids_is_upcast(container: Container) -> None:
+    app = container.app
+    schema = SubmissionSchema(app.area_index())
+    result = app.submit(schema.load_submission(submission(consent_to_publish=True)))
+    supporter = app.vault.seal({"email": "steun@example.org"})
+    initiative = app.get_initiative(result.initiative_id)
+    initiative.support(Actor.system("test"), initiative.modified_on, supporter)
+    app.save_all(initiative)
+    app.take_snapshot(result.initiative_id)
+    assert app.snapshots is not None
+    stored = app.snapshots.recorder.select_events(result.initiative_id, desc=True, limit=1)[0]
+    state = json.loads(stored.state)
+    assert state["state"]["supporter_ids"] == [supporter.subject_id.hex]
+    # Version 5 kept the supporters as UUID objects.
+    state["state"]["class_version"] = 5
+    del state["state"]["supporter_ids"]
+    state["state"]["supporters"] = [{"_type_": "uuid_hex", "_data_": supporter.subject_id.hex}]
+    new_id = uuid4()
+    old = replace(
+        stored, originator_id=new_id, state=json.dumps(state, separators=(",", ":")).encode()
+    )
+    app.snapshots.recorder.insert_events([old])
+    other = build(container.settings)
+    try:
+        upcast = other.app.repository.get(new_id)
+        assert upcast.supporter_ids == [supporter.subject_id.hex]
+        assert upcast.supporters == [supporter.subject_id]
+        assert upcast.subjects()[supporter.subject_id] == "supporter"
     finally:
         other.close()

@@ -67,7 +67,7 @@ def test_database_url_becomes_the_eventsourcing_postgres_environment() -> None:
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
-        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_PRE_PING": "n",
     }
 
 

@@ -229,3 +229,33 @@ def test_key_file_of_the_wrong_length_is_refused(tmp_path: Path, content: str) -
     path.write_text(content)
     with pytest.raises(ConfigError, match="PARTICIPATIE_MASTER_KEY"):
         load_or_create_key("", path, "PARTICIPATIE_MASTER_KEY")
+
+
+def test_new_subjects_keys_are_stored_in_batches_before_they_are_handed_out(
+    store: SQLiteKeyStore,
+) -> None:
+    vault = PersonalDataVault(store, os.urandom(32), key_batch=4)
+    first = vault.seal(ANNA)
+    # The whole batch is stored at once, the handed-out key among it, before any event exists.
+    assert len(store.tables.run("SELECT subject_id FROM subject_keys")) == 4
+    assert store.get(first.subject_id) is not None
+    sealed = [first] + [vault.seal({"name": f"Persoon {n}"}) for n in range(4)]
+    assert len({s.subject_id for s in sealed}) == 5  # never a subject id twice
+    assert len(store.tables.run("SELECT subject_id FROM subject_keys")) == 8  # a second batch
+    assert vault.open(sealed[0]) == ANNA
+    assert vault.open(sealed[4]) == {"name": "Persoon 3"}
+    assert vault.shred(sealed[4].subject_id)
+    assert vault.open(sealed[4]) is None
+    assert vault.open(sealed[3]) == {"name": "Persoon 2"}
+
+
+def test_a_forked_process_never_hands_out_its_parents_spare_keys(
+    store: SQLiteKeyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = PersonalDataVault(store, os.urandom(32), key_batch=8)
+    in_parent = vault.seal(ANNA).subject_id
+    spare = {subject for subject, _ in vault._spare}
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as if this were a forked child
+    in_child = vault.seal(ANNA).subject_id
+    assert in_child not in spare | {in_parent}
+    assert len(store.tables.run("SELECT subject_id FROM subject_keys")) == 16
