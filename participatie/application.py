@@ -6,7 +6,7 @@ all see a single total order of events.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -67,6 +67,42 @@ class Submission:
     tracking_code: str
 
 
+def latest_versions(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, int]:
+    """The newest stored version of each aggregate in `ids` (absent: none stored), in one query
+    on SQLite and PostgreSQL (one query per aggregate on any other store)."""
+    from eventsourcing.postgres import PostgresAggregateRecorder
+    from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        marks = ",".join("?" * len(ids))
+        sql = (
+            f"SELECT originator_id, MAX(originator_version) FROM {recorder.events_table_name} "
+            f"WHERE originator_id IN ({marks}) GROUP BY originator_id"
+        )
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(sql, [i.hex for i in ids])
+            return {UUID(str(row[0])): int(row[1]) for row in c.fetchall()}
+    if isinstance(recorder, PostgresAggregateRecorder):
+        from psycopg.sql import SQL, Identifier
+
+        statement = SQL(
+            "SELECT originator_id AS i, MAX(originator_version) AS v FROM {schema}.{table} "
+            "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+        ).format(
+            schema=Identifier(recorder.datastore.schema),
+            table=Identifier(recorder.events_table_name),
+        )
+        with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [list(ids)], prepare=True)
+            return {UUID(str(row["i"])): int(row["v"]) for row in curs.fetchall()}
+    found = {}
+    for aggregate_id in ids:
+        newest = recorder.select_events(aggregate_id, desc=True, limit=1)
+        if newest:
+            found[aggregate_id] = newest[0].originator_version
+    return found
+
+
 class ParticipatieApp(Application[UUID]):
     """Commands for every aggregate, and the few queries the views cannot answer."""
 
@@ -89,6 +125,7 @@ class ParticipatieApp(Application[UUID]):
         self.clock = clock
         self._area_indexes: dict[str, AreaIndex] = {}
         self._readonly: dict[UUID, Aggregate] = {}
+        self._book: tuple[Any, Book] | None = None
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -134,6 +171,19 @@ class ParticipatieApp(Application[UUID]):
         aggregate = self._get(aggregate_id, kind)
         self._readonly[aggregate_id] = aggregate
         return aggregate
+
+    def _read_all(self, wanted: Sequence[tuple[UUID, type[Any]]]) -> list[Any]:
+        """Several reference aggregates to read only (see `_read`), checked in one query."""
+        kept = [i for i, _ in wanted if i in self._readonly]
+        latest = latest_versions(self.recorder, kept) if kept else {}
+        found = []
+        for aggregate_id, kind in wanted:
+            cached = self._readonly.get(aggregate_id)
+            if cached is None or latest.get(aggregate_id) != cached.version:
+                cached = self._get(aggregate_id, kind)
+                self._readonly[aggregate_id] = cached
+            found.append(cached)
+        return found
 
     # -- initiatives -----------------------------------------------------------------------------
 
@@ -334,16 +384,38 @@ class ParticipatieApp(Application[UUID]):
         )
 
     def current_book(self) -> Book:
-        """Return the published rulebook version with the current challenges."""
-        rulebook = self.rulebook()
-        if rulebook is None or rulebook.current_version is None:
+        """Return the published rulebook version with the current challenges.
+
+        One query checks the rulebook, the directory and the challenges kept in memory; the
+        compiled book is kept for as long as none of them changes.
+        """
+        directory_id = Directory.create_id()
+        kept: Any = self._readonly.get(directory_id)
+        known = [Challenge.create_id(c) for c in kept.challenges] if kept is not None else []
+        try:
+            rulebook, directory, *checked = self._read_all(
+                [(RuleBook.create_id(), RuleBook), (directory_id, Directory)]
+                + [(i, Challenge) for i in known]
+            )
+        except NotFound:
+            raise NotFound("no rulebook has been published") from None
+        if rulebook.current_version is None:
             raise NotFound("no rulebook has been published")
-        challenges = [
-            ChallengeFacts(c.code, c.team, tuple(c.themes), tuple(c.focus_areas))
-            for c in self.challenges()
-        ]
-        label = rulebook.current_version
-        return book_from(label, rulebook.versions[label], challenges)
+        if directory is kept:  # unchanged: its challenges were checked in the same query
+            challenges = checked
+        else:
+            challenges = self._read_all(
+                [(Challenge.create_id(c), Challenge) for c in directory.challenges]
+            )
+        key = (rulebook.version, tuple((c.id, c.version) for c in challenges))
+        if self._book is None or self._book[0] != key:
+            facts = [
+                ChallengeFacts(c.code, c.team, tuple(c.themes), tuple(c.focus_areas))
+                for c in challenges
+            ]
+            label = rulebook.current_version
+            self._book = (key, book_from(label, rulebook.versions[label], facts))
+        return self._book[1]
 
     def route_initiative(
         self, initiative_id: UUID, actor: Actor, at: datetime | None = None
@@ -552,6 +624,8 @@ class ParticipatieApp(Application[UUID]):
 
     def area_index(self, version: str | None = None) -> AreaIndex:
         """Return the index of map `version` (default: current); cached, versions never change."""
+        if version is not None and version in self._area_indexes:
+            return self._area_indexes[version]
         area_map = self._area_map()
         label = version or area_map.current_version
         assert label is not None
@@ -642,10 +716,25 @@ class ParticipatieApp(Application[UUID]):
         return directory
 
     def teams(self) -> list[Team]:
-        return [self._read(Team.create_id(c), Team) for c in self._directory().teams]
+        teams: list[Team] = self._listed("teams", Team)
+        return teams
 
     def challenges(self) -> list[Challenge]:
-        return [self._read(Challenge.create_id(c), Challenge) for c in self._directory().challenges]
+        challenges: list[Challenge] = self._listed("challenges", Challenge)
+        return challenges
+
+    def _listed(self, attribute: str, kind: Any) -> list[Any]:
+        """The directory's teams or challenges, to read only; usually checked in one query."""
+        directory_id = Directory.create_id()
+        kept = self._readonly.get(directory_id)
+        known = [(kind.create_id(c), kind) for c in getattr(kept, attribute)] if kept else []
+        try:
+            directory, *checked = self._read_all([(directory_id, Directory), *known])
+        except NotFound:
+            return []
+        if directory is kept:  # unchanged: its members were checked in the same query
+            return checked
+        return self._read_all([(kind.create_id(c), kind) for c in getattr(directory, attribute)])
 
     # -- rulebook --------------------------------------------------------------------------------
 

@@ -325,7 +325,7 @@ def teams() -> Any:
 
 
 @public.route("/initiatives", methods=["POST"])
-@public.arguments(ApiSubmissionSchema)
+@public.arguments(ApiSubmissionSchema())  # one instance, not one per request
 @public.response(201, SubmittedSchema)
 @public.alt_response(429, description="Too many submissions from this address; try later.")
 def submit(data: dict[str, Any]) -> Any:

@@ -75,6 +75,11 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage(settings))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "participatie")
+    # Redis holds only the counters; the event store is the truth. While Redis is away the
+    # limits are counted in memory (per web process), and a Redis that dies after the check
+    # must not turn a stored submission into a 500: the counting error is logged, not raised.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 4 * 3600)  # a long form may take a while
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_SECURE", settings.secure_cookies)

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import FrameType
 from uuid import UUID
 
@@ -26,7 +27,7 @@ import redis
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 from rq import Queue
-from rq.job import JobStatus
+from rq.job import Job, JobStatus
 
 from participatie.bootstrap import Container
 from participatie.domain.initiative import Initiative
@@ -41,6 +42,7 @@ from workers.jobs import (
     enqueue_sweep,
     notify_job_id,
     queue_for,
+    route_job_id,
 )
 
 log = logging.getLogger("participatie.relay")
@@ -56,6 +58,8 @@ RECONCILER = "relay-reconciler"
 MAIL_RECONCILER = "relay-mail-reconciler"
 # A mail job in one of these states is done with (sent, nothing to send, or failed for admins).
 SETTLED = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
+# A routing job in one of these states will still run: the reconciler leaves it be.
+WAITING = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 DAY = 24 * 3600
 
 
@@ -167,12 +171,14 @@ class Relay:
                 break
         due = [i for i, (_, seen) in self.waiting.items() if now - seen >= self.reconcile_after]
         again: list[UUID] = []
-        for initiative_id in due:
-            if self.app.get_initiative(initiative_id).status is Status.SUBMITTED:
-                again.append(initiative_id)
-                self.waiting[initiative_id] = (self.waiting[initiative_id][0], now)
-            else:
-                self.waiting.pop(initiative_id)
+        unrouted = [i for i in due if self.app.get_initiative(i).status is Status.SUBMITTED]
+        for initiative_id in set(due) - set(unrouted):
+            self.waiting.pop(initiative_id)
+        found = Job.fetch_many([route_job_id(i) for i in unrouted], self.queue.connection)
+        for initiative_id, job in zip(unrouted, found, strict=True):
+            self.waiting[initiative_id] = (self.waiting[initiative_id][0], now)
+            if job is None or not self._job_on_its_way(job):
+                again.append(initiative_id)  # lost with Redis, failed, or its worker died
         if again:
             enqueue_routing(self.queue, again)
             log.warning(
@@ -183,6 +189,21 @@ class Relay:
         self.watch.commit(oldest - 1)
         self.reconciled += len(again)
         return len(again)
+
+    def _job_on_its_way(self, job: Job) -> bool:
+        """Whether a routing job will still run or is running: waiting in the queue (a backlog
+        is no reason to enqueue it twice), or started less than `reconcile_after` ago."""
+        status = job.get_status(refresh=False)
+        if status in WAITING:
+            return True
+        if status is JobStatus.STARTED and job.started_at is not None:
+            started = (
+                job.started_at.replace(tzinfo=UTC)
+                if job.started_at.tzinfo is None
+                else job.started_at
+            )
+            return (datetime.now(UTC) - started).total_seconds() < self.reconcile_after
+        return False
 
     def reconcile_mail_once(self) -> int:
         """Enqueue again the mail jobs Redis lost; return how many.

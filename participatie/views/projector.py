@@ -28,6 +28,7 @@ from participatie.views.model import Row, TimelineEntry, apply
 from participatie.views.store import (
     LIVE,
     REBUILD,
+    TABLES,
     VIEWS,
     PostgresViews,
     SQLiteViews,
@@ -107,6 +108,8 @@ class ViewsProjection(Projection[ViewStore]):
         """Apply `events` and move the position `expected` → `reached`, in one transaction."""
         self.chains.forget_current()
         with self.view.cursor(commit=True) as c:
+            if isinstance(self.view, PostgresViews):
+                lock_in_schema_order(self.view, c, prefix)
             if track and self.view.position(c) != expected:
                 raise StalePosition
             ids = {str(e.originator_id) for e in events}
@@ -124,6 +127,18 @@ class ViewsProjection(Projection[ViewStore]):
             self.view.write_rows(c, prefix, list(changed.values()), timeline, stored)
             if track and not self.view.move_position(c, expected, reached):
                 raise StalePosition
+
+
+def lock_in_schema_order(view: PostgresViews, c: Any, prefix: str) -> None:
+    """Take the batch's write locks on every view table at once, in the schema's order.
+
+    Each process that opens the views runs `CREATE INDEX IF NOT EXISTS` per table, which takes
+    a SHARE lock on the table even when the index exists, table by table in `TABLES` order. A
+    batch that wrote the tables in another order (initiative_areas before initiatives) could
+    deadlock with a starting process; locking them all first, in the same order, cannot.
+    """
+    tables = ", ".join(view.table(prefix, name) for name in TABLES)
+    c.execute(f"LOCK TABLE {tables} IN ROW EXCLUSIVE MODE")
 
 
 def read_after(

@@ -170,3 +170,36 @@ def test_reconciler_re_enqueues_what_is_still_unrouted_after_the_delay(
     assert relay.waiting == {}
     # The reconciler's position moved past everything settled; a restart rescans nothing old.
     assert relay.watch.position() == app_with_map.app.recorder.max_notification_id()
+
+
+def test_reconciler_leaves_a_queued_routing_job_alone_and_replaces_a_dead_one(
+    app_with_map: Container, job_settings: Settings
+) -> None:
+    """A backlog is no reason to enqueue a job twice; a job whose worker died is."""
+    from datetime import UTC, datetime, timedelta
+
+    from rq.job import JobStatus
+
+    publish(app_with_map)
+    now = [1000.0]
+    redis_connection = connection(job_settings)
+    relay = Relay(app_with_map, redis_connection, reconcile_after=60, monotonic=lambda: now[0])
+    waiting, running, dead = (submit(app_with_map) for _ in range(3))
+    queue = jobs.queue_for(job_settings, redis_connection)
+    jobs.enqueue_routing(queue, [waiting, running, dead])
+    for initiative_id, started in ((running, 10), (dead, 3600)):  # as a worker would mark them
+        job = queue.fetch_job(jobs.route_job_id(initiative_id))
+        assert job is not None
+        queue.remove(job)
+        job.started_at = datetime.now(UTC) - timedelta(seconds=started)
+        job.set_status(JobStatus.STARTED)
+        job.save()
+    assert relay.reconcile_once() == 0
+    now[0] += 61
+    assert relay.reconcile_once() == 1  # only the job whose worker died an hour ago
+    for _ in range(2):  # overdue again and again: the queued and running jobs stay single
+        now[0] += 61
+        assert relay.reconcile_once() == 0
+    assert queue.job_ids.count(jobs.route_job_id(waiting)) == 1
+    assert jobs.route_job_id(running) not in queue.job_ids
+    assert queue.job_ids.count(jobs.route_job_id(dead)) == 1
