@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
+REPORT := $(BIN)/python -m benchmarks.report
 PYTEST_ARGS ?=
 
 .PHONY: install run test lint typecheck bench soak faults clean translations
@@ -36,11 +37,14 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP) ## Benchmarks, written into BENCHMARKS.md (about an hour); not part of make test
-	$(BIN)/python -m benchmarks.worker_class --jobs 200 --rounds 2
-	$(BIN)/python -m benchmarks.views rebuild --events 200000
-	$(BIN)/python -m benchmarks.views queue --small 1000 --large 100000
-	$(BIN)/python -m benchmarks.views latency --rate 20 --seconds 30
-	$(BIN)/python -m benchmarks.audit --events 100000 --rounds 3
+	$(BIN)/python -m benchmarks.submit --seconds 20 --rounds 2
+	$(BIN)/python -m benchmarks.routing --jobs 1000 --rounds 2
+	$(BIN)/python -m benchmarks.timetravel --queries 400
+	$(REPORT) latency -- $(BIN)/python -m benchmarks.views latency --rate 20 --seconds 30
+	$(REPORT) rebuild -- $(BIN)/python -m benchmarks.views rebuild --events 200000
+	$(REPORT) worker-class -- $(BIN)/python -m benchmarks.worker_class --jobs 200 --rounds 2
+	$(REPORT) queue -- $(BIN)/python -m benchmarks.views queue --small 1000 --large 100000
+	$(REPORT) audit -- $(BIN)/python -m benchmarks.audit --events 100000 --rounds 3
 
 soak: $(BENCH_STAMP) ## 20 minutes of mixed traffic (locust) on loopback: 0 errors, RSS growth < 10%
 	$(BIN)/python -m benchmarks.soak --minutes 20

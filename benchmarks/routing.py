@@ -105,6 +105,8 @@ def _mail_jobs(queue: Queue) -> int:
 
 def bench(count: int, rounds: int, stores: list[str]) -> str:
     lines = [
+        f"Command: {report.invocation('benchmarks.routing')}",
+        "",
         f"Measured {machine()}; {count} jobs per round, best of {rounds} alternating rounds.",
         "",
         "| store | RQ no-op jobs/s (2 workers) | routed initiatives/s (relay + 2 workers) | ratio |"

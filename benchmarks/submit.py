@@ -75,6 +75,8 @@ def measure(stack: Stack, which: str, seconds: float, concurrency: int) -> tuple
 
 def bench(seconds: float, rounds: int, concurrency: int, stores: list[str]) -> str:
     lines = [
+        f"Command: {report.invocation('benchmarks.submit')}",
+        "",
         f"Measured {machine()}; {concurrency} clients, {seconds:g} s per round, best of {rounds}.",
         "",
         "| store | bare INSERT (req/s) | platform submit (req/s) | ratio | p95 bare (ms) |"

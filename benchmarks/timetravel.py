@@ -75,6 +75,8 @@ def grow(app: Any, events: int, offset_days: int) -> tuple[UUID, datetime, datet
 
 def bench(queries: int, stores: list[str]) -> str:
     lines = [
+        f"Command: {report.invocation('benchmarks.timetravel')}",
+        "",
         f"Measured {machine()}; {queries} queries per initiative, random moments, median.",
         "",
         "| store | timestamps kept | 10 events (ms) | 1,000 events (ms) | ratio |",

@@ -15,7 +15,6 @@ Results are printed as Markdown for BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import random
@@ -25,10 +24,9 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
+from benchmarks.stack import store
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.demo import load_demo
@@ -37,26 +35,7 @@ from participatie.views import queries
 from participatie.views.projector import ViewsProjection, read_after, rebuild
 from participatie.views.store import LIVE
 
-POSTGRES_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BIN = Path(sys.executable).parent
-
-
-@contextlib.contextmanager
-def store(kind: str, workdir: Path) -> Iterator[Settings]:
-    if kind == "sqlite":
-        yield Settings(var_dir=workdir / "var")
-        return
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-        try:
-            yield Settings(
-                var_dir=workdir / "var", database_url=POSTGRES_URL, database_schema=schema
-            )
-        finally:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def populated(settings: Settings, initiatives: int) -> Container:

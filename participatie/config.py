@@ -331,7 +331,9 @@ class Settings:
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
-            "POSTGRES_POOL_SIZE": "5",
+            # Each process serves one request or job at a time (gunicorn sync workers, RQ's
+            # SimpleWorker): two connections kept open, more only while needed.
+            "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "10",
             # No ping before each use of a pooled connection: it doubled the round trips of
             # every query. A connection PostgreSQL dropped fails its query, the pool discards

@@ -6,12 +6,13 @@ sessions, and the audit seals and checkpoints. SQL uses '?' placeholders on both
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 
 class Tables(ABC):
@@ -72,10 +73,23 @@ class SQLiteTables(Tables):
 
 
 class PostgresTables(Tables):
+    """Tables in PostgreSQL. All of them in one process share one small connection pool per
+    database (staff, audit, mail ledger and key store would otherwise hold one each)."""
+
+    _pools: ClassVar[dict[tuple[int, str], tuple[Any, int]]] = {}  # (pid, dsn) -> (pool, users)
+    _pools_lock = threading.Lock()
+
     def __init__(self, dsn: str, schema: Sequence[str]) -> None:
         from psycopg_pool import ConnectionPool
 
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=5, open=True)
+        self._key = (os.getpid(), dsn)  # a forked child opens its own
+        with self._pools_lock:
+            pool, users = self._pools.get(self._key, (None, 0))
+            if pool is None:
+                pool = ConnectionPool(dsn, min_size=1, max_size=5, open=True)
+            self._pools[self._key] = (pool, users + 1)
+        self.pool = pool
+        self._closed = False
         for statement in schema:
             self.change(statement)
 
@@ -92,6 +106,15 @@ class PostgresTables(Tables):
             cursor.executemany(sql.replace("?", "%s"), [tuple(r) for r in rows])
 
     def close(self) -> None:
+        with self._pools_lock:
+            if self._closed:
+                return
+            self._closed = True
+            pool, users = self._pools.get(self._key, (self.pool, 1))
+            if users > 1:
+                self._pools[self._key] = (pool, users - 1)
+                return
+            self._pools.pop(self._key, None)
         self.pool.close()
 
 
