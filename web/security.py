@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, request
@@ -73,7 +75,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.config.setdefault("SUBMIT_RATE_LIMIT", settings.submit_limit)
     app.config.setdefault("SUPPORT_RATE_LIMIT", settings.support_limit)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage(settings))
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # No X-RateLimit-* headers on every answer: each cost two more Redis round trips per
+    # limited request. A refused request still says when to come back (Retry-After).
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "participatie")
     # Redis holds only the counters; the event store is the truth. While Redis is away the
     # limits are counted in memory (per web process), and a Redis that dies after the check
@@ -93,3 +97,14 @@ def init_app(app: Flask, settings: Settings) -> None:
             _limit_from(key), scope=key, methods=["POST"], deduct_when=counted(accepted)
         )(view)
     app.after_request(add_headers)
+
+    @app.after_request
+    def retry_after(response: Response) -> Response:
+        """On a 429, when the client may try again (seconds until the window resets)."""
+        if response.status_code == 429 and "Retry-After" not in response.headers:
+            limit = limiter.current_limit
+            if limit is not None:
+                response.headers["Retry-After"] = str(
+                    max(1, math.ceil(limit.reset_at - time.time()))
+                )
+        return response

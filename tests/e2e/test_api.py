@@ -189,6 +189,8 @@ def test_api_and_open311_submissions_share_the_rate_limit_and_errors_do_not_coun
         assert client.post("/api/v1/initiatives", json=data).status_code == 201
         limited = client.post("/api/v1/initiatives", json=data)
         assert limited.status_code == 429 and limited.get_json()["code"] == 429
+        assert 1 <= int(limited.headers["Retry-After"]) <= 61  # the minute, in whole seconds
+        assert "X-RateLimit-Remaining" not in limited.headers
         open311 = client.post(
             "/open311/v2/requests.json",
             data={

@@ -180,6 +180,7 @@ def test_submissions_over_the_rate_limit_get_429_with_redis_storage(tmp_path: Pa
             response = post_submission(client)
             assert response.status_code == 429
             assert "Even wachten" in response.get_data(as_text=True)
+            assert 1 <= int(response.headers["Retry-After"]) <= 61  # the minute, whole seconds
             assert limited.events() == before
             import redis
 
