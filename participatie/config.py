@@ -24,7 +24,11 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("PARTICIPATIE_MASTER_KEY", "<var>/master.key", "Base64 32-byte key wrapping subject keys."),
     ("PARTICIPATIE_SECRET_KEY", "<var>/secret.key", "Flask session/CSRF secret."),
     ("PARTICIPATIE_SNAPSHOT_INTERVAL", "20", "Snapshot an initiative every N events."),
-    ("PARTICIPATIE_QUEUE", "participatie", "RQ queue the relay fills and the workers empty."),
+    (
+        "PARTICIPATIE_QUEUE",
+        "participatie",
+        "RQ queue the relay fills and the workers empty; mail jobs go to <name>-mail.",
+    ),
     (
         "PARTICIPATIE_RECONCILE_AFTER",
         "60",

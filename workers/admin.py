@@ -11,7 +11,7 @@ from rq.registry import FailedJobRegistry
 
 from participatie.config import Settings
 from participatie.embedded_redis import connect
-from workers.jobs import queue_for
+from workers.jobs import queues_for
 
 
 @dataclass(frozen=True)
@@ -22,16 +22,15 @@ class FailedJob:
     error: str
 
 
-def _registry(settings: Settings) -> FailedJobRegistry:
-    queue = queue_for(settings, connect(settings))
-    return FailedJobRegistry(queue=queue)
+def _registries(settings: Settings) -> list[FailedJobRegistry]:
+    """The failed jobs of every queue (routing and scheduled jobs, mail)."""
+    return [FailedJobRegistry(queue=q) for q in queues_for(settings, connect(settings))]
 
 
 def failed_jobs(settings: Settings) -> list[FailedJob]:
     """Return the failed jobs, oldest first, with the last line of their error."""
-    registry = _registry(settings)
     found: list[FailedJob] = []
-    for job_id in registry.get_job_ids():
+    for registry, job_id in ((r, i) for r in _registries(settings) for i in r.get_job_ids()):
         try:
             job = Job.fetch(job_id, connection=registry.connection)
         except NoSuchJobError:
@@ -47,13 +46,13 @@ def failed_jobs(settings: Settings) -> list[FailedJob]:
                 error=lines[-1] if lines else "(geen foutmelding bewaard)",
             )
         )
+    found.sort(key=lambda j: j.ended_at.timestamp() if j.ended_at else 0.0)
     return found
 
 
 def requeue_failed(settings: Settings, job_ids: list[str] | None) -> tuple[int, list[str]]:
     """Requeue the given failed jobs (None: all); return (requeued, unknown ids)."""
-    registry = _registry(settings)
-    present = set(registry.get_job_ids())
+    present = {i: r for r in _registries(settings) for i in r.get_job_ids()}
     wanted = sorted(present) if job_ids is None else job_ids
     done, unknown = 0, []
     for job_id in wanted:
@@ -61,7 +60,7 @@ def requeue_failed(settings: Settings, job_ids: list[str] | None) -> tuple[int, 
             unknown.append(job_id)
             continue
         try:
-            registry.requeue(job_id)
+            present[job_id].requeue(job_id)
         except (InvalidJobOperation, NoSuchJobError):
             unknown.append(job_id)
             continue

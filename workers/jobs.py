@@ -104,7 +104,19 @@ def apply_retention() -> str:
 
 
 def queue_for(settings: Settings, connection: Redis) -> Queue:
+    """The queue of routing and scheduled jobs."""
     return Queue(settings.queue_name, connection=connection)
+
+
+def mail_queue_for(settings: Settings, connection: Redis) -> Queue:
+    """The queue of mail jobs, apart: a backlog of mail (or an SMTP server that is slow or down,
+    with its retries) never holds up routing."""
+    return Queue(f"{settings.queue_name}-mail", connection=connection)
+
+
+def queues_for(settings: Settings, connection: Redis) -> list[Queue]:
+    """The queues a worker serves, most urgent first (RQ takes jobs in this order)."""
+    return [queue_for(settings, connection), mail_queue_for(settings, connection)]
 
 
 def route_job_id(initiative_id: UUID | str) -> str:

@@ -40,6 +40,7 @@ from workers.jobs import (
     enqueue_retention,
     enqueue_routing,
     enqueue_sweep,
+    mail_queue_for,
     notify_job_id,
     queue_for,
     route_job_id,
@@ -59,7 +60,7 @@ MAIL_RECONCILER = "relay-mail-reconciler"
 # A mail job in one of these states is done with (sent, nothing to send, or failed for admins).
 SETTLED = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 # A routing job in one of these states will still run: the reconciler leaves it be.
-WAITING = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+WAITING = frozenset({JobStatus.SCHEDULED, JobStatus.DEFERRED})
 DAY = 24 * 3600
 
 
@@ -95,6 +96,7 @@ class Relay:
         }
         self.slots: dict[str, int] = {}  # name -> the last slot it was enqueued for
         self.queue = queue_for(container.settings, connection)
+        self.mail_queue = mail_queue_for(container.settings, connection)
         self.batch = batch
         self.reconcile_after = (
             container.settings.reconcile_after if reconcile_after is None else reconcile_after
@@ -127,7 +129,7 @@ class Relay:
         ]
         count = enqueue_routing(self.queue, ids) if ids else 0
         if mails:
-            self.mails += enqueue_notifications(self.queue, mails, self.mail_retry)
+            self.mails += enqueue_notifications(self.mail_queue, mails, self.mail_retry)
         self.outbox.commit(reached)  # only after Redis has the jobs
         self.position = reached
         self.enqueued += count
@@ -175,9 +177,10 @@ class Relay:
         for initiative_id in set(due) - set(unrouted):
             self.waiting.pop(initiative_id)
         found = Job.fetch_many([route_job_id(i) for i in unrouted], self.queue.connection)
+        queued = set(self.queue.get_job_ids()) if unrouted else set()
         for initiative_id, job in zip(unrouted, found, strict=True):
             self.waiting[initiative_id] = (self.waiting[initiative_id][0], now)
-            if job is None or not self._job_on_its_way(job):
+            if job is None or not self._job_on_its_way(job, queued):
                 again.append(initiative_id)  # lost with Redis, failed, or its worker died
         if again:
             enqueue_routing(self.queue, again)
@@ -190,10 +193,16 @@ class Relay:
         self.reconciled += len(again)
         return len(again)
 
-    def _job_on_its_way(self, job: Job) -> bool:
+    def _job_on_its_way(self, job: Job, queued: set[str]) -> bool:
         """Whether a routing job will still run or is running: waiting in the queue (a backlog
-        is no reason to enqueue it twice), or started less than `reconcile_after` ago."""
+        is no reason to enqueue it twice), or started less than `reconcile_after` ago.
+
+        A job marked queued must also be in the queue: a worker killed just after taking it
+        off the queue, before marking it started, leaves it marked queued and nowhere.
+        """
         status = job.get_status(refresh=False)
+        if status is JobStatus.QUEUED:
+            return job.id in queued
         if status in WAITING:
             return True
         if status is JobStatus.STARTED and job.started_at is not None:
@@ -226,7 +235,7 @@ class Relay:
         for key, (nid, seen) in list(self.mail_waiting.items()):
             if now - seen < self.reconcile_after or nid > self.position:
                 continue  # not due yet, or the relay has not enqueued it yet
-            job = self.queue.fetch_job(notify_job_id(*key))
+            job = self.mail_queue.fetch_job(notify_job_id(*key))
             if job is None:
                 lost.append(key)
                 self.mail_waiting[key] = (nid, now)
@@ -235,7 +244,7 @@ class Relay:
             else:
                 self.mail_waiting[key] = (nid, now)  # still busy: look again later
         if lost:
-            enqueue_notifications(self.queue, lost, self.mail_retry)
+            enqueue_notifications(self.mail_queue, lost, self.mail_retry)
             log.warning("reconciler: %d mail jobs were lost; enqueued again", len(lost))
         oldest = min((nid for nid, _ in self.mail_waiting.values()), default=self.mail_watched + 1)
         self.mail_watch.commit(oldest - 1)

@@ -24,7 +24,7 @@ log = logging.getLogger("participatie.worker")
 
 def make_worker(settings: Settings, connection: redis.Redis, fork: bool = False) -> BaseWorker:
     worker_class: type[BaseWorker] = Worker if fork else SimpleWorker
-    return worker_class([jobs.queue_for(settings, connection)], connection=connection)
+    return worker_class(jobs.queues_for(settings, connection), connection=connection)
 
 
 def run_worker(settings: Settings, fork: bool = False, burst: bool = False) -> None:

@@ -84,10 +84,10 @@ def test_relay_records_its_position_only_after_redis_took_the_jobs(
     head = app_with_map.app.recorder.max_notification_id()
     assert relay.outbox.position() == head
     queue = Queue(job_settings.queue_name, connection=connection(job_settings))
-    # A routing job and a mail job (the submission confirmation) per submission.
-    assert sorted(queue.job_ids) == sorted(
-        [f"route-{i}" for i in ids] + [f"mail-{i}-1" for i in ids]
-    )
+    mail_queue = jobs.mail_queue_for(job_settings, connection(job_settings))
+    # A routing job and a mail job (the submission confirmation, on its own queue) each.
+    assert sorted(queue.job_ids) == sorted(f"route-{i}" for i in ids)
+    assert sorted(mail_queue.job_ids) == sorted(f"mail-{i}-1" for i in ids)
     job = Job.fetch(f"route-{ids[0]}", connection=connection(job_settings))
     assert job.args == (str(ids[0]),)  # ids only: no personal data in Redis
     mail = Job.fetch(f"mail-{ids[0]}-1", connection=connection(job_settings))
@@ -184,9 +184,13 @@ def test_reconciler_leaves_a_queued_routing_job_alone_and_replaces_a_dead_one(
     now = [1000.0]
     redis_connection = connection(job_settings)
     relay = Relay(app_with_map, redis_connection, reconcile_after=60, monotonic=lambda: now[0])
-    waiting, running, dead = (submit(app_with_map) for _ in range(3))
+    waiting, running, dead, taken = (submit(app_with_map) for _ in range(4))
     queue = jobs.queue_for(job_settings, redis_connection)
-    jobs.enqueue_routing(queue, [waiting, running, dead])
+    jobs.enqueue_routing(queue, [waiting, running, dead, taken])
+    # A worker took this one off the queue and was killed before marking it started.
+    taken_job = queue.fetch_job(jobs.route_job_id(taken))
+    assert taken_job is not None
+    queue.remove(taken_job)
     for initiative_id, started in ((running, 10), (dead, 3600)):  # as a worker would mark them
         job = queue.fetch_job(jobs.route_job_id(initiative_id))
         assert job is not None
@@ -196,10 +200,11 @@ def test_reconciler_leaves_a_queued_routing_job_alone_and_replaces_a_dead_one(
         job.save()
     assert relay.reconcile_once() == 0
     now[0] += 61
-    assert relay.reconcile_once() == 1  # only the job whose worker died an hour ago
+    assert relay.reconcile_once() == 2  # the job whose worker died, and the one taken
     for _ in range(2):  # overdue again and again: the queued and running jobs stay single
         now[0] += 61
         assert relay.reconcile_once() == 0
     assert queue.job_ids.count(jobs.route_job_id(waiting)) == 1
     assert jobs.route_job_id(running) not in queue.job_ids
     assert queue.job_ids.count(jobs.route_job_id(dead)) == 1
+    assert queue.job_ids.count(jobs.route_job_id(taken)) == 1

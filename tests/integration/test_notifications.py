@@ -276,7 +276,7 @@ def test_a_mail_job_redis_lost_is_enqueued_again_and_sends_once(platform: Contai
 
     settings = platform.settings
     connection = redis.Redis.from_url(settings.redis_url)
-    queue = Queue(settings.queue_name, connection=connection)
+    queue = jobs.mail_queue_for(settings, connection)
     now = [1000.0]
     relay = Relay(platform, connection, reconcile_after=60, monotonic=lambda: now[0])
     with smtp_server(settings.smtp_port) as server:
