@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
 from eventsourcing.utils import get_topic
@@ -371,9 +371,10 @@ class ParticipatieApp(Application[UUID]):
             self.save_all(initiative)
         return [kind for kind, _ in missed]
 
-    def routing_facts(self, initiative: Initiative) -> RoutingFacts:
-        """Return the facts routing may use, resolved on the initiative's map version."""
-        index = self.area_index(initiative.location.map_version)
+    def routing_facts(self, initiative: Initiative, checked: bool = False) -> RoutingFacts:
+        """Return the facts routing may use, resolved on the initiative's map version
+        (`checked`: the kept area map was brought up to date just now)."""
+        index = self.area_index(initiative.location.map_version, checked)
         code = initiative.location.area_code
         return RoutingFacts(
             area_code=code,
@@ -386,17 +387,22 @@ class ParticipatieApp(Application[UUID]):
     def current_book(self) -> Book:
         """Return the published rulebook version with the current challenges.
 
-        One query checks the rulebook, the directory and the challenges kept in memory; the
-        compiled book is kept for as long as none of them changes.
+        One query checks the rulebook, the directory and the challenges kept in memory (and the
+        area map, when one is kept: routing needs it next); the compiled book is kept for as
+        long as none of them changes.
         """
         directory_id = Directory.create_id()
         kept: Any = self._readonly.get(directory_id)
         known = [Challenge.create_id(c) for c in kept.challenges] if kept is not None else []
+        area_map = [(AreaMap.create_id(), AreaMap)] if AreaMap.create_id() in self._readonly else []
         try:
             rulebook, directory, *checked = self._read_all(
                 [(RuleBook.create_id(), RuleBook), (directory_id, Directory)]
                 + [(i, Challenge) for i in known]
+                + area_map
             )
+            if area_map:
+                checked.pop()
         except NotFound:
             raise NotFound("no rulebook has been published") from None
         if rulebook.current_version is None:
@@ -421,10 +427,11 @@ class ParticipatieApp(Application[UUID]):
         self, initiative_id: UUID, actor: Actor, at: datetime | None = None
     ) -> bool:
         """Route a submitted initiative; return False (and change nothing) if already routed."""
-        initiative = self.get_initiative(initiative_id)
+        initiative = self._get_young_initiative(initiative_id)
         if initiative.status is not Status.SUBMITTED:
             return False
-        decision = route(self.routing_facts(initiative), self.current_book())
+        book = self.current_book()  # also brings the kept area map up to date
+        decision = route(self.routing_facts(initiative, checked=True), book)
         initiative.route(decision, actor, at or self.clock())
         self.save_all(initiative)
         return True
@@ -535,6 +542,17 @@ class ParticipatieApp(Application[UUID]):
                 return
             start = batch[-1].id + 1
 
+    def _get_young_initiative(self, initiative_id: UUID) -> Initiative:
+        """The initiative, in one query when its history is shorter than the snapshot interval
+        (no snapshot can exist then), as a routing job's new initiative's is; else as usual."""
+        interval = self.snapshotting_intervals.get(Initiative, 0)
+        events = list(self.events.get(initiative_id, limit=interval)) if interval > 0 else []
+        if 0 < len(events) < interval:
+            initiative = project_aggregate(None, events)
+            if isinstance(initiative, Initiative):
+                return initiative
+        return self.get_initiative(initiative_id)
+
     def get_initiative(self, initiative_id: UUID) -> Initiative:
         initiative: Initiative = self._get(initiative_id, Initiative)
         return initiative
@@ -622,11 +640,14 @@ class ParticipatieApp(Application[UUID]):
         map_id = AreaMap.create_id()
         return map_id in self._readonly or map_id in self.repository  # maps are never removed
 
-    def area_index(self, version: str | None = None) -> AreaIndex:
-        """Return the index of map `version` (default: current); cached, versions never change."""
+    def area_index(self, version: str | None = None, checked: bool = False) -> AreaIndex:
+        """Return the index of map `version` (default: current); cached, versions never change.
+
+        `checked`: the kept area map was brought up to date just now (by `current_book`)."""
         if version is not None and version in self._area_indexes:
             return self._area_indexes[version]
-        area_map = self._area_map()
+        kept = self._readonly.get(AreaMap.create_id()) if checked else None
+        area_map = kept if isinstance(kept, AreaMap) else self._area_map()
         label = version or area_map.current_version
         assert label is not None
         if label not in self._area_indexes:
