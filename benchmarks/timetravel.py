@@ -79,7 +79,7 @@ def bench(queries: int, stores: list[str]) -> str:
         "",
         f"Measured {machine()}; {queries} queries per initiative, random moments, median.",
         "",
-        "| store | timestamps kept | 10 events (ms) | 1,000 events (ms) | ratio |",
+        "| store | case | 10 events (ms) | 1,000 events (ms) | ratio |",
         "|---|---|---|---|---|",
     ]
     for kind in stores:
