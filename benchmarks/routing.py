@@ -39,10 +39,7 @@ from participatie.demo.traffic import submit_one
 from workers import jobs
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def noop() -> None:
-    """The baseline job: RQ's own cost per job."""
+NOOP = "benchmarks.worker_class.noop"  # the same baseline job as the worker-class benchmark
 
 
 def span(connection: redis.Redis, ids: list[str]) -> float:
@@ -71,7 +68,7 @@ def measure_noop(stack: Stack, queue: Queue, count: int) -> float:
     ids = [f"noop-{time.monotonic_ns()}-{n}" for n in range(count)]
     with queue.connection.pipeline() as pipe:
         for job_id in ids:
-            queue.enqueue_call("benchmarks.routing.noop", job_id=job_id, pipeline=pipe)
+            queue.enqueue_call(NOOP, job_id=job_id, pipeline=pipe)
         pipe.execute()
     wait_until(lambda: idle(queue), 600)
     return count / span(queue.connection, ids)
