@@ -76,6 +76,16 @@ def allowed(role: Role, what: str, rel: str) -> bool:
     return role is Role.REGIE and what in ("detail", "escalate")
 
 
+def available_actions(role: Role, rel: str, possible: Iterable[str]) -> list[str]:
+    """What an account may do now: the actions of `possible` its role and relation allow.
+
+    `possible` is what the initiative's state accepts (`Initiative.possible_commands()`). The
+    staff pages, their bulk actions and the JSON API all offer exactly this list.
+    """
+    accepted = set(possible)
+    return [a for a in ACTIONS if a in accepted and allowed(role, a, rel)]
+
+
 def acting_team(teams: Iterable[str], lead_team: str | None, involved: Iterable[str]) -> str | None:
     """The team an account acts for on an initiative: the lead team, else an involved one."""
     mine = list(teams)

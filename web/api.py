@@ -415,7 +415,6 @@ def _initiative(initiative_id: UUID) -> Any:
 
 def _case(initiative: Any, account: StaffAccount) -> dict[str, Any]:
     rel = access.relation(account.teams, initiative.lead_team, initiative.involved_teams)
-    possible = set(initiative.allowed_commands())
     return {
         "id": initiative.id,
         "version": initiative.version,
@@ -431,9 +430,7 @@ def _case(initiative: Any, account: StaffAccount) -> dict[str, Any]:
         "assignee": initiative.assignee,
         "outcome": initiative.outcome.value if initiative.outcome else None,
         "decision_published": initiative.decision_published,
-        "actions": [
-            a for a in access.ACTIONS if a in possible and access.allowed(account.role, a, rel)
-        ],
+        "actions": access.available_actions(account.role, rel, initiative.possible_commands()),
         "history": [plain(describe(e).__dict__) for e in _app().history(initiative.id)],
     }
 

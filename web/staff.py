@@ -515,22 +515,7 @@ def _bulk_one(team: str, action: str, text_id: str, raw: dict[str, Any]) -> dict
 
 
 def _available(initiative: Initiative, rel: str) -> list[str]:
-    me = account()
-    possible = set(initiative.allowed_commands())
-    found = []
-    for action in access.ACTIONS:
-        if action not in possible or not access.allowed(me.role, action, rel):
-            continue
-        if action in ("accept_handoff", "decline_handoff") and not initiative.handoff_pending:
-            continue
-        if action == "decline_handoff" and initiative.lead_team == REGIE_TEAM:
-            continue
-        if action == "publish_decision" and initiative.decision_published:
-            continue
-        if action == "start_execution" and initiative.outcome is Outcome.NOT_HONOURED:
-            continue
-        found.append(action)
-    return found
+    return access.available_actions(account().role, rel, initiative.possible_commands())
 
 
 def _timeline(initiative_id: UUID) -> list[dict[str, Any]]:

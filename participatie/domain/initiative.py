@@ -313,6 +313,29 @@ class Initiative(Aggregate):
     def allowed_commands(self) -> list[str]:
         return workflow.allowed_commands(self.status)
 
+    def possible_commands(self) -> list[str]:
+        """The commands that would be accepted now: the status allows them and so does the state.
+
+        Only the arguments (who acts, what they write) can still make one of these fail.
+        """
+        return [c for c in self.allowed_commands() if self._refusal(c) is None]
+
+    def _refusal(self, command: str) -> InvariantViolation | None:
+        """Why the state (beyond the status) refuses `command`, or None if it does not."""
+        if command in ("accept_handoff", "decline_handoff") and not self.handoff_pending:
+            return InvariantViolation("handoff", "there is no open hand-off to answer")
+        if command == "decline_handoff" and self.lead_team == REGIE_TEAM:
+            return InvariantViolation("team", "regie cannot decline: nothing may sit unowned")
+        if command == "publish_decision" and self.decision_published:
+            return InvariantViolation("decision", "the decision has already been published")
+        if command == "start_execution" and self.outcome is Outcome.NOT_HONOURED:
+            return InvariantViolation(
+                "outcome", "an initiative that was not honoured is not executed"
+            )
+        if command == "confirm_email" and self.email_confirmed:
+            return InvariantViolation("email", "the e-mail address is already confirmed")
+        return None
+
     def hand_off(self, lead_team: str, involved: list[str] | tuple[str, ...], at: datetime) -> None:
         """Make `lead_team` the owner, waiting for it to accept (used by event handlers)."""
         self.lead_team = lead_team
@@ -367,8 +390,11 @@ class Initiative(Aggregate):
     # -- commands ------------------------------------------------------------------------------
 
     def _require(self, command: str) -> None:
-        """Refuse an illegal command before checking anything else about it."""
+        """Refuse an illegal command, then one the state refuses, before anything else."""
         workflow.next_status(command, self.status)
+        refusal = self._refusal(command)
+        if refusal is not None:
+            raise refusal
 
     def _record(
         self,
@@ -419,8 +445,6 @@ class Initiative(Aggregate):
     def decline_handoff(self, actor: Actor, at: datetime, reason: str) -> None:
         self._require("decline_handoff")
         self._check_handoff_team(actor)
-        if self.lead_team == REGIE_TEAM:
-            raise InvariantViolation("team", "regie cannot decline: nothing may sit unowned")
         self._record(self.HandoffDeclined, "decline_handoff", actor, at, reason, team=actor.team)
 
     def request_info(self, actor: Actor, at: datetime, question: str) -> None:
@@ -476,8 +500,6 @@ class Initiative(Aggregate):
 
     def publish_decision(self, actor: Actor, at: datetime) -> None:
         self._require("publish_decision")
-        if self.decision_published:
-            raise InvariantViolation("decision", "the decision has already been published")
         self._record(
             self.DecisionPublished,
             "publish_decision",
@@ -489,10 +511,6 @@ class Initiative(Aggregate):
 
     def start_execution(self, actor: Actor, at: datetime, reason: str | None = None) -> None:
         self._require("start_execution")
-        if self.outcome is Outcome.NOT_HONOURED:
-            raise InvariantViolation(
-                "outcome", "an initiative that was not honoured is not executed"
-            )
         self._record(self.ExecutionStarted, "start_execution", actor, at, reason)
 
     def complete(self, actor: Actor, at: datetime, reason: str | None = None) -> None:
@@ -509,8 +527,6 @@ class Initiative(Aggregate):
 
     def confirm_email(self, actor: Actor, at: datetime) -> None:
         self._require("confirm_email")
-        if self.email_confirmed:
-            raise InvariantViolation("email", "the e-mail address is already confirmed")
         self._record(self.EmailConfirmed, "confirm_email", actor, at, None)
 
     def record_missed_deadline(
@@ -564,8 +580,6 @@ class Initiative(Aggregate):
         self._record(self.Supported, "support", actor, at, None, supporter=supporter)
 
     def _check_handoff_team(self, actor: Actor) -> None:
-        if not self.handoff_pending:
-            raise InvariantViolation("handoff", "there is no open hand-off to answer")
         if actor.team != self.lead_team:
             raise InvariantViolation(
                 "team", f"only the lead team '{self.lead_team}' can answer this hand-off"
