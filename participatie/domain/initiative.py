@@ -8,8 +8,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from participatie.domain import workflow
-from participatie.domain.calendar import add_working_days, working_days_between
+from participatie.domain import deadlines, workflow
+from participatie.domain.deadlines import (
+    DECISION,
+    DEFAULT_ACCEPTANCE_DAYS,
+    DEFAULT_DECISION_DAYS,
+    HANDOFF,
+)
 from participatie.domain.errors import InvariantViolation, ReasonRequired
 from participatie.domain.values import (
     REGIE_TEAM,
@@ -23,14 +28,10 @@ from participatie.domain.values import (
     Status,
 )
 
-DEFAULT_ACCEPTANCE_DAYS = 5
-DEFAULT_DECISION_DAYS = 40  # 8 weeks of working days
+__all__ = ["DECISION", "DEFAULT_ACCEPTANCE_DAYS", "DEFAULT_DECISION_DAYS", "HANDOFF", "Initiative"]
+
 LANGUAGES = ("nl", "en")
-HANDOFF, DECISION = "handoff", "decision"  # the deadlines an initiative can miss
 INITIATOR, SUPPORTER = "initiator", "supporter"  # the data subjects of an initiative
-# The decision clock runs from submission until the decision, paused while waiting for the
-# initiator's answer.
-DECISION_CLOCK_RUNS = workflow.CLOCKED
 
 
 class Initiative(Aggregate):
@@ -236,7 +237,7 @@ class Initiative(Aggregate):
         team: str | None
 
         def apply_to(self, initiative: Initiative) -> None:
-            initiative.missed.append(_missed_key(self.deadline, self.due))
+            initiative.missed.append(deadlines.missed_key(self.deadline, self.due))
 
     class PersonalDataErased(Action):
         """A data subject's key was deleted: their sealed fields can never be read again.
@@ -345,47 +346,36 @@ class Initiative(Aggregate):
 
     @property
     def handoff_due(self) -> datetime | None:
-        """When the lead team must have accepted or declined (None: no open hand-off).
-
-        The rule's acceptance days count from the latest hand-off (routing, forward, decline
-        to regie, escalation), in working days.
-        """
-        if not self.handoff_pending or self.handoff_since is None:
-            return None
-        return add_working_days(self.handoff_since, self.handoff_days)
+        """When the lead team must have accepted or declined (None: no open hand-off)."""
+        return deadlines.handoff_due(
+            self.status, self.handoff_pending, self.handoff_since, self.handoff_days
+        )
 
     @property
     def decision_due(self) -> datetime | None:
-        """When the decision is due (None: decided, closed, or paused for the initiator).
-
-        The decision days count in working days from submission; every working day spent
-        waiting for the initiator moves the date on by a day.
-        """
-        if self.status not in DECISION_CLOCK_RUNS:
-            return None
-        return add_working_days(self.created_on, self.decision_days + self.paused_days)
+        """When the decision is due (None: decided, closed, or paused for the initiator)."""
+        return deadlines.decision_due(
+            self.status,
+            self.outcome is not None,
+            self.created_on,
+            self.decision_days,
+            self.paused_days,
+        )
 
     @property
     def next_deadline(self) -> tuple[datetime, str] | None:
         """The first running deadline and its kind (HANDOFF or DECISION), if any."""
-        found = [
-            (d, k) for d, k in ((self.handoff_due, HANDOFF), (self.decision_due, DECISION)) if d
-        ]
-        return min(found) if found else None
+        return deadlines.first(self.handoff_due, self.decision_due)
 
     def resume_clock(self, at: datetime) -> None:
         """End a pause of the decision clock (used by event handlers)."""
         assert self.paused_since is not None
-        self.paused_days += working_days_between(self.paused_since, at)
+        self.paused_days += deadlines.paused_days(self.paused_since, at)
         self.paused_since = None
 
     def missed_deadlines(self, now: datetime) -> list[tuple[str, datetime]]:
         """The deadlines that passed by `now` and were not recorded yet."""
-        found = []
-        for kind, due in ((HANDOFF, self.handoff_due), (DECISION, self.decision_due)):
-            if due is not None and due <= now and _missed_key(kind, due) not in self.missed:
-                found.append((kind, due))
-        return found
+        return deadlines.missed(self.handoff_due, self.decision_due, now, self.missed)
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -584,10 +574,6 @@ class Initiative(Aggregate):
             raise InvariantViolation(
                 "team", f"only the lead team '{self.lead_team}' can answer this hand-off"
             )
-
-
-def _missed_key(deadline: str, due: datetime) -> str:
-    return f"{deadline}@{due.isoformat()}"
 
 
 def _required_text(field: str, value: str) -> str:

@@ -10,19 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from participatie.domain.calendar import add_working_days, working_days_between
-from participatie.domain.initiative import (
-    DECISION,
-    DEFAULT_ACCEPTANCE_DAYS,
-    DEFAULT_DECISION_DAYS,
-    HANDOFF,
-    Initiative,
-)
+from participatie.domain import deadlines
+from participatie.domain.deadlines import DEFAULT_ACCEPTANCE_DAYS, DEFAULT_DECISION_DAYS
+from participatie.domain.initiative import Initiative
 from participatie.domain.values import CLOSED_STATUSES, REGIE_TEAM, Status
-from participatie.domain.workflow import CLOCKED
 
 OPEN_STATUSES = tuple(s.value for s in Status if s not in CLOSED_STATUSES)
-CLOCKED_STATUSES = frozenset(s.value for s in CLOCKED)
 WAITING = Status.WAITING_FOR_INITIATOR.value
 
 
@@ -133,8 +126,7 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
             decision_days=event.decision_days,
             version=version,
         )
-        new.decision_due = add_working_days(at, new.decision_days)
-        _settle_deadline(new)
+        _settle_deadlines(new)
         return Change(new, [entry("submitted", "Initiatief ingediend")])
     if row is None:
         return Change(None)  # only possible when the log is read from the middle
@@ -145,7 +137,7 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
     if status is not None:
         row.status = status.value
     if row.paused_since is not None and row.status != WAITING:
-        row.paused_days += working_days_between(row.paused_since, at)
+        row.paused_days += deadlines.paused_days(row.paused_since, at)
         row.paused_since = None
         row.decision_due = None  # computed again below, moved by the pause
     timeline: list[TimelineEntry] = []
@@ -165,7 +157,6 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
         )
     elif isinstance(event, Initiative.HandoffAccepted):
         row.handoff_pending = False
-        row.handoff_due = None
         timeline.append(entry("accepted", f"In behandeling bij {event.team}", event.team))
     elif isinstance(event, Initiative.HandoffDeclined):
         _handoff(row, REGIE_TEAM, (), at, row.handoff_days)
@@ -215,19 +206,29 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
         row.supporters += 1
     if not row.is_open:
         row.handoff_pending = False
-        row.handoff_due = None
-    if row.status not in CLOCKED_STATUSES or row.outcome is not None:
-        row.decision_due = None
-    elif row.decision_due is None:
-        row.decision_due = add_working_days(row.submitted_at, row.decision_days + row.paused_days)
-    _settle_deadline(row)
+    _settle_deadlines(row)
     return Change(row, timeline)
 
 
-def _settle_deadline(row: Row) -> None:
-    """The queue's deadline is whichever of the two comes first."""
-    found = [(d, k) for d, k in ((row.handoff_due, HANDOFF), (row.decision_due, DECISION)) if d]
-    row.deadline, row.deadline_kind = min(found) if found else (None, None)
+def _settle_deadlines(row: Row) -> None:
+    """Both clocks by the domain's rules (deadlines.py); the queue's deadline is the first.
+
+    A row keeps its due dates and computes one again only when it may have changed: at a
+    hand-off, and when the decision clock starts again after a pause.
+    """
+    status = Status(row.status)
+    if not deadlines.handoff_runs(status, row.handoff_pending):
+        row.handoff_due = None
+    if not deadlines.decision_runs(status, row.outcome is not None):
+        row.decision_due = None
+    elif row.decision_due is None:
+        row.decision_due = deadlines.decision_due(
+            status, False, row.submitted_at, row.decision_days, row.paused_days
+        )
+    row.deadline, row.deadline_kind = deadlines.first(row.handoff_due, row.decision_due) or (
+        None,
+        None,
+    )
 
 
 def _challenge_of(winner: dict[str, Any]) -> str | None:
@@ -246,7 +247,7 @@ def _handoff(row: Row, team: str, involved: tuple[str, ...], at: datetime, days:
     row.involved_teams = tuple(t for t in involved if t != team)
     row.handoff_pending = True
     row.handoff_days = days
-    row.handoff_due = add_working_days(at, days)
+    row.handoff_due = deadlines.handoff_due(Status(row.status), True, at, days)
 
 
 def _copy(row: Row) -> Row:
