@@ -13,7 +13,17 @@ from uuid import UUID
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from participatie.domain.errors import InvariantViolation, NotFound, ReasonRequired
+from participatie.domain.errors import (
+    InvalidChoice,
+    MergeIntoItself,
+    MergeTargetClosed,
+    NotATeamMember,
+    NotFound,
+    NothingChanged,
+    ReasonRequired,
+    UnknownInitiative,
+    UnknownTeam,
+)
 from participatie.domain.values import THEMES, Actor, Outcome, Priority
 from participatie.schemas import N_, REQUIRED, _messages, _string
 
@@ -134,10 +144,10 @@ def _decide(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: in
 def _forward(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
     teams = {t.code for t in app.teams()}
     if data["to_team"] not in teams:
-        raise InvariantViolation("to_team", "unknown team")
+        raise UnknownTeam("to_team")
     unknown = [t for t in data.get("involved_teams") or [] if t not in teams]
     if unknown:
-        raise InvariantViolation("involved_teams", "unknown team")
+        raise UnknownTeam("involved_teams")
     return _act("forward", "to_team", "reason", "involved_teams")(app, iid, data, actor, version)
 
 
@@ -145,9 +155,9 @@ def _merge(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int
     try:
         target = app.get_initiative(data["into"])
     except NotFound:
-        raise InvariantViolation("into", "no such initiative") from None
+        raise UnknownInitiative("into") from None
     if not target.is_open:
-        raise InvariantViolation("into", "the initiative to merge into is closed")
+        raise MergeTargetClosed()
     return _act("merge", "into", "reason")(app, iid, data, actor, version)
 
 
@@ -195,18 +205,16 @@ class ActionInvalid(ValueError):
         self.errors = errors
 
 
-# Domain refusals (English, for logs) → the field and the Dutch message a user sees.
-FIELD_MESSAGES = {
-    ("to_team", "unknown team"): N_("Kies een team uit de lijst."),
-    ("involved_teams", "unknown team"): N_("Kies een team uit de lijst."),
-    ("into", "no such initiative"): N_("Er is geen initiatief met dit nummer."),
-    ("into", "the initiative to merge into is closed"): N_("Dat initiatief is al afgesloten."),
-    ("into", "an initiative cannot be merged into itself"): N_(
-        "Een initiatief kan niet met zichzelf worden samengevoegd."
-    ),
-    ("details", "nothing changed"): N_("Er is niets veranderd."),
-    ("assignee", "not a member of the team"): N_("Kies iemand uit het team."),
+# The refusals a person can correct → the Dutch message on the field (by type, never by text).
+CHOICE_MESSAGES: dict[type[InvalidChoice], str] = {
+    UnknownTeam: N_("Kies een team uit de lijst."),
+    UnknownInitiative: N_("Er is geen initiatief met dit nummer."),
+    MergeTargetClosed: N_("Dat initiatief is al afgesloten."),
+    MergeIntoItself: N_("Een initiatief kan niet met zichzelf worden samengevoegd."),
+    NothingChanged: N_("Er is niets veranderd."),
+    NotATeamMember: N_("Kies iemand uit het team."),
 }
+FORM_FIELDS = {"details": "themes"}  # a refusal of the whole form shows on its first field
 GENERAL = N_("Deze actie kan nu niet: het initiatief is intussen veranderd of al afgehandeld.")
 
 
@@ -221,7 +229,8 @@ def perform(
 ) -> Any:
     """Validate `raw` for `action` and carry it out; raise ActionInvalid with field errors.
 
-    ConcurrencyConflict (a stale version) and IllegalTransition pass through to the caller.
+    ConcurrencyConflict (a stale version), IllegalTransition and the other InvariantViolations
+    (the state refuses it) pass through to the caller.
     `members(username)` says whether an assignee belongs to the acting team.
     """
     if action not in ACTION_TABLE:
@@ -238,16 +247,16 @@ def perform(
         assignee = (data.get("assignee") or "").strip() or None
         data["assignee"] = assignee
         if assignee is not None and members is not None and not members(assignee):
-            raise ActionInvalid(
-                {"assignee": [FIELD_MESSAGES[("assignee", "not a member of the team")]]}
-            )
+            raise invalid(NotATeamMember("assignee"))
     try:
         return performer(app, initiative_id, data, actor, expected_version)
     except ReasonRequired:
         raise ActionInvalid({"reason": [REQUIRED]}) from None
-    except InvariantViolation as error:
-        message = FIELD_MESSAGES.get((error.field, error.message))
-        if message is None:
-            raise
-        field = "themes" if error.field == "details" else error.field  # the form's first field
-        raise ActionInvalid({field: [message]}) from None
+    except InvalidChoice as error:
+        raise invalid(error) from None
+
+
+def invalid(error: InvalidChoice) -> ActionInvalid:
+    """The field error a person sees for a refusal they can correct."""
+    field = FORM_FIELDS.get(error.field, error.field)
+    return ActionInvalid({field: [CHOICE_MESSAGES[type(error)]]})

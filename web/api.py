@@ -20,12 +20,9 @@ from flask_smorest import Api, Blueprint, abort
 from marshmallow import Schema, fields, pre_load, validate
 
 from participatie import access
-from participatie.actions import ActionInvalid, perform
+from participatie.actions import perform
 from participatie.audit import CheckpointInvalid, signing_key, verify
 from participatie.domain.errors import (
-    ConcurrencyConflict,
-    IllegalTransition,
-    InvariantViolation,
     NotFound,
 )
 from participatie.domain.staff import StaffAccount
@@ -512,29 +509,16 @@ def act(data: dict[str, Any], initiative_id: UUID, action: str) -> Any:
     raw = {k: (str(v) if isinstance(v, UUID) else v) for k, v in data.items() if v is not None}
     lead = initiative.lead_team
     staff = _container().staff
-    try:
-        perform(
-            _app(),
-            initiative_id,
-            action,
-            raw,
-            actor,
-            version,
-            members=lambda u: (
-                lead is not None and (a := staff.get(u)) is not None and lead in a.teams
-            ),
-        )
-    except ActionInvalid as error:
-        fail(422, errors={"json": error.errors})
-    except ConcurrencyConflict:
-        current = _app().get_initiative(initiative_id)
-        fail(
-            409,
-            message="Iemand anders heeft dit initiatief gewijzigd; er is niets opgeslagen.",
-            errors={"current": {"version": current.version, "status": current.status.value}},
-        )
-    except (IllegalTransition, InvariantViolation) as error:
-        fail(409, message=f"Deze actie kan nu niet: {error}")
+    # Field errors (422) and conflicts (409) are answered by web/errors.py.
+    perform(
+        _app(),
+        initiative_id,
+        action,
+        raw,
+        actor,
+        version,
+        members=lambda u: lead is not None and (a := staff.get(u)) is not None and lead in a.teams,
+    )
     after = _app().get_initiative(initiative_id)
     return {"id": after.id, "version": after.version, "status": after.status.value}
 

@@ -1,28 +1,123 @@
-"""Errors as calm Dutch (or English) pages: never a stack trace."""
+"""Errors as calm Dutch (or English) pages: never a stack trace.
+
+This is the one place where an error becomes an HTTP answer: `http_status` maps the named
+domain and application errors to 404, 409 or 422 (by type, never by message text), and the
+handlers answer in the format of where the request went: a page, the JSON API's error object,
+or Open311's error list. Pages that keep what the user typed catch the error themselves, and
+still take its status and message from here.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from typing import Any
+from uuid import UUID
+
+from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from participatie.actions import GENERAL, ActionInvalid
+from participatie.domain.errors import (
+    AlreadySupported,
+    ConcurrencyConflict,
+    DomainError,
+    IllegalTransition,
+    InvalidChoice,
+    InvariantViolation,
+    NotFound,
+    ReasonRequired,
+)
+from participatie.schemas import N_
 
-def _page(heading: str, message: str, status: int) -> ResponseReturnValue:
+STALE = N_("Iemand anders heeft dit initiatief gewijzigd; er is niets opgeslagen.")
+
+
+def http_status(error: Exception) -> int:
+    """The HTTP status of a named error: 404 unknown, 422 input to correct, 409 conflict."""
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, ActionInvalid | InvalidChoice | ReasonRequired):
+        return 422
+    if isinstance(
+        error, ConcurrencyConflict | IllegalTransition | InvariantViolation | AlreadySupported
+    ):
+        return 409
+    return 500
+
+
+def conflict_message(error: Exception) -> str:
+    """What a person is told about a 409: someone acted first, or the state refuses it."""
+    return gettext(STALE) if isinstance(error, ConcurrencyConflict) else gettext(GENERAL)
+
+
+def _current(error: ConcurrencyConflict) -> dict[str, Any]:
+    """The version (and status) someone else left: the 409 answer's `current`."""
+    current: dict[str, Any] = {"version": error.actual}
+    if isinstance(error.aggregate_id, UUID):
+        try:
+            found = current_app.extensions["participatie"].app.get_initiative(error.aggregate_id)
+        except NotFound:
+            return current
+        current = {"version": found.version, "status": found.status.value}
+    return current
+
+
+def _details(error: Exception) -> dict[str, Any] | None:
+    if isinstance(error, ActionInvalid):
+        return {"json": error.errors}
+    if isinstance(error, ConcurrencyConflict):
+        return {"current": _current(error)}
+    if isinstance(error, DomainError):
+        return {"refusal": str(error)}  # the domain's own words, for a developer
+    return None
+
+
+def _page(
+    heading: str, message: str, status: int, errors: dict[str, Any] | None = None
+) -> ResponseReturnValue:
     if request.path.startswith("/open311/"):  # GeoReport v2's error list
         return [{"code": status, "description": heading}], status
     if request.path.startswith("/api/"):  # the API answers in its own JSON error format
-        return {
+        body: dict[str, Any] = {
             "code": status,
             "status": HTTP_STATUS_CODES.get(status, ""),
             "message": heading,
-        }, status
+        }
+        if errors:
+            body["errors"] = errors
+        return body, status
     return render_template("error.html", heading=heading, message=message), status
 
 
+def answer(error: Exception) -> ResponseReturnValue:
+    """The answer to a named error no view handled itself (the one builder of a 409)."""
+    status = http_status(error)
+    if status == 404:
+        return not_found_page()
+    if status == 409:
+        message = conflict_message(error)
+        return _page(message, message, 409, _details(error))
+    if status == 422:
+        message = gettext("Controleer de velden met een foutmelding.")
+        return _page(message, message, 422, _details(error))
+    raise error
+
+
+def not_found_page() -> ResponseReturnValue:
+    return _page(
+        gettext("Pagina niet gevonden"),
+        gettext("Deze pagina bestaat niet (meer). Controleer het adres."),
+        404,
+    )
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, answer)
+    app.register_error_handler(ActionInvalid, answer)
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> ResponseReturnValue:
         return _page(
@@ -47,11 +142,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error: HTTPException) -> ResponseReturnValue:
-        return _page(
-            gettext("Pagina niet gevonden"),
-            gettext("Deze pagina bestaat niet (meer). Controleer het adres."),
-            404,
-        )
+        return not_found_page()
 
     @app.errorhandler(410)
     def gone(error: HTTPException) -> ResponseReturnValue:

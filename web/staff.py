@@ -39,9 +39,11 @@ from participatie.domain.initiative import Initiative
 from participatie.domain.staff import StaffAccount
 from participatie.domain.values import REGIE_TEAM, THEMES, Actor, Outcome, Priority
 from participatie.history import describe
+from participatie.schemas import N_
 from participatie.staff import LockedOut, LoginFailed, Staff
 from participatie.views import queries
 from web import container_of
+from web.errors import conflict_message, http_status
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 COOKIE = "participatie_medewerker"
@@ -511,6 +513,13 @@ def _bulk_one(team: str, action: str, text_id: str, raw: dict[str, Any]) -> dict
     return result(True, str(DONE[action]), initiative.title)
 
 
+# What the detail page says when someone else acted first: the form keeps what was typed.
+STALE_ON_PAGE = N_(
+    "Iemand anders heeft dit initiatief gewijzigd terwijl u keek. Er is niets"
+    " opgeslagen. Hieronder ziet u de huidige stand; uw invoer staat nog in het"
+    " formulier. Controleer of uw actie nog nodig is en verstuur opnieuw."
+)
+
 # -- detail --------------------------------------------------------------------------------------
 
 
@@ -627,26 +636,14 @@ def act(initiative_id: UUID, action: str) -> ResponseReturnValue:
     except ActionInvalid as error:
         errors = {f"{action}-{f}": [gettext(m) for m in ms] for f, ms in error.errors.items()}
         return _detail(initiative, errors=errors, form_action=action, kept=kept, status=422)
-    except ConcurrencyConflict:
-        current = _initiative(initiative_id)
-        return _detail(
-            current,
-            form_action=action,
-            kept=kept,
-            message=gettext(
-                "Iemand anders heeft dit initiatief gewijzigd terwijl u keek. Er is niets"
-                " opgeslagen. Hieronder ziet u de huidige stand; uw invoer staat nog in het"
-                " formulier. Controleer of uw actie nog nodig is en verstuur opnieuw."
-            ),
-            status=409,
-        )
-    except (IllegalTransition, InvariantViolation):
+    except (ConcurrencyConflict, IllegalTransition, InvariantViolation) as error:
+        stale = isinstance(error, ConcurrencyConflict)
         return _detail(
             _initiative(initiative_id),
             form_action=action,
             kept=kept,
-            message=gettext(GENERAL),
-            status=409,
+            message=gettext(STALE_ON_PAGE) if stale else conflict_message(error),
+            status=http_status(error),
         )
     done = "reroute_same" if action == "reroute" and result is None else action
     return redirect(url_for("staff.detail", initiative_id=initiative_id, gedaan=done), code=303)

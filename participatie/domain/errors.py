@@ -52,3 +52,37 @@ class AlreadySupported(DomainError):
 
 class NotFound(DomainError):
     """No such aggregate."""
+
+
+class InvalidChoice(InvariantViolation):
+    """A value the person chose cannot be used here; they can correct it (a field error)."""
+
+
+class UnknownTeam(InvalidChoice):
+    def __init__(self, field: str) -> None:
+        super().__init__(field, "unknown team")
+
+
+class UnknownInitiative(InvalidChoice):
+    def __init__(self, field: str) -> None:
+        super().__init__(field, "no such initiative")
+
+
+class MergeTargetClosed(InvalidChoice):
+    def __init__(self) -> None:
+        super().__init__("into", "the initiative to merge into is closed")
+
+
+class MergeIntoItself(InvalidChoice):
+    def __init__(self) -> None:
+        super().__init__("into", "an initiative cannot be merged into itself")
+
+
+class NothingChanged(InvalidChoice):
+    def __init__(self) -> None:
+        super().__init__("details", "nothing changed")
+
+
+class NotATeamMember(InvalidChoice):
+    def __init__(self, field: str) -> None:
+        super().__init__(field, "not a member of the team")

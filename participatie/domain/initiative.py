@@ -15,7 +15,12 @@ from participatie.domain.deadlines import (
     DEFAULT_DECISION_DAYS,
     HANDOFF,
 )
-from participatie.domain.errors import InvariantViolation, ReasonRequired
+from participatie.domain.errors import (
+    InvariantViolation,
+    MergeIntoItself,
+    NothingChanged,
+    ReasonRequired,
+)
 from participatie.domain.values import (
     REGIE_TEAM,
     Actor,
@@ -416,7 +421,7 @@ class Initiative(Aggregate):
         if not themes:
             raise InvariantViolation("themes", "choose at least one theme")
         if list(themes) == self.themes and location == self.location:
-            raise InvariantViolation("details", "nothing changed")
+            raise NothingChanged()
         self._record(
             self.DetailsChanged,
             "change_details",
@@ -512,7 +517,7 @@ class Initiative(Aggregate):
     def merge(self, actor: Actor, at: datetime, into: UUID, reason: str) -> None:
         self._require("merge")
         if into == self.id:
-            raise InvariantViolation("into", "an initiative cannot be merged into itself")
+            raise MergeIntoItself()
         self._record(self.Merged, "merge", actor, at, reason, into=into)
 
     def confirm_email(self, actor: Actor, at: datetime) -> None:

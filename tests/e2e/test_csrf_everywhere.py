@@ -1,0 +1,517 @@
+"""CSRF on every state-changing route of the whole application, found from its URL map.
+
+Every rule that takes POST, PUT, PATCH or DELETE has a hand-written request below, sent by a
+browser that may otherwise use it (logged in as the right staff account, or holding the
+initiator's tracking session) and that has a CSRF token in its session: only the form's token is
+left out. Such a request must be refused with 400 and change nothing. Only the endpoints listed
+by hand in EXEMPT (the bearer-token JSON API and Open311, which use no cookies) take posts
+without a token; exempting anything else (say, a whole blueprint) fails this test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from participatie.config import Settings
+from participatie.domain.values import Actor, Role
+from tests.conftest import submission
+from tests.e2e.conftest import PASSWORD, Site, csrf_token, login, make_site
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_MAP = ROOT / "participatie/demo/data/wijken_en_buurten.geojson"
+DEMO_RULEBOOK = ROOT / "participatie/demo/data/rulebook.yaml"
+STAFF_COOKIE = "participatie_medewerker"
+CENTRUM = "gebiedsteam-centrum"
+KERKBUURT = "BU99990101"  # a buurt of gebiedsteam-centrum
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REFUSED_HEADING = "Het formulier is verlopen"
+TOKEN_MISSING = "The CSRF token is missing."  # what Flask-WTF logs when it refuses
+
+# The only endpoints that take unsafe methods without a CSRF token: no cookie opens them.
+EXEMPT = frozenset(
+    {
+        "api_public.submit",
+        "api_public.tracking",
+        "api_public.support",
+        "api_staff.act",
+        "api_audit.verify_log",
+        "open311.create_request",
+        "open311.unknown",
+    }
+)
+# What each exempt endpoint answers to its request below, sent without any CSRF token.
+EXEMPT_ANSWERS = {
+    "api_public.submit": 201,
+    "api_public.tracking": 200,
+    "api_public.support": 202,
+    "api_staff.act": 200,
+    "api_audit.verify_log": 200,
+    "open311.create_request": 200,
+    "open311.unknown": 404,
+}
+# What each protected endpoint answers to the same request WITH its CSRF token: proof that the
+# browser could otherwise have used it (no Redis is configured here: requeueing answers 409).
+ACCEPTED = {
+    "public.submit": 303,
+    "public.confirm_email": 200,
+    "public.track_start": 303,
+    "public.track_answer": 303,
+    "public.track_withdraw": 303,
+    "public.support": 303,
+    "public.support_confirm": 303,
+    "staff.login": 303,
+    "staff.logout": 303,
+    "staff.bulk": 303,
+    "staff.act": 303,
+    "admin.add_account": 303,
+    "admin.change_account": 303,
+    "admin.deactivate_account": 303,
+    "admin.reactivate_account": 303,
+    "admin.set_password": 303,
+    "admin.save_team": 303,
+    "admin.save_challenge": 303,
+    "admin.import_areas": 303,
+    "admin.rulebook_step": 303,
+    "admin.requeue_jobs": 409,
+    "admin.erase": 303,
+    "admin.subject_access": 200,
+    "audit.integrity": 200,
+}
+PROTECTED = sorted(ACCEPTED)
+
+
+@dataclass
+class World:
+    site: Site
+    case: UUID  # led by gebiedsteam-centrum, public
+    asked: str  # tracking code of an initiative waiting for its initiator's answer
+    tracked: str  # tracking code of a freshly submitted initiative
+    confirm_token: str
+    support_token: str
+    erase_me: UUID
+    subject: UUID  # the initiator of `case`
+    bearers: dict[str, str] = field(default_factory=dict)
+
+    def version(self, initiative_id: UUID) -> int:
+        return int(self.site.app.get_initiative(initiative_id).version)
+
+    def version_of(self, code: str) -> int:
+        return self.version(self.site.app.find_by_tracking_code(code))
+
+
+@dataclass
+class Req:
+    """One hand-written request: who sends it, where, and with what."""
+
+    user: str | None  # a staff username, or None for a member of the public
+    path: str
+    form: dict[str, Any] | None = None
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    tracking: str | None = None  # the tracking code this browser follows
+
+
+def _submission_form() -> dict[str, Any]:
+    return {
+        "kind": "resident",
+        "name": "Kees Kanarie",
+        "email": "kees.kanarie@example.org",
+        "phone": "06-11223344",
+        "address": "",
+        "organisation_name": "",
+        "kvk_number": "",
+        "title": "Bankje bij de vijver",
+        "description": "Een bankje bij de vijver zodat ouderen er even kunnen uitrusten.",
+        "themes": ["groen"],
+        "area_code": KERKBUURT,
+        "lat": "",
+        "lon": "",
+        "consent": "ja",
+        "requested_support": "",
+        "website": "",
+    }
+
+
+def _api_submission() -> dict[str, Any]:
+    data = submission()
+    data["location"] = {"area_code": KERKBUURT}
+    return data
+
+
+def _new_rulebook() -> str:
+    text = DEMO_RULEBOOK.read_text(encoding="utf-8")
+    assert 'version: "2026-1"' in text
+    return text.replace('version: "2026-1"', 'version: "2026-9"')
+
+
+def _rulebook_form() -> dict[str, Any]:
+    text = _new_rulebook()
+    return {"text": text, "stap": "publiceren", "sha": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def _map_form() -> dict[str, Any]:
+    return {"version": "2026-9", "file": (io.BytesIO(DEMO_MAP.read_bytes()), "kaart.geojson")}
+
+
+def _open311_form() -> dict[str, str]:
+    return {
+        "service_code": "groen",
+        "address_id": KERKBUURT,
+        "email": "melder@example.org",
+        "first_name": "Mel",
+        "last_name": "Der",
+        "description": "Er ligt zwerfafval in de plantsoenen bij de kerk.",
+    }
+
+
+# Endpoint → its request. Every rule of the URL map with an unsafe method must be here.
+REQUESTS: dict[str, Callable[[World], Req]] = {
+    # public pages
+    "public.submit": lambda w: Req(None, "/indienen", _submission_form()),
+    "public.confirm_email": lambda w: Req(None, f"/bevestigen/{w.confirm_token}", {}),
+    "public.track_start": lambda w: Req(None, "/volgen", {"code": w.tracked}),
+    "public.track_answer": lambda w: Req(
+        None,
+        "/mijn-initiatief/antwoord",
+        {"version": w.version_of(w.asked), "answer": "De noordkant, bij de eik."},
+        tracking=w.asked,
+    ),
+    "public.track_withdraw": lambda w: Req(
+        None,
+        "/mijn-initiatief/intrekken",
+        {"version": w.version_of(w.tracked), "reason": "Opgelost met de buren"},
+        tracking=w.tracked,
+    ),
+    "public.support": lambda w: Req(
+        None, f"/initiatieven/{w.case}/steunen", {"email": "steuner@example.org"}
+    ),
+    "public.support_confirm": lambda w: Req(None, f"/steun/{w.support_token}", {}),
+    # staff pages
+    "staff.login": lambda w: Req(
+        None, "/beheer/inloggen", {"username": "gea", "password": PASSWORD}
+    ),
+    "staff.logout": lambda w: Req("gea", "/beheer/uitloggen", {}),
+    "staff.bulk": lambda w: Req(
+        "gea",
+        f"/beheer/wachtrij/{CENTRUM}/bulk",
+        {
+            "ids": [str(w.case)],
+            "bulk_action": "set_priority",
+            "priority": "high",
+            "reason": "Buurtbewoners wachten",
+            f"version-{w.case}": str(w.version(w.case)),
+        },
+    ),
+    "staff.act": lambda w: Req(
+        "gea",
+        f"/beheer/initiatieven/{w.case}/add_internal_note",
+        {"version": str(w.version(w.case)), "note": "Besproken in het overleg"},
+    ),
+    # admin pages
+    "admin.add_account": lambda w: Req(
+        "beheer",
+        "/beheer/admin/medewerkers",
+        {
+            "username": "nieuwlid",
+            "name": "Nieuw Lid",
+            "email": "nieuw@example.org",
+            "role": "team_member",
+            "teams": [CENTRUM],
+            "password": "correct paard batterij nietje",
+        },
+    ),
+    "admin.change_account": lambda w: Req(
+        "beheer",
+        "/beheer/admin/medewerkers/wijzigmij/wijzigen",
+        {"name": "Andere Naam", "email": "", "role": "area_manager", "teams": [CENTRUM]},
+    ),
+    "admin.deactivate_account": lambda w: Req(
+        "beheer", "/beheer/admin/medewerkers/wegermee/deactiveren", {"reason": "uit dienst"}
+    ),
+    "admin.reactivate_account": lambda w: Req(
+        "beheer", "/beheer/admin/medewerkers/oud/heractiveren", {"reason": "terug in dienst"}
+    ),
+    "admin.set_password": lambda w: Req(
+        "beheer",
+        "/beheer/admin/medewerkers/wijzigmij/wachtwoord",
+        {"password": "een heel ander lang wachtwoord"},
+    ),
+    "admin.save_team": lambda w: Req(
+        "beheer",
+        "/beheer/admin/teams",
+        {"code": "lijn-nieuw", "name": "Afdeling Nieuw", "kind": "line", "email": ""},
+    ),
+    "admin.save_challenge": lambda w: Req(
+        "beheer",
+        "/beheer/admin/opgaven",
+        {
+            "code": "energietransitie",
+            "name": "Energietransitie in de buurt",
+            "themes": ["energie", "wonen"],
+            "team": "opgaveteam-energie",
+            "focus_areas": ["BU99990201", "BU99990202", "BU99990302"],
+        },
+    ),
+    "admin.import_areas": lambda w: Req("beheer", "/beheer/admin/gebiedskaart", _map_form()),
+    "admin.rulebook_step": lambda w: Req("beheer", "/beheer/admin/regelboek", _rulebook_form()),
+    "admin.requeue_jobs": lambda w: Req("beheer", "/beheer/admin/taken", {"alles": "1"}),
+    "admin.erase": lambda w: Req(
+        "beheer",
+        "/beheer/admin/privacy/verwijderen",
+        {"scope": "initiative", "identifier": str(w.erase_me), "reason": "verzoek 2026-3"},
+    ),
+    "admin.subject_access": lambda w: Req(
+        "beheer",
+        "/beheer/admin/privacy/inzage",
+        {"subject": str(w.subject), "purpose": "verzoek 2026-4"},
+    ),
+    # audit pages
+    "audit.integrity": lambda w: Req("audrey", "/beheer/audit/controle", {}),
+    # exempt: the JSON API (bearer tokens) and Open311
+    "api_public.submit": lambda w: Req(None, "/api/v1/initiatives", json=_api_submission()),
+    "api_public.tracking": lambda w: Req(
+        None, "/api/v1/tracking", json={"tracking_code": w.tracked}
+    ),
+    "api_public.support": lambda w: Req(
+        None, f"/api/v1/initiatives/{w.case}/support", json={"email": "api@example.org"}
+    ),
+    "api_staff.act": lambda w: Req(
+        None,
+        f"/api/v1/initiatives/{w.case}/actions/add_internal_note",
+        json={"version": w.version(w.case), "note": "Via de API"},
+        headers={"Authorization": f"Bearer {w.bearers['gea']}"},
+    ),
+    "api_audit.verify_log": lambda w: Req(
+        None, "/api/v1/audit/verify", headers={"Authorization": f"Bearer {w.bearers['audrey']}"}
+    ),
+    "open311.create_request": lambda w: Req(None, "/open311/v2/requests.json", _open311_form()),
+    "open311.unknown": lambda w: Req(None, "/open311/v2/bestaat-niet", {}),
+}
+
+
+def _routed(site: Site) -> Any:
+    data = submission()
+    data["location"] = {"area_code": KERKBUURT}
+    data["themes"] = ["cultuur"]
+    done = site.app.submit(data)
+    site.app.route_initiative(done.initiative_id, Actor.system("test"))
+    return done
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    settings = Settings(
+        var_dir=tmp_path_factory.mktemp("csrf") / "var",
+        # With OpenID Connect on, its blueprint is in the URL map too (no provider is called).
+        oidc_issuer="https://idp.example.invalid",
+        oidc_client_id="participatie",
+        oidc_role_map="beheer=admin",
+    )
+    site = make_site(settings)
+    staff = site.container.staff
+    system = Actor.system("test")
+    accounts = [
+        ("beheer", Role.ADMIN, []),
+        ("gea", Role.AREA_MANAGER, [CENTRUM]),
+        ("audrey", Role.AUDITOR, []),
+        ("wijzigmij", Role.TEAM_MEMBER, [CENTRUM]),
+        ("wegermee", Role.TEAM_MEMBER, [CENTRUM]),
+        ("oud", Role.TEAM_MEMBER, [CENTRUM]),
+    ]
+    for username, role, teams in accounts:
+        staff.add(username, username.title(), role, teams, PASSWORD, system)
+    staff.deactivate("oud", system, "uit dienst")
+    case = _routed(site)
+    asked = _routed(site)
+    manager = Actor(id="staff:gea", role=Role.AREA_MANAGER, team=CENTRUM)
+    site.app.act(asked.initiative_id, "accept_handoff", actor=manager)
+    site.app.act(asked.initiative_id, "request_info", actor=manager, question="Welke kant?")
+    tracked = site.app.submit(submission(location={"area_code": KERKBUURT}))
+    erase_me = _routed(site)
+    site.project()
+    tokens = site.container.tokens
+    built = World(
+        site=site,
+        case=UUID(str(case.initiative_id)),
+        asked=asked.tracking_code,
+        tracked=tracked.tracking_code,
+        confirm_token=tokens.make("confirm-email", {"i": str(tracked.initiative_id)}),
+        support_token=tokens.make(
+            "support", {"i": str(case.initiative_id), "e": "steuner@example.org"}
+        ),
+        erase_me=UUID(str(erase_me.initiative_id)),
+        subject=site.app.get_initiative(case.initiative_id).initiator.subject_id,
+        bearers={name: staff.issue_token(name, "test", 1) for name in ("gea", "audrey")},
+    )
+    assert site.client().get(f"/initiatieven/{built.case}").status_code == 200  # public
+    try:
+        yield built
+    finally:
+        site.container.close()
+
+
+def unsafe_rules(site: Site) -> dict[str, set[str]]:
+    """Endpoint → the unsafe methods its rule takes, from the application's URL map."""
+    found: dict[str, set[str]] = {}
+    for rule in site.flask.url_map.iter_rules():
+        methods = set(rule.methods or ()) & UNSAFE
+        if methods:
+            found.setdefault(rule.endpoint, set()).update(methods)
+    return found
+
+
+def browser(w: World, req: Req) -> FlaskClient:
+    """A client as `req` says: logged in as its user, or following its tracking code."""
+    client = w.site.client()
+    if req.user is not None:
+        # A real session, as the login form starts one (the password check is tested elsewhere).
+        token = w.site.container.staff.sessions.start(req.user)
+        client.set_cookie(STAFF_COOKIE, token, path="/beheer")
+        assert client.get("/beheer/").status_code == 200, req.user
+    if req.tracking is not None:
+        assert client.get(f"/volgen/{req.tracking}").status_code == 303
+    return client
+
+
+def prepare(
+    w: World, endpoint: str, *, with_token: bool
+) -> tuple[FlaskClient, Callable[[str], TestResponse]]:
+    """A browser for `endpoint`'s request, and a function that sends it with a method."""
+    req = REQUESTS[endpoint](w)
+    client = browser(w, req)
+    form = dict(req.form) if req.form is not None else None
+    if form is not None:
+        # The session holds a CSRF token either way; only the form's copy is left out.
+        page = "/beheer/" if req.user else "/indienen"
+        token = csrf_token(client, page)
+        if with_token:
+            form["csrf_token"] = token
+
+    def fire(method: str) -> TestResponse:
+        return client.open(req.path, method=method, data=form, json=req.json, headers=req.headers)
+
+    return client, fire
+
+
+def refused_for_csrf(response: TestResponse, caplog: pytest.LogCaptureFixture) -> bool:
+    return response.status_code == 400 and TOKEN_MISSING in caplog.messages
+
+
+def state(w: World) -> tuple[Any, ...]:
+    """Everything a request could store: events, mails, staff accounts and their sessions."""
+    staff = w.site.container.staff
+    accounts = tuple(
+        (a.username, a.name, a.role, tuple(a.teams), a.active, a.email) for a in staff.all()
+    )
+    sessions = sorted(staff.tables.run("SELECT token_hash FROM participatie_staff_sessions"))
+    passwords = sorted(staff.tables.run("SELECT username, hash FROM participatie_staff_passwords"))
+    return w.site.events(), len(w.site.container.mailer.messages()), accounts, sessions, passwords
+
+
+def test_every_unsafe_route_in_the_url_map_has_a_hand_written_request(world: World) -> None:
+    """A new POST (PUT, PATCH, DELETE) route fails here until it gets a request above."""
+    rules = unsafe_rules(world.site)
+    assert set(rules) == set(REQUESTS)
+    assert set(REQUESTS) == set(ACCEPTED) | EXEMPT
+    assert not set(ACCEPTED) & EXEMPT
+    # Every blueprint is in the map, OpenID Connect's too (its routes are GET only).
+    blueprints = {rule.endpoint.split(".")[0] for rule in world.site.flask.url_map.iter_rules()}
+    assert {"public", "staff", "admin", "audit", "oidc", "health", "open311"} <= blueprints
+    assert {"api_public", "api_staff", "api_audit"} <= blueprints
+
+
+@pytest.mark.parametrize("endpoint", PROTECTED)
+def test_a_request_without_csrf_token_is_refused_with_400_and_changes_nothing(
+    world: World, endpoint: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sent by a browser that may use the form, but without the form's token: 400, no change."""
+    methods = unsafe_rules(world.site)[endpoint]
+    for method in sorted(methods):
+        client, fire = prepare(world, endpoint, with_token=False)
+        before = state(world)
+        with caplog.at_level(logging.INFO, logger="flask_wtf.csrf"):
+            caplog.clear()
+            response = fire(method)
+        assert response.status_code == 400, (method, response.get_data(as_text=True)[:500])
+        assert REFUSED_HEADING in response.get_data(as_text=True)
+        assert TOKEN_MISSING in caplog.messages
+        assert state(world) == before
+        assert STAFF_COOKIE not in response.headers.get("Set-Cookie", "")  # no login or logout
+        if REQUESTS[endpoint](world).user is not None:
+            assert client.get("/beheer/").status_code == 200  # still logged in
+
+
+@pytest.mark.parametrize("endpoint", PROTECTED)
+def test_with_its_csrf_token_the_same_request_gets_through(
+    world: World, endpoint: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The control: the refused request was one this browser could otherwise send."""
+    with caplog.at_level(logging.INFO, logger="flask_wtf.csrf"):
+        response = prepare(world, endpoint, with_token=True)[1]("POST")
+    assert not refused_for_csrf(response, caplog)
+    assert response.status_code == ACCEPTED[endpoint], response.get_data(as_text=True)[:2000]
+
+
+def test_exactly_the_listed_endpoints_take_unsafe_requests_without_a_token(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The exempt set is EXEMPT, and each exempt endpoint works without token or cookie."""
+    answers: dict[str, int] = {}
+    refused: set[str] = set()
+    for endpoint, methods in sorted(unsafe_rules(world.site).items()):
+        for method in sorted(methods):
+            fire = prepare(world, endpoint, with_token=False)[1]
+            with caplog.at_level(logging.INFO, logger="flask_wtf.csrf"):
+                caplog.clear()
+                response = fire(method)
+            if refused_for_csrf(response, caplog):
+                refused.add(endpoint)
+            else:
+                answers[endpoint] = response.status_code
+    assert set(answers) == EXEMPT
+    assert refused == set(ACCEPTED)
+    assert answers == EXEMPT_ANSWERS
+
+
+@pytest.mark.parametrize(
+    ("user", "path", "body"),
+    [
+        ("gea", "/api/v1/initiatives/{case}/actions/add_internal_note", {"note": "Via cookie"}),
+        ("audrey", "/api/v1/audit/verify", None),
+    ],
+)
+def test_the_exempt_api_ignores_the_staff_session_cookie(
+    world: World, user: str, path: str, body: dict[str, Any] | None
+) -> None:
+    """Exempt is safe only because no cookie opens the API: a session cookie alone gets 401."""
+    client = world.site.client()
+    token = world.site.container.staff.sessions.start(user)
+    client.set_cookie(STAFF_COOKIE, token, path="/")  # even when the browser would send it
+    assert client.get("/beheer/").status_code == 200
+    before = world.site.events()
+    json = None if body is None else {"version": world.version(world.case), **body}
+    response = client.post(path.format(case=world.case), json=json)
+    assert response.status_code == 401
+    assert world.site.events() == before
+
+
+def test_the_login_form_without_token_logs_nobody_in(world: World) -> None:
+    """Login CSRF: a forged login post starts no session, even with the right password."""
+    client = world.site.client()
+    csrf_token(client, "/beheer/inloggen")
+    response = client.post("/beheer/inloggen", data={"username": "gea", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get_cookie(STAFF_COOKIE, path="/beheer") is None
+    assert client.get("/beheer/").status_code == 302
+    assert login(client, "gea", PASSWORD).status_code == 303  # the control

@@ -1,0 +1,77 @@
+"""Named errors become HTTP statuses and field messages by their type, in one place."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from participatie.actions import CHOICE_MESSAGES, ActionInvalid, invalid
+from participatie.domain.errors import (
+    AlreadySupported,
+    ConcurrencyConflict,
+    IllegalTransition,
+    InvalidChoice,
+    InvariantViolation,
+    MergeIntoItself,
+    MergeTargetClosed,
+    NotATeamMember,
+    NotFound,
+    NothingChanged,
+    ReasonRequired,
+    UnknownInitiative,
+    UnknownTeam,
+)
+from web.errors import http_status
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (NotFound("no initiative"), 404),
+        (ActionInvalid({"reason": ["Geef een reden."]}), 422),
+        (ReasonRequired("decide"), 422),
+        (UnknownTeam("to_team"), 422),
+        (NothingChanged(), 422),
+        (ConcurrencyConflict(uuid4(), 3, 4), 409),
+        (IllegalTransition("decide", "routed"), 409),
+        (InvariantViolation("decision", "the decision has already been published"), 409),
+        (AlreadySupported("supported"), 409),
+        (ValueError("anything else"), 500),
+    ],
+)
+def test_each_named_error_has_one_http_status(error: Exception, status: int) -> None:
+    assert http_status(error) == status
+
+
+@pytest.mark.parametrize(
+    ("error", "field", "message"),
+    [
+        (UnknownTeam("to_team"), "to_team", "Kies een team uit de lijst."),
+        (UnknownTeam("involved_teams"), "involved_teams", "Kies een team uit de lijst."),
+        (UnknownInitiative("into"), "into", "Er is geen initiatief met dit nummer."),
+        (MergeTargetClosed(), "into", "Dat initiatief is al afgesloten."),
+        (MergeIntoItself(), "into", "Een initiatief kan niet met zichzelf worden samengevoegd."),
+        (NothingChanged(), "themes", "Er is niets veranderd."),  # the form's first field
+        (NotATeamMember("assignee"), "assignee", "Kies iemand uit het team."),
+    ],
+)
+def test_a_choice_to_correct_becomes_a_field_error_by_its_type(
+    error: InvalidChoice, field: str, message: str
+) -> None:
+    assert invalid(error).errors == {field: [message]}
+
+
+def test_the_english_words_of_a_refusal_do_not_decide_its_message() -> None:
+    """Rewording a domain message changes nothing a user sees."""
+    reworded = UnknownTeam("to_team")
+    reworded.message = "this team does not exist (reworded)"
+    assert invalid(reworded).errors == {"to_team": ["Kies een team uit de lijst."]}
+    assert set(CHOICE_MESSAGES) == {
+        UnknownTeam,
+        UnknownInitiative,
+        MergeTargetClosed,
+        MergeIntoItself,
+        NothingChanged,
+        NotATeamMember,
+    }
