@@ -26,6 +26,14 @@ from benchmarks import report
 from benchmarks.stack import machine, store
 from participatie.bootstrap import build
 from participatie.demo import load_demo
+from participatie.domain.commands import (
+    AcceptHandoff,
+    AddInternalNote,
+    Assign,
+    PostPublicUpdate,
+    SetPriority,
+    Support,
+)
 from participatie.domain.values import Actor, Priority, Role
 from participatie.schemas import SubmissionSchema
 from participatie.timetravel import forget_times, initiative_as_of
@@ -48,25 +56,23 @@ def grow(app: Any, events: int, offset_days: int) -> tuple[UUID, datetime, datet
     data = SubmissionSchema(app.area_index()).load_submission(SUBMISSION)
     initiative_id = app.submit(data, at=begin).initiative_id
     app.route_initiative(initiative_id, Actor.system("router"), at=begin + timedelta(minutes=1))
-    app.act(initiative_id, "accept_handoff", actor=MANAGER, at=begin + timedelta(minutes=2))
+    app.act(initiative_id, AcceptHandoff(), actor=MANAGER, at=begin + timedelta(minutes=2))
     for n in range(3, events):
         at = begin + timedelta(minutes=n)
         kind = n % 10
         if kind == 0:
-            app.act(initiative_id, "post_public_update", actor=MANAGER, at=at, message=f"Stand {n}")
+            app.act(initiative_id, PostPublicUpdate(message=f"Stand {n}"), actor=MANAGER, at=at)
         elif kind == 1:
             priority = (Priority.NORMAL, Priority.HIGH)[n % 2]
-            app.act(
-                initiative_id, "set_priority", actor=MANAGER, at=at, priority=priority,
-                reason="herbeoordeeld",
-            )  # fmt: skip
+            command = SetPriority(priority=priority, reason="herbeoordeeld")
+            app.act(initiative_id, command, actor=MANAGER, at=at)
         elif kind == 2:
-            app.act(initiative_id, "assign", actor=MANAGER, at=at, assignee=f"u-{n % 3}")
+            app.act(initiative_id, Assign(assignee=f"u-{n % 3}"), actor=MANAGER, at=at)
         elif kind == 3:
             supporter = {"email": f"s{n}@example.org"}
-            app.act(initiative_id, "support", actor=MANAGER, at=at, supporter=supporter)
+            app.act(initiative_id, Support(supporter=supporter), actor=MANAGER, at=at)
         else:
-            app.act(initiative_id, "add_internal_note", actor=MANAGER, at=at, note=f"Notitie {n}")
+            app.act(initiative_id, AddInternalNote(note=f"Notitie {n}"), actor=MANAGER, at=at)
     count = len(app.history(initiative_id))
     if count != events:
         raise SystemExit(f"built {count} events, wanted {events}")

@@ -13,6 +13,23 @@ from uuid import UUID
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from participatie.domain.commands import (
+    AcceptHandoff,
+    AddInternalNote,
+    Assign,
+    Command,
+    Complete,
+    Decide,
+    DeclineHandoff,
+    Escalate,
+    Forward,
+    Merge,
+    PostPublicUpdate,
+    PublishDecision,
+    RequestInfo,
+    SetPriority,
+    StartExecution,
+)
 from participatie.domain.errors import (
     InvalidChoice,
     MergeIntoItself,
@@ -108,47 +125,26 @@ class Empty(Schema):
 Performer = Callable[[Any, UUID, dict[str, Any], Actor, int | None], Any]
 
 
-def _act(command: str, *names: str) -> Performer:
+def _command(build: Callable[[dict[str, Any]], Command]) -> Performer:
+    """Carry out the command `build` makes of the validated input."""
+
     def perform(
         app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None
     ) -> Any:
-        arguments = {name: data.get(name) for name in names}
-        return app.act(iid, command, actor=actor, expected_version=version, **arguments)
+        return app.act(iid, build(data), actor=actor, expected_version=version)
 
     return perform
-
-
-def _priority(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
-    return app.act(
-        iid,
-        "set_priority",
-        actor=actor,
-        expected_version=version,
-        priority=Priority(data["priority"]),
-        reason=data["reason"],
-    )
-
-
-def _decide(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
-    return app.act(
-        iid,
-        "decide",
-        actor=actor,
-        expected_version=version,
-        outcome=Outcome(data["outcome"]),
-        rationale=data["rationale"],
-        reason=data["reason"],
-    )
 
 
 def _forward(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
     teams = {t.code for t in app.teams()}
     if data["to_team"] not in teams:
         raise UnknownTeam("to_team")
-    unknown = [t for t in data.get("involved_teams") or [] if t not in teams]
-    if unknown:
+    involved = tuple(data.get("involved_teams") or ())
+    if any(t not in teams for t in involved):
         raise UnknownTeam("involved_teams")
-    return _act("forward", "to_team", "reason", "involved_teams")(app, iid, data, actor, version)
+    command = Forward(data["to_team"], data["reason"], involved)
+    return app.act(iid, command, actor=actor, expected_version=version)
 
 
 def _merge(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
@@ -158,7 +154,8 @@ def _merge(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int
         raise UnknownInitiative("into") from None
     if not target.is_open:
         raise MergeTargetClosed()
-    return _act("merge", "into", "reason")(app, iid, data, actor, version)
+    command = Merge(data["into"], data["reason"])
+    return app.act(iid, command, actor=actor, expected_version=version)
 
 
 def _reroute(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: int | None) -> Any:
@@ -178,19 +175,25 @@ def _details(app: Any, iid: UUID, data: dict[str, Any], actor: Actor, version: i
 
 
 ACTION_TABLE: dict[str, tuple[type[Schema], Performer]] = {
-    "accept_handoff": (ReasonOptional, _act("accept_handoff", "reason")),
-    "decline_handoff": (ReasonRequiredSchema, _act("decline_handoff", "reason")),
-    "assign": (AssignSchema, _act("assign", "assignee")),
-    "set_priority": (PrioritySchema, _priority),
-    "add_internal_note": (NoteSchema, _act("add_internal_note", "note")),
-    "post_public_update": (UpdateSchema, _act("post_public_update", "message")),
-    "request_info": (QuestionSchema, _act("request_info", "question")),
+    "accept_handoff": (ReasonOptional, _command(lambda d: AcceptHandoff(d.get("reason")))),
+    "decline_handoff": (ReasonRequiredSchema, _command(lambda d: DeclineHandoff(d["reason"]))),
+    "assign": (AssignSchema, _command(lambda d: Assign(d.get("assignee")))),
+    "set_priority": (
+        PrioritySchema,
+        _command(lambda d: SetPriority(Priority(d["priority"]), d["reason"])),
+    ),
+    "add_internal_note": (NoteSchema, _command(lambda d: AddInternalNote(d["note"]))),
+    "post_public_update": (UpdateSchema, _command(lambda d: PostPublicUpdate(d["message"]))),
+    "request_info": (QuestionSchema, _command(lambda d: RequestInfo(d["question"]))),
     "forward": (ForwardSchema, _forward),
-    "escalate": (ReasonRequiredSchema, _act("escalate", "reason")),
-    "decide": (DecideSchema, _decide),
-    "publish_decision": (Empty, _act("publish_decision")),
-    "start_execution": (ReasonOptional, _act("start_execution", "reason")),
-    "complete": (ReasonOptional, _act("complete", "reason")),
+    "escalate": (ReasonRequiredSchema, _command(lambda d: Escalate(d["reason"]))),
+    "decide": (
+        DecideSchema,
+        _command(lambda d: Decide(Outcome(d["outcome"]), d["rationale"], d["reason"])),
+    ),
+    "publish_decision": (Empty, _command(lambda d: PublishDecision())),
+    "start_execution": (ReasonOptional, _command(lambda d: StartExecution(d.get("reason")))),
+    "complete": (ReasonOptional, _command(lambda d: Complete(d.get("reason")))),
     "merge": (MergeSchema, _merge),
     "reroute": (ReasonRequiredSchema, _reroute),
     "change_details": (DetailsSchema, _details),

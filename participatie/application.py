@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 from participatie import transcodings
 from participatie.domain import workflow
 from participatie.domain.areas import Area, AreaMap
+from participatie.domain.commands import Command, Support, execute
 from participatie.domain.errors import (
     AlreadySupported,
     ConcurrencyConflict,
@@ -250,28 +251,29 @@ class ParticipatieApp(Application[UUID]):
     def act(
         self,
         initiative_id: UUID,
-        command: str,
+        command: Command,
         *,
         actor: Actor,
         expected_version: int | None = None,
         at: datetime | None = None,
-        **arguments: Any,
     ) -> int:
         """Run one workflow command on an initiative and save it; return the new version.
 
         `expected_version` is the version the user saw; if the initiative changed since, nothing
         is stored and ConcurrencyConflict says so.
         """
-        if command not in workflow.TRANSITIONS:
-            raise InvariantViolation("command", f"unknown command '{command}'")
         initiative = self.get_initiative(initiative_id)
         if expected_version is not None and initiative.version != expected_version:
             raise ConcurrencyConflict(initiative_id, expected_version, initiative.version)
-        if command == "support":
-            arguments["supporter"] = self.vault.seal(arguments.pop("supporter"))
-        getattr(initiative, command)(actor=actor, at=at or self.clock(), **arguments)
+        execute(initiative, self.sealed(command), actor, at or self.clock())
         self.save_all(initiative)
         return int(initiative.version)
+
+    def sealed(self, command: Command) -> Command:
+        """`command` with the personal data it carries sealed (a supporter's contact details)."""
+        if isinstance(command, Support) and not isinstance(command.supporter, SealedPersonalData):
+            return Support(self.vault.seal(dict(command.supporter)))
+        return command
 
     def support_initiative(
         self, initiative_id: UUID, email: str, at: datetime | None = None

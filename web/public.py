@@ -21,6 +21,7 @@ from flask_babel import gettext
 from marshmallow import ValidationError
 
 from participatie import svgmap
+from participatie.domain.commands import Command, ConfirmEmail, ProvideInfo, Withdraw
 from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, DomainError
 from participatie.domain.values import THEMES, Actor, AreaLevel
 from participatie.mail import MailError, compose
@@ -149,7 +150,7 @@ def confirm_email(token: str) -> ResponseReturnValue:
     initiative = app.get_initiative(initiative_id)
     try:
         app.act(
-            initiative_id, "confirm_email", actor=Actor.initiator(initiative.initiator.subject_id)
+            initiative_id, ConfirmEmail(), actor=Actor.initiator(initiative.initiator.subject_id)
         )
     except DomainError:
         return render_template("public/confirm_email.html", token=None, state="already")
@@ -207,7 +208,7 @@ def track() -> ResponseReturnValue:
     return _track_page()
 
 
-def _initiator_acts(command: str, **arguments: Any) -> ResponseReturnValue:
+def _initiator_acts(command: Command) -> ResponseReturnValue:
     app = _app()
     initiative_id = _tracked()
     initiative = app.get_initiative(initiative_id)
@@ -221,7 +222,6 @@ def _initiator_acts(command: str, **arguments: Any) -> ResponseReturnValue:
             command,
             actor=Actor.initiator(initiative.initiator.subject_id),
             expected_version=version,
-            **arguments,
         )
     except ConcurrencyConflict:
         message = gettext(
@@ -231,7 +231,7 @@ def _initiator_acts(command: str, **arguments: Any) -> ResponseReturnValue:
         return _track_page(409, conflict=message, kept=request.form)
     except DomainError as error:
         return _track_page(422, refused=str(error), kept=request.form)
-    return redirect(url_for("public.track", gedaan=command), 303)
+    return redirect(url_for("public.track", gedaan=command.name), 303)
 
 
 @bp.post("/mijn-initiatief/antwoord")
@@ -243,13 +243,13 @@ def track_answer() -> ResponseReturnValue:
         return render_template(
             "public/track.html", progress=progress, teams=_teams(), errors=errors, kept={}
         ), 422
-    return _initiator_acts("provide_info", answer=answer)
+    return _initiator_acts(ProvideInfo(answer))
 
 
 @bp.post("/mijn-initiatief/intrekken")
 def track_withdraw() -> ResponseReturnValue:
     reason = (request.form.get("reason") or "").strip() or None
-    return _initiator_acts("withdraw", reason=reason)
+    return _initiator_acts(Withdraw(reason))
 
 
 @bp.get("/gebieden/<code>")

@@ -13,6 +13,15 @@ from uuid import UUID
 
 from participatie.application import ParticipatieApp
 from participatie.areas_import import read_areas
+from participatie.domain.commands import (
+    AcceptHandoff,
+    Command,
+    Decide,
+    DeclineHandoff,
+    ProvideInfo,
+    PublishDecision,
+    RequestInfo,
+)
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Role
 from participatie.orgfile import apply_organisation, read_organisation
 from participatie.rulesfile import read_rulebook
@@ -57,31 +66,28 @@ def _play_history(
     team = initiative.lead_team
     assert team is not None
     manager = Actor(f"demo-{team}", Role.AREA_MANAGER, team)
-    steps: list[tuple[str, dict[str, Any]]] = []
+    steps: list[Command] = []
     if number % 5 == 1 and team != REGIE_TEAM:
-        steps = [("decline_handoff", {"reason": "Past beter bij een ander team."})]
+        steps = [DeclineHandoff("Past beter bij een ander team.")]
     elif number % 5 in (2, 3, 4):
-        steps = [("accept_handoff", {})]
+        steps = [AcceptHandoff()]
         if number % 5 >= 3:
-            steps.append(("request_info", {"question": "Kunt u aangeven hoeveel buren meedoen?"}))
-            steps.append(("provide_info", {"answer": "Ongeveer vijftien huishoudens."}))
+            steps.append(RequestInfo("Kunt u aangeven hoeveel buren meedoen?"))
+            steps.append(ProvideInfo("Ongeveer vijftien huishoudens."))
         if number % 5 == 4:
             steps.append(
-                (
-                    "decide",
-                    {
-                        "outcome": Outcome.HONOURED if number % 2 else Outcome.PARTLY_HONOURED,
-                        "rationale": "Het initiatief past in het gebiedsplan en er is budget.",
-                        "reason": "Besproken in het gebiedsteamoverleg.",
-                    },
+                Decide(
+                    Outcome.HONOURED if number % 2 else Outcome.PARTLY_HONOURED,
+                    "Het initiatief past in het gebiedsplan en er is budget.",
+                    "Besproken in het gebiedsteamoverleg.",
                 )
             )
-            steps.append(("publish_decision", {}))
+            steps.append(PublishDecision())
     span = max((now - start) / (len(steps) + 1), timedelta(minutes=1))
-    for step, (command, arguments) in enumerate(steps, start=1):
+    for step, command in enumerate(steps, start=1):
         initiator = Actor(f"subject:{initiative.initiator.subject_id.hex}", Role.INITIATOR)
-        actor = initiator if command == "provide_info" else manager
-        app.act(initiative_id, command, actor=actor, at=start + span * step, **arguments)
+        actor = initiator if isinstance(command, ProvideInfo) else manager
+        app.act(initiative_id, command, actor=actor, at=start + span * step)
 
 
 def load_demo(app: ParticipatieApp, *, if_empty: bool = False) -> DemoSummary:

@@ -14,6 +14,24 @@ from uuid import UUID
 
 from participatie.application import ParticipatieApp
 from participatie.demo import ROUTER, clock_at
+from participatie.domain.commands import (
+    AcceptHandoff,
+    Assign,
+    Command,
+    Complete,
+    Decide,
+    DeclineHandoff,
+    Forward,
+    PostPublicUpdate,
+    ProvideInfo,
+    PublishDecision,
+    RequestInfo,
+    SetPriority,
+    StartExecution,
+    Support,
+    Withdraw,
+    execute,
+)
 from participatie.domain.errors import DomainError
 from participatie.domain.routing import route
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Priority, Role
@@ -55,7 +73,7 @@ def _data(rng: random.Random, number: int) -> dict[str, Any]:
     return data
 
 
-Step = tuple[str, Actor, dict[str, Any]]
+Step = tuple[Command, Actor]
 
 
 def generate(
@@ -88,7 +106,7 @@ def generate(
             else:
                 initiative_id = submit_one(app, rng, number)
         if rng.random() < 0.03:  # withdrawn before routing
-            steps: list[Step] = [("withdraw", RESIDENT, {"reason": "verhuisd"})]
+            steps: list[Step] = [(Withdraw("verhuisd"), RESIDENT)]
         else:
             if bulk:
                 assert book is not None
@@ -99,15 +117,13 @@ def generate(
                 team = app.get_initiative(initiative_id).lead_team
             assert team is not None
             steps = _plan(rng, team)
-        for command, actor, arguments in steps:
+        for command, actor in steps:
             at = clock()
             try:
                 if bulk:
-                    if command == "support":
-                        arguments = {"supporter": app.vault.seal(arguments["supporter"])}
-                    getattr(initiative, command)(actor=actor, at=at, **arguments)
+                    execute(initiative, app.sealed(command), actor, at)
                 else:
-                    app.act(initiative_id, command, actor=actor, at=at, **arguments)
+                    app.act(initiative_id, command, actor=actor, at=at)
             except DomainError:
                 continue  # e.g. support after completion: refused, as a person would be
         if bulk and len(pending) >= 200:
@@ -137,34 +153,32 @@ def _plan(rng: random.Random, team: str) -> list[Step]:
     steps: list[Step] = []
     roll = rng.random()
     if roll < 0.12 and team != REGIE_TEAM:
-        steps.append(("decline_handoff", lead, {"reason": "Hoort bij een ander team."}))
+        steps.append((DeclineHandoff("Hoort bij een ander team."), lead))
         lead = Actor("medewerker-regie", Role.REGIE, REGIE_TEAM)
     elif roll < 0.2 and team != "lijn-openbare-ruimte":
-        steps.append(("forward", lead, {"to_team": "lijn-openbare-ruimte", "reason": "beheer"}))
+        steps.append((Forward("lijn-openbare-ruimte", "beheer"), lead))
         lead = Actor("medewerker-or", Role.LINE_DEPARTMENT, "lijn-openbare-ruimte")
     if rng.random() < 0.85:
-        steps.append(("accept_handoff", lead, {}))
-        steps.append(("assign", lead, {"assignee": f"{lead.id}-{rng.randint(1, 3)}"}))
+        steps.append((AcceptHandoff(), lead))
+        steps.append((Assign(f"{lead.id}-{rng.randint(1, 3)}"), lead))
         if rng.random() < 0.3:
-            steps.append(("set_priority", lead, {"priority": Priority.HIGH, "reason": "veilig"}))
+            steps.append((SetPriority(Priority.HIGH, "veilig"), lead))
         if rng.random() < 0.3:
-            steps.append(("request_info", lead, {"question": "Waar precies?"}))
+            steps.append((RequestInfo("Waar precies?"), lead))
             if rng.random() < 0.8:
-                steps.append(("provide_info", RESIDENT, {"answer": "Bij de speeltuin."}))
-        steps.append(("post_public_update", lead, {"message": "We bekijken uw initiatief."}))
+                steps.append((ProvideInfo("Bij de speeltuin."), RESIDENT))
+        steps.append((PostPublicUpdate("We bekijken uw initiatief."), lead))
         if rng.random() < 0.6:
             outcome = rng.choice(list(Outcome))
-            steps.append(
-                ("decide", lead, {"outcome": outcome, "rationale": "Afgewogen.", "reason": "ok"})
-            )
-            steps.append(("publish_decision", lead, {}))
+            steps.append((Decide(outcome, "Afgewogen.", "ok"), lead))
+            steps.append((PublishDecision(), lead))
             if outcome is not Outcome.NOT_HONOURED and rng.random() < 0.7:
-                steps.append(("start_execution", lead, {}))
+                steps.append((StartExecution(), lead))
                 if rng.random() < 0.6:
-                    steps.append(("complete", lead, {}))
+                    steps.append((Complete(), lead))
     elif rng.random() < 0.5:
-        steps.append(("withdraw", RESIDENT, {"reason": "verhuisd"}))
+        steps.append((Withdraw("verhuisd"), RESIDENT))
     for _ in range(supporters):
         position = rng.randint(0, len(steps))
-        steps.insert(position, ("support", RESIDENT, {"supporter": {"email": "s@example.org"}}))
+        steps.insert(position, (Support({"email": "s@example.org"}), RESIDENT))
     return steps

@@ -12,6 +12,17 @@ from uuid import UUID
 import pytest
 
 from participatie.config import Settings
+from participatie.domain.commands import (
+    AcceptHandoff,
+    Command,
+    Complete,
+    Decide,
+    DeclineHandoff,
+    PublishDecision,
+    RequestInfo,
+    StartExecution,
+    Withdraw,
+)
 from participatie.domain.values import Actor, Outcome, Role
 from tests.conftest import submission
 from tests.e2e.conftest import Site, add_staff, login, make_site
@@ -25,20 +36,20 @@ INITIATOR = Actor("initiator", Role.INITIATOR)
 Step = Callable[[Site, UUID], Any]
 
 
-def _act(command: str, actor: Actor = CENTRUM_MANAGER, **arguments: Any) -> Step:
-    return lambda site, iid: site.app.act(iid, command, actor=actor, **arguments)
+def _act(command: Command, actor: Actor = CENTRUM_MANAGER) -> Step:
+    return lambda site, iid: site.app.act(iid, command, actor=actor)
 
 
-ACCEPT = _act("accept_handoff")
-ASK = _act("request_info", question="Aan welke kant van de straat?")
-HONOUR = _act("decide", outcome=Outcome.HONOURED, rationale="Past in het plan.", reason="budget")
-REFUSE = _act("decide", outcome=Outcome.NOT_HONOURED, rationale="Geen ruimte.", reason="plan")
-PUBLISH = _act("publish_decision")
-START = _act("start_execution")
-COMPLETE = _act("complete")
-WITHDRAW = _act("withdraw", actor=INITIATOR)
-DECLINE = _act("decline_handoff", reason="hoort bij een ander team")
-REGIE_ACCEPT = _act("accept_handoff", actor=REGIE_MEMBER)
+ACCEPT = _act(AcceptHandoff())
+ASK = _act(RequestInfo("Aan welke kant van de straat?"))
+HONOUR = _act(Decide(Outcome.HONOURED, "Past in het plan.", "budget"))
+REFUSE = _act(Decide(Outcome.NOT_HONOURED, "Geen ruimte.", "plan"))
+PUBLISH = _act(PublishDecision())
+START = _act(StartExecution())
+COMPLETE = _act(Complete())
+WITHDRAW = _act(Withdraw(), actor=INITIATOR)
+DECLINE = _act(DeclineHandoff("hoort bij een ander team"))
+REGIE_ACCEPT = _act(AcceptHandoff(), actor=REGIE_MEMBER)
 
 STATES: dict[str, list[Step]] = {
     "routed": [],

@@ -16,6 +16,7 @@ import yaml
 from flask.testing import FlaskClient
 
 from participatie.config import Settings
+from participatie.domain.commands import Withdraw
 from participatie.domain.values import Actor, Role, TeamKind
 from participatie.mail import compose
 from tests.conftest import REDIS_URL
@@ -791,7 +792,7 @@ def seed_retention(site: Site) -> None:
     data["location"] = {"area_code": "BU99990101"}
     iid = site.app.submit(data, at=past).initiative_id
     initiator = Actor.initiator(site.app.get_initiative(iid).initiator.subject_id)
-    site.app.act(iid, "withdraw", actor=initiator, at=past + timedelta(days=1))
+    site.app.act(iid, Withdraw(), actor=initiator, at=past + timedelta(days=1))
     site.project()
 
 

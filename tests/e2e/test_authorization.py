@@ -17,6 +17,7 @@ import pytest
 
 from participatie.access import ACTIONS, PAGES
 from participatie.config import Settings
+from participatie.domain.commands import Escalate, Forward
 from participatie.domain.values import Actor, Role
 from tests.conftest import submission
 from tests.e2e.conftest import Site, add_staff, csrf_token, login, make_site
@@ -94,9 +95,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
     centrum = routed()
     line = routed()
-    site.app.act(line, "forward", actor=system, to_team="lijn-openbare-ruimte", reason="lijnwerk")
+    site.app.act(line, Forward(to_team="lijn-openbare-ruimte", reason="lijnwerk"), actor=system)
     regie = routed()
-    site.app.act(regie, "escalate", actor=system, reason="te groot")
+    site.app.act(regie, Escalate(reason="te groot"), actor=system)
     leads = {"centrum": centrum, "line": line, "regie": regie}
     for iid, team in ((centrum, "gebiedsteam-centrum"), (line, "lijn-openbare-ruimte")):
         assert site.app.get_initiative(iid).lead_team == team
@@ -175,11 +176,12 @@ def test_involved_team_sees_the_initiative_and_may_only_add_notes(world: dict[st
     site.app.route_initiative(iid, Actor.system("test"))
     site.app.act(
         iid,
-        "forward",
+        Forward(
+            to_team="lijn-verkeer",
+            reason="verkeer is lijnwerk",
+            involved_teams=["gebiedsteam-centrum"],
+        ),
         actor=Actor.system("test"),
-        to_team="lijn-verkeer",
-        reason="verkeer is lijnwerk",
-        involved_teams=["gebiedsteam-centrum"],
     )
     add_staff(site, "betrokken", Role.AREA_MANAGER, ["gebiedsteam-centrum"])
     client = site.client()

@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 
 from participatie.access import ACTIONS
 from participatie.config import Settings
+from participatie.domain.commands import Forward
 from participatie.domain.values import Actor, Role
 from tests.conftest import submission
 from tests.e2e.conftest import Site, csrf_token, make_site
@@ -111,11 +112,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     initiative = routed()
     site.app.act(
         initiative,
-        "forward",
+        Forward(to_team=LEAD, reason="verkeer is lijnwerk", involved_teams=[CENTRUM, LINE]),
         actor=system,
-        to_team=LEAD,
-        reason="verkeer is lijnwerk",
-        involved_teams=[CENTRUM, LINE],
     )
     found = site.app.get_initiative(initiative)
     assert found.lead_team == LEAD and set(found.involved_teams) == {CENTRUM, LINE}

@@ -19,6 +19,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from participatie.config import Settings
+from participatie.domain.commands import AcceptHandoff, RequestInfo
 from participatie.domain.values import Actor, Role
 from tests.conftest import REDIS_URL, missing_service
 from tests.e2e.conftest import Site, make_site
@@ -190,8 +191,8 @@ def test_a_resident_submits_by_keyboard_is_routed_answers_and_withdraws(
     assert "Doorgestuurd naar " + team_name in body
 
     staff = Actor(id="staff:browser", role=Role.AREA_MANAGER, team=lead)
-    app.act(initiative_id, "accept_handoff", actor=staff)
-    app.act(initiative_id, "request_info", actor=staff, question="Welke toestellen mist u?")
+    app.act(initiative_id, AcceptHandoff(), actor=staff)
+    app.act(initiative_id, RequestInfo(question="Welke toestellen mist u?"), actor=staff)
     page.goto(live.url("/mijn-initiatief"))
     assert page.text_content("#vraag").strip() == "Welke toestellen mist u?"
     type_into(page, "veld-answer", "Een schommel en een glijbaan.")
@@ -259,8 +260,8 @@ def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
     wait_until_routed(app, initiative_id)
     lead = app.get_initiative(initiative_id).lead_team
     staff = Actor(id="staff:axe", role=Role.AREA_MANAGER, team=lead)
-    app.act(initiative_id, "accept_handoff", actor=staff)
-    app.act(initiative_id, "request_info", actor=staff, question="Waar precies?")
+    app.act(initiative_id, AcceptHandoff(), actor=staff)
+    app.act(initiative_id, RequestInfo(question="Waar precies?"), actor=staff)
     live.site.project()
 
     confirm_token = live.site.container.tokens.make("confirm-email", {"i": str(initiative_id)})

@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from participatie.config import Settings
+from participatie.domain.commands import AcceptHandoff, RequestInfo
 from participatie.domain.values import Actor, Role
 from tests.conftest import submission
 from tests.e2e.conftest import PASSWORD, Site, csrf_token, login, make_site
@@ -335,8 +336,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     case = _routed(site)
     asked = _routed(site)
     manager = Actor(id="staff:gea", role=Role.AREA_MANAGER, team=CENTRUM)
-    site.app.act(asked.initiative_id, "accept_handoff", actor=manager)
-    site.app.act(asked.initiative_id, "request_info", actor=manager, question="Welke kant?")
+    site.app.act(asked.initiative_id, AcceptHandoff(), actor=manager)
+    site.app.act(asked.initiative_id, RequestInfo(question="Welke kant?"), actor=manager)
     tracked = site.app.submit(submission(location={"area_code": KERKBUURT}))
     erase_me = _routed(site)
     site.project()

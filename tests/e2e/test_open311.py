@@ -18,6 +18,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from participatie.config import Settings
+from participatie.domain.commands import Merge, Withdraw
 from participatie.domain.values import THEMES, Actor, Role, Status
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import Site, make_site
@@ -509,10 +510,10 @@ def test_filter_on_status_maps_our_statuses_to_open_and_closed(site: Site, fmt: 
     withdrawn, merged = every[0]["service_request_id"], every[1]["service_request_id"]
     initiative = site.app.get_initiative(UUID(withdrawn))
     initiator = Actor.initiator(initiative.initiator.subject_id)
-    site.app.act(initiative.id, "withdraw", actor=initiator, reason="Zelf geregeld.")
+    site.app.act(initiative.id, Withdraw(reason="Zelf geregeld."), actor=initiator)
     regie = Actor(id="staff:regie", role=Role.REGIE, team="regie")
     into = UUID(every[2]["service_request_id"])
-    site.app.act(UUID(merged), "merge", actor=regie, into=into, reason="Dubbel ingediend.")
+    site.app.act(UUID(merged), Merge(into=into, reason="Dubbel ingediend."), actor=regie)
     site.project()
     closed = get_requests(client, fmt, "?status=closed")
     assert ids_of(closed) == {withdrawn, merged}

@@ -22,6 +22,7 @@ import redis
 
 from participatie.audit import signing_key, verify
 from participatie.config import Settings
+from participatie.domain.commands import Withdraw
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Role
 from participatie.views.projector import ViewsProjection, check, rebuild
@@ -345,7 +346,7 @@ def test_the_privacy_page_lists_what_retention_will_erase(privacy_site: Site) ->
     site = privacy_site
     iid = submit_canary(site)
     initiator = Actor.initiator(site.app.get_initiative(iid).initiator.subject_id)
-    site.app.act(iid, "withdraw", actor=initiator, reason="verhuisd")
+    site.app.act(iid, Withdraw(reason="verhuisd"), actor=initiator)
     site.project()
     admin = site.client()
     login(admin, "beheer")

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from participatie.config import Settings
 from participatie.domain.calendar import AMSTERDAM
+from participatie.domain.commands import AcceptHandoff, AddInternalNote, RequestInfo
 from participatie.domain.values import Actor, Role
 from participatie.notifications import deliver
 from tests.conftest import REDIS_URL
@@ -232,8 +233,8 @@ def _route_and_ask(site: Site, code: str, question: str) -> Any:
     site.app.route_initiative(initiative_id, Actor.system("worker"))
     lead = site.app.get_initiative(initiative_id).lead_team
     actor = Actor(id="staff:1", role=Role.AREA_MANAGER, team=lead)
-    site.app.act(initiative_id, "accept_handoff", actor=actor)
-    site.app.act(initiative_id, "request_info", actor=actor, question=question)
+    site.app.act(initiative_id, AcceptHandoff(), actor=actor)
+    site.app.act(initiative_id, RequestInfo(question=question), actor=actor)
     return initiative_id
 
 
@@ -271,9 +272,8 @@ def test_a_stale_answer_gets_409_keeps_the_text_and_stores_nothing(site: Site) -
     lead = site.app.get_initiative(initiative_id).lead_team
     site.app.act(
         initiative_id,
-        "add_internal_note",
+        AddInternalNote(note="Even nakijken"),
         actor=Actor(id="staff:2", role=Role.AREA_MANAGER, team=lead),
-        note="Even nakijken",
     )
     before = site.events()
     token = csrf_token(client, "/mijn-initiatief")

@@ -15,6 +15,14 @@ from uuid import UUID
 import pytest
 
 from participatie.config import Settings
+from participatie.domain.commands import (
+    AcceptHandoff,
+    AddInternalNote,
+    Assign,
+    DeclineHandoff,
+    Escalate,
+    RequestInfo,
+)
 from participatie.domain.initiative import Initiative
 from participatie.domain.processing import PersonalDataOpened
 from participatie.domain.values import Actor, Role, Status
@@ -330,7 +338,7 @@ def test_bulk_reports_each_stale_or_refused_item_and_stores_nothing_for_it(
     client = site.client()
     login(client, "gea")
     site.app.act(
-        second.id, "assign", actor=Actor("staff:gijs", Role.AREA_MANAGER, CENTRUM), assignee="gijs"
+        second.id, Assign(assignee="gijs"), actor=Actor("staff:gijs", Role.AREA_MANAGER, CENTRUM)
     )
     before = site.events()
 
@@ -368,8 +376,8 @@ def test_detail_shows_full_timeline_and_contact_details_are_logged(staffed: Site
     site = staffed
     initiative = fresh_routed(site)
     actor = Actor("staff:gea", Role.AREA_MANAGER, CENTRUM)
-    site.app.act(initiative.id, "accept_handoff", actor=actor)
-    site.app.act(initiative.id, "add_internal_note", actor=actor, note="Intern: bel de wijkagent")
+    site.app.act(initiative.id, AcceptHandoff(), actor=actor)
+    site.app.act(initiative.id, AddInternalNote(note="Intern: bel de wijkagent"), actor=actor)
     client = site.client()
     login(client, "gea")
     page = client.get(f"/beheer/initiatieven/{initiative.id}").get_data(as_text=True)
@@ -405,7 +413,7 @@ def test_decide_needs_a_reason_and_keeps_what_was_typed(staffed: Site) -> None:
     site = staffed
     initiative = fresh_routed(site)
     actor = Actor("staff:gea", Role.AREA_MANAGER, CENTRUM)
-    version = site.app.act(initiative.id, "accept_handoff", actor=actor)
+    version = site.app.act(initiative.id, AcceptHandoff(), actor=actor)
     client = site.client()
     login(client, "gea")
     before = site.events()
@@ -426,7 +434,7 @@ def test_stale_action_gets_409_with_the_current_state_and_the_text_kept(staffed:
     login(client, "gea")
     seen = initiative.version
     site.app.act(
-        initiative.id, "accept_handoff", actor=Actor("staff:gijs", Role.AREA_MANAGER, CENTRUM)
+        initiative.id, AcceptHandoff(), actor=Actor("staff:gijs", Role.AREA_MANAGER, CENTRUM)
     )
     before = site.events()
     page = post_action(
@@ -444,7 +452,7 @@ def test_two_managers_decide_at_once_exactly_one_decision(staffed: Site) -> None
     site = staffed
     initiative = fresh_routed(site)
     version = site.app.act(
-        initiative.id, "accept_handoff", actor=Actor("staff:gea", Role.AREA_MANAGER, CENTRUM)
+        initiative.id, AcceptHandoff(), actor=Actor("staff:gea", Role.AREA_MANAGER, CENTRUM)
     )
     clients = {name: site.client() for name in ("gea", "gijs")}
     tokens = {}
@@ -578,9 +586,9 @@ def test_regie_dashboard_sorts_unrouted_declined_escalated_and_expired(
     gea = Actor("staff:gea", Role.AREA_MANAGER, CENTRUM)
     unrouted = new(route=False)
     declined = new()
-    site.app.act(declined, "decline_handoff", actor=gea, reason="Geen gebiedszaak")
+    site.app.act(declined, DeclineHandoff(reason="Geen gebiedszaak"), actor=gea)
     escalated = new()
-    site.app.act(escalated, "escalate", actor=gea, reason="Raakt drie wijken")
+    site.app.act(escalated, Escalate(reason="Raakt drie wijken"), actor=gea)
     clock.now -= timedelta(days=30)  # a hand-off from a month ago, never answered
     expired = new()
     clock.now += timedelta(days=30)
@@ -667,10 +675,10 @@ def test_overdue_work_is_shown_in_the_queue_the_detail_and_the_area_overview(
     clock.now -= timedelta(days=90)  # submitted three months ago
     late_handoff = new()
     late_decision = new()
-    site.app.act(late_decision, "accept_handoff", actor=gea)
+    site.app.act(late_decision, AcceptHandoff(), actor=gea)
     waiting = new()
-    site.app.act(waiting, "accept_handoff", actor=gea)
-    site.app.act(waiting, "request_info", actor=gea, question="Welke straat?")
+    site.app.act(waiting, AcceptHandoff(), actor=gea)
+    site.app.act(waiting, RequestInfo(question="Welke straat?"), actor=gea)
     clock.now += timedelta(days=90)
     on_time = new()
     assert site.app.sweep_deadlines(late_handoff, escalate=()) == ["handoff", "decision"]

@@ -9,6 +9,19 @@ from uuid import UUID
 import pytest
 
 from participatie.bootstrap import Container, build
+from participatie.domain.commands import (
+    AcceptHandoff,
+    AddInternalNote,
+    Complete,
+    Decide,
+    DeclineHandoff,
+    ProvideInfo,
+    PublishDecision,
+    RequestInfo,
+    Route,
+    StartExecution,
+    Withdraw,
+)
 from participatie.domain.errors import ConcurrencyConflict, IllegalTransition, NotFound
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import (
@@ -34,7 +47,7 @@ def submit(container: Container, **overrides: Any) -> UUID:
 
 def route(container: Container, initiative_id: UUID, lead: str = "gebiedsteam-noord") -> int:
     decision = RoutingDecision(lead, ("opgaveteam-energie",), "r1", "2026-1", "v1", 5, "wijkregel")
-    return container.app.act(initiative_id, "route", actor=WORKER, decision=decision)
+    return container.app.act(initiative_id, Route(decision=decision), actor=WORKER)
 
 
 def test_submission_is_stored_with_resolved_area_and_sealed_initiator(container: Container) -> None:
@@ -55,20 +68,19 @@ def test_whole_lifecycle_is_recorded_with_actors_and_reasons(container: Containe
     app = container.app
     initiative_id = submit(container)
     route(container, initiative_id)
-    app.act(initiative_id, "accept_handoff", actor=NOORD)
-    app.act(initiative_id, "request_info", actor=NOORD, question="Hoeveel tuinen?")
-    app.act(initiative_id, "provide_info", actor=WORKER, answer="Twaalf.")
+    app.act(initiative_id, AcceptHandoff(), actor=NOORD)
+    app.act(initiative_id, RequestInfo(question="Hoeveel tuinen?"), actor=NOORD)
+    app.act(initiative_id, ProvideInfo(answer="Twaalf."), actor=WORKER)
     app.act(
         initiative_id,
-        "decide",
+        Decide(
+            outcome=Outcome.HONOURED, rationale="Past in het groenplan.", reason="budget aanwezig"
+        ),
         actor=NOORD,
-        outcome=Outcome.HONOURED,
-        rationale="Past in het groenplan.",
-        reason="budget aanwezig",
     )
-    app.act(initiative_id, "publish_decision", actor=NOORD)
-    app.act(initiative_id, "start_execution", actor=NOORD)
-    app.act(initiative_id, "complete", actor=NOORD)
+    app.act(initiative_id, PublishDecision(), actor=NOORD)
+    app.act(initiative_id, StartExecution(), actor=NOORD)
+    app.act(initiative_id, Complete(), actor=NOORD)
     events = app.history(initiative_id)
     assert [type(e).__name__ for e in events] == [
         "Submitted",
@@ -89,14 +101,14 @@ def test_whole_lifecycle_is_recorded_with_actors_and_reasons(container: Containe
     )
     assert app.get_initiative(initiative_id).status is Status.COMPLETED
     with pytest.raises(IllegalTransition):
-        app.act(initiative_id, "withdraw", actor=WORKER)
+        app.act(initiative_id, Withdraw(), actor=WORKER)
     assert len(app.history(initiative_id)) == 9
 
 
 def test_declined_handoff_goes_to_regie(container: Container) -> None:
     initiative_id = submit(container)
     route(container, initiative_id)
-    container.app.act(initiative_id, "decline_handoff", actor=NOORD, reason="Geen gebiedsvraag")
+    container.app.act(initiative_id, DeclineHandoff(reason="Geen gebiedsvraag"), actor=NOORD)
     initiative = container.app.get_initiative(initiative_id)
     assert (initiative.status, initiative.lead_team) == (Status.ROUTED, REGIE_TEAM)
 
@@ -117,9 +129,9 @@ def test_tracking_code_finds_the_initiative_and_only_its_hash_is_stored(
 def test_stale_expected_version_is_a_conflict_and_stores_nothing(container: Container) -> None:
     initiative_id = submit(container)
     version = route(container, initiative_id)
-    container.app.act(initiative_id, "add_internal_note", actor=NOORD, note="eerste")
+    container.app.act(initiative_id, AddInternalNote(note="eerste"), actor=NOORD)
     with pytest.raises(ConcurrencyConflict) as raised:
-        container.app.act(initiative_id, "accept_handoff", actor=NOORD, expected_version=version)
+        container.app.act(initiative_id, AcceptHandoff(), actor=NOORD, expected_version=version)
     assert (raised.value.expected, raised.value.actual) == (version, version + 1)
     assert container.app.get_initiative(initiative_id).status is Status.ROUTED
 
@@ -157,7 +169,7 @@ def test_two_concurrent_writers_one_conflicts_and_no_event_is_lost(container: Co
         assert sorted(outcomes.values()) == ["conflict", "saved"]
         loser = first if outcomes["A"] == "conflict" else second
         # The loser retries on fresh state: nothing is lost.
-        loser.app.act(initiative_id, "add_internal_note", actor=NOORD, note="opnieuw")
+        loser.app.act(initiative_id, AddInternalNote(note="opnieuw"), actor=NOORD)
     finally:
         first.close()
         second.close()
@@ -176,7 +188,7 @@ def test_snapshot_gives_the_same_state_as_a_full_replay(container: Container) ->
     initiative_id = submit(container)
     route(container, initiative_id)
     for number in range(45):
-        app.act(initiative_id, "add_internal_note", actor=NOORD, note=f"notitie {number}")
+        app.act(initiative_id, AddInternalNote(note=f"notitie {number}"), actor=NOORD)
     assert app.snapshots is not None
     snapshots = list(app.snapshots.get(initiative_id))
     assert [s.originator_version for s in snapshots] == [20, 40]

@@ -12,6 +12,7 @@ import pytest
 from participatie.application import SWEEPER, ParticipatieApp
 from participatie.bootstrap import Container
 from participatie.domain.calendar import AMSTERDAM
+from participatie.domain.commands import AcceptHandoff, Decide, ProvideInfo, RequestInfo, Route
 from participatie.domain.initiative import DECISION, HANDOFF, Initiative
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Role, RoutingDecision, Status
 from participatie.schemas import SubmissionSchema
@@ -36,7 +37,7 @@ def route(app: ParticipatieApp, initiative_id: UUID, days: int = 5) -> None:
     decision = RoutingDecision(
         "gebiedsteam-centrum", (), "r1", "2026-1", "v1", days, "regel Centrum"
     )
-    app.act(initiative_id, "route", actor=ROUTER, decision=decision)
+    app.act(initiative_id, Route(decision=decision), actor=ROUTER)
 
 
 def local_due(moment: datetime | None) -> datetime | None:
@@ -103,10 +104,10 @@ def test_the_decision_deadline_skips_christmas_and_pauses_while_waiting_for_the_
     # 40 working days; Christmas Day (Fri 25 Dec) and New Year's Day (Fri 1 Jan) do not count.
     assert local_due(initiative.decision_due) == local(2027, 1, 27, 9)
     route(app, initiative_id)
-    app.act(initiative_id, "accept_handoff", actor=MANAGER)
+    app.act(initiative_id, AcceptHandoff(), actor=MANAGER)
 
     clock.at(local(2026, 12, 15, 14))
-    app.act(initiative_id, "request_info", actor=MANAGER, question="Welke kant van de straat?")
+    app.act(initiative_id, RequestInfo(question="Welke kant van de straat?"), actor=MANAGER)
     waiting = app.get_initiative(initiative_id)
     assert waiting.status is Status.WAITING_FOR_INITIATOR
     assert waiting.decision_due is None  # paused
@@ -114,7 +115,7 @@ def test_the_decision_deadline_skips_christmas_and_pauses_while_waiting_for_the_
 
     clock.at(local(2027, 1, 5, 11))
     initiator = Actor.initiator(waiting.initiator.subject_id)
-    app.act(initiative_id, "provide_info", actor=initiator, answer="De zonkant.")
+    app.act(initiative_id, ProvideInfo(answer="De zonkant."), actor=initiator)
     resumed = app.get_initiative(initiative_id)
     # Paused: 16-18, 21-24, 28-31 December and 4 January = 12 working days (the two
     # holidays in between were no working days anyway).
@@ -136,7 +137,7 @@ def test_a_missed_decision_escalates_when_configured(app: ParticipatieApp) -> No
     clock = Clock(app, local(2026, 11, 30, 9))
     initiative_id = submit(app)
     route(app, initiative_id)
-    app.act(initiative_id, "accept_handoff", actor=MANAGER)
+    app.act(initiative_id, AcceptHandoff(), actor=MANAGER)
     clock.at(local(2027, 1, 27, 9))
     assert app.sweep_deadlines(initiative_id, escalate=(HANDOFF, DECISION)) == [DECISION]
     initiative = app.get_initiative(initiative_id)
@@ -150,14 +151,11 @@ def test_a_decision_stops_the_clock(app: ParticipatieApp) -> None:
     clock = Clock(app, local(2026, 11, 30, 9))
     initiative_id = submit(app)
     route(app, initiative_id)
-    app.act(initiative_id, "accept_handoff", actor=MANAGER)
+    app.act(initiative_id, AcceptHandoff(), actor=MANAGER)
     app.act(
         initiative_id,
-        "decide",
+        Decide(outcome=Outcome.HONOURED, rationale="Past in het buurtplan.", reason="budget is er"),
         actor=MANAGER,
-        outcome=Outcome.HONOURED,
-        rationale="Past in het buurtplan.",
-        reason="budget is er",
     )
     clock.at(local(2027, 6, 1, 9))
     assert app.get_initiative(initiative_id).decision_due is None

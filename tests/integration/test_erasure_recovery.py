@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from participatie.application import ParticipatieApp
 from participatie.bootstrap import Container
 from participatie.cli import main
+from participatie.domain.commands import Withdraw
 from participatie.domain.values import Actor
 from participatie.erasure import erase_initiative, erase_subject
 from participatie.mail import compose
@@ -211,7 +212,7 @@ def retention_case(container: Container) -> tuple[People, Clock, datetime]:
     clock = Clock(app, local(2025, 3, 1, 9))
     found = people(container)
     clock.at(local(2025, 3, 31, 12))
-    app.act(found.a, "withdraw", actor=Actor.initiator(found.a_initiator))
+    app.act(found.a, Withdraw(), actor=Actor.initiator(found.a_initiator))
     catch_up(Projector(ViewsProjection(container.views, app)))
     now = local(2025, 7, 1)
     clock.at(now)

@@ -16,6 +16,7 @@ from rq.job import Job
 from participatie.bootstrap import Container, build
 from participatie.cli import main
 from participatie.config import Settings
+from participatie.domain.commands import Withdraw
 from participatie.domain.values import Actor, Status, TeamKind
 from participatie.schemas import SubmissionSchema
 from tests.conftest import REDIS_URL, small_map, submission
@@ -155,7 +156,7 @@ def test_reconciler_re_enqueues_what_is_still_unrouted_after_the_delay(
     routed = submit(app_with_map)
     withdrawn = submit(app_with_map)
     app_with_map.app.route_initiative(routed, TEST)
-    app_with_map.app.act(withdrawn, "withdraw", actor=TEST)
+    app_with_map.app.act(withdrawn, Withdraw(), actor=TEST)
     assert relay.reconcile_once() == 0  # seen now; not overdue yet
     now[0] += 59
     assert relay.reconcile_once() == 0

@@ -20,6 +20,15 @@ from rq import Queue
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.domain.calendar import AMSTERDAM
+from participatie.domain.commands import (
+    AcceptHandoff,
+    Complete,
+    Decide,
+    ProvideInfo,
+    PublishDecision,
+    RequestInfo,
+    StartExecution,
+)
 from participatie.domain.values import Actor, Outcome, Role, TeamKind
 from participatie.schemas import SubmissionSchema
 from tests.conftest import REDIS_URL, small_map, submission
@@ -100,21 +109,22 @@ def html_of(message: EmailMessage) -> str:
 
 def walk_to_completion(container: Container, initiative_id: UUID, question: str) -> None:
     app = container.app
-    app.act(initiative_id, "accept_handoff", actor=WEST)
-    app.act(initiative_id, "request_info", actor=WEST, question=question)
+    app.act(initiative_id, AcceptHandoff(), actor=WEST)
+    app.act(initiative_id, RequestInfo(question=question), actor=WEST)
     initiator = Actor.initiator(app.get_initiative(initiative_id).initiator.subject_id)
-    app.act(initiative_id, "provide_info", actor=initiator, answer="De zonkant.")
+    app.act(initiative_id, ProvideInfo(answer="De zonkant."), actor=initiator)
     app.act(
         initiative_id,
-        "decide",
+        Decide(
+            outcome=Outcome.HONOURED,
+            rationale="Het past in het buurtplan en er is budget.",
+            reason="besproken in het teamoverleg",
+        ),
         actor=WEST,
-        outcome=Outcome.HONOURED,
-        rationale="Het past in het buurtplan en er is budget.",
-        reason="besproken in het teamoverleg",
     )
-    app.act(initiative_id, "publish_decision", actor=WEST)
-    app.act(initiative_id, "start_execution", actor=WEST)
-    app.act(initiative_id, "complete", actor=WEST)
+    app.act(initiative_id, PublishDecision(), actor=WEST)
+    app.act(initiative_id, StartExecution(), actor=WEST)
+    app.act(initiative_id, Complete(), actor=WEST)
 
 
 def test_each_trigger_sends_one_message_in_the_recipients_language(platform: Container) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
+from participatie.domain.commands import Support
 from participatie.domain.values import Actor, Role
 from participatie.schemas import SubmissionSchema
 from tests.conftest import POSTGRES_URL, small_map, submission
@@ -31,9 +32,8 @@ def submit_canary(container: Container) -> None:
     supporter = {"name": CANARY["name"] + " Jr", "email": "jr." + CANARY["email"]}
     container.app.act(
         result.initiative_id,
-        "support",
+        Support(supporter=supporter),
         actor=Actor("anonymous-supporter", Role.INITIATOR),
-        supporter=supporter,
     )
     assert container.app.personal_data(result.initiative_id) == CANARY
     sealed = container.app.get_initiative(result.initiative_id)

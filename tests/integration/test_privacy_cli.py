@@ -15,6 +15,7 @@ from participatie.bootstrap import build
 from participatie.cli import main
 from participatie.config import Settings
 from participatie.domain.calendar import AMSTERDAM
+from participatie.domain.commands import Route, Withdraw
 from participatie.domain.values import Actor, Role, RoutingDecision
 from participatie.schemas import SubmissionSchema
 from participatie.views.projector import Projector, ViewsProjection
@@ -50,10 +51,10 @@ def store(project: bool = True) -> Stored:
         withdrawn = app.submit(data).initiative_id
         still_open = app.submit(data).initiative_id
         decision = RoutingDecision("gebiedsteam-centrum", (), "r1", "2025-1", "v1", 5, "regel")
-        app.act(still_open, "route", actor=Actor.system("router"), decision=decision)
+        app.act(still_open, Route(decision=decision), actor=Actor.system("router"))
         app.support_initiative(withdrawn, "steun-cli@example.org")
         moment[0] = local(2025, 3, 31, 12)
-        app.act(withdrawn, "withdraw", actor=MANAGER)
+        app.act(withdrawn, Withdraw(), actor=MANAGER)
         if project:
             catch_up(Projector(ViewsProjection(container.views, app)))
         initiative = app.get_initiative(withdrawn)

@@ -18,6 +18,16 @@ from rq import Queue
 from participatie.application import ParticipatieApp
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
+from participatie.domain.commands import (
+    AcceptHandoff,
+    Complete,
+    Decide,
+    Merge,
+    PublishDecision,
+    Route,
+    StartExecution,
+    Withdraw,
+)
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Outcome, Role, RoutingDecision
 from participatie.erasure import erase_subject
@@ -52,13 +62,13 @@ def submit(app: ParticipatieApp, name: str) -> UUID:
 def take_on(app: ParticipatieApp, initiative_id: UUID) -> None:
     """Route to the centre team, which accepts: the initiative is in progress."""
     decision = RoutingDecision("gebiedsteam-centrum", (), "r1", "2025-1", "v1", 5, "regel")
-    app.act(initiative_id, "route", actor=ROUTER, decision=decision)
-    app.act(initiative_id, "accept_handoff", actor=MANAGER)
+    app.act(initiative_id, Route(decision=decision), actor=ROUTER)
+    app.act(initiative_id, AcceptHandoff(), actor=MANAGER)
 
 
 def decide(app: ParticipatieApp, initiative_id: UUID, outcome: Outcome) -> None:
     app.act(
-        initiative_id, "decide", actor=MANAGER, outcome=outcome, rationale="Zo.", reason="Besluit"
+        initiative_id, Decide(outcome=outcome, rationale="Zo.", reason="Besluit"), actor=MANAGER
     )
 
 
@@ -106,21 +116,21 @@ def build_scenario(container: Container) -> Scenario:
     for initiative_id in (completed, merged, not_honoured, executing):
         take_on(app, initiative_id)
     decide(app, completed, Outcome.HONOURED)
-    app.act(completed, "start_execution", actor=MANAGER)
+    app.act(completed, StartExecution(), actor=MANAGER)
     decide(app, executing, Outcome.HONOURED)
-    app.act(executing, "publish_decision", actor=MANAGER)
-    app.act(executing, "start_execution", actor=MANAGER)
+    app.act(executing, PublishDecision(), actor=MANAGER)
+    app.act(executing, StartExecution(), actor=MANAGER)
     clock.at(local(2025, 1, 31, 10))
-    app.act(completed, "complete", actor=MANAGER)
+    app.act(completed, Complete(), actor=MANAGER)
     clock.at(local(2025, 2, 3, 10))
     decide(app, not_honoured, Outcome.NOT_HONOURED)
     clock.at(local(2025, 2, 10, 15))
-    app.act(not_honoured, "publish_decision", actor=MANAGER)
+    app.act(not_honoured, PublishDecision(), actor=MANAGER)
     clock.at(local(2025, 3, 31, 12))
     initiator = app.get_initiative(withdrawn).initiator.subject_id
-    app.act(withdrawn, "withdraw", actor=Actor.initiator(initiator))
+    app.act(withdrawn, Withdraw(), actor=Actor.initiator(initiator))
     clock.at(local(2025, 8, 31, 9))
-    app.act(merged, "merge", actor=MANAGER, into=executing, reason="Zelfde vraag")
+    app.act(merged, Merge(into=executing, reason="Zelfde vraag"), actor=MANAGER)
     catch_up(Projector(ViewsProjection(container.views, app)))
     return Scenario(completed, withdrawn, merged, not_honoured, executing, support, clock)
 
@@ -251,7 +261,7 @@ def test_a_subject_erased_on_request_is_not_erased_again(
 def test_the_shortest_rule_wins_when_two_apply(container: Container, scenario: Scenario) -> None:
     app = container.app
     scenario.clock.at(local(2025, 3, 3, 10))  # not honoured (published 10 February), withdrawn
-    app.act(scenario.not_honoured, "withdraw", actor=MANAGER)
+    app.act(scenario.not_honoured, Withdraw(), actor=MANAGER)
     catch_up(Projector(ViewsProjection(container.views, app)))
     found = {i.initiative_id: i for i in due(app, container.views, POLICY, local(2025, 6, 4))}
     item = found[scenario.not_honoured]

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from participatie.bootstrap import Container
+from participatie.domain.commands import AcceptHandoff, Route
 from participatie.domain.errors import InvariantViolation, NotFound
 from participatie.domain.values import Actor, Role, RoutingDecision
 from participatie.erasure import erase_subject
@@ -29,8 +30,8 @@ def submit_with_supporter(container: Container) -> tuple[UUID, UUID, UUID]:
     data = SubmissionSchema(app.area_index()).load_submission(submission(initiator=person))
     initiative_id = app.submit(data).initiative_id
     decision = RoutingDecision("gebiedsteam-centrum", (), "r1", "2025-1", "v1", 5, "regel")
-    app.act(initiative_id, "route", actor=Actor.system("router"), decision=decision)
-    app.act(initiative_id, "accept_handoff", actor=MANAGER)
+    app.act(initiative_id, Route(decision=decision), actor=Actor.system("router"))
+    app.act(initiative_id, AcceptHandoff(), actor=MANAGER)
     app.support_initiative(initiative_id, SUPPORTER)
     initiative = app.get_initiative(initiative_id)
     return initiative_id, initiative.initiator.subject_id, initiative.supporters[0]

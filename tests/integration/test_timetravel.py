@@ -14,6 +14,7 @@ import pytest
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.demo import load_demo
+from participatie.domain.commands import AcceptHandoff, AddInternalNote, SetPriority
 from participatie.domain.values import Actor, Priority, Role
 from participatie.timetravel import initiative_as_of, views_as_of
 from participatie.views import queries
@@ -63,11 +64,9 @@ def test_the_queue_and_area_as_of_a_moment_equal_the_live_ones_then(demo: Contai
     for item in lead[:3]:
         initiative = app.get_initiative(UUID(item.initiative_id))
         if initiative.handoff_pending and initiative.lead_team == TEAM:
-            app.act(initiative.id, "accept_handoff", actor=manager)
+            app.act(initiative.id, AcceptHandoff(), actor=manager)
         if initiative.lead_team == TEAM:
-            app.act(
-                initiative.id, "set_priority", actor=manager, priority=Priority.URGENT, reason="r"
-            )
+            app.act(initiative.id, SetPriority(priority=Priority.URGENT, reason="r"), actor=manager)
     for _ in range(3):
         data = submission()
         data["location"] = {"area_code": "BU99990101"}
@@ -109,10 +108,9 @@ def test_the_state_at_any_moment_of_a_long_history_equals_replaying_up_to_it(
         for n in range(2, 47):  # 47 events: two snapshots and a tail
             app.act(
                 initiative_id,
-                "add_internal_note",
+                AddInternalNote(note=f"notitie {n}"),
                 actor=manager,
                 at=start + timedelta(minutes=n),
-                note=f"notitie {n}",
             )
         history = app.history(initiative_id)
         assert len(history) == 47

@@ -16,6 +16,7 @@ from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.demo import load_demo
 from participatie.demo.traffic import generate
+from participatie.domain.commands import Support
 from participatie.domain.values import Actor, Role
 from participatie.schemas import SubmissionSchema
 from participatie.views import queries
@@ -91,7 +92,7 @@ def test_a_batch_delivered_twice_counts_once(busy: Container) -> None:
     )
     supporter = Actor("x", Role.INITIATOR)
     for _ in range(3):
-        app.act(extra.initiative_id, "support", actor=supporter, supporter={"email": "s@x.org"})
+        app.act(extra.initiative_id, Support(supporter={"email": "s@x.org"}), actor=supporter)
     tail, head = read_after(app, reached, 1000)
     tail_events = projection.decode(tail)
     projection.process_batch(events[-50:] + tail_events + tail_events, reached, head)
