@@ -18,6 +18,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notificati
 from eventsourcing.utils import get_topic
 
 from participatie import transcodings
+from participatie.config import Settings
 from participatie.domain import workflow
 from participatie.domain.areas import Area, AreaMap
 from participatie.domain.commands import Command, Support, execute
@@ -108,14 +109,16 @@ class ParticipatieApp(Application[UUID]):
     """Commands for every aggregate, and the few queries the views cannot answer."""
 
     name = "Participatie"
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Initiative: 20}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        Initiative: Settings.snapshot_interval
+    }
 
     def __init__(
         self,
         env: dict[str, str],
         vault: PersonalDataVault,
         clock: Clock = utcnow,
-        snapshot_interval: int = 20,
+        snapshot_interval: int = Settings.snapshot_interval,
         decision_days: int = DEFAULT_DECISION_DAYS,
     ) -> None:
         super().__init__(env)

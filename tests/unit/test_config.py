@@ -185,6 +185,31 @@ def test_readme_gives_the_same_defaults_as_the_code() -> None:
         assert rows[name][0] == expected, name
 
 
+def test_readme_configuration_table_is_the_one_the_declarations_give() -> None:
+    """Variable, default and description: regenerate the README's table between the markers with
+    `python -c 'from participatie import config; print(config.markdown_table())'`."""
+    text = README.read_text("utf-8")
+    start = text.index("\n", text.index("<!-- config-table:start"))
+    end = text.index("<!-- config-table:end -->")
+    assert text[start:end] == "\n\n" + config.markdown_table() + "\n\n"
+
+
+def test_every_setting_survives_a_round_trip_through_the_environment() -> None:
+    changed = Settings(
+        var_dir=Path("/srv/p"),
+        sqlite_path=Path("/data/events.db"),
+        secure_cookies=True,
+        smtp_port=2525,
+        smtp_password=" spaced ",
+        mail_retry=(5, 10),
+        escalate=(),
+        retention=(("completed", 1), ("withdrawn", 2), ("merged", 3), ("not_honoured", 4)),
+    )
+    for settings in (Settings(), changed):
+        assert Settings.from_env(settings.as_environ()) == settings
+    assert set(changed.as_environ()) == {name for name, _, _ in config.VARIABLES}
+
+
 def test_every_settings_variable_read_by_from_env_is_listed() -> None:
     names = {name for name, _, _ in config.VARIABLES}
     seen: set[str] = set()
