@@ -22,9 +22,10 @@ run: $(STAMP) ## The platform on SQLite + embedded Redis with the demo municipal
 	$(BIN)/participatie demo load --if-empty
 	$(BIN)/participatie run
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff, and the import contracts in pyproject.toml (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -54,8 +55,8 @@ faults: $(BENCH_STAMP) ## kill -9 web, worker, relay, projector and Redis under 
 
 translations: $(STAMP) ## Extract the Dutch texts and add new ones to the English catalogue
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --omit-header \
-		--sort-output -o web/translations/messages.pot .
-	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+		--sort-output -o participatie/translations/messages.pot .
+	$(BIN)/pybabel update -i participatie/translations/messages.pot -d participatie/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.views import store
-from participatie.audit import Checkpoint, notifications_after, signing_key, verify
+from participatie.audit.chain import Checkpoint, notifications_after, signing_key, verify
 from participatie.bootstrap import Container, build
 from participatie.demo import load_demo
 from participatie.demo.traffic import generate

@@ -36,6 +36,7 @@ from participatie.bootstrap import build
 from participatie.config import Settings
 from participatie.demo import load_demo
 from participatie.demo.traffic import submit_one
+from participatie.infra import queues
 from workers import jobs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -124,8 +125,8 @@ def bench(count: int, rounds: int, stores: list[str]) -> str:
                 stack.env["PYTHONPATH"] = str(REPO)  # the workers must import the no-op job
                 stack.start("worker", "worker", "relay")
                 connection = redis.Redis.from_url(stack.redis.url)
-                queue = jobs.queue_for(stack.settings, connection)
-                mail = jobs.mail_queue_for(stack.settings, connection)
+                queue = queues.queue_for(stack.settings, connection)
+                mail = queues.mail_queue_for(stack.settings, connection)
                 time.sleep(3)  # the relay enqueues the demo's own mail; let that pass
                 wait_until(partial(idle, queue, mail), 300)
                 for n in range(rounds):

@@ -58,7 +58,7 @@ from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.demo import load_demo
 from participatie.domain.values import Actor, Role
-from workers.admin import failed_jobs
+from participatie.infra.failed_jobs import failed_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"

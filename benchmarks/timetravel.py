@@ -24,6 +24,8 @@ from uuid import UUID
 
 from benchmarks import report
 from benchmarks.stack import machine, store
+from participatie.application.schemas import SubmissionSchema
+from participatie.audit.timetravel import forget_times, initiative_as_of
 from participatie.bootstrap import build
 from participatie.demo import load_demo
 from participatie.domain.commands import (
@@ -35,8 +37,6 @@ from participatie.domain.commands import (
     Support,
 )
 from participatie.domain.values import Actor, Priority, Role
-from participatie.schemas import SubmissionSchema
-from participatie.timetravel import forget_times, initiative_as_of
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 MANAGER = Actor("u-centrum", Role.AREA_MANAGER, "gebiedsteam-centrum")

@@ -27,10 +27,11 @@ from uuid import UUID
 import redis
 from rq import Queue, SimpleWorker
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import build
 from participatie.config import Settings
 from participatie.demo import load_demo
-from participatie.schemas import SubmissionSchema
+from participatie.infra import queues
 from workers import jobs
 
 BIN = Path(sys.executable).parent
@@ -100,7 +101,7 @@ def run_worker(settings: Settings, fork: bool) -> float:
 
 def measure_mode(settings: Settings, connection: redis.Redis, count: int, fork: bool) -> float:
     ids = submit_batch(settings, count)
-    jobs.enqueue_routing(jobs.queue_for(settings, connection), ids)
+    jobs.enqueue_routing(queues.queue_for(settings, connection), ids)
     elapsed = run_worker(settings, fork)
     container = build(settings)
     try:

@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING, TypeVar
 
 from eventsourcing.persistence import TrackingRecorder
 
-from participatie.application import Clock, ParticipatieApp, utcnow
+from participatie.application.app import Clock, ParticipatieApp, utcnow
 from participatie.config import Settings
-from participatie.mail import Mailer, build_mailer
-from participatie.privacy import KeyStore, PersonalDataVault, PostgresKeyStore, SQLiteKeyStore
-from participatie.secrets_store import load_or_create_key
-from participatie.tokens import TokenBox
+from participatie.infra.secrets_store import load_or_create_key
+from participatie.notifications.mail import Mailer, build_mailer
+from participatie.notifications.tokens import TokenBox
+from participatie.privacy.keys import KeyStore, PersonalDataVault, PostgresKeyStore, SQLiteKeyStore
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from participatie.audit import Sealer
-    from participatie.staff import Staff
-    from participatie.tables import Tables
+    from participatie.audit.chain import Sealer
+    from participatie.infra.tables import Tables
+    from participatie.staff.accounts import Staff
     from participatie.views.store import PostgresViews, SQLiteViews
 
 
@@ -53,19 +53,19 @@ class Container:
     @cached_property
     def staff(self) -> Staff:
         """Staff accounts, passwords, sessions and login throttling."""
-        from participatie.staff import Staff, open_tables
+        from participatie.staff.accounts import Staff, open_tables
 
         return Staff(self.app, creating_tables(lambda: open_tables(self.settings)))
 
     @cached_property
     def audit_tables(self) -> Tables:
         """The audit seals and signed checkpoints."""
-        from participatie.audit import open_audit_tables
+        from participatie.audit.chain import open_audit_tables
 
         return creating_tables(lambda: open_audit_tables(self.settings))
 
     def sealer(self) -> Sealer:
-        from participatie.audit import Sealer, signing_key
+        from participatie.audit.chain import Sealer, signing_key
 
         return Sealer(
             self.app,

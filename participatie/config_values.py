@@ -20,7 +20,7 @@ class ConfigError(ValueError):
 SMTP_SECURITY = ("none", "starttls", "ssl")
 ESCALATABLE = ("handoff", "decision")
 # Retention rules, in the order they are reported: after what an initiative's personal data is
-# kept for a number of months (see participatie/retention.py).
+# kept for a number of months (see participatie/privacy/retention.py).
 RETENTION_RULES = ("completed", "withdrawn", "merged", "not_honoured")
 DEFAULT_RETENTION: tuple[tuple[str, int], ...] = (
     ("completed", 12),

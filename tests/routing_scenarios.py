@@ -12,7 +12,7 @@ from typing import Any
 from shapely.geometry import shape
 
 from participatie.domain.values import AreaLevel
-from participatie.geo import AreaIndex
+from participatie.maps.geo import AreaIndex
 
 BUSINESS = {
     "kind": "business",

@@ -1,9 +1,10 @@
 """The admin area (role "beheerder"): staff accounts, teams, challenges, the area map, the routing
 rulebook, failed background jobs and the e-mail ledger (with the embedded outbox).
 
-Every request is checked with participatie.access ("admin" page); a refusal is logged and answered
-with 403. Every change is recorded as an event with the admin as actor. Bad input gets field-level
-errors (422) and changes nothing; a successful change redirects (303) to a page that says so.
+Every request is checked with participatie.staff.access ("admin" page); a refusal is logged and
+answered with 403. Every change is recorded as an event with the admin as actor. Bad input gets
+field-level errors (422) and changes nothing; a successful change redirects (303) to a page that
+says so.
 """
 
 from __future__ import annotations
@@ -36,24 +37,24 @@ from marshmallow import ValidationError, validate
 from redis.exceptions import RedisError
 from werkzeug.utils import secure_filename
 
-from participatie import access
-from participatie.areas_import import AreaFileError, read_areas
-from participatie.backtest import BacktestResult, backtest
-from participatie.cli import field_errors as schema_errors
+from participatie.application.backtest import BacktestResult, backtest
+from participatie.application.orgfile import CODE
+from participatie.application.rulesfile import read_rulebook
+from participatie.application.schemas import flatten
 from participatie.domain.errors import DomainError, InvariantViolation, NotFound
 from participatie.domain.rulecheck import RuleBookInvalid
 from participatie.domain.staff import STAFF_ROLES, TEAM_ROLES, StaffAccount, normal_username
 from participatie.domain.values import THEMES, Actor, AreaLevel, Role, TeamKind
-from participatie.erasure import erase_initiative, erase_subject
-from participatie.mail import OutboxTransport
-from participatie.orgfile import CODE
-from participatie.retention import RetentionPolicy
-from participatie.retention import due as retention_due
-from participatie.rulesfile import read_rulebook
-from participatie.staff import MIN_PASSWORD_LENGTH
-from participatie.subject_access import access_export
+from participatie.infra.failed_jobs import failed_jobs, requeue_failed
+from participatie.maps.areas_import import AreaFileError, read_areas
+from participatie.notifications.mail import OutboxTransport
+from participatie.privacy.erasure import erase_initiative, erase_subject
+from participatie.privacy.retention import RetentionPolicy
+from participatie.privacy.retention import due as retention_due
+from participatie.privacy.subject_access import access_export
+from participatie.staff import access
+from participatie.staff.accounts import MIN_PASSWORD_LENGTH
 from web import staff
-from workers.admin import failed_jobs, requeue_failed
 
 log = logging.getLogger("participatie.admin")
 
@@ -902,7 +903,14 @@ def _read_candidate(text: str) -> tuple[dict[str, Any] | None, Any, list[str]]:
                 message = gettext("Dit is geen geldige YAML: %(problem)s", problem=problem)
             return None, None, [message]
         except ValidationError as error:
-            return None, None, list(schema_errors(error.messages))
+            return (
+                None,
+                None,
+                [
+                    f"{'.'.join(str(k) for k in path) or '_schema'}: {message}"
+                    for path, message in flatten(error.messages)
+                ],
+            )
     rulebook = staff.platform().rulebook()
     if rulebook is not None and data["version"] in rulebook.versions:
         return (

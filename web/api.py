@@ -2,8 +2,9 @@
 from the marshmallow schemas at /api/v1/openapi.json, with a docs page at /api/v1/docs.
 
 Public: submit, status by tracking code, support; areas, themes and teams. Staff: bearer tokens
-(`participatie staff token`) scoped exactly like the pages (participatie.access), the team queue
-and every workflow action (participatie.actions) with the version for optimistic concurrency.
+(`participatie staff token`) scoped exactly like the pages (participatie.staff.access), the team
+queue and every workflow action (participatie.application.actions) with the version for optimistic
+concurrency.
 Audit: history, state as of a moment, verify. Bad input gets 422 with field-level messages; a
 stale version 409 with the current state.
 """
@@ -19,19 +20,19 @@ from flask.typing import ResponseReturnValue
 from flask_smorest import Api, Blueprint, abort
 from marshmallow import Schema, fields, pre_load, validate
 
-from participatie import access
-from participatie.actions import perform
-from participatie.audit import CheckpointInvalid, signing_key, verify
+from participatie.application.actions import perform
+from participatie.application.progress import progress_of
+from participatie.application.schemas import N_, EmailSchema, SubmissionSchema
+from participatie.audit.chain import CheckpointInvalid, signing_key, verify
+from participatie.audit.history import describe, plain
+from participatie.audit.timetravel import initiative_as_of
 from participatie.domain.errors import (
     NotFound,
 )
 from participatie.domain.staff import StaffAccount
 from participatie.domain.values import THEMES, Actor, AreaLevel, Priority
-from participatie.history import describe, plain
-from participatie.mail import MailError
-from participatie.progress import progress_of
-from participatie.schemas import N_, EmailSchema, SubmissionSchema
-from participatie.timetravel import initiative_as_of
+from participatie.notifications.mail import MailError
+from participatie.staff import access
 from participatie.views import queries
 from web import container_of
 from web.i18n import accepted_language
@@ -362,7 +363,7 @@ def tracking(data: dict[str, str]) -> Any:
 @public.alt_response(503, description="The e-mail could not be sent now; try again later.")
 def support(data: dict[str, str], initiative_id: UUID) -> Any:
     """Ask to support a public initiative: a confirmation link is mailed to the address."""
-    from participatie.mail import compose
+    from participatie.notifications.mail import compose
     from web.public import LINK_DAYS, SUPPORT
 
     row = queries.public_initiative(_container().views, str(initiative_id))

@@ -15,13 +15,13 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
-from participatie import access
-from participatie.audit import CheckpointInvalid, signing_key, verify
+from participatie.audit.chain import CheckpointInvalid, signing_key, verify
+from participatie.audit.exports import ExportFilter, export_events
+from participatie.audit.history import describe, plain
+from participatie.audit.timetravel import initiative_as_of, views_as_of
 from participatie.domain.errors import NotFound
 from participatie.domain.processing import EventsExported, PersonalDataOpened
-from participatie.exports import ExportFilter, export_events
-from participatie.history import describe, plain
-from participatie.timetravel import initiative_as_of, views_as_of
+from participatie.staff import access
 from participatie.views import queries
 from web import staff
 from web.i18n import TIMEZONE

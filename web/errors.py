@@ -19,7 +19,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from participatie.actions import GENERAL, ActionInvalid
+from participatie.application.actions import GENERAL, ActionInvalid
+from participatie.application.schemas import N_
 from participatie.domain.errors import (
     AlreadySupported,
     ConcurrencyConflict,
@@ -30,7 +31,6 @@ from participatie.domain.errors import (
     NotFound,
     ReasonRequired,
 )
-from participatie.schemas import N_
 
 STALE = N_("Iemand anders heeft dit initiatief gewijzigd; er is niets opgeslagen.")
 

@@ -8,6 +8,8 @@ from typing import Any
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
+from participatie.application.schemas import flatten
+
 # Form fields in page order: the error summary lists errors in this order.
 FIELD_ORDER = (
     "kind",
@@ -77,24 +79,14 @@ def submission_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
 def field_errors(messages: Mapping[str, Any]) -> dict[str, list[str]]:
     """Flatten the schema's nested messages onto form field ids, translated, in page order."""
     found: dict[str, list[str]] = {}
-
-    def add(field: str, value: Any) -> None:
-        if isinstance(value, Mapping):  # nested schema or list index
-            for key, inner in value.items():
-                add(key if isinstance(key, str) else field, inner)
-            return
-        texts = value if isinstance(value, list) else [value]
-        name = {"consent_to_publish": "consent", "_schema": "title"}.get(field, field)
-        for text in texts:
-            message = gettext(str(text))
-            if message not in found.setdefault(name, []):
-                found[name].append(message)
-
-    for field, value in messages.items():
-        if field in ("initiator", "location") and isinstance(value, Mapping):
-            for key, inner in value.items():
-                add(key if key != "_schema" else "area_code", inner)
-        else:
-            add(field, value)
+    for path, text in flatten(messages):
+        keys = [key for key in path if isinstance(key, str)]
+        name = keys[-1]
+        if keys[:1] in (["initiator"], ["location"]) and keys[1:] == ["_schema"]:
+            name = "area_code"  # the whole location (or initiator) is wrong
+        name = {"consent_to_publish": "consent", "_schema": "title"}.get(name, name)
+        message = gettext(text)
+        if message not in found.setdefault(name, []):
+            found[name].append(message)
     order = {name: i for i, name in enumerate(FIELD_ORDER)}
     return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(order))))

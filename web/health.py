@@ -66,7 +66,7 @@ def metrics() -> ResponseReturnValue:
 
 
 def _redis_status(container: Any) -> dict[str, Any]:
-    from participatie.embedded_redis import connect
+    from participatie.infra.embedded_redis import connect
 
     if not container.settings.redis_url:
         return {"ok": False, "error": "REDIS_URL not set"}

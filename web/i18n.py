@@ -1,7 +1,8 @@
 """Language: Dutch by default, English on request; Dutch date formats in Europe/Amsterdam.
 
-The catalogues are `.po` files in `web/translations`; their `.mo` form is compiled when the
-application starts (and whenever a `.po` is newer), so no build step can be forgotten.
+The catalogues are `.po` files in `participatie/translations` (the e-mail uses them too); their
+`.mo` form is compiled when the application starts (and whenever a `.po` is newer), so no build
+step can be forgotten.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from babel.messages.pofile import read_po
 from flask import Flask, request
 from flask_babel import Babel, format_date, format_datetime, lazy_gettext
 
-from participatie import labels
+import participatie
+from participatie.application import labels
 
 LOCALES = ("nl", "en")
 DEFAULT_LOCALE = "nl"
 TIMEZONE = "Europe/Amsterdam"
 COOKIE = "taal"
-TRANSLATIONS = Path(__file__).with_name("translations")
+TRANSLATIONS = Path(participatie.__file__).with_name("translations")
 
 
 def select_locale() -> str:

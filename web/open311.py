@@ -46,10 +46,10 @@ from marshmallow import ValidationError
 from shapely.geometry import Point, shape
 from werkzeug.exceptions import HTTPException
 
+from participatie.application.schemas import SubmissionSchema, flatten
 from participatie.domain.errors import DomainError
 from participatie.domain.values import THEMES, AreaLevel
-from participatie.geo import AreaIndex
-from participatie.schemas import SubmissionSchema
+from participatie.maps.geo import AreaIndex
 from participatie.views.model import OPEN_STATUSES, Row
 from participatie.views.store import LIVE, ROW_COLUMNS, row_from, stamp
 from web import container_of
@@ -408,21 +408,12 @@ def _title(description: str, service_code: str) -> str:
     return text[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
-def _flatten(messages: Mapping[Any, Any], path: str = "") -> Iterable[tuple[str, str]]:
-    """(dotted field, message) pairs; a list's item errors belong to the list's field."""
-    for key, value in messages.items():
-        name = path if isinstance(key, int) else f"{path}.{key}".lstrip(".")
-        if isinstance(value, Mapping):
-            yield from _flatten(value, name)
-        else:
-            for message in value if isinstance(value, list) else [value]:
-                yield name, str(message)
-
-
 def _field_messages(messages: Mapping[str, Any]) -> list[str]:
     """The schema's messages as 'open311_argument: message', one per argument, in order."""
     found: dict[str, str] = {}
-    for path, message in _flatten(messages):
+    for keys, message in flatten(messages):
+        # a list's item errors belong to the list's field
+        path = ".".join(k for k in keys if isinstance(k, str))
         path = path.removesuffix("._schema")
         field = FIELDS.get(path, path.rsplit(".", 1)[-1])
         if path == "title" and "description" in found:

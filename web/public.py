@@ -20,15 +20,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from marshmallow import ValidationError
 
-from participatie import svgmap
+from participatie.application.progress import progress_of
+from participatie.application.schemas import N_, EmailSchema, SubmissionSchema
 from participatie.domain.commands import Command, ConfirmEmail, ProvideInfo, Withdraw
 from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, DomainError
 from participatie.domain.values import THEMES, Actor, AreaLevel
-from participatie.mail import MailError, compose
-from participatie.notifications import CONFIRM_EMAIL
-from participatie.progress import progress_of
-from participatie.schemas import N_, EmailSchema, SubmissionSchema
-from participatie.tokens import DAY, TokenExpired, TokenInvalid
+from participatie.maps import svgmap
+from participatie.notifications.mail import MailError, compose
+from participatie.notifications.messages import CONFIRM_EMAIL
+from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
 from participatie.views import queries
 from web import container_of
 from web.forms import HONEYPOT, field_errors, submission_from_form

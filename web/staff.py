@@ -1,8 +1,8 @@
 """Staff pages: login, team queues with bulk actions, the initiative detail page and its actions,
-and the regie dashboard. Every page and action is checked against participatie.access.
+and the regie dashboard. Every page and action is checked against participatie.staff.access.
 
-Staff sessions are server-side (participatie.staff.Sessions): the cookie holds a random token,
-valid for its path /beheer only; login always issues a new token, logout deletes it.
+Staff sessions are server-side (participatie.staff.accounts.Sessions): the cookie holds a random
+token, valid for its path /beheer only; login always issues a new token, logout deletes it.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
-from participatie import access
-from participatie.actions import GENERAL, ActionInvalid, perform
+from participatie.application.actions import GENERAL, ActionInvalid, perform
+from participatie.application.schemas import N_
+from participatie.audit.history import describe
 from participatie.bootstrap import Container
 from participatie.domain.errors import (
     ConcurrencyConflict,
@@ -38,9 +39,8 @@ from participatie.domain.errors import (
 from participatie.domain.initiative import Initiative
 from participatie.domain.staff import StaffAccount
 from participatie.domain.values import REGIE_TEAM, THEMES, Actor, Outcome, Priority
-from participatie.history import describe
-from participatie.schemas import N_
-from participatie.staff import LockedOut, LoginFailed, Staff
+from participatie.staff import access
+from participatie.staff.accounts import LockedOut, LoginFailed, Staff
 from participatie.views import queries
 from web import container_of
 from web.errors import conflict_message, http_status

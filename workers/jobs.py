@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from redis import Redis
 from rq import Queue, Retry, get_current_job
 
 from participatie.bootstrap import Container, build
@@ -67,7 +66,7 @@ def notify(initiative_id: str, version: int) -> str:
     An unreachable SMTP server raises, and RQ tries again after each of the configured
     intervals; on the last try a message still not sent is marked failed for admins.
     """
-    from participatie.notifications import deliver
+    from participatie.notifications.messages import deliver
 
     job = get_current_job()
     results = deliver(
@@ -97,26 +96,10 @@ def sweep_deadlines() -> str:
 
 def apply_retention() -> str:
     """Erase the personal data whose retention period is over (runs once a day)."""
-    from participatie.retention import run
+    from participatie.privacy.retention import run
 
     report = run(preload())
     return report.summary()
-
-
-def queue_for(settings: Settings, connection: Redis) -> Queue:
-    """The queue of routing and scheduled jobs."""
-    return Queue(settings.queue_name, connection=connection)
-
-
-def mail_queue_for(settings: Settings, connection: Redis) -> Queue:
-    """The queue of mail jobs, apart: a backlog of mail (or an SMTP server that is slow or down,
-    with its retries) never holds up routing."""
-    return Queue(f"{settings.queue_name}-mail", connection=connection)
-
-
-def queues_for(settings: Settings, connection: Redis) -> list[Queue]:
-    """The queues a worker serves, most urgent first (RQ takes jobs in this order)."""
-    return [queue_for(settings, connection), mail_queue_for(settings, connection)]
 
 
 def route_job_id(initiative_id: UUID | str) -> str:

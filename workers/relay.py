@@ -32,17 +32,16 @@ from rq.job import Job, JobStatus
 from participatie.bootstrap import Container
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Status
-from participatie.embedded_redis import connect
-from participatie.follow import LogFollower
-from participatie.notifications import TOPICS as MAIL_TOPICS
+from participatie.infra.embedded_redis import connect
+from participatie.infra.follow import LogFollower
+from participatie.infra.queues import mail_queue_for, queue_for
+from participatie.notifications.messages import TOPICS as MAIL_TOPICS
 from workers.jobs import (
     enqueue_notifications,
     enqueue_retention,
     enqueue_routing,
     enqueue_sweep,
-    mail_queue_for,
     notify_job_id,
-    queue_for,
     route_job_id,
 )
 

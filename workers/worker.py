@@ -16,7 +16,8 @@ from rq import SimpleWorker, Worker
 from rq.worker import BaseWorker
 
 from participatie.config import Settings
-from participatie.embedded_redis import connect
+from participatie.infra import queues
+from participatie.infra.embedded_redis import connect
 from workers import jobs
 
 log = logging.getLogger("participatie.worker")
@@ -24,7 +25,7 @@ log = logging.getLogger("participatie.worker")
 
 def make_worker(settings: Settings, connection: redis.Redis, fork: bool = False) -> BaseWorker:
     worker_class: type[BaseWorker] = Worker if fork else SimpleWorker
-    return worker_class(jobs.queues_for(settings, connection), connection=connection)
+    return worker_class(queues.queues_for(settings, connection), connection=connection)
 
 
 def run_worker(settings: Settings, fork: bool = False, burst: bool = False) -> None:

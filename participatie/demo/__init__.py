@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from participatie.application import ParticipatieApp
-from participatie.areas_import import read_areas
+from participatie.application.app import ParticipatieApp
+from participatie.application.orgfile import apply_organisation, read_organisation
+from participatie.application.rulesfile import read_rulebook
+from participatie.application.schemas import SubmissionSchema
 from participatie.domain.commands import (
     AcceptHandoff,
     Command,
@@ -23,9 +25,7 @@ from participatie.domain.commands import (
     RequestInfo,
 )
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Role
-from participatie.orgfile import apply_organisation, read_organisation
-from participatie.rulesfile import read_rulebook
-from participatie.schemas import SubmissionSchema
+from participatie.maps.areas_import import read_areas
 
 DATA = Path(__file__).parent / "data"
 DEMO_ACTOR = Actor.system("demo-loader")

@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 
 from participatie.domain.values import Actor, Role
-from participatie.staff import Staff
+from participatie.staff.accounts import Staff
 
 DEMO_STAFF: tuple[tuple[str, str, Role, tuple[str, ...]], ...] = (
     ("gebiedsmanager", "Gea Bakker", Role.AREA_MANAGER, ("gebiedsteam-centrum",)),

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from participatie.application import ParticipatieApp
+from participatie.application.app import ParticipatieApp
+from participatie.application.schemas import SubmissionSchema
 from participatie.demo import ROUTER, clock_at
 from participatie.domain.commands import (
     AcceptHandoff,
@@ -35,7 +36,6 @@ from participatie.domain.commands import (
 from participatie.domain.errors import DomainError
 from participatie.domain.routing import route
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Priority, Role
-from participatie.schemas import SubmissionSchema
 
 AREAS = [
     "BU99990101", "BU99990102", "BU99990103", "BU99990104", "BU99990201", "BU99990202",

@@ -2,7 +2,7 @@
 
 The account's facts (role, teams, active, when a password was set) are events, so an auditor can
 see who was given which access when. The password hash itself is not an event: it lives in the
-staff store (participatie/staff.py), where a change overwrites it.
+staff store (participatie/staff/accounts.py), where a change overwrites it.
 """
 
 from __future__ import annotations

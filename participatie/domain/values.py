@@ -146,3 +146,7 @@ class RoutingDecision:
     explanation: str
     facts: dict[str, Any] = field(default_factory=dict, compare=True)
     candidates: tuple[dict[str, Any], ...] = ()
+
+
+# The fields of a person's contact details: sealed per person, never stored in clear.
+PERSONAL_FIELDS = ("name", "email", "phone", "address", "kvk_number", "organisation_name")

@@ -15,14 +15,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
-from participatie.application import ParticipatieApp
 from participatie.domain.initiative import Initiative
 from participatie.views.model import Row, TimelineEntry, apply
 from participatie.views.store import (
@@ -36,6 +35,9 @@ from participatie.views.store import (
     row_from,
     stamp,
 )
+
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from participatie.application.app import ParticipatieApp
 
 log = logging.getLogger("participatie.projector")
 

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from participatie.config import Settings
 from participatie.domain.commands import Withdraw
 from participatie.domain.values import Actor, Role, TeamKind
-from participatie.mail import compose
+from participatie.notifications.mail import compose
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import Site, csrf_token, login, make_site
 from tests.services import drop_queue, redis_for_test, unique_queue

@@ -8,8 +8,8 @@ from uuid import UUID
 
 import pytest
 
-from participatie import access
 from participatie.domain.values import Actor, Role
+from participatie.staff import access
 from tests.conftest import submission
 from tests.e2e.conftest import Site, add_staff
 

@@ -15,10 +15,10 @@ from uuid import UUID
 
 import pytest
 
-from participatie.access import ACTIONS, PAGES
 from participatie.config import Settings
 from participatie.domain.commands import Escalate, Forward
 from participatie.domain.values import Actor, Role
+from participatie.staff.access import ACTIONS, PAGES
 from tests.conftest import submission
 from tests.e2e.conftest import Site, add_staff, csrf_token, login, make_site
 
@@ -154,7 +154,7 @@ def test_authorization_matrix(world: dict[str, Any], role: str, caplog: Any) -> 
     for column, (initiative, team) in zip(("own", "other"), TARGETS[role], strict=True):
         iid = world["leads"][initiative]
         for what in (*PAGES, *ACTIONS):
-            with caplog.at_level(logging.WARNING, logger="participatie.access"):
+            with caplog.at_level(logging.WARNING, logger="participatie.staff.access"):
                 caplog.clear()
                 allowed, status = outcome(client, what, iid, team)
             if allowed != table[(role, column, what)]:

@@ -19,10 +19,10 @@ from uuid import UUID
 import pytest
 from flask.testing import FlaskClient
 
-from participatie.access import ACTIONS
 from participatie.config import Settings
 from participatie.domain.commands import Forward
 from participatie.domain.values import Actor, Role
+from participatie.staff.access import ACTIONS
 from tests.conftest import submission
 from tests.e2e.conftest import Site, csrf_token, make_site
 
@@ -175,7 +175,7 @@ def test_on_the_staff_pages_an_involved_account_may_only_add_a_note(
     before, events = world.history(), world.site.events()
     data = {"csrf_token": token, "version": str(world.version())}
     data.update(inputs(action, username, world.other))
-    with caplog.at_level(logging.WARNING, logger="participatie.access"):
+    with caplog.at_level(logging.WARNING, logger="participatie.staff.access"):
         response = client.post(f"/beheer/initiatieven/{world.initiative}/{action}", data=data)
     if ALLOWED[action]:
         assert response.status_code == 303, response.get_data(as_text=True)[:2000]
@@ -199,7 +199,7 @@ def test_through_the_api_an_involved_account_may_only_add_a_note(
     """The same through /api/v1 with a bearer token: 403 JSON and nothing stored, but notes."""
     before, events = world.history(), world.site.events()
     body = {"version": world.version(), **inputs(action, username, world.other)}
-    with caplog.at_level(logging.WARNING, logger="participatie.access"):
+    with caplog.at_level(logging.WARNING, logger="participatie.staff.access"):
         response = world.site.client().post(
             f"/api/v1/initiatives/{world.initiative}/actions/{action}",
             json=body,

@@ -37,7 +37,7 @@ from participatie.config import (
 )
 from participatie.domain.staff import STAFF_ROLES, TEAM_ROLES
 from participatie.domain.values import Actor, Role
-from participatie.staff import LoginFailed
+from participatie.staff.accounts import LoginFailed
 from tests.e2e.conftest import PASSWORD, Site, add_staff, login, make_site, staff_cookie
 
 CLIENT_ID = "participatie"

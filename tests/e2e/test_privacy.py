@@ -20,7 +20,7 @@ import psycopg
 import pytest
 import redis
 
-from participatie.audit import signing_key, verify
+from participatie.audit.chain import signing_key, verify
 from participatie.config import Settings
 from participatie.domain.commands import Withdraw
 from participatie.domain.initiative import Initiative

@@ -17,7 +17,7 @@ from participatie.config import Settings
 from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.commands import AcceptHandoff, AddInternalNote, RequestInfo
 from participatie.domain.values import Actor, Role
-from participatie.notifications import deliver
+from participatie.notifications.messages import deliver
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import Site, csrf_token, make_site
 from tests.services import free_port, redis_for_test

@@ -400,7 +400,7 @@ def test_team_member_cannot_see_contact_details_of_another_team(staffed: Site, c
     initiative = fresh_routed(site)
     client = site.client()
     login(client, "olaf")
-    with caplog.at_level(logging.WARNING, logger="participatie.access"):
+    with caplog.at_level(logging.WARNING, logger="participatie.staff.access"):
         refused = client.get(f"/beheer/initiatieven/{initiative.id}?contactgegevens=1")
     assert refused.status_code == 403
     assert site.app.processing_log() == []

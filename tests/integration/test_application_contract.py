@@ -8,6 +8,7 @@ from uuid import UUID
 
 import pytest
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.domain.commands import (
     AcceptHandoff,
@@ -33,7 +34,6 @@ from participatie.domain.values import (
     Status,
     TeamKind,
 )
-from participatie.schemas import SubmissionSchema
 from tests.conftest import submission
 
 WORKER = Actor.system("router")

@@ -19,7 +19,7 @@ from uuid import uuid4
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from participatie.audit import (
+from participatie.audit.chain import (
     Checkpoint,
     CheckpointInvalid,
     canonical,

@@ -22,7 +22,8 @@ import pytest
 from click.testing import CliRunner
 from eventsourcing.persistence import Notification
 
-from participatie.audit import (
+from participatie.application.schemas import SubmissionSchema
+from participatie.audit.chain import (
     GENESIS,
     Report,
     Sealer,
@@ -35,7 +36,6 @@ from participatie.audit import (
 )
 from participatie.bootstrap import Container
 from participatie.cli import main
-from participatie.schemas import SubmissionSchema
 from tests.conftest import submission
 from tests.integration.test_audit import RawLog, Row
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from participatie.cli import main
 from participatie.config import VARIABLES
-from participatie.supervisor import read_procfile
+from participatie.infra.supervisor import read_procfile
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = {"web", "relay", "worker", "projector", "sealer"}

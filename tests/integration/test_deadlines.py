@@ -9,13 +9,13 @@ from uuid import UUID
 
 import pytest
 
-from participatie.application import SWEEPER, ParticipatieApp
+from participatie.application.app import SWEEPER, ParticipatieApp
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container
 from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.commands import AcceptHandoff, Decide, ProvideInfo, RequestInfo, Route
 from participatie.domain.initiative import DECISION, HANDOFF, Initiative
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Role, RoutingDecision, Status
-from participatie.schemas import SubmissionSchema
 from tests.clock import Clock, local
 from tests.conftest import submission
 

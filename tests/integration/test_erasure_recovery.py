@@ -17,16 +17,16 @@ from uuid import UUID
 import pytest
 from click.testing import CliRunner
 
-from participatie.application import ParticipatieApp
+from participatie.application.app import ParticipatieApp
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container
 from participatie.cli import main
 from participatie.domain.commands import Withdraw
 from participatie.domain.values import Actor
-from participatie.erasure import erase_initiative, erase_subject
-from participatie.mail import compose
-from participatie.privacy import KeyStore
-from participatie.retention import run
-from participatie.schemas import SubmissionSchema
+from participatie.notifications.mail import compose
+from participatie.privacy.erasure import erase_initiative, erase_subject
+from participatie.privacy.keys import KeyStore
+from participatie.privacy.retention import run
 from participatie.views.projector import Projector, ViewsProjection
 from tests.clock import Clock, local
 from tests.conftest import submission

@@ -19,10 +19,10 @@ from typing import Any
 import psycopg
 import pytest
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.demo import load_demo
-from participatie.schemas import SubmissionSchema
 from participatie.views.projector import Projector, ViewsProjection
 from participatie.views.store import open_views
 from tests.conftest import POSTGRES_URL, submission

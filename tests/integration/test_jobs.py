@@ -13,12 +13,13 @@ from click.testing import CliRunner
 from rq import Queue
 from rq.job import Job
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.cli import main
 from participatie.config import Settings
 from participatie.domain.commands import Withdraw
 from participatie.domain.values import Actor, Status, TeamKind
-from participatie.schemas import SubmissionSchema
+from participatie.infra import queues
 from tests.conftest import REDIS_URL, small_map, submission
 from tests.services import drop_queue, free_port, redis_for_test, unique_queue
 from workers import jobs
@@ -85,7 +86,7 @@ def test_relay_records_its_position_only_after_redis_took_the_jobs(
     head = app_with_map.app.recorder.max_notification_id()
     assert relay.outbox.position() == head
     queue = Queue(job_settings.queue_name, connection=connection(job_settings))
-    mail_queue = jobs.mail_queue_for(job_settings, connection(job_settings))
+    mail_queue = queues.mail_queue_for(job_settings, connection(job_settings))
     # A routing job and a mail job (the submission confirmation, on its own queue) each.
     assert sorted(queue.job_ids) == sorted(f"route-{i}" for i in ids)
     assert sorted(mail_queue.job_ids) == sorted(f"mail-{i}-1" for i in ids)
@@ -100,7 +101,7 @@ def test_relay_records_its_position_only_after_redis_took_the_jobs(
 def test_a_job_enqueued_twice_routes_once(app_with_map: Container, job_settings: Settings) -> None:
     publish(app_with_map)
     initiative_id = submit(app_with_map)
-    queue = jobs.queue_for(job_settings, connection(job_settings))
+    queue = queues.queue_for(job_settings, connection(job_settings))
     jobs.enqueue_routing(queue, [initiative_id])
     jobs.enqueue_routing(queue, [initiative_id])
     work_burst(job_settings)
@@ -117,7 +118,7 @@ def test_exhausted_job_is_listed_as_failed_and_requeue_runs_it(
 ) -> None:
     monkeypatch.setattr(jobs, "RETRY_INTERVALS", [0, 0])  # retry at once, twice
     initiative_id = submit(app_with_map)
-    queue = jobs.queue_for(job_settings, connection(job_settings))
+    queue = queues.queue_for(job_settings, connection(job_settings))
     jobs.enqueue_routing(queue, [initiative_id])
     work_burst(job_settings)  # no rulebook yet: fails three times, then gives up
     assert app_with_map.app.get_initiative(initiative_id).status is Status.SUBMITTED
@@ -162,7 +163,7 @@ def test_reconciler_re_enqueues_what_is_still_unrouted_after_the_delay(
     assert relay.reconcile_once() == 0
     now[0] += 2
     assert relay.reconcile_once() == 1  # only the lost one: Redis never got (or lost) its job
-    queue = jobs.queue_for(job_settings, connection(job_settings))
+    queue = queues.queue_for(job_settings, connection(job_settings))
     assert queue.job_ids == [f"route-{lost}"]
     assert relay.reconcile_once() == 0  # not again until another delay has passed
     work_burst(job_settings)
@@ -186,7 +187,7 @@ def test_reconciler_leaves_a_queued_routing_job_alone_and_replaces_a_dead_one(
     redis_connection = connection(job_settings)
     relay = Relay(app_with_map, redis_connection, reconcile_after=60, monotonic=lambda: now[0])
     waiting, running, dead, taken = (submit(app_with_map) for _ in range(4))
-    queue = jobs.queue_for(job_settings, redis_connection)
+    queue = queues.queue_for(job_settings, redis_connection)
     jobs.enqueue_routing(queue, [waiting, running, dead, taken])
     # A worker took this one off the queue and was killed before marking it started.
     taken_job = queue.fetch_job(jobs.route_job_id(taken))

@@ -26,7 +26,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from participatie.bootstrap import creating_tables
 from participatie.config import Settings
-from participatie.mail import (
+from participatie.notifications.mail import (
     STALE_SECONDS,
     Mailer,
     MailLog,

@@ -17,6 +17,7 @@ import redis
 from babel.dates import format_date
 from rq import Queue
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.domain.calendar import AMSTERDAM
@@ -30,7 +31,7 @@ from participatie.domain.commands import (
     StartExecution,
 )
 from participatie.domain.values import Actor, Outcome, Role, TeamKind
-from participatie.schemas import SubmissionSchema
+from participatie.infra import queues
 from tests.conftest import REDIS_URL, small_map, submission
 from tests.services import (
     SMTPServer,
@@ -286,7 +287,7 @@ def test_a_mail_job_redis_lost_is_enqueued_again_and_sends_once(platform: Contai
 
     settings = platform.settings
     connection = redis.Redis.from_url(settings.redis_url)
-    queue = jobs.mail_queue_for(settings, connection)
+    queue = queues.mail_queue_for(settings, connection)
     now = [1000.0]
     relay = Relay(platform, connection, reconcile_after=60, monotonic=lambda: now[0])
     with smtp_server(settings.smtp_port) as server:

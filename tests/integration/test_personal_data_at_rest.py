@@ -7,11 +7,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.domain.commands import Support
 from participatie.domain.values import Actor, Role
-from participatie.schemas import SubmissionSchema
 from tests.conftest import POSTGRES_URL, small_map, submission
 
 CANARY = {

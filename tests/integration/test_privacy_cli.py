@@ -11,13 +11,13 @@ from uuid import UUID, uuid4
 
 from click.testing import CliRunner
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import build
 from participatie.cli import main
 from participatie.config import Settings
 from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.commands import Route, Withdraw
 from participatie.domain.values import Actor, Role, RoutingDecision
-from participatie.schemas import SubmissionSchema
 from participatie.views.projector import Projector, ViewsProjection
 from tests.conftest import small_map, submission
 from tests.services import catch_up

@@ -16,14 +16,14 @@ from uuid import UUID
 import pytest
 import redis
 
-from participatie.application import ParticipatieApp
+from participatie.application.app import ParticipatieApp
+from participatie.application.rulesfile import read_rulebook
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.demo import DATA, load_demo
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor
-from participatie.rulesfile import read_rulebook
-from participatie.schemas import SubmissionSchema
 from tests.conftest import REDIS_URL, submission
 from tests.routing_scenarios import BUSINESS, V2_RULE, Scenario, scenarios
 from tests.services import (

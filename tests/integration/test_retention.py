@@ -15,7 +15,8 @@ import pytest
 import redis
 from rq import Queue
 
-from participatie.application import ParticipatieApp
+from participatie.application.app import ParticipatieApp
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.domain.commands import (
@@ -30,15 +31,14 @@ from participatie.domain.commands import (
 )
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Outcome, Role, RoutingDecision
-from participatie.erasure import erase_subject
-from participatie.retention import (
+from participatie.privacy.erasure import erase_subject
+from participatie.privacy.retention import (
     RETENTION,
     RetentionItem,
     RetentionPolicy,
     due,
     run,
 )
-from participatie.schemas import SubmissionSchema
 from participatie.views.projector import Projector, ViewsProjection
 from tests.clock import Clock, local
 from tests.conftest import REDIS_URL, small_map, submission

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 from shapely.geometry import shape
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.demo import ROUTER, load_demo
 from participatie.domain.values import AreaLevel, Status
-from participatie.schemas import SubmissionSchema
 from tests.conftest import submission
 from tests.routing_scenarios import BUSINESS, SCENARIOS
 

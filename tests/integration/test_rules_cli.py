@@ -9,11 +9,11 @@ from uuid import UUID
 
 from click.testing import CliRunner
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import build
 from participatie.cli import main
 from participatie.config import Settings
 from participatie.demo import DATA, ROUTER
-from participatie.schemas import SubmissionSchema
 from tests.conftest import submission
 
 RULEBOOK = (DATA / "rulebook.yaml").read_text(encoding="utf-8")

@@ -8,13 +8,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container
 from participatie.domain.commands import AcceptHandoff, Route
 from participatie.domain.errors import InvariantViolation, NotFound
 from participatie.domain.values import Actor, Role, RoutingDecision
-from participatie.erasure import erase_subject
-from participatie.schemas import SubmissionSchema
-from participatie.subject_access import ACCESS_PURPOSE, access_export
+from participatie.privacy.erasure import erase_subject
+from participatie.privacy.subject_access import ACCESS_PURPOSE, access_export
 from tests.conftest import submission
 
 OFFICER = Actor("u-privacy", Role.ADMIN)

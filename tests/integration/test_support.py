@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container
 from participatie.domain.errors import AlreadySupported
 from participatie.domain.initiative import Initiative
-from participatie.schemas import SubmissionSchema
 from tests.conftest import submission
 
 

@@ -11,12 +11,12 @@ from uuid import UUID
 
 import pytest
 
+from participatie.audit.timetravel import initiative_as_of, views_as_of
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.demo import load_demo
 from participatie.domain.commands import AcceptHandoff, AddInternalNote, SetPriority
 from participatie.domain.values import Actor, Priority, Role
-from participatie.timetravel import initiative_as_of, views_as_of
 from participatie.views import queries
 from participatie.views.projector import Projector, ViewsProjection
 from tests.conftest import submission
@@ -92,8 +92,8 @@ def test_the_state_at_any_moment_of_a_long_history_equals_replaying_up_to_it(
     moment: before the first event, between events, on an event, after the last."""
     from datetime import timedelta
 
-    from participatie.schemas import SubmissionSchema
-    from participatie.timetravel import last_event_at_or_before
+    from participatie.application.schemas import SubmissionSchema
+    from participatie.audit.timetravel import last_event_at_or_before
 
     container = build(settings)
     try:

@@ -10,9 +10,9 @@ from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.domain.values import Actor
-from participatie.schemas import SubmissionSchema
 from tests.conftest import submission
 
 

@@ -12,13 +12,13 @@ from uuid import UUID
 
 import pytest
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.demo import load_demo
 from participatie.demo.traffic import generate
 from participatie.domain.commands import Support
 from participatie.domain.values import Actor, Role
-from participatie.schemas import SubmissionSchema
 from participatie.views import queries
 from participatie.views.projector import (
     Projector,

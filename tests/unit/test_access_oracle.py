@@ -1,15 +1,15 @@
 """The access policy as a hand-written oracle: every role × relation × action and page.
 
 The grid below is data, written out by hand from the rules in words (not derived from
-participatie/access.py): a change to the policy that is not also made here fails this test.
+participatie/staff/access.py): a change to the policy that is not also made here fails this test.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from participatie import access
 from participatie.domain.values import Role
+from participatie.staff import access
 
 # Y: allowed, -: refused. Per role three columns: the account's team leads the initiative (l),
 # is only involved (i), or neither (o). Roles that are no staff role (initiator, system,

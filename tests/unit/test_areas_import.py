@@ -11,9 +11,9 @@ import pytest
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
-from participatie.areas_import import AreaFileError, areas_from_features, read_areas
 from participatie.domain.areas import Area
 from participatie.domain.values import AreaLevel
+from participatie.maps.areas_import import AreaFileError, areas_from_features, read_areas
 from tests.conftest import square
 
 DEMO_MAP = (

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from participatie.actions import CHOICE_MESSAGES, ActionInvalid, invalid
+from participatie.application.actions import CHOICE_MESSAGES, ActionInvalid, invalid
 from participatie.domain.errors import (
     AlreadySupported,
     ConcurrencyConflict,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from participatie.areas_import import read_areas
 from participatie.domain.areas import Area
 from participatie.domain.values import AreaLevel
-from participatie.geo import AreaIndex
+from participatie.maps.areas_import import read_areas
+from participatie.maps.geo import AreaIndex
 from tests.conftest import small_map
 
 DEMO_DATA = Path(__file__).parents[2] / "participatie" / "demo" / "data"

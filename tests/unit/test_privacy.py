@@ -13,8 +13,8 @@ import pytest
 
 from participatie.config import ConfigError
 from participatie.domain.values import SealedPersonalData
-from participatie.privacy import PERSONAL_FIELDS, PersonalDataVault, SQLiteKeyStore
-from participatie.secrets_store import load_or_create_key
+from participatie.infra.secrets_store import load_or_create_key
+from participatie.privacy.keys import PERSONAL_FIELDS, PersonalDataVault, SQLiteKeyStore
 
 ANNA = {
     "name": "Anna de Vries",

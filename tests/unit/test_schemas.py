@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.domain.values import THEMES
-from participatie.geo import AreaIndex
-from participatie.schemas import SubmissionSchema
+from participatie.maps.geo import AreaIndex
 from tests.conftest import small_map, submission
 
 REQUIRED = ("initiator", "title", "description", "themes", "location", "consent_to_publish")

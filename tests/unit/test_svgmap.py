@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from participatie.areas_import import read_areas
 from participatie.demo import DATA
 from participatie.domain.areas import Area
 from participatie.domain.values import AreaLevel
-from participatie.svgmap import EMPTY, SHADES, render, shade
+from participatie.maps.areas_import import read_areas
+from participatie.maps.svgmap import EMPTY, SHADES, render, shade
 from tests.conftest import small_map
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from participatie.tokens import DAY, TokenBox, TokenExpired, TokenInvalid
+from participatie.notifications.tokens import DAY, TokenBox, TokenExpired, TokenInvalid
 
 BOX = TokenBox(os.urandom(32))
 

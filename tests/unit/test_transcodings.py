@@ -22,7 +22,7 @@ from participatie.domain.values import (
     RoutingDecision,
     SealedPersonalData,
 )
-from participatie.transcodings import ENUMS, register_all
+from participatie.infra.transcodings import ENUMS, register_all
 from tests.conftest import small_map, square
 
 

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from web.i18n import compile_catalogues
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = ROOT / "web/translations/en/LC_MESSAGES/messages.po"
+CATALOGUE = ROOT / "participatie/translations/en/LC_MESSAGES/messages.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 

@@ -11,10 +11,12 @@ row per follower name, so it survives restarts and is as durable as the events t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
 
-from participatie.application import ParticipatieApp
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from participatie.application.app import ParticipatieApp
 
 
 class LogFollower:

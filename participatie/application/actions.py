@@ -13,6 +13,7 @@ from uuid import UUID
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from participatie.application.schemas import N_, REQUIRED, _messages, _string
 from participatie.domain.commands import (
     AcceptHandoff,
     AddInternalNote,
@@ -42,7 +43,6 @@ from participatie.domain.errors import (
     UnknownTeam,
 )
 from participatie.domain.values import THEMES, Actor, Outcome, Priority
-from participatie.schemas import N_, REQUIRED, _messages, _string
 
 REASON = N_("Geef een reden (hoogstens 2000 tekens).")
 

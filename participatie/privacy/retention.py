@@ -16,20 +16,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dateutil.relativedelta import relativedelta
 
-from participatie.application import ParticipatieApp
-from participatie.bootstrap import Container
 from participatie.config import DEFAULT_RETENTION, RETENTION_RULES, Settings
 from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.errors import ConcurrencyConflict
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Outcome, Status
-from participatie.erasure import Erasure, erase_initiative
+from participatie.privacy.erasure import Erasure, erase_initiative
 from participatie.views.store import LIVE, ViewTables, stamp
+
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from participatie.application.app import ParticipatieApp
+    from participatie.bootstrap import Container
 
 RETENTION = Actor.system("retention")
 COMPLETED, WITHDRAWN, MERGED, NOT_HONOURED = RETENTION_RULES

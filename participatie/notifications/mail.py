@@ -29,7 +29,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
 
-from participatie.tables import Tables, tables_for
+from participatie.infra.tables import Tables, tables_for
 
 SENDER = "Participatie <noreply@participatie.invalid>"
 SAFE_KEY = re.compile(r"[^A-Za-z0-9_.-]")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from participatie.config import Settings
-from participatie.embedded_redis import EmbeddedRedis
+from participatie.infra.embedded_redis import EmbeddedRedis
 
 
 def read_procfile(path: Path) -> dict[str, str]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from participatie.domain.values import REGIE_TEAM, Role
 
-log = logging.getLogger("participatie.access")
+log = logging.getLogger("participatie.staff.access")
 
 LEAD, INVOLVED, OTHER = "lead", "involved", "other"
 

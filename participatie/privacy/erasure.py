@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from participatie.bootstrap import Container
 from participatie.domain.errors import NotFound
 from participatie.domain.initiative import INITIATOR
 from participatie.domain.values import Actor
-from participatie.notifications import TO_INITIATOR
+from participatie.notifications.messages import TO_INITIATOR
+
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from participatie.bootstrap import Container
 
 
 @dataclass(frozen=True)

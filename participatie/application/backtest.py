@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from uuid import UUID
 
-from participatie.application import ParticipatieApp
+from participatie.application.app import ParticipatieApp
 from participatie.domain.routing import Book, route
 
 

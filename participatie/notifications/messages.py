@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from babel.dates import format_date
@@ -26,17 +26,19 @@ from babel.support import NullTranslations, Translations
 from eventsourcing.utils import get_topic
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from participatie import labels
-from participatie.application import ParticipatieApp
-from participatie.bootstrap import Container
+from participatie.application import labels
+from participatie.application.schemas import N_
 from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.initiative import DECISION, LANGUAGES, Initiative
-from participatie.mail import PermanentMailError, TemporaryMailError, compose
-from participatie.schemas import N_
-from participatie.tokens import TokenBox
+from participatie.notifications.mail import PermanentMailError, TemporaryMailError, compose
+from participatie.notifications.tokens import TokenBox
+
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from participatie.application.app import ParticipatieApp
+    from participatie.bootstrap import Container
 
 TEMPLATES = Path(__file__).with_name("templates") / "mail"
-CATALOGUES = Path(__file__).resolve().parents[1] / "web" / "translations"
+CATALOGUES = Path(__file__).resolve().parents[1] / "translations"  # shared with the pages
 CONFIRM_EMAIL = "confirm-email"  # token purpose of the address check link
 CONFIRM_DAYS = 7
 

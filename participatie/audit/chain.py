@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.persistence import Notification
 
-from participatie.secrets_store import load_or_create_key
-from participatie.tables import Tables, tables_for
+from participatie.infra.secrets_store import load_or_create_key
+from participatie.infra.tables import Tables, tables_for
 
 GENESIS = bytes(32)
 FORMAT = "participatie-checkpoint/1"

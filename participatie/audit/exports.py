@@ -17,12 +17,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from participatie.audit import notifications_after
+from participatie.audit.chain import notifications_after
+from participatie.audit.history import describe, plain
 from participatie.domain.errors import InvariantViolation
 from participatie.domain.initiative import Initiative
 from participatie.domain.processing import EventsExported, PersonalDataOpened
 from participatie.domain.values import REGIE_TEAM, Actor, SealedPersonalData
-from participatie.history import describe, plain
 
 COLUMNS = (
     "position",

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from participatie.application import ParticipatieApp
+from participatie.application.app import ParticipatieApp
 from participatie.domain.values import THEMES, Actor, TeamKind
 
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="Gebruik kleine letters, cijfers en -.")

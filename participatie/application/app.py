@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
@@ -17,7 +17,6 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
 from eventsourcing.utils import get_topic
 
-from participatie import transcodings
 from participatie.config import Settings
 from participatie.domain import workflow
 from participatie.domain.areas import Area, AreaMap
@@ -37,6 +36,7 @@ from participatie.domain.rulecheck import RuleBookInvalid, check_book
 from participatie.domain.support import SupportIndex
 from participatie.domain.tracking import TrackingIndex, hash_tracking_code, new_tracking_code
 from participatie.domain.values import (
+    PERSONAL_FIELDS,
     REGIE_TEAM,
     THEMES,
     Actor,
@@ -48,8 +48,8 @@ from participatie.domain.values import (
     Status,
     TeamKind,
 )
-from participatie.geo import AreaIndex
-from participatie.privacy import PERSONAL_FIELDS, PersonalDataVault
+from participatie.infra import transcodings
+from participatie.maps.geo import AreaIndex
 
 Clock = Callable[[], datetime]
 
@@ -105,6 +105,22 @@ def latest_versions(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, int]:
     return found
 
 
+class Vault(Protocol):
+    """Seals personal data per person (privacy.keys.PersonalDataVault, given by bootstrap)."""
+
+    def seal(self, fields: dict[str, Any], subject_id: UUID | None = None) -> SealedPersonalData:
+        """Encrypt `fields` under a new random key for a new (or given) subject."""
+
+    def open(self, sealed: SealedPersonalData) -> dict[str, Any] | None:
+        """Decrypt; None when the subject's key was erased."""
+
+    def shred(self, subject_id: UUID) -> bool:
+        """Delete the subject's key; return whether there was one."""
+
+    def pseudonym(self, text: str) -> str:
+        """A keyed hash of `text`: equal texts give equal pseudonyms."""
+
+
 class ParticipatieApp(Application[UUID]):
     """Commands for every aggregate, and the few queries the views cannot answer."""
 
@@ -116,7 +132,7 @@ class ParticipatieApp(Application[UUID]):
     def __init__(
         self,
         env: dict[str, str],
-        vault: PersonalDataVault,
+        vault: Vault,
         clock: Clock = utcnow,
         snapshot_interval: int = Settings.snapshot_interval,
         decision_days: int = DEFAULT_DECISION_DAYS,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from participatie.application import ParticipatieApp
+from participatie.application.app import ParticipatieApp
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Status
 from participatie.views.model import Row, TimelineEntry, apply

@@ -10,8 +10,8 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 
 from participatie.config import Settings
-from participatie.embedded_redis import connect
-from workers.jobs import queues_for
+from participatie.infra.embedded_redis import connect
+from participatie.infra.queues import queues_for
 
 
 @dataclass(frozen=True)

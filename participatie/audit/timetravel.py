@@ -22,8 +22,8 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from participatie.audit.history import plain
 from participatie.domain.initiative import Initiative
-from participatie.history import plain
 from participatie.views.projector import ViewsProjection, replay
 from participatie.views.store import LIVE, SQLiteViews
 

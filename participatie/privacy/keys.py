@@ -23,10 +23,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from participatie.domain.values import SealedPersonalData
-from participatie.tables import PostgresTables, SQLiteTables
+from participatie.domain.values import PERSONAL_FIELDS, SealedPersonalData
+from participatie.infra.tables import PostgresTables, SQLiteTables
 
-PERSONAL_FIELDS = ("name", "email", "phone", "address", "kvk_number", "organisation_name")
 NONCE_BYTES = 12
 KEY_BATCH = 64  # new subjects' keys made and stored per transaction (see PersonalDataVault)
 

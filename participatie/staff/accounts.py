@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from participatie.domain.errors import DomainError, InvariantViolation, NotFound
 from participatie.domain.staff import StaffAccount, normal_username
 from participatie.domain.values import Actor, Role
-from participatie.tables import Tables, tables_for
+from participatie.infra.tables import Tables, tables_for
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=10)

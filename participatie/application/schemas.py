@@ -7,12 +7,33 @@ translate them through its catalogue: `N_` only marks them for extraction.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from participatie.domain.values import THEMES, InitiatorKind
-from participatie.geo import AreaIndex
+from participatie.maps.geo import AreaIndex
+
+Path = tuple[str | int, ...]  # field names and list positions down to a message
+
+
+def flatten(messages: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
+    """Every message in marshmallow's nested error messages, with the keys leading to it.
+
+    The CLI, the form pages and Open311 each show these their own way; this is the one walk.
+    """
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            yield from flatten(value, (*path, key))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        for message in messages:
+            yield path, message
+    elif isinstance(messages, list):
+        for number, value in enumerate(messages):
+            yield from flatten(value, (*path, number))
+    else:
+        yield path, str(messages)
 
 
 def N_(message: str) -> str:

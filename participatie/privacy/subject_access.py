@@ -9,15 +9,17 @@ their data. The request is recorded in the processing log before anything is ope
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from participatie.application import ParticipatieApp
+from participatie.audit.history import describe, plain
 from participatie.domain.errors import InvariantViolation, NotFound
 from participatie.domain.initiative import Initiative
 from participatie.domain.processing import PersonalDataOpened
 from participatie.domain.values import Actor
-from participatie.history import describe, plain
+
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from participatie.application.app import ParticipatieApp
 
 ACCESS_PURPOSE = "inzageverzoek (art. 15 AVG)"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,31 +16,22 @@ from uuid import UUID
 import click
 from marshmallow import ValidationError
 
-from participatie.areas_import import AreaFileError, read_areas
+from participatie.application.schemas import flatten
+from participatie.audit.history import describe, plain
 from participatie.bootstrap import Container, build
 from participatie.config import ConfigError, Settings
 from participatie.domain.errors import DomainError
 from participatie.domain.values import Actor
-from participatie.history import describe, plain
+from participatie.maps.areas_import import AreaFileError, read_areas
 
 F = TypeVar("F", bound=Callable[..., Any])
 CLI_ACTOR = Actor.system("cli")
 
 
-def field_errors(messages: Any, prefix: str = "") -> Iterator[str]:
-    """Flatten marshmallow's nested messages into 'field.path: message' lines."""
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            yield from field_errors(value, path)
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        for message in messages:
-            yield f"{prefix or '_schema'}: {message}"
-    elif isinstance(messages, list):
-        for number, value in enumerate(messages):
-            yield from field_errors(value, f"{prefix}.{number}")
-    else:
-        yield f"{prefix or '_schema'}: {messages}"
+def field_errors(messages: Any) -> Iterator[str]:
+    """Marshmallow's nested messages as 'field.path: message' lines."""
+    for path, message in flatten(messages):
+        yield f"{'.'.join(str(key) for key in path) or '_schema'}: {message}"
 
 
 @contextmanager
@@ -123,7 +115,7 @@ def teams() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def teams_apply(file: Path) -> None:
     """Record the teams and challenges of a YAML FILE (only changes become events)."""
-    from participatie.orgfile import apply_organisation, read_organisation
+    from participatie.application.orgfile import apply_organisation, read_organisation
 
     with container() as c:
         result = apply_organisation(c.app, read_organisation(file), CLI_ACTOR)
@@ -267,7 +259,7 @@ def rules() -> None:
 
 
 def _candidate(c: Container, file: Path) -> tuple[dict[str, Any], Any]:
-    from participatie.rulesfile import read_rulebook
+    from participatie.application.rulesfile import read_rulebook
 
     data = read_rulebook(file)
     book = c.app.candidate_book(data["version"], data["default_acceptance_days"], data["rules"])
@@ -287,7 +279,7 @@ def rules_check(file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def rules_backtest(file: Path) -> None:
     """Replay every initiative through the rulebook in FILE and print what would move."""
-    from participatie.backtest import backtest
+    from participatie.application.backtest import backtest
 
     with container() as c:
         _, book = _candidate(c, file)
@@ -342,7 +334,7 @@ def initiatives() -> None:
 @click.option("--channel", default="cli", show_default=True, help="Where it came in.")
 def initiatives_submit(file: Any, channel: str) -> None:
     """Submit the initiative in a JSON FILE ('-' reads standard input)."""
-    from participatie.schemas import SubmissionSchema
+    from participatie.application.schemas import SubmissionSchema
 
     try:
         data = json.load(file)
@@ -485,7 +477,7 @@ def _resolve(c: Container, ident: str) -> UUID:
 @click.option("--procfile", default="Procfile", type=click.Path(exists=True, path_type=Path))
 def run_all(procfile: Path) -> None:
     """Run the whole platform: embedded Redis (if no REDIS_URL) and every Procfile process."""
-    from participatie.supervisor import run
+    from participatie.infra.supervisor import run
 
     sys.exit(run(Settings.from_env(), procfile))
 
@@ -518,18 +510,19 @@ def web(workers: int) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(fork: bool, burst: bool) -> None:
     """Run an RQ worker on the configured Redis, with the application preloaded."""
-    from workers.worker import run_worker
-
-    run_worker(Settings.from_env(), fork=fork, burst=burst)
+    _exec_workers("worker", *(["--fork"] if fork else []), *(["--burst"] if burst else []))
 
 
 @main.command("relay")
 def relay() -> None:
     """Follow the notification log and enqueue jobs (and re-enqueue what Redis lost)."""
-    from workers.relay import run_relay
+    _exec_workers("relay")
 
-    with container() as c:
-        run_relay(c)
+
+def _exec_workers(*arguments: str) -> None:
+    """Become the `workers` process (same PID, so signals and supervisors reach it)."""
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "workers", *arguments])
 
 
 @main.group()
@@ -540,7 +533,7 @@ def jobs() -> None:
 @jobs.command("failed")
 def jobs_failed() -> None:
     """List the jobs that exhausted their retries (RQ's failed registry)."""
-    from workers.admin import failed_jobs
+    from participatie.infra.failed_jobs import failed_jobs
 
     settings = Settings.from_env()
     found = failed_jobs(settings)
@@ -555,7 +548,7 @@ def jobs_failed() -> None:
 @click.option("--all", "requeue_all", is_flag=True, help="Every failed job.")
 def jobs_requeue(job_ids: tuple[str, ...], requeue_all: bool) -> None:
     """Put failed jobs back on the queue (JOB_IDS, or --all)."""
-    from workers.admin import requeue_failed
+    from participatie.infra.failed_jobs import requeue_failed
 
     if bool(job_ids) == requeue_all:
         raise click.UsageError("geef taak-id's op of --all, niet beide of geen van beide")
@@ -649,7 +642,7 @@ def audit_public_key() -> None:
     """Print the public key that verifies checkpoints (base64), for safekeeping elsewhere."""
     import base64
 
-    from participatie.audit import public_key_bytes, signing_key
+    from participatie.audit.chain import public_key_bytes, signing_key
 
     with container() as c:
         click.echo(base64.b64encode(public_key_bytes(signing_key(c.settings))).decode())
@@ -672,7 +665,7 @@ def audit_public_key() -> None:
 )
 def audit_verify(checkpoint_file: Path | None, key_file: Path | None) -> None:
     """Recompute the hash chain; name the first bad position (exit 1) if anything was altered."""
-    from participatie.audit import (
+    from participatie.audit.chain import (
         CheckpointInvalid,
         public_key_from,
         read_checkpoint,
@@ -711,7 +704,7 @@ def audit_history(ctx: click.Context, ident: str, as_json: bool) -> None:
 @click.option("--at", "at_text", required=True, help="ISO moment, e.g. 2026-03-01T17:00+01:00")
 def audit_as_of(ident: str, at_text: str) -> None:
     """An initiative's state as it was at a moment (JSON)."""
-    from participatie.timetravel import initiative_as_of
+    from participatie.audit.timetravel import initiative_as_of
 
     at = _moment(at_text)
     with container() as c:
@@ -727,7 +720,7 @@ def audit_as_of(ident: str, at_text: str) -> None:
 @click.option("--limit", default=200, show_default=True)
 def audit_queue(team: str, at_text: str, limit: int) -> None:
     """A team's queue as it was at a moment (replayed from the log), one line per initiative."""
-    from participatie.timetravel import views_as_of
+    from participatie.audit.timetravel import views_as_of
     from participatie.views import queries
 
     at = _moment(at_text)
@@ -747,7 +740,7 @@ def audit_queue(team: str, at_text: str, limit: int) -> None:
 @click.option("--at", "at_text", required=True, help="ISO moment")
 def audit_area(code: str, at_text: str) -> None:
     """An area overview as it was at a moment (JSON)."""
-    from participatie.timetravel import views_as_of
+    from participatie.audit.timetravel import views_as_of
     from participatie.views import queries
 
     at = _moment(at_text)
@@ -776,7 +769,7 @@ def audit_export(
     purpose: str | None,
 ) -> None:
     """Export events as JSON Lines or CSV; without personal data unless asked, with a purpose."""
-    from participatie.exports import ExportFilter, export_events
+    from participatie.audit.exports import ExportFilter, export_events
 
     flt = ExportFilter(
         start=_moment(start) if start else None,
@@ -839,7 +832,7 @@ def _echo_erasure(erasure: Any, kinds: dict[UUID, str]) -> None:
 def privacy_erase(subject: str, reason: str) -> None:
     """Erase one initiator's or supporter's personal data (SUBJECT: their subject id)."""
     from participatie.domain.errors import NotFound
-    from participatie.erasure import erase_subject
+    from participatie.privacy.erasure import erase_subject
 
     subject_id = _subject_id(subject)
     with container() as c:
@@ -859,7 +852,7 @@ def privacy_erase(subject: str, reason: str) -> None:
 @click.option("--reason", required=True, help="Why the data is erased (recorded).")
 def privacy_erase_initiative(ident: str, reason: str) -> None:
     """Erase the initiator and every supporter of an initiative (IDENT: id or tracking code)."""
-    from participatie.erasure import erase_initiative
+    from participatie.privacy.erasure import erase_initiative
 
     with container() as c:
         erasure = erase_initiative(c, _resolve(c, ident), CLI_ACTOR, reason)
@@ -875,7 +868,7 @@ def privacy_erase_initiative(ident: str, reason: str) -> None:
 def privacy_retention(dry_run: bool, at_text: str | None) -> None:
     """Erase the personal data of initiatives whose retention period is over."""
     from participatie.domain.calendar import AMSTERDAM
-    from participatie.retention import LABELS, RetentionPolicy, run
+    from participatie.privacy.retention import LABELS, RetentionPolicy, run
 
     with container() as c:
         now = c.app.clock()
@@ -912,7 +905,7 @@ def privacy_retention(dry_run: bool, at_text: str | None) -> None:
 def privacy_export(subject: str, purpose: str, out: Path | None) -> None:
     """Everything held about one person, for an access request (JSON; art. 15 AVG)."""
     from participatie.domain.errors import NotFound
-    from participatie.subject_access import access_export
+    from participatie.privacy.subject_access import access_export
 
     subject_id = _subject_id(subject)
     with container() as c:

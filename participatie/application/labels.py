@@ -3,7 +3,7 @@ translation; each side translates them in its own way)."""
 
 from __future__ import annotations
 
-from participatie.schemas import N_
+from participatie.application.schemas import N_
 
 OUTCOMES = {
     "honoured": N_("Gehonoreerd"),

@@ -1,0 +1,1 @@
+"""Personal data: per-person keys (crypto-shredding), erasure, retention and subject access."""
