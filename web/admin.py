@@ -54,7 +54,7 @@ from participatie.privacy.retention import due as retention_due
 from participatie.privacy.subject_access import access_export
 from participatie.staff import access
 from participatie.staff.accounts import MIN_PASSWORD_LENGTH
-from web import staff
+from web import context, staff
 
 log = logging.getLogger("participatie.admin")
 
@@ -115,7 +115,7 @@ def authorise() -> ResponseReturnValue | None:
     found = staff.load_account()
     if found is not None:
         return found
-    me = staff.account()
+    me = context.account()
     if not access.allowed(me.role, "admin", access.OTHER):
         access.denied(me.username, me.role, "admin", access.OTHER, request.path)
         abort(403)
@@ -123,7 +123,7 @@ def authorise() -> ResponseReturnValue | None:
 
 
 def _actor() -> Actor:
-    me = staff.account()
+    me = context.account()
     return Actor(id=f"staff:{me.username}", role=me.role, team=None)
 
 
@@ -197,7 +197,7 @@ def _check_email(errors: Errors, email: str) -> None:
 
 def _area_choices() -> list[tuple[str, str]]:
     """Every wijk and buurt of the current map: wijk first, its buurten indented below it."""
-    app = staff.platform()
+    app = context.platform()
     if not app.has_area_map():
         return []
     areas = app.area_index().areas
@@ -213,7 +213,7 @@ def _area_choices() -> list[tuple[str, str]]:
 
 
 def _area_names() -> dict[str, str]:
-    app = staff.platform()
+    app = context.platform()
     return {a.code: a.name for a in app.area_index().areas.values()} if app.has_area_map() else {}
 
 
@@ -229,7 +229,7 @@ def _check_areas(errors: Errors, field: str, codes: list[str]) -> None:
 
 
 def _team_choices() -> list[tuple[str, str]]:
-    return [(team.code, f"{team.name} ({team.code})") for team in staff.platform().teams()]
+    return [(team.code, f"{team.name} ({team.code})") for team in context.platform().teams()]
 
 
 # -- home ----------------------------------------------------------------------------------------
@@ -237,17 +237,17 @@ def _team_choices() -> list[tuple[str, str]]:
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    app = staff.platform()
+    app = context.platform()
     rulebook = app.rulebook()
     return _render(
         "admin/home.html",
-        accounts=len(staff.staff_accounts().all()),
+        accounts=len(context.staff_accounts().all()),
         teams=len(app.teams()),
         challenges=len(app.challenges()),
         map_version=app.area_map_version(),
         rulebook_version=rulebook.current_version if rulebook else None,
-        redis=bool(staff.container().settings.redis_url),
-        mail_failed=staff.container().mailer.log.counts()["failed"],
+        redis=bool(context.container().settings.redis_url),
+        mail_failed=context.container().mailer.log.counts()["failed"],
     )
 
 
@@ -273,7 +273,7 @@ def _check_account(values: Mapping[str, Any], password: str | None) -> tuple[Err
                     "Gebruik alleen letters, cijfers, punten, streepjes en liggende streepjes."
                 ),
             )
-        elif staff.staff_accounts().get(username) is not None:
+        elif context.staff_accounts().get(username) is not None:
             _add(errors, "username", gettext("Deze gebruikersnaam bestaat al."))
     if not values["name"]:
         _add(errors, "name", gettext("Vul de naam van de medewerker in."))
@@ -361,8 +361,8 @@ def _accounts_page(
     return _render(
         "admin/accounts.html",
         status,
-        accounts=staff.staff_accounts().all(),
-        team_names={team.code: team.name for team in staff.platform().teams()},
+        accounts=context.staff_accounts().all(),
+        team_names={team.code: team.name for team in context.platform().teams()},
         team_choices=_team_choices(),
         role_choices=_role_choices(),
         errors=errors or {},
@@ -382,7 +382,7 @@ def add_account() -> ResponseReturnValue:
     errors, role = _check_account(kept, password)
     if not errors and role is not None:
         try:
-            account = staff.staff_accounts().add(
+            account = context.staff_accounts().add(
                 kept["username"],
                 kept["name"],
                 role,
@@ -406,7 +406,7 @@ def add_account() -> ResponseReturnValue:
 
 
 def _account_or_404(username: str) -> StaffAccount:
-    found: StaffAccount | None = staff.staff_accounts().get(username)
+    found: StaffAccount | None = context.staff_accounts().get(username)
     if found is None:
         abort(404)
     return found
@@ -429,8 +429,8 @@ def _account_page(
         "admin/account.html",
         status,
         account=account,
-        myself=account.username == staff.account().username,
-        team_names={team.code: team.name for team in staff.platform().teams()},
+        myself=account.username == context.account().username,
+        team_names={team.code: team.name for team in context.platform().teams()},
         team_choices=_team_choices(),
         role_choices=_role_choices(),
         errors=errors or {},
@@ -450,7 +450,7 @@ def change_account(username: str) -> ResponseReturnValue:
     found = _account_or_404(username)
     kept = _account_form()
     errors, role = _check_account(kept, None)
-    if found.username == staff.account().username and role is not Role.ADMIN:
+    if found.username == context.account().username and role is not Role.ADMIN:
         _add(
             errors,
             "role",
@@ -458,7 +458,7 @@ def change_account(username: str) -> ResponseReturnValue:
         )
     if not errors and role is not None:
         try:
-            changed = staff.staff_accounts().change(
+            changed = context.staff_accounts().change(
                 found.username,
                 kept["name"],
                 role,
@@ -483,7 +483,7 @@ def deactivate_account(username: str) -> ResponseReturnValue:
     found = _account_or_404(username)
     reason = _text("reason")
     errors: Errors = {}
-    if found.username == staff.account().username:  # the page offers no form for this
+    if found.username == context.account().username:  # the page offers no form for this
         message = gettext(
             "U kunt uw eigen account niet deactiveren. Er is niets veranderd; vraag het een"
             " andere beheerder."
@@ -495,7 +495,7 @@ def deactivate_account(username: str) -> ResponseReturnValue:
         _add(errors, "reason", gettext("Vul de reden in; die wordt vastgelegd."))
     if not errors:
         try:
-            staff.staff_accounts().deactivate(found.username, _actor(), reason)
+            context.staff_accounts().deactivate(found.username, _actor(), reason)
         except InvariantViolation as error:
             errors = _refusal(error, ("reason",), "reason")
         else:
@@ -521,7 +521,7 @@ def reactivate_account(username: str) -> ResponseReturnValue:
         _add(errors, "reason", gettext("Vul de reden in; die wordt vastgelegd."))
     if not errors:
         try:
-            staff.staff_accounts().reactivate(found.username, _actor(), reason)
+            context.staff_accounts().reactivate(found.username, _actor(), reason)
         except InvariantViolation as error:
             errors = _refusal(error, ("reason",), "reason")
         else:
@@ -540,7 +540,7 @@ def set_password(username: str) -> ResponseReturnValue:
     _check_password(errors, password)
     if not errors:
         try:
-            staff.staff_accounts().set_password(found.username, password, _actor())
+            context.staff_accounts().set_password(found.username, password, _actor())
         except InvariantViolation as error:
             errors = _refusal(error, ("password",), "password")
         else:
@@ -564,7 +564,7 @@ def _teams_page(
     return _render(
         "admin/teams.html",
         status,
-        teams=staff.platform().teams(),
+        teams=context.platform().teams(),
         area_names=_area_names(),
         area_choices=_area_choices(),
         kind_choices=[(kind.value, str(TEAM_KINDS[kind.value])) for kind in TeamKind],
@@ -576,7 +576,7 @@ def _teams_page(
 @bp.get("/teams")
 def teams() -> ResponseReturnValue:
     wanted = request.args.get("team") or ""
-    found = next((t for t in staff.platform().teams() if t.code == wanted), None)
+    found = next((t for t in context.platform().teams() if t.code == wanted), None)
     kept = None
     if found is not None:
         kept = {
@@ -601,7 +601,7 @@ def save_team() -> ResponseReturnValue:
     errors: Errors = {}
     _check_code(errors, kept["code"])
     _check_name(errors, kept["name"])
-    existing = {team.code: team for team in staff.platform().teams()}
+    existing = {team.code: team for team in context.platform().teams()}
     kind = next((k for k in TeamKind if k.value == kept["kind"]), None)
     current = existing.get(kept["code"])
     if kind is None:
@@ -626,7 +626,7 @@ def save_team() -> ResponseReturnValue:
     _check_email(errors, kept["email"])
     if not errors and kind is not None:
         try:
-            changed = staff.platform().register_team(
+            changed = context.platform().register_team(
                 kept["code"], kept["name"], kind, kept["areas"], kept["email"] or None, _actor()
             )
         except InvariantViolation as error:
@@ -648,7 +648,7 @@ def save_team() -> ResponseReturnValue:
 def _challenge_teams() -> list[tuple[str, str]]:
     return [
         (team.code, f"{team.name} ({team.code})")
-        for team in staff.platform().teams()
+        for team in context.platform().teams()
         if team.kind is TeamKind.CHALLENGE
     ]
 
@@ -659,8 +659,8 @@ def _challenges_page(
     return _render(
         "admin/challenges.html",
         status,
-        challenges=staff.platform().challenges(),
-        team_names={team.code: team.name for team in staff.platform().teams()},
+        challenges=context.platform().challenges(),
+        team_names={team.code: team.name for team in context.platform().teams()},
         area_names=_area_names(),
         area_choices=_area_choices(),
         team_choices=_challenge_teams(),
@@ -673,7 +673,7 @@ def _challenges_page(
 @bp.get("/opgaven")
 def challenges() -> ResponseReturnValue:
     wanted = request.args.get("opgave") or ""
-    found = next((c for c in staff.platform().challenges() if c.code == wanted), None)
+    found = next((c for c in context.platform().challenges() if c.code == wanted), None)
     kept = None
     if found is not None:
         kept = {
@@ -712,9 +712,9 @@ def save_challenge() -> ResponseReturnValue:
         )
     _check_areas(errors, "focus_areas", kept["focus_areas"])
     if not errors:
-        existed = any(c.code == kept["code"] for c in staff.platform().challenges())
+        existed = any(c.code == kept["code"] for c in context.platform().challenges())
         try:
-            changed = staff.platform().define_challenge(
+            changed = context.platform().define_challenge(
                 kept["code"],
                 kept["name"],
                 kept["themes"],
@@ -741,7 +741,7 @@ def save_challenge() -> ResponseReturnValue:
 def _areas_page(
     errors: Errors | None = None, kept: Mapping[str, Any] | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    app = staff.platform()
+    app = context.platform()
     counts: dict[str, int] = {}
     municipality = None
     if app.has_area_map():
@@ -766,7 +766,7 @@ def areas() -> ResponseReturnValue:
 
 @bp.post("/gebiedskaart")
 def import_areas() -> ResponseReturnValue:
-    app = staff.platform()
+    app = context.platform()
     label = _text("version")
     upload = request.files.get("file")
     errors: Errors = {}
@@ -911,7 +911,7 @@ def _read_candidate(text: str) -> tuple[dict[str, Any] | None, Any, list[str]]:
                     for path, message in flatten(error.messages)
                 ],
             )
-    rulebook = staff.platform().rulebook()
+    rulebook = context.platform().rulebook()
     if rulebook is not None and data["version"] in rulebook.versions:
         return (
             None,
@@ -924,7 +924,7 @@ def _read_candidate(text: str) -> tuple[dict[str, Any] | None, Any, list[str]]:
             ],
         )
     try:
-        book = staff.platform().candidate_book(
+        book = context.platform().candidate_book(
             data["version"], data["default_acceptance_days"], data["rules"]
         )
     except RuleBookInvalid as error:
@@ -940,7 +940,7 @@ def _rulebook_page(
     message: str | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    rulebook = staff.platform().rulebook()
+    rulebook = context.platform().rulebook()
     errors = {"rules-text": problems} if problems else {}
     return _render(
         "admin/rulebook.html",
@@ -950,7 +950,7 @@ def _rulebook_page(
         text=text,
         digest=_text_hash(text) if result is not None else "",
         result=result,
-        team_names={team.code: team.name for team in staff.platform().teams()},
+        team_names={team.code: team.name for team in context.platform().teams()},
         message=message,
         errors=errors,
     )
@@ -958,7 +958,7 @@ def _rulebook_page(
 
 @bp.get("/regelboek")
 def rulebook() -> ResponseReturnValue:
-    return _rulebook_page(rulebook_yaml(staff.platform().rulebook()))
+    return _rulebook_page(rulebook_yaml(context.platform().rulebook()))
 
 
 @bp.post("/regelboek")
@@ -974,14 +974,14 @@ def rulebook_step() -> ResponseReturnValue:
         if problems:
             return _rulebook_page(text, problems=problems, message=message, status=422)
         return _rulebook_page(
-            text, result=backtest(staff.platform(), book), message=message, status=409
+            text, result=backtest(context.platform(), book), message=message, status=409
         )
     if problems or data is None:
         return _rulebook_page(text, problems=problems, status=422)
     if step != "publiceren":
-        return _rulebook_page(text, result=backtest(staff.platform(), book))
+        return _rulebook_page(text, result=backtest(context.platform(), book))
     try:
-        staff.platform().publish_rulebook(
+        context.platform().publish_rulebook(
             data["version"],
             data["description"],
             data["default_acceptance_days"],
@@ -1014,7 +1014,7 @@ def rulebook_step() -> ResponseReturnValue:
 def _jobs_page(
     errors: Errors | None = None, status: int = 200, *, refused: bool = False
 ) -> ResponseReturnValue:
-    settings = staff.container().settings
+    settings = context.container().settings
     found = None
     unreachable = False
     if settings.redis_url:
@@ -1043,7 +1043,7 @@ def jobs() -> ResponseReturnValue:
 
 @bp.post("/taken")
 def requeue_jobs() -> ResponseReturnValue:
-    settings = staff.container().settings
+    settings = context.container().settings
     if not settings.redis_url:
         return _jobs_page(refused=True)
     everything = request.form.get("alles") == "1"
@@ -1094,7 +1094,7 @@ RETENTION_SHOWN = 100
 def _privacy_page(
     errors: Errors | None = None, kept: Mapping[str, str] | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    container = staff.container()
+    container = context.container()
     policy = RetentionPolicy.from_settings(container.settings)
     items = retention_due(container.app, container.views, policy, container.app.clock())
     return _render(
@@ -1134,7 +1134,7 @@ def erase() -> ResponseReturnValue:
             gettext("Vul een reden in, bijvoorbeeld het verzoek waarop u dit doet."),
         )
     if not errors:
-        container = staff.container()
+        container = context.container()
         try:
             if scope == "subject":
                 done = erase_subject(container, identifier, _actor(), kept["reason"])
@@ -1175,7 +1175,7 @@ def subject_access() -> ResponseReturnValue:
         _add(errors, "purpose", gettext("Vul in op welk verzoek u dit doet."))
     if not errors:
         try:
-            export = access_export(staff.platform(), subject_id, _actor(), kept["purpose"])
+            export = access_export(context.platform(), subject_id, _actor(), kept["purpose"])
         except NotFound:
             _add(errors, "subject", gettext("Er is geen indiener of steuner met dit id."))
         else:
@@ -1228,8 +1228,8 @@ def _outbox_rows(outbox: OutboxTransport) -> list[dict[str, Any]]:
 @bp.get("/mail")
 def mail() -> ResponseReturnValue:
     """Counts per state, the ledger (optionally one state) and the embedded outbox."""
-    mailer = staff.container().mailer
-    settings = staff.container().settings
+    mailer = context.container().mailer
+    settings = context.container().settings
     state = request.args.get("status") or ""
     if state not in MAIL_STATES:
         state = ""
@@ -1250,7 +1250,7 @@ def mail() -> ResponseReturnValue:
 @bp.get("/mail/bericht/<name>")
 def mail_message(name: str) -> ResponseReturnValue:
     """One message of the embedded outbox: its headers, the text and the HTML as source."""
-    outbox = staff.container().mailer.outbox
+    outbox = context.container().mailer.outbox
     message = outbox.read(name) if outbox else None
     if message is None:
         abort(404)

@@ -34,7 +34,7 @@ from participatie.domain.values import THEMES, Actor, AreaLevel, Priority
 from participatie.notifications.mail import MailError
 from participatie.staff import access
 from participatie.views import queries
-from web import container_of
+from web.context import container, platform
 from web.i18n import accepted_language
 
 PREFIX = "/api/v1"
@@ -73,14 +73,6 @@ def fail(code: int, **kwargs: Any) -> NoReturn:
     raise AssertionError("unreachable")
 
 
-def _container() -> Any:
-    return container_of(current_app)
-
-
-def _app() -> Any:
-    return _container().app
-
-
 # -- schemas -------------------------------------------------------------------------------------
 
 
@@ -92,7 +84,7 @@ class ApiSubmissionSchema(SubmissionSchema):
 
     @property
     def area_index(self) -> Any:  # type: ignore[override]
-        return _app().area_index()
+        return platform().area_index()
 
     @pre_load
     def strip_texts(self, data: Any, **_: Any) -> Any:
@@ -303,7 +295,7 @@ def themes() -> Any:
 @public.response(200, AreaSchema(many=True))
 def areas() -> Any:
     """Every area of the current map: municipality, wijken and buurten."""
-    index = _app().area_index()
+    index = platform().area_index()
     return [
         {"code": a.code, "name": a.name, "level": a.level.value, "parent": a.parent}
         for a in sorted(
@@ -318,7 +310,7 @@ def teams() -> Any:
     """Area teams, challenge teams, line departments and the regie team."""
     return [
         {"code": t.code, "name": t.name, "kind": t.kind.value, "areas": list(t.areas)}
-        for t in _app().teams()
+        for t in platform().teams()
     ]
 
 
@@ -328,7 +320,7 @@ def teams() -> Any:
 @public.alt_response(429, description="Too many submissions from this address; try later.")
 def submit(data: dict[str, Any]) -> Any:
     """Submit an initiative; the answer holds the secret tracking code (shown once)."""
-    result = _app().submit({**data, "language": accepted_language()}, channel="api")
+    result = platform().submit({**data, "language": accepted_language()}, channel="api")
     return {"id": result.initiative_id, "tracking_code": result.tracking_code}
 
 
@@ -338,10 +330,10 @@ def submit(data: dict[str, Any]) -> Any:
 @public.alt_response(404, description="No initiative has this tracking code.")
 def tracking(data: dict[str, str]) -> Any:
     """The status of an initiative by its tracking code (in the body, so it stays out of logs)."""
-    initiative_id = _app().find_by_tracking_code(data["tracking_code"].strip().upper())
+    initiative_id = platform().find_by_tracking_code(data["tracking_code"].strip().upper())
     if initiative_id is None:
         fail(404, message="Onbekende volgcode.")
-    progress = progress_of(_app(), initiative_id)
+    progress = progress_of(platform(), initiative_id)
     question = progress.open_question
     return {
         "id": initiative_id,
@@ -366,10 +358,10 @@ def support(data: dict[str, str], initiative_id: UUID) -> Any:
     from participatie.notifications.mail import compose
     from web.public import LINK_DAYS, SUPPORT
 
-    row = queries.public_initiative(_container().views, str(initiative_id))
+    row = queries.public_initiative(container().views, str(initiative_id))
     if row is None:
         fail(404, message="Onbekend initiatief.")
-    token = _container().tokens.make(SUPPORT, {"i": str(initiative_id), "e": data["email"]})
+    token = container().tokens.make(SUPPORT, {"i": str(initiative_id), "e": data["email"]})
     link = request.host_url.rstrip("/") + f"/steun/{token}"
     message = compose(
         data["email"],
@@ -377,7 +369,7 @@ def support(data: dict[str, str], initiative_id: UUID) -> Any:
         f"Klik binnen {LINK_DAYS} dagen op deze link om uw steun te bevestigen:\n{link}\n",
     )
     try:
-        _container().mailer.send(f"support-{token[-16:]}", message, kind="support")
+        container().mailer.send(f"support-{token[-16:]}", message, kind="support")
     except MailError:
         fail(503, message="De e-mail kon nu niet worden verstuurd; probeer het later opnieuw.")
     return {"message": "Bevestig uw steun met de link in de e-mail."}
@@ -391,7 +383,7 @@ def _bearer() -> StaffAccount:
     scheme, _, token = header.partition(" ")
     found = None
     if scheme.lower() == "bearer" and token.strip():
-        found = _container().staff.token_account(token.strip())
+        found = container().staff.token_account(token.strip())
     if found is None:
         fail(401, message="Geef een geldig API-token (Authorization: Bearer …).")
     g.api_account = found
@@ -406,7 +398,7 @@ def _require(account: StaffAccount, what: str, rel: str, target: str) -> None:
 
 def _initiative(initiative_id: UUID) -> Any:
     try:
-        return _app().get_initiative(initiative_id)
+        return platform().get_initiative(initiative_id)
     except NotFound:
         fail(404, message="Onbekend initiatief.")
 
@@ -429,7 +421,7 @@ def _case(initiative: Any, account: StaffAccount) -> dict[str, Any]:
         "outcome": initiative.outcome.value if initiative.outcome else None,
         "decision_published": initiative.decision_published,
         "actions": access.available_actions(account.role, rel, initiative.possible_commands()),
-        "history": [plain(describe(e).__dict__) for e in _app().history(initiative.id)],
+        "history": [plain(describe(e).__dict__) for e in platform().history(initiative.id)],
     }
 
 
@@ -443,13 +435,13 @@ def _case(initiative: Any, account: StaffAccount) -> dict[str, Any]:
 def queue(args: dict[str, Any], team: str) -> Any:
     """One page of a team's queue (keyset paging: pass `next_cursor` as `after`)."""
     account = _bearer()
-    if team not in {t.code for t in _app().teams()}:
+    if team not in {t.code for t in platform().teams()}:
         fail(404, message="Onbekend team.")
     rel = access.LEAD if team in account.teams else access.OTHER
     _require(account, "queue", rel, f"team:{team}")
     try:
         page = queries.team_queue(
-            _container().views,
+            container().views,
             team,
             status=args.get("status"),
             theme=args.get("theme"),
@@ -460,7 +452,7 @@ def queue(args: dict[str, Any], team: str) -> Any:
             sort=args["sort"],
             after=args.get("after"),
             limit=args["limit"],
-            now=_app().clock(),
+            now=platform().clock(),
         )
     except queries.QueryError as error:
         fail(422, errors={"query": {error.field: [str(error)]}})
@@ -509,10 +501,10 @@ def act(data: dict[str, Any], initiative_id: UUID, action: str) -> Any:
     version = data.pop("version")
     raw = {k: (str(v) if isinstance(v, UUID) else v) for k, v in data.items() if v is not None}
     lead = initiative.lead_team
-    staff = _container().staff
+    staff = container().staff
     # Field errors (422) and conflicts (409) are answered by web/errors.py.
     perform(
-        _app(),
+        platform(),
         initiative_id,
         action,
         raw,
@@ -520,7 +512,7 @@ def act(data: dict[str, Any], initiative_id: UUID, action: str) -> Any:
         version,
         members=lambda u: lead is not None and (a := staff.get(u)) is not None and lead in a.teams,
     )
-    after = _app().get_initiative(initiative_id)
+    after = platform().get_initiative(initiative_id)
     return {"id": after.id, "version": after.version, "status": after.status.value}
 
 
@@ -538,7 +530,7 @@ def history(initiative_id: UUID) -> Any:
     account = _bearer()
     _require(account, "audit", access.OTHER, f"audit:{initiative_id}")
     _initiative(initiative_id)
-    return [plain(describe(e).__dict__) for e in _app().history(initiative_id)]
+    return [plain(describe(e).__dict__) for e in platform().history(initiative_id)]
 
 
 @auditing.route("/initiatives/<uuid:initiative_id>/as-of")
@@ -553,7 +545,7 @@ def as_of(args: dict[str, datetime], initiative_id: UUID) -> Any:
     account = _bearer()
     _require(account, "audit", access.OTHER, f"audit:{initiative_id}")
     _initiative(initiative_id)
-    state = initiative_as_of(_app(), initiative_id, args["at"])
+    state = initiative_as_of(platform(), initiative_id, args["at"])
     if state is None:
         fail(404, message="Het initiatief bestond toen nog niet.")
     return state
@@ -570,9 +562,9 @@ def verify_log() -> Any:
     _require(account, "audit", access.OTHER, "audit:verify")
     try:
         report = verify(
-            _app(),
-            _container().audit_tables,
-            signing_key(_container().settings).public_key(),
+            platform(),
+            container().audit_tables,
+            signing_key(container().settings).public_key(),
         )
     except CheckpointInvalid as error:
         fail(409, message=str(error))

@@ -23,7 +23,7 @@ from participatie.domain.errors import NotFound
 from participatie.domain.processing import EventsExported, PersonalDataOpened
 from participatie.staff import access
 from participatie.views import queries
-from web import staff
+from web import context, staff
 from web.i18n import TIMEZONE
 
 bp = Blueprint("audit", __name__, url_prefix="/beheer/audit")
@@ -51,7 +51,7 @@ def _moment(text: str | None) -> datetime | None:
 
 
 def _actor() -> Any:
-    me = staff.account()
+    me = context.account()
     from participatie.domain.values import Actor
 
     return Actor(id=f"staff:{me.username}", role=me.role, team=None)
@@ -65,14 +65,14 @@ def home() -> ResponseReturnValue:
             return history(UUID(wanted))
         except ValueError:
             pass
-    teams = {t.code: t.name for t in staff.platform().teams()}
-    grant = staff.account().grant_purpose(staff.platform().clock())
+    teams = {t.code: t.name for t in context.platform().teams()}
+    grant = context.account().grant_purpose(context.platform().clock())
     return render_template("audit/home.html", wanted=wanted, teams=teams, grant=grant)
 
 
 def _history(initiative_id: UUID) -> list[dict[str, Any]]:
     try:
-        events = staff.platform().history(initiative_id)
+        events = context.platform().history(initiative_id)
     except NotFound:
         abort(404)
     if not events or type(events[0]).__qualname__ != "Initiative.Submitted":
@@ -85,8 +85,8 @@ def history(initiative_id: UUID) -> ResponseReturnValue:
     entries = _history(initiative_id)
     at_text = request.args.get("op") or ""
     at = _moment(at_text)
-    state = initiative_as_of(staff.platform(), initiative_id, at) if at else None
-    teams = {t.code: t.name for t in staff.platform().teams()}
+    state = initiative_as_of(context.platform(), initiative_id, at) if at else None
+    teams = {t.code: t.name for t in context.platform().teams()}
     return render_template(
         "audit/history.html",
         initiative_id=initiative_id,
@@ -105,13 +105,13 @@ def history_json(initiative_id: UUID) -> ResponseReturnValue:
     at = _moment(request.args.get("op"))
     body: dict[str, Any] = {"initiative_id": str(initiative_id), "history": entries}
     if at is not None:
-        body["as_of"] = initiative_as_of(staff.platform(), initiative_id, at)
+        body["as_of"] = initiative_as_of(context.platform(), initiative_id, at)
     return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")
 
 
 @bp.get("/wachtrij")
 def queue_as_of() -> ResponseReturnValue:
-    teams = {t.code: t.name for t in staff.platform().teams()}
+    teams = {t.code: t.name for t in context.platform().teams()}
     team = request.args.get("team") or ""
     at_text = request.args.get("op") or ""
     at = _moment(at_text)
@@ -123,7 +123,7 @@ def queue_as_of() -> ResponseReturnValue:
     page = None
     if not errors:
         assert at is not None
-        with views_as_of(staff.platform(), at) as then:
+        with views_as_of(context.platform(), at) as then:
             page = queries.team_queue(then, team, limit=200, now=at)
     return (
         render_template(
@@ -143,13 +143,13 @@ def queue_as_of() -> ResponseReturnValue:
 def integrity() -> ResponseReturnValue:
     report = None
     rejected = None
-    sealer = staff.container().sealer()
+    sealer = context.container().sealer()
     if request.method == "POST":
         try:
             report = verify(
-                staff.platform(),
-                staff.container().audit_tables,
-                signing_key(staff.container().settings).public_key(),
+                context.platform(),
+                context.container().audit_tables,
+                signing_key(context.container().settings).public_key(),
             )
         except CheckpointInvalid as error:
             rejected = str(error)
@@ -175,15 +175,15 @@ def export() -> ResponseReturnValue:
         area=request.args.get("gebied") or None,
         team=request.args.get("team") or None,
     )
-    purpose = staff.account().grant_purpose(staff.platform().clock())
+    purpose = context.account().grant_purpose(context.platform().clock())
     personal = request.args.get("persoonsgegevens") == "1"
     if personal and purpose is None:
-        me = staff.account()
+        me = context.account()
         access.denied(me.username, me.role, "export-personal-data", access.OTHER, "audit:export")
         abort(403)
     out = io.StringIO()
     export_events(
-        staff.platform(),
+        context.platform(),
         flt,
         out,
         format=fmt,
@@ -199,7 +199,7 @@ def export() -> ResponseReturnValue:
 
 @bp.get("/verwerkingen")
 def processing() -> ResponseReturnValue:
-    app = staff.platform()
+    app = context.platform()
     opened: list[PersonalDataOpened] = app.processing_log()
     exported: list[EventsExported] = [
         app.repository.get(UUID(str(n.originator_id)))

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from web import container_of
+from web import context
 
 bp = Blueprint("health", __name__)
 
@@ -15,13 +15,13 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """Return 200 when the event store answers (503 when not), with what is loaded."""
-    container = container_of(current_app)
-    app = container.app
+    built = context.container()
+    app = built.app
     body: dict[str, Any] = {"status": "ok"}
     try:
         body["event_store"] = {
             "ok": True,
-            "backend": "postgresql" if container.settings.uses_postgres else "sqlite",
+            "backend": "postgresql" if built.settings.uses_postgres else "sqlite",
             "events": app.recorder.max_notification_id() or 0,
         }
         rulebook = app.rulebook()
@@ -37,12 +37,12 @@ def healthz() -> ResponseReturnValue:
         body["event_store"] = {"ok": False, "error": type(error).__name__}
         return jsonify(body), 503
     try:
-        body["lag"] = container.lags()
+        body["lag"] = built.lags()
     except Exception as error:  # views not reachable: report, but the store itself is fine
         current_app.logger.exception("views health check failed")
         body["lag"] = {"error": type(error).__name__}
         body["status"] = "degraded"
-    body["redis"] = _redis_status(container)
+    body["redis"] = _redis_status(built)
     if not body["redis"]["ok"]:
         body["status"] = "degraded"
     return jsonify(body), 200
@@ -51,8 +51,8 @@ def healthz() -> ResponseReturnValue:
 @bp.get("/metrics")
 def metrics() -> ResponseReturnValue:
     """Prometheus text format: events in the log and how far each follower lags behind."""
-    container = container_of(current_app)
-    head = container.app.recorder.max_notification_id() or 0
+    built = context.container()
+    head = built.app.recorder.max_notification_id() or 0
     lines = [
         "# HELP participatie_events_total Events in the notification log.",
         "# TYPE participatie_events_total counter",
@@ -60,7 +60,7 @@ def metrics() -> ResponseReturnValue:
         "# HELP participatie_lag_events Events not yet handled, per follower (views, relay).",
         "# TYPE participatie_lag_events gauge",
     ]
-    for name, lag in sorted(container.lags().items()):
+    for name, lag in sorted(built.lags().items()):
         lines.append(f'participatie_lag_events{{follower="{name}"}} {lag}')
     return "\n".join(lines) + "\n", 200, {"Content-Type": "text/plain; version=0.0.4"}
 

@@ -46,7 +46,7 @@ from participatie.config import OIDC_ROLE_ORDER, OIDC_TEAMLESS_ROLES, GroupGrant
 from participatie.domain.errors import InvariantViolation
 from participatie.domain.staff import normal_username
 from participatie.domain.values import Actor, Role
-from web import container_of
+from web.context import container
 from web.staff import COOKIE, _safe_next, _set_cookie
 
 bp = Blueprint("oidc", __name__, url_prefix="/beheer/oidc")
@@ -369,7 +369,7 @@ def callback() -> ResponseReturnValue:
 
     groups = groups_of(claims, login.groups_claim)
     granted = grant_for(groups, login.grants)
-    staff = container_of(current_app).staff
+    staff = container().staff
     if granted is None:
         log.warning("OpenID Connect user %s has no mapped group (groups: %s)", username, groups)
         return _refused(403)

@@ -52,7 +52,7 @@ from participatie.domain.values import THEMES, AreaLevel
 from participatie.maps.geo import AreaIndex
 from participatie.views.model import OPEN_STATUSES, Row
 from participatie.views.store import LIVE, ROW_COLUMNS, row_from, stamp
-from web import container_of
+from web.context import container
 from web.i18n import OUTCOMES, STATUS, accepted_language
 from web.i18n import THEMES as THEME_LABELS
 
@@ -261,10 +261,6 @@ def unknown(rest: str) -> Response:
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _container() -> Any:
-    return container_of(current_app)
-
-
 def _dutch(label: Any) -> str:
     """A catalogue label in Dutch, whatever language the caller's cookie asks for."""
     with force_locale("nl"):
@@ -291,7 +287,7 @@ def _base_url() -> str:
 
 def _municipality() -> str:
     try:
-        return str(_container().app.municipality()[1])
+        return str(container().app.municipality()[1])
     except DomainError:
         return ""
 
@@ -305,7 +301,7 @@ def discovery(fmt: str) -> Response:
     who = f"Gemeente {name}" if name else "De gemeente"
     base = _base_url()
     site = base.removesuffix(PREFIX) + "/"
-    needs_key = bool(_container().settings.open311_api_key)
+    needs_key = bool(container().settings.open311_api_key)
     body = {
         "changeset": CHANGESET,
         "contact": f"{who}, via {site}",
@@ -356,7 +352,7 @@ def service_definition(code: str, fmt: str) -> Response:
 
 
 def _check_api_key() -> None:
-    expected = _container().settings.open311_api_key
+    expected = container().settings.open311_api_key
     if not expected:
         return
     given = request.form.get("api_key") or ""
@@ -433,7 +429,7 @@ def create_request(fmt: str) -> Response:
         raise Open311Error(
             400, f"service_code: '{service_code}' bestaat niet; kies een code uit services.{fmt}."
         )
-    app = _container().app
+    app = container().app
     index = app.area_index()
     name = " ".join(part for part in (_text("first_name"), _text("last_name")) if part)
     initiator = {"kind": "resident", "name": name or None, "email": _text("email")}
@@ -509,7 +505,7 @@ def _rows(
     end: datetime | None = None,
 ) -> list[Row]:
     """Initiatives from the views, newest first, at most MAX_REQUESTS."""
-    views = _container().views
+    views = container().views
     where: list[str] = []
     params: list[Any] = []
     if ids is not None:
@@ -576,8 +572,8 @@ def _request(row: Row, teams: dict[str, str], places: _Places) -> dict[str, Any]
     code = row.themes[0] if row.themes else ""
     point = places.point(row.area_code)
     if row.consent:
-        location = _container().app.get_initiative(UUID(row.id)).location
-        if location.is_point:
+        location = container().app.get_initiative(UUID(row.id)).location
+        if location.lat is not None and location.lon is not None:  # a point was given
             point = (location.lat, location.lon)
     area = places.index.areas.get(row.area_code)
     return {
@@ -602,7 +598,7 @@ def _request(row: Row, teams: dict[str, str], places: _Places) -> dict[str, Any]
 
 
 def _requests_reply(fmt: str, rows: list[Row]) -> Response:
-    app = _container().app
+    app = container().app
     teams = {team.code: team.name for team in app.teams()}
     places = _Places(app.area_index())
     return _reply(fmt, "service_requests", [_request(row, teams, places) for row in rows])

@@ -30,7 +30,8 @@ from participatie.notifications.mail import MailError, compose
 from participatie.notifications.messages import CONFIRM_EMAIL
 from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
 from participatie.views import queries
-from web import container_of
+from web import context
+from web.context import container, platform, views
 from web.forms import HONEYPOT, field_errors, submission_from_form
 from web.i18n import COOKIE, LOCALES, select_locale
 
@@ -40,26 +41,18 @@ SUPPORT = "support"  # token purposes
 LINK_DAYS = 7
 
 
-def _app() -> Any:
-    return container_of(current_app).app
-
-
-def _views() -> Any:
-    return container_of(current_app).views
-
-
 def _teams() -> dict[str, str]:
-    return {team.code: team.name for team in _app().teams()}
+    return {team.code: team.name for team in platform().teams()}
 
 
 def _areas() -> Any:
-    return _app().area_index()
+    return platform().area_index()
 
 
 @bp.app_context_processor
 def site() -> dict[str, Any]:
     try:
-        _, name = _app().municipality()
+        _, name = platform().municipality()
     except DomainError:
         name = ""
     return {"municipality": name}
@@ -69,7 +62,7 @@ def site() -> dict[str, Any]:
 def home() -> ResponseReturnValue:
     areas = _areas()
     buurten = [a for a in areas.areas.values() if a.level is AreaLevel.NEIGHBOURHOOD]
-    counts = queries.open_counts(_views(), [a.code for a in buurten])
+    counts = queries.open_counts(views(), [a.code for a in buurten])
     label = gettext("%(name)s: %(count)s open initiatieven", name="{name}", count="{count}")
     area_map = svgmap.render(
         buurten,
@@ -85,7 +78,7 @@ def home() -> ResponseReturnValue:
         "public/home.html",
         area_map=area_map,
         districts=districts,
-        recent=queries.public_initiatives(_views(), limit=8),
+        recent=queries.public_initiatives(views(), limit=8),
         areas=areas,
     )
 
@@ -126,7 +119,7 @@ def submit() -> ResponseReturnValue:
         # A bot filled the field people never see: answer as usual, store nothing.
         current_app.logger.info("submission refused by the honeypot")
         return redirect(url_for("public.received"), 303)
-    app = _app()
+    app = platform()
     try:
         data = SubmissionSchema(app.area_index()).load_submission(submission_from_form(form))
     except ValidationError as error:
@@ -143,7 +136,7 @@ def submit() -> ResponseReturnValue:
 def confirm_email(token: str) -> ResponseReturnValue:
     """GET shows a button (mail scanners follow links); POST confirms, once."""
     payload = _open_token(CONFIRM_EMAIL, token)
-    app = _app()
+    app = platform()
     initiative_id = UUID(payload["i"])
     if request.method == "GET":
         return render_template("public/confirm_email.html", token=token, state="ask")
@@ -169,7 +162,7 @@ def track_start() -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         code = (request.form.get("code") or "").strip()
-        if _app().find_by_tracking_code(code) is not None:
+        if platform().find_by_tracking_code(code) is not None:
             session[TRACKING] = code
             session.pop("new_submission", None)
             return redirect(url_for("public.track"), 303)
@@ -182,7 +175,7 @@ def track_start() -> ResponseReturnValue:
 @bp.get("/volgen/<code>")
 def track_link(code: str) -> ResponseReturnValue:
     """The link from the confirmation e-mail: remember the code, then drop it from the URL."""
-    if _app().find_by_tracking_code(code) is None:
+    if platform().find_by_tracking_code(code) is None:
         abort(404)
     session[TRACKING] = code
     return redirect(url_for("public.track"), 303)
@@ -190,14 +183,14 @@ def track_link(code: str) -> ResponseReturnValue:
 
 def _tracked() -> UUID:
     code = session.get(TRACKING)
-    initiative_id = _app().find_by_tracking_code(code) if code else None
+    initiative_id = platform().find_by_tracking_code(code) if code else None
     if initiative_id is None:
         abort(redirect(url_for("public.track_start"), 303))
     return initiative_id
 
 
 def _track_page(status: int = 200, **extra: Any) -> Any:
-    progress = progress_of(_app(), _tracked())
+    progress = progress_of(platform(), _tracked())
     return render_template(
         "public/track.html", progress=progress, teams=_teams(), errors={}, **extra
     ), status
@@ -209,7 +202,7 @@ def track() -> ResponseReturnValue:
 
 
 def _initiator_acts(command: Command) -> ResponseReturnValue:
-    app = _app()
+    app = platform()
     initiative_id = _tracked()
     initiative = app.get_initiative(initiative_id)
     try:
@@ -238,7 +231,7 @@ def _initiator_acts(command: Command) -> ResponseReturnValue:
 def track_answer() -> ResponseReturnValue:
     answer = (request.form.get("answer") or "").strip()
     if not answer:
-        progress = progress_of(_app(), _tracked())
+        progress = progress_of(platform(), _tracked())
         errors = {"answer": [gettext("Schrijf uw antwoord.")]}
         return render_template(
             "public/track.html", progress=progress, teams=_teams(), errors=errors, kept={}
@@ -257,21 +250,21 @@ def area(code: str) -> ResponseReturnValue:
     areas = _areas()
     if code not in areas:
         abort(404)
-    app = _app()
-    overview = queries.overview_of_area(app, _views(), code)
+    app = platform()
+    overview = queries.overview_of_area(app, views(), code)
     return render_template(
         "public/area.html",
         area=areas.areas[code],
         chain=[areas.areas[c] for c in reversed(areas.ancestors(code))][:-1],
         children=[areas.areas[c] for c in areas.children(code)],
         overview=overview,
-        initiatives=queries.public_initiatives(_views(), area=code, limit=50),
+        initiatives=queries.public_initiatives(views(), area=code, limit=50),
         areas=areas,
     )
 
 
 def _public(initiative_id: str) -> dict[str, Any]:
-    found = queries.public_initiative(_views(), initiative_id)
+    found = queries.public_initiative(views(), initiative_id)
     if found is None or found["description"] is None:
         abort(404)  # without consent an initiative has no public page
     return found
@@ -308,8 +301,8 @@ def support(initiative_id: str) -> ResponseReturnValue:
     except ValidationError as error:
         errors = field_errors(error.normalized_messages())
         return _initiative_page(item, 422, errors=errors, values=request.form)
-    container = container_of(current_app)
-    token = container.tokens.make(SUPPORT, {"i": initiative_id, "e": email})
+    built = context.container()
+    token = built.tokens.make(SUPPORT, {"i": initiative_id, "e": email})
     link = url_for("public.support_confirm", token=token, _external=True)
     message = compose(
         email,
@@ -323,9 +316,9 @@ def support(initiative_id: str) -> ResponseReturnValue:
         ),
     )
     # Each request mails a fresh link (its own ledger key); nothing is stored until it is used.
-    pseudonym = container.app.vault.pseudonym(f"{initiative_id}:{email.lower()}")
+    pseudonym = built.app.vault.pseudonym(f"{initiative_id}:{email.lower()}")
     try:
-        container.mailer.send(f"support-{pseudonym[:16]}-{token[-16:]}", message, kind="support")
+        built.mailer.send(f"support-{pseudonym[:16]}-{token[-16:]}", message, kind="support")
     except MailError:
         current_app.logger.warning("support confirmation for %s not sent", initiative_id)
         errors = {"email": [gettext(MAIL_FAILED)]}
@@ -337,7 +330,7 @@ def support(initiative_id: str) -> ResponseReturnValue:
 
 def _open_token(purpose: str, token: str) -> dict[str, Any]:
     try:
-        return container_of(current_app).tokens.open(purpose, token, max_age=LINK_DAYS * DAY)
+        return container().tokens.open(purpose, token, max_age=LINK_DAYS * DAY)
     except TokenExpired:
         abort(410)
     except TokenInvalid:
@@ -352,7 +345,7 @@ def support_confirm(token: str) -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("public/support_confirm.html", item=item, token=token)
     try:
-        _app().support_initiative(UUID(payload["i"]), payload["e"])
+        platform().support_initiative(UUID(payload["i"]), payload["e"])
     except AlreadySupported:
         return render_template("public/support_confirm.html", item=item, token=None, already=True)
     except DomainError:

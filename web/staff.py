@@ -29,7 +29,6 @@ from werkzeug.wrappers import Response
 from participatie.application.actions import GENERAL, ActionInvalid, perform
 from participatie.application.schemas import N_
 from participatie.audit.history import describe
-from participatie.bootstrap import Container
 from participatie.domain.errors import (
     ConcurrencyConflict,
     IllegalTransition,
@@ -40,9 +39,9 @@ from participatie.domain.initiative import Initiative
 from participatie.domain.staff import StaffAccount
 from participatie.domain.values import REGIE_TEAM, THEMES, Actor, Outcome, Priority
 from participatie.staff import access
-from participatie.staff.accounts import LockedOut, LoginFailed, Staff
+from participatie.staff.accounts import LockedOut, LoginFailed
 from participatie.views import queries
-from web import container_of
+from web.context import account, container, platform, staff_accounts
 from web.errors import conflict_message, http_status
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
@@ -169,24 +168,6 @@ SHOWN_DETAILS = (
     "deadline",
     "due",
 )
-
-
-def container() -> Container:
-    return container_of(current_app)
-
-
-def platform() -> Any:
-    """The application (commands and reads of aggregates)."""
-    return container().app
-
-
-def staff_accounts() -> Staff:
-    return container().staff
-
-
-def account() -> StaffAccount:
-    found: StaffAccount = g.account
-    return found
 
 
 def _teams() -> dict[str, str]:
