@@ -131,23 +131,24 @@ def enqueue_notifications(
 
 def enqueue_sweep(queue: Queue, slot: int) -> None:
     """Enqueue the deadline sweep for one time slot (the sweep is idempotent: twice is harmless)."""
-    queue.enqueue_call(
-        sweep_deadlines,
-        job_id=f"sweep-{slot}",
-        description="deadline sweep",
-        timeout=JOB_TIMEOUT * 5,
-        result_ttl=RESULT_TTL,
-        failure_ttl=FAILURE_TTL,
-    )
+    _enqueue_scheduled(queue, sweep_deadlines, f"sweep-{slot}", "deadline sweep", 5)
 
 
 def enqueue_retention(queue: Queue, slot: int) -> None:
     """Enqueue the retention run for one day (it is idempotent: twice erases nothing new)."""
+    description = "retention: erase personal data past its period"
+    _enqueue_scheduled(queue, apply_retention, f"retention-{slot}", description, 15)
+
+
+def _enqueue_scheduled(
+    queue: Queue, job: Any, job_id: str, description: str, timeouts: int
+) -> None:
+    """A scheduled job, once per slot: its id names the slot, so a second enqueue is harmless."""
     queue.enqueue_call(
-        apply_retention,
-        job_id=f"retention-{slot}",
-        description="retention: erase personal data past its period",
-        timeout=JOB_TIMEOUT * 15,
+        job,
+        job_id=job_id,
+        description=description,
+        timeout=JOB_TIMEOUT * timeouts,
         result_ttl=RESULT_TTL,
         failure_ttl=FAILURE_TTL,
     )
