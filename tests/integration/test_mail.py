@@ -26,18 +26,13 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from participatie.bootstrap import creating_tables
 from participatie.config import Settings
-from participatie.notifications.mail import (
-    STALE_SECONDS,
-    Mailer,
-    MailLog,
+from participatie.notifications.ledger import STALE_SECONDS, MailLog, open_mail_tables
+from participatie.notifications.mail import Mailer, build_mailer, compose, message_id
+from participatie.notifications.transport import (
     OutboxTransport,
     PermanentMailError,
     SMTPTransport,
     TemporaryMailError,
-    build_mailer,
-    compose,
-    message_id,
-    open_mail_tables,
 )
 from tests.services import free_port
 
