@@ -1,0 +1,66 @@
+"""What the parts of ParticipatieApp share: its clock and vault, and the typed view they use.
+
+ParticipatieApp (app.py) is one eventsourcing Application put together from a part per concern
+(initiatives.py, routing.py, organisation.py, personal_data.py). Each part is a plain class at
+run time; for mypy it derives from AppCore, which declares the attributes and the store helpers
+that app.py defines, so every part is checked against the whole it will be mixed into.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+from participatie.domain.values import SealedPersonalData
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+class Vault(Protocol):
+    """Seals personal data per person (privacy.keys.PersonalDataVault, given by bootstrap)."""
+
+    def seal(self, fields: dict[str, Any], subject_id: UUID | None = None) -> SealedPersonalData:
+        """Encrypt `fields` under a new random key for a new (or given) subject."""
+
+    def open(self, sealed: SealedPersonalData) -> dict[str, Any] | None:
+        """Decrypt; None when the subject's key was erased."""
+
+    def shred(self, subject_id: UUID) -> bool:
+        """Delete the subject's key; return whether there was one."""
+
+    def pseudonym(self, text: str) -> str:
+        """A keyed hash of `text`: equal texts give equal pseudonyms."""
+
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, DomainEventProtocol
+    from eventsourcing.persistence import Notification
+
+    from participatie.domain.initiative import Initiative
+
+    class AppCore(Application[UUID]):
+        """ParticipatieApp as its parts see it: what app.py sets up and defines."""
+
+        decision_days: int
+        vault: Vault
+        clock: Clock
+        _readonly: dict[UUID, Aggregate]
+
+        def save_all(self, *aggregates: Aggregate) -> None: ...
+        def _get(self, aggregate_id: UUID, kind: type[Any]) -> Any: ...
+        def _read(self, aggregate_id: UUID, kind: type[Any]) -> Any: ...
+        def _read_all(self, wanted: Sequence[tuple[UUID, type[Any]]]) -> list[Any]: ...
+        def notifications(self, *event_classes: type[Any]) -> Iterator[Notification]: ...
+        def history(self, aggregate_id: UUID) -> list[DomainEventProtocol[UUID]]: ...
+        def get_initiative(self, initiative_id: UUID) -> Initiative: ...
+        def _get_young_initiative(self, initiative_id: UUID) -> Initiative: ...
+
+else:
+    AppCore = object  # at run time each part is a plain mixin; ParticipatieApp has it all

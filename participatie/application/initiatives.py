@@ -1,0 +1,249 @@
+"""ParticipatieApp's initiatives part: submitting, acting on and supporting an initiative,
+correcting its details and recording its missed deadlines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from participatie.application.core import AppCore
+from participatie.domain.commands import Command, Support, execute
+from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, InvariantViolation
+from participatie.domain.initiative import DECISION, HANDOFF, Initiative
+from participatie.domain.support import SupportIndex
+from participatie.domain.tracking import TrackingIndex, hash_tracking_code, new_tracking_code
+from participatie.domain.values import (
+    PERSONAL_FIELDS,
+    REGIE_TEAM,
+    THEMES,
+    Actor,
+    InitiatorKind,
+    Location,
+    Role,
+    SealedPersonalData,
+)
+
+SWEEPER = Actor.system("deadline-sweep")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a submitter gets back: the initiative's id and the secret tracking code."""
+
+    initiative_id: UUID
+    tracking_code: str
+
+
+if TYPE_CHECKING:
+    from participatie.domain.areas import AreaMap
+    from participatie.maps.geo import AreaIndex
+
+    class _Uses(AppCore):
+        """What this part uses of the organisation part."""
+
+        def _area_map(self, to_change: bool = False) -> AreaMap: ...
+        def area_index(self, version: str | None = None, checked: bool = False) -> AreaIndex: ...
+
+else:
+    _Uses = AppCore
+
+
+class InitiativeCommands(_Uses):
+    """Submit, act, support, change details, sweep deadlines; find initiatives."""
+
+    def submit(
+        self,
+        data: dict[str, Any],
+        *,
+        channel: str = "web",
+        actor: Actor | None = None,
+        at: datetime | None = None,
+    ) -> Submission:
+        """Store a validated submission (see SubmissionSchema); personal fields are sealed."""
+        initiative, index, code = self.new_initiative(data, channel=channel, actor=actor, at=at)
+        self.save_all(initiative, index)
+        return Submission(initiative.id, code)
+
+    def new_initiative(
+        self,
+        data: dict[str, Any],
+        *,
+        channel: str = "web",
+        actor: Actor | None = None,
+        at: datetime | None = None,
+    ) -> tuple[Initiative, TrackingIndex, str]:
+        """Create (but do not save) an initiative and its tracking index; return the code too."""
+        initiator = data["initiator"]
+        personal = {k: initiator[k] for k in PERSONAL_FIELDS if initiator.get(k)}
+        sealed = self.vault.seal(personal)
+        location = data["location"]
+        map_version = self._area_map().current_version if location.get("lat") is not None else None
+        code = new_tracking_code()
+        code_hash = hash_tracking_code(code)
+        initiative = Initiative._create(
+            Initiative.Submitted,
+            id=uuid4(),
+            title=data["title"],
+            description=data["description"],
+            themes=list(data["themes"]),
+            location=Location(
+                area_code=location["area_code"],
+                lat=location.get("lat"),
+                lon=location.get("lon"),
+                map_version=map_version,
+            ),
+            initiator_kind=InitiatorKind(initiator["kind"]),
+            initiator=sealed,
+            consent_to_publish=bool(data["consent_to_publish"]),
+            requested_support=data.get("requested_support"),
+            tracking_code_hash=code_hash,
+            actor=actor or Actor.initiator(sealed.subject_id),
+            channel=channel,
+            language=data.get("language") or "nl",
+            decision_days=self.decision_days,
+            timestamp=at or self.clock(),
+        )
+        index: TrackingIndex = TrackingIndex._create(
+            TrackingIndex.Created,
+            id=TrackingIndex.create_id(code_hash),
+            code_hash=code_hash,
+            initiative_id=initiative.id,
+        )
+        return initiative, index, code
+
+    def act(
+        self,
+        initiative_id: UUID,
+        command: Command,
+        *,
+        actor: Actor,
+        expected_version: int | None = None,
+        at: datetime | None = None,
+    ) -> int:
+        """Run one workflow command on an initiative and save it; return the new version.
+
+        `expected_version` is the version the user saw; if the initiative changed since, nothing
+        is stored and ConcurrencyConflict says so.
+        """
+        initiative = self.get_initiative(initiative_id)
+        if expected_version is not None and initiative.version != expected_version:
+            raise ConcurrencyConflict(initiative_id, expected_version, initiative.version)
+        execute(initiative, self.sealed(command), actor, at or self.clock())
+        self.save_all(initiative)
+        return int(initiative.version)
+
+    def sealed(self, command: Command) -> Command:
+        """`command` with the personal data it carries sealed (a supporter's contact details)."""
+        if isinstance(command, Support) and not isinstance(command.supporter, SealedPersonalData):
+            return Support(self.vault.seal(dict(command.supporter)))
+        return command
+
+    def support_initiative(
+        self, initiative_id: UUID, email: str, at: datetime | None = None
+    ) -> int:
+        """Record one support for a confirmed e-mail address; return the supporter count.
+
+        The address is sealed like an initiator's; a keyed hash of it makes a second support
+        with the same address impossible (AlreadySupported), also when two arrive at once.
+        """
+        pseudonym = self.vault.pseudonym(f"{initiative_id}:{email.strip().lower()}")
+        index_id = SupportIndex.create_id(initiative_id, pseudonym)
+        for _ in range(3):
+            if index_id in self.repository:
+                raise AlreadySupported(f"{initiative_id} already has this supporter")
+            initiative = self.get_initiative(initiative_id)
+            sealed = self.vault.seal({"email": email.strip()})
+            actor = Actor(id=f"subject:{sealed.subject_id.hex}", role=Role.SUPPORTER)
+            initiative.support(actor=actor, at=at or self.clock(), supporter=sealed)
+            index = SupportIndex._create(
+                SupportIndex.Created, id=index_id, initiative_id=initiative_id
+            )
+            try:
+                self.save_all(initiative, index)
+            except ConcurrencyConflict:
+                self.vault.shred(sealed.subject_id)  # nothing was stored under this key
+                continue  # someone else acted at the same moment: look again
+            return len(initiative.supporters)
+        raise ConcurrencyConflict(initiative_id, None, None)
+
+    def change_details(
+        self,
+        initiative_id: UUID,
+        *,
+        actor: Actor,
+        reason: str,
+        themes: list[str] | None = None,
+        location: dict[str, Any] | None = None,
+        expected_version: int | None = None,
+    ) -> int:
+        """Correct themes and/or location (a point or an area code); routing stays as it was."""
+        initiative = self.get_initiative(initiative_id)
+        if expected_version is not None and initiative.version != expected_version:
+            raise ConcurrencyConflict(initiative_id, expected_version, initiative.version)
+        new_themes = list(themes) if themes is not None else list(initiative.themes)
+        unknown = [t for t in new_themes if t not in THEMES]
+        if unknown:
+            raise InvariantViolation("themes", f"unknown theme(s): {', '.join(unknown)}")
+        new_location = initiative.location
+        if location is not None:
+            new_location = self._place(location)
+        initiative.change_details(actor, self.clock(), reason, new_themes, new_location)
+        self.save_all(initiative)
+        return int(initiative.version)
+
+    def _place(self, location: dict[str, Any]) -> Location:
+        index = self.area_index()
+        if location.get("lat") is not None and location.get("lon") is not None:
+            lat, lon = float(location["lat"]), float(location["lon"])
+            code = index.locate(lat, lon)
+            if code is None:
+                raise InvariantViolation("location.lat", "this point lies outside the municipality")
+            return Location(code, lat, lon, index.version)
+        code = location.get("area_code")
+        if not code or code not in index:
+            raise InvariantViolation("location.area_code", f"unknown area code: {code}")
+        return Location(code, None, None, None)
+
+    def sweep_deadlines(
+        self,
+        initiative_id: UUID,
+        escalate: Iterable[str] = (HANDOFF,),
+        at: datetime | None = None,
+    ) -> list[str]:
+        """Record each deadline of the initiative that passed unrecorded; return their kinds.
+
+        A missed deadline whose kind is in `escalate` also sends the initiative to regie
+        (unless regie has it already). Running the sweep twice records nothing the second time.
+        """
+        now = at or self.clock()
+        initiative = self.get_initiative(initiative_id)
+        missed = initiative.missed_deadlines(now)
+        for kind, due in missed:
+            initiative.record_missed_deadline(SWEEPER, now, kind, due)
+        to_regie = [kind for kind, _ in missed if kind in set(escalate)]
+        if to_regie and initiative.lead_team != REGIE_TEAM and initiative.is_open:
+            labels = {HANDOFF: "acceptatietermijn", DECISION: "beslistermijn"}
+            names = " en ".join(labels[k] for k in to_regie)
+            initiative.escalate(SWEEPER, now, f"Automatisch naar regie: {names} verstreken.")
+        if missed:
+            self.save_all(initiative)
+        return [kind for kind, _ in missed]
+
+    def initiative_ids(self) -> list[UUID]:
+        """Every initiative ever submitted, in submission order (read from the log)."""
+        return [UUID(str(n.originator_id)) for n in self.notifications(Initiative.Submitted)]
+
+    def find_by_tracking_code(self, code: str) -> UUID | None:
+        try:
+            index_id = TrackingIndex.create_id(hash_tracking_code(code))
+            index: Aggregate = self.repository.get(index_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(index, TrackingIndex)
+        return index.initiative_id
