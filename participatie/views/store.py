@@ -7,13 +7,15 @@ once, fails the compare-and-set on the tracking row and changes nothing.
 SQLite keeps the views in their own file next to the event store (a second writer on the event
 store file would only slow submissions down); PostgreSQL keeps them in the same schema.
 Live tables are named `v_*`; a rebuild writes `vr_*` and swaps them in, in one transaction.
+
+The table shapes are in `schema`, the (de)serialisation of rows in `rows`; their names are
+importable from here too.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
@@ -23,208 +25,62 @@ from eventsourcing.utils import Environment
 
 from participatie.config import Settings
 from participatie.views.model import Row, TimelineEntry
-
-VIEWS = "views"  # the tracking name of the views projection
-# Bump when the view tables change shape: older tables are dropped and projected again.
-SCHEMA_VERSION = 8  # 7: deadlines skip Dutch public holidays; 8: the decision deadline
-SCHEMA = "views-schema"
-LIVE, REBUILD = "v_", "vr_"
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-
-ROW_COLUMNS = (
-    "id",
-    "title",
-    "description",
-    "consent",
-    "status",
-    "themes",
-    "area_code",
-    "area_chain",
-    "initiator_kind",
-    "channel",
-    "submitted_at",
-    "last_activity",
-    "lead_team",
-    "involved_teams",
-    "challenge",
-    "priority",
-    "assignee",
-    "handoff_pending",
-    "handoff_days",
-    "deadline",
-    "deadline_kind",
-    "handoff_due",
-    "decision_days",
-    "decision_due",
-    "paused_since",
-    "paused_days",
-    "routed_at",
-    "decided_at",
-    "outcome",
-    "decision_published",
-    "rationale",
-    "closed_at",
-    "supporters",
-    "version",
+from participatie.views.rows import (
+    facets,
+    queue_values,
+    row_from,
+    row_values,
+    stamp,
+    unstamp,
 )
-QUEUE_COLUMNS = (
-    "team",
-    "facet",
-    "initiative_id",
-    "role",
-    "status",
-    "priority_rank",
-    "deadline",
-    "submitted_at",
-    "last_activity",
-    "area_code",
-    "assignee",
+from participatie.views.schema import (
+    ALL,
+    DATETIME_COLUMNS,
+    DUE,
+    LIVE,
+    MUNICIPALITY_PREFIX,
+    NO_DEADLINE,
+    PRIORITY_RANK,
+    QUEUE_COLUMNS,
+    REBUILD,
+    ROW_COLUMNS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    TABLES,
+    TIMELINE_COLUMNS,
+    VIEWS,
+    schema_statements,
 )
-TIMELINE_COLUMNS = ("initiative_id", "version", "kind", "at", "text", "team")
 
-
-NO_DEADLINE = "9999-12-31T00:00:00.000000Z"  # sorts after every real deadline, on both databases
-
-
-ALL = "*"
-MUNICIPALITY_PREFIX = "GM"
-DUE = "due"
-
-
-def facets(row: Row) -> list[str]:
-    """Each queue entry is stored once unfiltered and once per status, per area above it, per
-    theme and (with a deadline) once as 'due', so a queue filtered on any of those is read
-    straight from an index, in order. Priority and assignee are checked on the rows."""
-    # The municipality (CBS code GM…) holds everything: its facet would repeat ALL.
-    areas = (a for a in row.area_chain if not a.startswith(MUNICIPALITY_PREFIX))
-    found = [ALL, f"status:{row.status}", *(f"area:{a}" for a in areas)]
-    found += [f"theme:{t}" for t in sorted(set(row.themes))]
-    if row.deadline is not None:
-        found.append(DUE)  # a hand-off or decision deadline runs: the only entries that can be late
-    return found
-
-
-def queue_values(row: Row) -> list[tuple[Any, ...]]:
-    """The team queue rows of one initiative: per team that leads or is involved, per facet."""
-    teams = row.teams()
-    if not teams:
-        return []
-    shared = (
-        row.status,
-        PRIORITY_RANK.get(row.priority, 2),
-        stamp(row.deadline) or NO_DEADLINE,
-        stamp(row.submitted_at),
-        stamp(row.last_activity),
-        row.area_code,
-        row.assignee,
-    )
-    return [
-        (team, facet, row.id, role, *shared)
-        for team, role in teams.items()
-        for facet in facets(row)
-    ]
-
-
-def stamp(moment: datetime | None) -> str | None:
-    """Timestamps as fixed-width UTC text: sortable and equal on both databases."""
-    if moment is None:
-        return None
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def unstamp(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)  # much faster than strptime
-
-
-def schema_statements(
-    prefix: str, text: str = "TEXT", index_prefix: str | None = None
-) -> list[str]:
-    """CREATE statements; `prefix` names tables (maybe schema-qualified), index names are bare."""
-    t = prefix
-    i = prefix if index_prefix is None else index_prefix
-    return [
-        f"CREATE TABLE IF NOT EXISTS {t}initiatives ("
-        + ", ".join(
-            f"{c} {'INTEGER' if c in _INTS else text}{' PRIMARY KEY' if c == 'id' else ''}"
-            for c in ROW_COLUMNS
-        )
-        + ")",
-        f"CREATE INDEX IF NOT EXISTS {i}initiatives_deadline ON {t}initiatives (deadline)",
-        f"CREATE TABLE IF NOT EXISTS {t}initiative_areas (initiative_id {text}, area_code {text},"
-        " PRIMARY KEY (initiative_id, area_code))",
-        f"CREATE INDEX IF NOT EXISTS {i}initiative_areas_area ON {t}initiative_areas (area_code)",
-        f"CREATE TABLE IF NOT EXISTS {t}initiative_themes (initiative_id {text}, theme {text},"
-        " PRIMARY KEY (initiative_id, theme))",
-        f"CREATE INDEX IF NOT EXISTS {i}initiative_themes_theme ON {t}initiative_themes (theme)",
-        f"CREATE TABLE IF NOT EXISTS {t}team_queue ("
-        + ", ".join(f"{c} {'INTEGER' if c == 'priority_rank' else text}" for c in QUEUE_COLUMNS)
-        + ", PRIMARY KEY (team, facet, initiative_id))",
-        f"CREATE INDEX IF NOT EXISTS {i}team_queue_submitted"
-        f" ON {t}team_queue (team, facet, submitted_at, initiative_id)",
-        f"CREATE INDEX IF NOT EXISTS {i}team_queue_deadline"
-        f" ON {t}team_queue (team, facet, deadline, initiative_id)",
-        f"CREATE INDEX IF NOT EXISTS {i}team_queue_activity"
-        f" ON {t}team_queue (team, facet, last_activity, initiative_id)",
-        f"CREATE INDEX IF NOT EXISTS {i}team_queue_priority"
-        f" ON {t}team_queue (team, facet, priority_rank, submitted_at, initiative_id)",
-        f"CREATE TABLE IF NOT EXISTS {t}timeline ("
-        + ", ".join(f"{c} {'INTEGER' if c == 'version' else text}" for c in TIMELINE_COLUMNS)
-        + ", PRIMARY KEY (initiative_id, version, kind))",
-    ]
-
-
-_INTS = {
-    "consent",
-    "handoff_pending",
-    "handoff_days",
-    "decision_days",
-    "paused_days",
-    "decision_published",
-    "supporters",
-    "version",
-}
-DATETIME_COLUMNS = (
-    "submitted_at",
-    "last_activity",
-    "deadline",
-    "handoff_due",
-    "decision_due",
-    "paused_since",
-    "routed_at",
-    "decided_at",
-    "closed_at",
-)
-TABLES = ("initiatives", "initiative_areas", "initiative_themes", "team_queue", "timeline")
-
-
-def row_values(row: Row) -> tuple[Any, ...]:
-    values: dict[str, Any] = {
-        **row.__dict__,
-        "consent": int(row.consent),
-        "themes": ",".join(row.themes),
-        "area_chain": ",".join(row.area_chain),
-        "involved_teams": ",".join(row.involved_teams),
-        "handoff_pending": int(row.handoff_pending),
-        "decision_published": int(row.decision_published),
-    }
-    for key in DATETIME_COLUMNS:
-        values[key] = stamp(values[key])
-    return tuple(values[c] for c in ROW_COLUMNS)
-
-
-def row_from(values: Sequence[Any]) -> Row:
-    data = dict(zip(ROW_COLUMNS, values, strict=True))
-    for key in ("themes", "area_chain", "involved_teams"):
-        data[key] = tuple(x for x in (data[key] or "").split(",") if x)
-    for key in ("consent", "handoff_pending", "decision_published"):
-        data[key] = bool(data[key])
-    for key in DATETIME_COLUMNS:
-        data[key] = unstamp(data[key])
-    return Row(**data)
+__all__ = [
+    "ALL",
+    "DATETIME_COLUMNS",
+    "DUE",
+    "LIVE",
+    "MUNICIPALITY_PREFIX",
+    "NO_DEADLINE",
+    "PRIORITY_RANK",
+    "QUEUE_COLUMNS",
+    "REBUILD",
+    "ROW_COLUMNS",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "TABLES",
+    "TIMELINE_COLUMNS",
+    "VIEWS",
+    "PostgresViews",
+    "SQLiteViews",
+    "ViewTables",
+    "facets",
+    "open_views",
+    "queue_values",
+    "row_from",
+    "row_values",
+    "schema_statements",
+    "stamp",
+    "unstamp",
+    "views_path",
+]
 
 
 class ViewTables:

@@ -323,7 +323,7 @@ def test_queue_count_is_capped_and_says_so(
     team = "gebiedsteam-molenkwartier"
     exact = queries.team_queue(projected.views, team, limit=200, now=NOW)
     assert exact.total_is_exact and exact.total == len(exact.items) > 5
-    monkeypatch.setattr(queries, "COUNT_CAP", 5)
+    monkeypatch.setattr(queries.queue, "COUNT_CAP", 5)
     capped = queries.team_queue(projected.views, team, limit=3, now=NOW)
     assert (capped.total, capped.total_is_exact, capped.total_text) == (5, False, "5+")
 

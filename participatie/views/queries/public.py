@@ -1,0 +1,129 @@
+"""What anyone may see: one public initiative with its timeline, public lists and counts.
+
+No personal data; a description only where its initiator agreed to publish it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from participatie.views.model import OPEN_STATUSES
+from participatie.views.store import LIVE, ViewTables, unstamp
+
+
+def public_initiative(views: ViewTables, initiative_id: str) -> dict[str, Any] | None:
+    """What anyone may see of one initiative: no personal data, description only with consent."""
+    with views.cursor(commit=False) as c:
+        c.execute(
+            views.sql(
+                "SELECT id, title, description, consent, status, area_code, lead_team, outcome,"
+                " decision_published, rationale, supporters, submitted_at, themes FROM"
+                f" {views.table(LIVE, 'initiatives')} WHERE id = ?"
+            ),
+            [initiative_id],
+        )
+        found = c.fetchone()
+        if found is None:
+            return None
+        r = tuple(found)
+        c.execute(
+            views.sql(
+                f"SELECT at, kind, text, team FROM {views.table(LIVE, 'timeline')}"
+                " WHERE initiative_id = ? ORDER BY version, kind"
+            ),
+            [initiative_id],
+        )
+        timeline = [
+            {"at": unstamp(t[0]), "kind": t[1], "text": t[2], "team": t[3]}
+            for t in (tuple(x) for x in c.fetchall())
+        ]
+    published = bool(r[8])
+    return {
+        "id": r[0],
+        "title": r[1],
+        "description": r[2] if r[3] else None,
+        "status": r[4],
+        "area_code": r[5],
+        "lead_team": r[6],
+        "outcome": r[7] if published else None,
+        "rationale": r[9] if published else None,
+        "supporters": int(r[10]),
+        "submitted_at": unstamp(r[11]),
+        "themes": [t for t in (r[12] or "").split(",") if t],
+        "timeline": timeline,
+    }
+
+
+@dataclass(frozen=True)
+class PublicItem:
+    """One initiative in a public list: only what its initiator agreed to publish."""
+
+    id: str
+    title: str
+    status: str
+    area_code: str
+    themes: list[str]
+    submitted_at: datetime | None
+    supporters: int
+
+
+def public_initiatives(
+    views: ViewTables, area: str | None = None, limit: int = 20
+) -> list[PublicItem]:
+    """Published initiatives (consent given), newest first; `area` includes everything below."""
+    columns = "i.id, i.title, i.status, i.area_code, i.themes, i.submitted_at, i.supporters"
+    initiatives = views.table(LIVE, "initiatives")
+    with views.cursor(commit=False) as c:
+        if area is None:
+            c.execute(
+                views.sql(
+                    f"SELECT {columns} FROM {initiatives} i WHERE i.consent = 1"
+                    " ORDER BY i.submitted_at DESC, i.id LIMIT ?"
+                ),
+                [limit],
+            )
+        else:
+            c.execute(
+                views.sql(
+                    f"SELECT {columns} FROM {initiatives} i"
+                    f" JOIN {views.table(LIVE, 'initiative_areas')} a ON a.initiative_id = i.id"
+                    " WHERE a.area_code = ? AND i.consent = 1"
+                    " ORDER BY i.submitted_at DESC, i.id LIMIT ?"
+                ),
+                [area, limit],
+            )
+        rows = [tuple(r) for r in c.fetchall()]
+    return [
+        PublicItem(
+            id=r[0],
+            title=r[1],
+            status=r[2],
+            area_code=r[3],
+            themes=[t for t in (r[4] or "").split(",") if t],
+            submitted_at=unstamp(r[5]),
+            supporters=int(r[6]),
+        )
+        for r in rows
+    ]
+
+
+def open_counts(views: ViewTables, codes: list[str]) -> dict[str, int]:
+    """Open initiatives in each of `codes`, everything below an area included."""
+    if not codes:
+        return {}
+    marks = ", ".join("?" for _ in codes)
+    statuses = ", ".join("?" for _ in OPEN_STATUSES)
+    with views.cursor(commit=False) as c:
+        c.execute(
+            views.sql(
+                f"SELECT a.area_code, COUNT(*) FROM {views.table(LIVE, 'initiative_areas')} a"
+                f" JOIN {views.table(LIVE, 'initiatives')} i ON i.id = a.initiative_id"
+                f" WHERE a.area_code IN ({marks}) AND i.status IN ({statuses})"
+                " GROUP BY a.area_code"
+            ),
+            [*codes, *OPEN_STATUSES],
+        )
+        found = {str(r[0]): int(r[1]) for r in (tuple(x) for x in c.fetchall())}
+    return {code: found.get(code, 0) for code in codes}

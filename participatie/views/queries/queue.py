@@ -1,0 +1,221 @@
+"""The team queue: filters, sort orders, keyset paging (cursors) and the capped count."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from participatie.views.model import OPEN_STATUSES
+from participatie.views.store import (
+    ALL,
+    DUE,
+    LIVE,
+    MUNICIPALITY_PREFIX,
+    NO_DEADLINE,
+    PRIORITY_RANK,
+    ViewTables,
+    stamp,
+    unstamp,
+)
+
+SORTS = {
+    # name: (columns in order, descending)
+    "submitted": (("q.submitted_at", "q.initiative_id"), False),
+    "deadline": (("q.deadline", "q.initiative_id"), False),
+    "activity": (("q.last_activity", "q.initiative_id"), True),
+    "priority": (("q.priority_rank", "q.submitted_at", "q.initiative_id"), False),
+}
+
+
+class QueryError(ValueError):
+    """A filter or cursor that cannot be used; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    initiative_id: str
+    title: str
+    role: str  # lead or involved
+    status: str
+    priority: str
+    themes: tuple[str, ...]
+    area_code: str
+    assignee: str | None
+    submitted_at: datetime
+    last_activity: datetime
+    deadline: datetime | None
+    overdue: bool
+    age_days: int
+    version: int
+    deadline_kind: str | None = None  # handoff or decision
+
+
+COUNT_CAP = 100  # counting further costs time on every page; "100+" is enough to know
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[QueueItem]
+    next_cursor: str | None
+    total: int  # matching items, counted up to COUNT_CAP
+    total_is_exact: bool = True
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total}" if self.total_is_exact else f"{COUNT_CAP}+"
+
+
+def _encode(values: tuple[Any, ...]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def _decode(cursor: str, width: int) -> tuple[Any, ...]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise QueryError("cursor", "ongeldige cursor") from None
+    if not isinstance(values, list) or len(values) != width:
+        raise QueryError("cursor", "ongeldige cursor")
+    return tuple(values)
+
+
+def team_queue(
+    views: ViewTables,
+    team: str,
+    *,
+    status: str | None = None,
+    theme: str | None = None,
+    area: str | None = None,
+    priority: str | None = None,
+    overdue: bool | None = None,
+    assignee: str | None = None,
+    sort: str = "submitted",
+    after: str | None = None,
+    limit: int = 25,
+    now: datetime | None = None,
+) -> QueuePage:
+    """One page of a team's queue: open initiatives it leads or is involved in.
+
+    Keyset paging: pass the page's `next_cursor` as `after` to get the next page; the order is
+    stable under concurrent changes (no skipped or repeated items for unchanged rows).
+    """
+    if sort not in SORTS:
+        raise QueryError("sort", f"kies uit {', '.join(SORTS)}")
+    if priority is not None and priority not in PRIORITY_RANK:
+        raise QueryError("priority", f"kies uit {', '.join(PRIORITY_RANK)}")
+    if status is not None and status not in OPEN_STATUSES:
+        raise QueryError("status", f"kies uit {', '.join(OPEN_STATUSES)}")
+    if not 1 <= limit <= 200:
+        raise QueryError("limit", "tussen 1 en 200")
+    moment = stamp(now or datetime.now(tz=UTC))
+    columns, descending = SORTS[sort]
+    if sort == "priority" and priority is not None:
+        columns = SORTS["submitted"][0]  # one priority only: its order is the submission order
+    # Area or theme filters read their own facet of the queue (see store.facets).
+    if area is not None and not area.startswith(MUNICIPALITY_PREFIX):
+        facet = f"area:{area}"
+    elif theme is not None:
+        facet = f"theme:{theme}"
+    elif overdue is True:
+        facet = DUE
+    elif status is not None:
+        facet = f"status:{status}"
+    else:
+        facet = ALL
+    where = ["q.team = ?", "q.facet = ?"]
+    params: list[Any] = [team, facet]
+    if status is not None:
+        where.append("q.status = ?")
+        params.append(status)
+    if priority is not None:
+        where.append("q.priority_rank = ?")
+        params.append(PRIORITY_RANK[priority])
+    if assignee is not None:
+        where.append("q.assignee = ?")
+        params.append(assignee)
+    if overdue is True:
+        # Unless sorting by deadline, keep the planner on the sort's index: the overdue rows
+        # come early in any order, while collecting all of them to sort them does not scale.
+        where.append("q.deadline < ?" if sort == "deadline" else "q.deadline || '' < ?")
+        params.append(moment)
+    elif overdue is False:
+        where.append("q.deadline >= ?")
+        params.append(moment)
+    if theme is not None and area is not None:
+        where.append(
+            f"EXISTS (SELECT 1 FROM {views.table(LIVE, 'initiative_themes')} t"
+            " WHERE t.initiative_id = q.initiative_id AND t.theme = ?)"
+        )
+        params.append(theme)
+    filters = " AND ".join(where)
+    page_where = filters
+    page_params = list(params)
+    if after is not None:
+        values = _decode(after, len(columns))
+        compare = "<" if descending else ">"
+        marks = ", ".join("?" * len(columns))
+        page_where += f" AND ({', '.join(columns)}) {compare} ({marks})"
+        page_params.extend(values)
+    order = ", ".join(f"{c} {'DESC' if descending else 'ASC'}" for c in columns)
+    queue_table = views.table(LIVE, "team_queue")
+    statement = (
+        f"SELECT q.initiative_id, q.role, q.status, q.deadline, q.submitted_at, q.last_activity,"
+        f" q.area_code, q.assignee, q.priority_rank, i.title, i.priority, i.themes, i.version,"
+        f" i.deadline_kind"
+        f" FROM {queue_table} q JOIN {views.table(LIVE, 'initiatives')} i"
+        f" ON i.id = q.initiative_id WHERE {page_where} ORDER BY {order} LIMIT ?"
+    )
+    with views.cursor(commit=False) as c:
+        c.execute(views.sql(statement), [*page_params, limit + 1])
+        found = [tuple(r) for r in c.fetchall()]
+        c.execute(
+            views.sql(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {queue_table} q WHERE {filters}"
+                f" LIMIT {COUNT_CAP + 1}) AS capped"
+            ),
+            params,
+        )
+        (total,) = tuple(c.fetchone())
+    now_dt = unstamp(moment)
+    assert now_dt is not None
+    items = [_item(r, now_dt) for r in found[:limit]]
+    next_cursor = None
+    if len(found) > limit:
+        last = found[limit - 1]
+        keys = {"q.submitted_at": last[4], "q.deadline": last[3], "q.last_activity": last[5]}
+        keys |= {"q.initiative_id": last[0], "q.priority_rank": last[8]}
+        next_cursor = _encode(tuple(keys[c] for c in columns))
+    exact = int(total) <= COUNT_CAP
+    return QueuePage(items, next_cursor, min(int(total), COUNT_CAP), exact)
+
+
+def _item(r: tuple[Any, ...], now: datetime) -> QueueItem:
+    deadline = None if r[3] == NO_DEADLINE else unstamp(r[3])
+    submitted = unstamp(r[4])
+    assert submitted is not None
+    last = unstamp(r[5])
+    assert last is not None
+    return QueueItem(
+        initiative_id=r[0],
+        title=r[9],
+        role=r[1],
+        status=r[2],
+        priority=r[10],
+        themes=tuple(t for t in (r[11] or "").split(",") if t),
+        area_code=r[6],
+        assignee=r[7],
+        submitted_at=submitted,
+        last_activity=last,
+        deadline=deadline,
+        overdue=deadline is not None and deadline < now,
+        age_days=(now - submitted).days,
+        version=int(r[12]),
+        deadline_kind=r[13],
+    )

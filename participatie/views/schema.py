@@ -1,0 +1,130 @@
+"""The shape of the view tables: names, columns, queue facet names and the CREATE statements."""
+
+from __future__ import annotations
+
+VIEWS = "views"  # the tracking name of the views projection
+# Bump when the view tables change shape: older tables are dropped and projected again.
+SCHEMA_VERSION = 8  # 7: deadlines skip Dutch public holidays; 8: the decision deadline
+SCHEMA = "views-schema"
+LIVE, REBUILD = "v_", "vr_"
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+ROW_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "consent",
+    "status",
+    "themes",
+    "area_code",
+    "area_chain",
+    "initiator_kind",
+    "channel",
+    "submitted_at",
+    "last_activity",
+    "lead_team",
+    "involved_teams",
+    "challenge",
+    "priority",
+    "assignee",
+    "handoff_pending",
+    "handoff_days",
+    "deadline",
+    "deadline_kind",
+    "handoff_due",
+    "decision_days",
+    "decision_due",
+    "paused_since",
+    "paused_days",
+    "routed_at",
+    "decided_at",
+    "outcome",
+    "decision_published",
+    "rationale",
+    "closed_at",
+    "supporters",
+    "version",
+)
+QUEUE_COLUMNS = (
+    "team",
+    "facet",
+    "initiative_id",
+    "role",
+    "status",
+    "priority_rank",
+    "deadline",
+    "submitted_at",
+    "last_activity",
+    "area_code",
+    "assignee",
+)
+TIMELINE_COLUMNS = ("initiative_id", "version", "kind", "at", "text", "team")
+
+
+NO_DEADLINE = "9999-12-31T00:00:00.000000Z"  # sorts after every real deadline, on both databases
+
+
+ALL = "*"
+MUNICIPALITY_PREFIX = "GM"
+DUE = "due"
+
+
+def schema_statements(
+    prefix: str, text: str = "TEXT", index_prefix: str | None = None
+) -> list[str]:
+    """CREATE statements; `prefix` names tables (maybe schema-qualified), index names are bare."""
+    t = prefix
+    i = prefix if index_prefix is None else index_prefix
+    return [
+        f"CREATE TABLE IF NOT EXISTS {t}initiatives ("
+        + ", ".join(
+            f"{c} {'INTEGER' if c in _INTS else text}{' PRIMARY KEY' if c == 'id' else ''}"
+            for c in ROW_COLUMNS
+        )
+        + ")",
+        f"CREATE INDEX IF NOT EXISTS {i}initiatives_deadline ON {t}initiatives (deadline)",
+        f"CREATE TABLE IF NOT EXISTS {t}initiative_areas (initiative_id {text}, area_code {text},"
+        " PRIMARY KEY (initiative_id, area_code))",
+        f"CREATE INDEX IF NOT EXISTS {i}initiative_areas_area ON {t}initiative_areas (area_code)",
+        f"CREATE TABLE IF NOT EXISTS {t}initiative_themes (initiative_id {text}, theme {text},"
+        " PRIMARY KEY (initiative_id, theme))",
+        f"CREATE INDEX IF NOT EXISTS {i}initiative_themes_theme ON {t}initiative_themes (theme)",
+        f"CREATE TABLE IF NOT EXISTS {t}team_queue ("
+        + ", ".join(f"{c} {'INTEGER' if c == 'priority_rank' else text}" for c in QUEUE_COLUMNS)
+        + ", PRIMARY KEY (team, facet, initiative_id))",
+        f"CREATE INDEX IF NOT EXISTS {i}team_queue_submitted"
+        f" ON {t}team_queue (team, facet, submitted_at, initiative_id)",
+        f"CREATE INDEX IF NOT EXISTS {i}team_queue_deadline"
+        f" ON {t}team_queue (team, facet, deadline, initiative_id)",
+        f"CREATE INDEX IF NOT EXISTS {i}team_queue_activity"
+        f" ON {t}team_queue (team, facet, last_activity, initiative_id)",
+        f"CREATE INDEX IF NOT EXISTS {i}team_queue_priority"
+        f" ON {t}team_queue (team, facet, priority_rank, submitted_at, initiative_id)",
+        f"CREATE TABLE IF NOT EXISTS {t}timeline ("
+        + ", ".join(f"{c} {'INTEGER' if c == 'version' else text}" for c in TIMELINE_COLUMNS)
+        + ", PRIMARY KEY (initiative_id, version, kind))",
+    ]
+
+
+_INTS = {
+    "consent",
+    "handoff_pending",
+    "handoff_days",
+    "decision_days",
+    "paused_days",
+    "decision_published",
+    "supporters",
+    "version",
+}
+DATETIME_COLUMNS = (
+    "submitted_at",
+    "last_activity",
+    "deadline",
+    "handoff_due",
+    "decision_due",
+    "paused_since",
+    "routed_at",
+    "decided_at",
+    "closed_at",
+)
+TABLES = ("initiatives", "initiative_areas", "initiative_themes", "team_queue", "timeline")
