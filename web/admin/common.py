@@ -79,7 +79,7 @@ def _done(message: str, url: str, category: str = "success") -> ResponseReturnVa
 
 
 def _prefixed(form: str, errors: Mapping[str, list[str]]) -> Errors:
-    """Errors keyed `<form>-<field>`, as the form macros in staff/_forms.html expect."""
+    """Errors keyed `<form>-<field>`, as the form macros in _macros.html expect."""
     return {f"{form}-{field}": list(messages) for field, messages in errors.items() if messages}
 
 

@@ -33,28 +33,33 @@ HTTP status. Choices where the specification leaves room:
 from __future__ import annotations
 
 import hmac
-import json
-import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from uuid import UUID
 
 from flask import Blueprint, Response, current_app, request, url_for
-from flask_babel import force_locale
 from marshmallow import ValidationError
-from shapely.geometry import Point, shape
 from werkzeug.exceptions import HTTPException
 
-from participatie.application.schemas import SubmissionSchema, flatten
+from participatie.application.schemas import SubmissionSchema
 from participatie.domain.errors import DomainError
 from participatie.domain.values import THEMES, AreaLevel
 from participatie.maps.geo import AreaIndex
 from participatie.views.model import OPEN_STATUSES, Row
 from participatie.views.store import LIVE, ROW_COLUMNS, row_from, stamp
 from web.context import container
-from web.i18n import OUTCOMES, STATUS, accepted_language
-from web.i18n import THEMES as THEME_LABELS
+from web.i18n import accepted_language
+from web.open311.formats import (
+    SERVICES,
+    Open311Error,
+    Places,
+    error_list,
+    field_messages,
+    reply,
+    service,
+    service_request,
+    title_of,
+)
 
 PREFIX = "/open311/v2"
 bp = Blueprint("open311", __name__, url_prefix=PREFIX)
@@ -66,166 +71,12 @@ CHANNEL = "open311"
 MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
 MAX_SPAN = timedelta(days=90)
-TITLE_LENGTH = 60
 FORMAT = "<any(json, xml):fmt>"
-
-# service_code → (description, keywords, group); service_name is the theme's Dutch label.
-SERVICES: dict[str, tuple[str, str, str]] = {
-    "groen": (
-        "Bomen, plantsoenen, geveltuinen en ander groen in de buurt.",
-        "bomen, planten, geveltuin, park, vergroenen",
-        "Leefomgeving",
-    ),
-    "energie": (
-        "Energie besparen, zonnepanelen, warmte en de energietransitie in de buurt.",
-        "zonnepanelen, isoleren, warmtenet, duurzaam",
-        "Leefomgeving",
-    ),
-    "verkeer": (
-        "Verkeersveiligheid, fietsen, lopen, parkeren en bereikbaarheid.",
-        "fiets, parkeren, oversteekplaats, snelheid, stoep",
-        "Leefomgeving",
-    ),
-    "veiligheid": (
-        "Een veilige buurt: verlichting, overlast en op elkaar letten.",
-        "verlichting, overlast, buurtpreventie",
-        "Samenleving",
-    ),
-    "wonen": (
-        "Woningen, woonvormen en de woonomgeving.",
-        "woning, woongroep, bouwen, huren",
-        "Leefomgeving",
-    ),
-    "armoede": (
-        "Rondkomen, schulden voorkomen en meedoen: bestaanszekerheid.",
-        "schulden, minima, voedselbank, bestaanszekerheid",
-        "Samenleving",
-    ),
-    "jeugd": (
-        "Kinderen en jongeren: spelen, ontmoeten en veilig opgroeien.",
-        "speeltuin, jongeren, kinderen, jongerenplek",
-        "Samenleving",
-    ),
-    "ondernemen": (
-        "Winkels, markten, bedrijven en ondernemers in de buurt.",
-        "winkel, markt, bedrijf, ondernemer",
-        "Economie",
-    ),
-    "zorg": (
-        "Zorg en welzijn: ouderen, mantelzorg, eenzaamheid en elkaar helpen.",
-        "ouderen, mantelzorg, welzijn, eenzaamheid",
-        "Samenleving",
-    ),
-    "cultuur": (
-        "Kunst, cultuur, evenementen en erfgoed.",
-        "kunst, muziek, festival, erfgoed",
-        "Samenleving",
-    ),
-    "sport": (
-        "Sporten en bewegen in de buurt.",
-        "sportveld, bewegen, vereniging, trapveld",
-        "Samenleving",
-    ),
-    "openbare_ruimte": (
-        "Straten, pleinen, bankjes, afval en het beheer van de openbare ruimte.",
-        "straat, plein, bankje, afval, onderhoud",
-        "Leefomgeving",
-    ),
-}
-assert set(SERVICES) == set(THEMES), "every theme is an Open311 service"
-
-# Where a SubmissionSchema error lands among the Open311 arguments.
-FIELDS = {
-    "initiator.name": "first_name/last_name",
-    "initiator.email": "email",
-    "initiator.phone": "phone",
-    "title": "description",
-    "description": "description",
-    "themes": "service_code",
-    "location.lat": "lat",
-    "location.lon": "long",
-    "location.area_code": "address_id",
-}
-# POST arguments in the order errors are listed.
-ARGUMENTS = (
-    "service_code",
-    "lat",
-    "long",
-    "address_id",
-    "address_string",
-    "email",
-    "first_name/last_name",
-    "phone",
-    "description",
-)
-# XML: the element name of each item in a list.
-ITEMS = {
-    "services": "service",
-    "service_requests": "request",
-    "errors": "error",
-    "endpoints": "endpoint",
-    "formats": "format",
-    "attributes": "attribute",
-    "values": "value",
-}
-
-
-class Open311Error(Exception):
-    """A refusal in the Open311 error format; each message starts with the field it is about."""
-
-    def __init__(self, status: int, *messages: str) -> None:
-        super().__init__("; ".join(messages))
-        self.status = status
-        self.messages = messages
-
-
-# -- output --------------------------------------------------------------------------------------
-
-
-def _element(tag: str, value: Any) -> ET.Element:
-    element = ET.Element(tag)
-    if isinstance(value, Mapping):
-        element.extend(_element(key, inner) for key, inner in value.items())
-    elif isinstance(value, list):
-        element.extend(_element(ITEMS[tag], inner) for inner in value)
-    elif isinstance(value, bool):
-        element.text = "true" if value else "false"
-    elif value is not None:
-        element.text = str(value)
-    return element
-
-
-def _reply(fmt: str, root: str, body: Any, status: int = 200) -> Response:
-    """`body` as JSON, or as XML under `root` (lists become one element per item)."""
-    if fmt == "xml":
-        text = ET.tostring(_element(root, body), encoding="unicode")
-        return Response(
-            f'<?xml version="1.0" encoding="UTF-8"?>\n{text}'.encode(),
-            status,
-            content_type="text/xml; charset=utf-8",
-        )
-    return Response(
-        json.dumps(body, ensure_ascii=False),
-        status,
-        content_type="application/json; charset=utf-8",
-    )
-
-
-def _requested_format() -> str:
-    fmt = (request.view_args or {}).get("fmt")
-    if fmt in ("json", "xml"):
-        return str(fmt)
-    return "xml" if request.path.endswith(".xml") else "json"
-
-
-def _errors(status: int, messages: Iterable[str]) -> Response:
-    body = [{"code": status, "description": message} for message in messages]
-    return _reply(_requested_format(), "errors", body, status)
 
 
 @bp.errorhandler(Open311Error)
 def refused(error: Open311Error) -> Response:
-    return _errors(error.status, error.messages)
+    return error_list(error.status, error.messages)
 
 
 def _http_error(error: HTTPException) -> Response:
@@ -236,7 +87,7 @@ def _http_error(error: HTTPException) -> Response:
         405: "Deze methode kan hier niet.",
         413: "De aanvraag is te groot.",
     }
-    return _errors(status, [messages.get(status, "Er ging bij ons iets mis.")])
+    return error_list(status, [messages.get(status, "Er ging bij ons iets mis.")])
 
 
 for _code in (400, 404, 405, 413, 500):
@@ -259,18 +110,6 @@ def unknown(rest: str) -> Response:
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-def _dutch(label: Any) -> str:
-    """A catalogue label in Dutch, whatever language the caller's cookie asks for."""
-    with force_locale("nl"):
-        return str(label)
-
-
-def _w3c(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(name: str) -> str | None:
@@ -320,32 +159,19 @@ def discovery(fmt: str) -> Response:
             }
         ],
     }
-    return _reply(fmt, "discovery", body)
-
-
-def _service(code: str) -> dict[str, Any]:
-    description, keywords, group = SERVICES[code]
-    return {
-        "service_code": code,
-        "service_name": _dutch(THEME_LABELS[code]),
-        "description": description,
-        "metadata": False,
-        "type": "realtime",
-        "keywords": keywords,
-        "group": group,
-    }
+    return reply(fmt, "discovery", body)
 
 
 @bp.get(f"/services.{FORMAT}")
 def services(fmt: str) -> Response:
-    return _reply(fmt, "services", [_service(code) for code in THEMES])
+    return reply(fmt, "services", [service(code) for code in THEMES])
 
 
 @bp.get(f"/services/<code>.{FORMAT}")
 def service_definition(code: str, fmt: str) -> Response:
     if code not in SERVICES:
         raise Open311Error(404, f"service_code: '{code}' bestaat niet. Zie services.{fmt}.")
-    return _reply(fmt, "service_definition", {"service_code": code, "attributes": []})
+    return reply(fmt, "service_definition", {"service_code": code, "attributes": []})
 
 
 # -- POST requests -------------------------------------------------------------------------------
@@ -394,31 +220,6 @@ def _location(index: AreaIndex) -> dict[str, Any]:
     )
 
 
-def _title(description: str, service_code: str) -> str:
-    """The first 60 characters of the description (a Dutch default when too short)."""
-    text = " ".join(description.split())
-    if len(text) < 5:
-        return f"Melding via Open311: {_dutch(THEME_LABELS[service_code])}"
-    if len(text) <= TITLE_LENGTH:
-        return text
-    return text[: TITLE_LENGTH - 1].rstrip() + "…"
-
-
-def _field_messages(messages: Mapping[str, Any]) -> list[str]:
-    """The schema's messages as 'open311_argument: message', one per argument, in order."""
-    found: dict[str, str] = {}
-    for keys, message in flatten(messages):
-        # a list's item errors belong to the list's field
-        path = ".".join(k for k in keys if isinstance(k, str))
-        path = path.removesuffix("._schema")
-        field = FIELDS.get(path, path.rsplit(".", 1)[-1])
-        if path == "title" and "description" in found:
-            continue  # the title is cut from the description: its own message would confuse
-        found.setdefault(field, f"{field}: {message}")
-    rank = {name: i for i, name in enumerate(ARGUMENTS)}
-    return [found[f] for f in sorted(found, key=lambda f: rank.get(f, len(rank)))]
-
-
 @bp.post(f"/requests.{FORMAT}")
 def create_request(fmt: str) -> Response:
     _check_api_key()
@@ -439,7 +240,7 @@ def create_request(fmt: str) -> Response:
     description = (request.form.get("description") or "").strip()
     data = {
         "initiator": initiator,
-        "title": _title(description, service_code),
+        "title": title_of(description, service_code),
         "description": description,
         "themes": [service_code],
         "location": _location(index),
@@ -448,7 +249,7 @@ def create_request(fmt: str) -> Response:
     try:
         clean = SubmissionSchema(index).load_submission(data)
     except ValidationError as error:
-        raise Open311Error(400, *_field_messages(error.normalized_messages())) from None
+        raise Open311Error(400, *field_messages(error.normalized_messages())) from None
     submission = app.submit({**clean, "language": accepted_language()}, channel=CHANNEL)
     current_app.logger.info("open311 request stored as %s", submission.initiative_id)
     body = [
@@ -461,7 +262,7 @@ def create_request(fmt: str) -> Response:
             "account_id": None,
         }
     ]
-    return _reply(fmt, "service_requests", body)
+    return reply(fmt, "service_requests", body)
 
 
 # -- GET requests --------------------------------------------------------------------------------
@@ -538,70 +339,11 @@ def _rows(
         return [row_from(tuple(r)) for r in c.fetchall()]
 
 
-class _Places:
-    """A point per area (inside it), computed once per response."""
-
-    def __init__(self, index: AreaIndex) -> None:
-        self.index = index
-        self.points: dict[str, tuple[float, float] | None] = {}
-
-    def point(self, code: str) -> tuple[float, float] | None:
-        if code not in self.points:
-            area = self.index.areas.get(code)
-            found = None
-            if area is not None and area.geometry:
-                geometry = shape(area.geometry)
-                inside: Point = geometry.centroid
-                if not geometry.covers(inside):
-                    inside = geometry.representative_point()
-                found = (round(inside.y, 6), round(inside.x, 6))
-            self.points[code] = found
-        return self.points[code]
-
-
-def _notes(row: Row) -> str:
-    notes = _dutch(STATUS.get(row.status, row.status))
-    if row.decision_published and row.outcome:
-        notes += f". Uitkomst: {_dutch(OUTCOMES.get(row.outcome, row.outcome)).lower()}"
-        if row.consent and row.rationale:
-            notes += f". {row.rationale}"
-    return notes
-
-
-def _request(row: Row, teams: dict[str, str], places: _Places) -> dict[str, Any]:
-    code = row.themes[0] if row.themes else ""
-    point = places.point(row.area_code)
-    if row.consent:
-        location = container().app.get_initiative(UUID(row.id)).location
-        if location.lat is not None and location.lon is not None:  # a point was given
-            point = (location.lat, location.lon)
-    area = places.index.areas.get(row.area_code)
-    return {
-        "service_request_id": row.id,
-        "status": "open" if row.is_open else "closed",
-        "status_notes": _notes(row),
-        "service_name": _dutch(THEME_LABELS[code]) if code in THEME_LABELS else code,
-        "service_code": code,
-        "description": row.description if row.consent and row.description else "",
-        "agency_responsible": teams.get(row.lead_team, row.lead_team) if row.lead_team else "",
-        "service_notice": "",
-        "requested_datetime": _w3c(row.submitted_at),
-        "updated_datetime": _w3c(row.last_activity),
-        "expected_datetime": None,
-        "address": area.name if area is not None else "",
-        "address_id": row.area_code,
-        "zipcode": "",
-        "lat": point[0] if point else None,
-        "long": point[1] if point else None,
-        "media_url": "",
-    }
-
-
 def _requests_reply(fmt: str, rows: list[Row]) -> Response:
     app = container().app
     teams = {team.code: team.name for team in app.teams()}
-    places = _Places(app.area_index())
-    return _reply(fmt, "service_requests", [_request(row, teams, places) for row in rows])
+    places = Places(app.area_index())
+    return reply(fmt, "service_requests", [service_request(row, teams, places) for row in rows])
 
 
 @bp.get(f"/requests.{FORMAT}")

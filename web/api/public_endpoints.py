@@ -1,0 +1,124 @@
+"""Public operations: themes, areas and teams; submit an initiative, follow it by its tracking
+code, and ask to support it."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import request
+from flask_smorest import Blueprint
+
+from participatie.application.progress import progress_of
+from participatie.domain.values import THEMES, AreaLevel
+from participatie.notifications.mail import MailError
+from participatie.views import queries
+from web.api.common import PREFIX, fail
+from web.api.schemas import (
+    ApiSubmissionSchema,
+    AreaSchema,
+    StatusSchema,
+    SubmittedSchema,
+    SupportAcceptedSchema,
+    SupportSchema,
+    TeamSchema,
+    ThemeSchema,
+    TrackingRequestSchema,
+)
+from web.context import container, platform
+from web.i18n import accepted_language
+
+public = Blueprint("api_public", __name__, url_prefix=PREFIX, description="Openbaar")
+
+
+@public.route("/themes")
+@public.response(200, ThemeSchema(many=True))
+def themes() -> Any:
+    """The controlled list of themes."""
+    from web.i18n import THEMES as LABELS
+
+    return [{"code": code, "name": str(LABELS.get(code, code))} for code in THEMES]
+
+
+@public.route("/areas")
+@public.response(200, AreaSchema(many=True))
+def areas() -> Any:
+    """Every area of the current map: municipality, wijken and buurten."""
+    index = platform().area_index()
+    return [
+        {"code": a.code, "name": a.name, "level": a.level.value, "parent": a.parent}
+        for a in sorted(
+            index.areas.values(), key=lambda a: (a.level is not AreaLevel.MUNICIPALITY, a.code)
+        )
+    ]
+
+
+@public.route("/teams")
+@public.response(200, TeamSchema(many=True))
+def teams() -> Any:
+    """Area teams, challenge teams, line departments and the regie team."""
+    return [
+        {"code": t.code, "name": t.name, "kind": t.kind.value, "areas": list(t.areas)}
+        for t in platform().teams()
+    ]
+
+
+@public.route("/initiatives", methods=["POST"])
+@public.arguments(ApiSubmissionSchema())  # one instance, not one per request
+@public.response(201, SubmittedSchema)
+@public.alt_response(429, description="Too many submissions from this address; try later.")
+def submit(data: dict[str, Any]) -> Any:
+    """Submit an initiative; the answer holds the secret tracking code (shown once)."""
+    result = platform().submit({**data, "language": accepted_language()}, channel="api")
+    return {"id": result.initiative_id, "tracking_code": result.tracking_code}
+
+
+@public.route("/tracking", methods=["POST"])
+@public.arguments(TrackingRequestSchema)
+@public.response(200, StatusSchema)
+@public.alt_response(404, description="No initiative has this tracking code.")
+def tracking(data: dict[str, str]) -> Any:
+    """The status of an initiative by its tracking code (in the body, so it stays out of logs)."""
+    initiative_id = platform().find_by_tracking_code(data["tracking_code"].strip().upper())
+    if initiative_id is None:
+        fail(404, message="Onbekende volgcode.")
+    progress = progress_of(platform(), initiative_id)
+    question = progress.open_question
+    return {
+        "id": initiative_id,
+        "title": progress.title,
+        "status": progress.status,
+        "lead_team": progress.lead_team,
+        "outcome": progress.outcome,
+        "rationale": progress.rationale,
+        "open_question": question.question if question else None,
+        "version": progress.version,
+    }
+
+
+@public.route("/initiatives/<uuid:initiative_id>/support", methods=["POST"])
+@public.arguments(SupportSchema)
+@public.response(202, SupportAcceptedSchema)
+@public.alt_response(429, description="Too many requests from this address; try later.")
+@public.alt_response(404, description="No public initiative with this id.")
+@public.alt_response(503, description="The e-mail could not be sent now; try again later.")
+def support(data: dict[str, str], initiative_id: UUID) -> Any:
+    """Ask to support a public initiative: a confirmation link is mailed to the address."""
+    from participatie.notifications.mail import compose
+    from web.public import LINK_DAYS, SUPPORT
+
+    row = queries.public_initiative(container().views, str(initiative_id))
+    if row is None:
+        fail(404, message="Onbekend initiatief.")
+    token = container().tokens.make(SUPPORT, {"i": str(initiative_id), "e": data["email"]})
+    link = request.host_url.rstrip("/") + f"/steun/{token}"
+    message = compose(
+        data["email"],
+        f"Bevestig uw steun voor: {row['title']}",
+        f"Klik binnen {LINK_DAYS} dagen op deze link om uw steun te bevestigen:\n{link}\n",
+    )
+    try:
+        container().mailer.send(f"support-{token[-16:]}", message, kind="support")
+    except MailError:
+        fail(503, message="De e-mail kon nu niet worden verstuurd; probeer het later opnieuw.")
+    return {"message": "Bevestig uw steun met de link in de e-mail."}
