@@ -4,10 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
+MUTATE_STAMP := $(VENV)/.mutate-stamp
 REPORT := $(BIN)/python -m benchmarks.report
 PYTEST_ARGS ?=
+MUTATE_ARGS ?=
 
-.PHONY: install run test lint typecheck bench soak faults clean translations
+.PHONY: install run test lint typecheck bench soak faults mutate clean translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -53,10 +55,18 @@ soak: $(BENCH_STAMP) ## 20 minutes of mixed traffic (locust) on loopback: 0 erro
 faults: $(BENCH_STAMP) ## kill -9 web, worker, relay, projector and Redis under load: nothing lost or doubled
 	$(BIN)/python -m benchmarks.faults
 
+$(MUTATE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutate]'
+	touch $(MUTATE_STAMP)
+
+# MUTATE_ARGS: --module participatie/access.py (repeatable) for some modules, --resume to go on.
+mutate: $(MUTATE_STAMP) ## Mutation testing (cosmic-ray, one worker) of the domain, access, audit and erasure: kill rates and survivors; not part of make test
+	$(BIN)/python -m tests.mutate $(MUTATE_ARGS)
+
 translations: $(STAMP) ## Extract the Dutch texts and add new ones to the English catalogue
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --omit-header \
 		--sort-output -o participatie/translations/messages.pot .
 	$(BIN)/pybabel update -i participatie/translations/messages.pot -d participatie/translations --no-fuzzy-matching
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .mutate .pytest_cache .mypy_cache .ruff_cache
