@@ -173,3 +173,23 @@ def test_the_relation_of_an_account_to_an_initiative(
 ) -> None:
     """Lead if one of its teams leads, else involved if one is involved, else other."""
     assert access.relation(teams, lead, involved) == expected
+
+
+# The team an account acts for: its lead team, else the first involved team it is in, else regie
+# if it is a member, else its first team (None without teams). Written out by hand.
+ACTING_TEAM = [
+    (["gebied-a", "gebied-b"], "gebied-b", [], "gebied-b"),
+    (["lijn-x", "inv-2"], "gebied-a", ["inv-1", "inv-2"], "inv-2"),
+    (["inv-1", "regie"], "gebied-a", ["inv-1"], "inv-1"),
+    (["lijn-x", "regie"], "gebied-a", [], "regie"),
+    (["lijn-x", "lijn-y", "lijn-z"], "gebied-a", [], "lijn-x"),
+    ([], "gebied-a", ["inv-1"], None),
+    (["lijn-x"], None, [], "lijn-x"),
+]
+
+
+@pytest.mark.parametrize(("teams", "lead", "involved", "acting"), ACTING_TEAM)
+def test_the_team_an_account_acts_for(
+    teams: list[str], lead: str | None, involved: list[str], acting: str | None
+) -> None:
+    assert access.acting_team(teams, lead, involved) == acting
