@@ -16,7 +16,7 @@ What is mutated and with which tests is in pyproject.toml, [tool.mutate]. A run:
 5. prints per module the mutants killed out of those tested, and every survivor with its line,
    also written to .mutate/report.txt and .mutate/survivors.txt.
 
-    python -m tests.mutate [--module participatie/staff/access.py ...]   # a full run (or some modules)
+    python -m tests.mutate [--module participatie/staff/access.py ...]  # all, or some modules
     python -m tests.mutate --resume [--module ...]                 # go on after an interruption
     python -m tests.mutate report                                  # the last run's summary again
 """
