@@ -12,7 +12,8 @@ What is mutated and with which tests is in pyproject.toml, [tool.mutate]. A run:
    out mutants in type annotations and the operators that `exclude-operators` names;
 4. tests each mutant in turn with only the tests that ran its line, fastest first, stopping at the
    first failure. A mutant in module-level code (a table such as workflow.TRANSITIONS) gets every
-   test that ran any line of its module;
+   test that ran any line of its module. A test that takes ten times as long as it did unmutated
+   (at least 30 s) fails, so a mutant that loops for ever is killed without a long wait;
 5. prints per module the mutants killed out of those tested, and every survivor with its line,
    also written to .mutate/report.txt and .mutate/survivors.txt.
 
@@ -234,17 +235,23 @@ def _function_body_lines(tree: ast.AST) -> set[int]:
     return lines
 
 
-def _statement_first_lines(tree: ast.AST) -> dict[int, int]:
-    """For every line, the first line of the innermost simple statement that holds it."""
-    first: dict[int, tuple[int, int]] = {}
+def _statement_lines(tree: ast.AST) -> dict[int, range]:
+    """For every line, the lines of the innermost statement that holds it: all of a simple one,
+    the header of a compound one (`if (a\n and b):`). Coverage records a statement that spans
+    lines under one of them only, not always the first."""
+    found: dict[int, range] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.stmt) and not hasattr(node, "body"):
-            end = node.end_lineno or node.lineno
-            for line in range(node.lineno, end + 1):
-                span = end - node.lineno
-                if line not in first or span < first[line][1]:
-                    first[line] = (node.lineno, span)
-    return {line: start for line, (start, _) in first.items()}
+        if not isinstance(node, ast.stmt):
+            continue
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+            lines = range(node.lineno, max(node.lineno, body[0].lineno - 1) + 1)
+        else:
+            lines = range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        for line in lines:
+            if line not in found or len(lines) < len(found[line]):
+                found[line] = lines
+    return found
 
 
 def _changed_lines(before: str, after: str) -> list[int]:
@@ -263,11 +270,11 @@ def select_tests(path: str, before: str, after: str, cmap: dict[str, Any]) -> li
     lines: dict[str, list[int]] = cmap["files"].get(path, {})
     tree = ast.parse(before)
     in_function = _function_body_lines(tree)
-    first_line = _statement_first_lines(tree)
+    statement = _statement_lines(tree)
 
     def contexts_at(line: int) -> set[str]:
         found: set[str] = set()
-        for at in {line, first_line.get(line, line)}:
+        for at in statement.get(line, range(line, line + 1)):
             found.update(names[i] for i in lines.get(str(at), []))
         return found
 
