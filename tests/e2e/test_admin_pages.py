@@ -920,3 +920,50 @@ def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
         server.shutdown()
     assert not found, found
     assert site.app.rulebook().current_version == "2026-2"
+
+
+def _aggregates_in(value: Any, depth: int = 0) -> list[str]:
+    """Aggregates reachable from a template's context value (lists, tuples, dicts, rows)."""
+    from dataclasses import fields, is_dataclass
+
+    from eventsourcing.domain import Aggregate
+
+    if isinstance(value, Aggregate):
+        return [type(value).__name__]
+    if depth > 3:
+        return []
+    if isinstance(value, dict):
+        items: list[Any] = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+    elif is_dataclass(value) and not isinstance(value, type):
+        items = [getattr(value, f.name) for f in fields(value)]
+    else:
+        return []
+    return [name for item in items for name in _aggregates_in(item, depth + 1)]
+
+
+def test_admin_and_staff_templates_receive_plain_data_not_aggregates(
+    site: Site, admin: FlaskClient
+) -> None:
+    from flask import template_rendered
+
+    seen: list[tuple[str, str, list[str]]] = []
+
+    def record(sender: Any, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        rendered.append(template.name)
+        for key, value in context.items():
+            found = _aggregates_in(value)
+            if found:
+                seen.append((template.name, key, found))
+
+    rendered: list[str] = []
+    template_rendered.connect(record, site.flask)
+    try:
+        for url in (*PAGES, "/beheer/admin/teams?team=" + CENTRUM, "/beheer/"):
+            assert admin.get(url).status_code == 200, url
+    finally:
+        template_rendered.disconnect(record, site.flask)
+    assert {"admin/accounts.html", "admin/account.html", "admin/teams.html"} <= set(rendered)
+    assert "admin/challenges.html" in rendered and "staff/home.html" in rendered
+    assert seen == []

@@ -28,6 +28,7 @@ from web.admin.common import (
     _team_names,
     _text,
 )
+from web.plain import AccountRow
 
 
 def _role_choices() -> list[tuple[str, str]]:
@@ -116,7 +117,7 @@ def _accounts_page(
     return _render(
         "admin/accounts.html",
         status,
-        accounts=context.staff_accounts().all(),
+        accounts=[AccountRow.of(a) for a in context.staff_accounts().all()],
         team_names=_team_names(),
         team_choices=_team_choices(),
         role_choices=_role_choices(),
@@ -183,7 +184,7 @@ def _account_page(
     return _render(
         "admin/account.html",
         status,
-        account=account,
+        account=AccountRow.of(account),
         myself=account.username == context.account().username,
         team_names=_team_names(),
         team_choices=_team_choices(),

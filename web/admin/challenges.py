@@ -30,6 +30,7 @@ from web.admin.common import (
     _team_names,
     _text,
 )
+from web.plain import ChallengeRow
 
 
 def _challenges_page(
@@ -38,7 +39,7 @@ def _challenges_page(
     return _render(
         "admin/challenges.html",
         status,
-        challenges=context.platform().challenges(),
+        challenges=[ChallengeRow.of(c) for c in context.platform().challenges()],
         team_names=_team_names(),
         area_names=_area_names(),
         area_choices=_area_choices(),

@@ -127,7 +127,7 @@ def _rulebook_page(
     return _render(
         "admin/rulebook.html",
         status,
-        rulebook=rulebook,
+        current_version=rulebook.current_version if rulebook else None,
         versions=list(rulebook.versions) if rulebook else [],
         text=text,
         digest=_text_hash(text) if result is not None else "",

@@ -30,6 +30,7 @@ from web.admin.common import (
     _render,
     _text,
 )
+from web.plain import TeamRow
 
 
 def _teams_page(
@@ -38,7 +39,7 @@ def _teams_page(
     return _render(
         "admin/teams.html",
         status,
-        teams=context.platform().teams(),
+        teams=[TeamRow.of(t) for t in context.platform().teams()],
         area_names=_area_names(),
         area_choices=_area_choices(),
         kind_choices=[(kind.value, str(TEAM_KINDS[kind.value])) for kind in TeamKind],

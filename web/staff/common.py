@@ -15,6 +15,7 @@ from participatie.domain.staff import StaffAccount
 from participatie.domain.values import Actor
 from participatie.staff import access
 from web.context import account, platform, staff_accounts
+from web.plain import AccountRow
 from web.staff.labels import ACTION_LABELS, EVENTS, FIELD_LABELS, PRIORITIES, ROLES
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
@@ -28,7 +29,7 @@ def labels() -> dict[str, Any]:
         "ACTION_LABELS": ACTION_LABELS,
         "FIELD_LABELS": FIELD_LABELS,
         "EVENTS": EVENTS,
-        "staff_account": g.get("account"),
+        "staff_account": AccountRow.of(g.account) if g.get("account") else None,
         "may": _may_page,
         "admin_area": "admin.home" in current_app.view_functions,
         "oidc_login": "oidc.start" in current_app.view_functions,
