@@ -210,6 +210,8 @@ class Initiative(Aggregate):
         def apply_to(self, initiative: Initiative) -> None:
             initiative.outcome = self.outcome
             initiative.rationale = self.rationale
+            # A new decision (after an escalation) is not published until it is published.
+            initiative.decision_published = False
 
     class DecisionPublished(Action):
         rationale: str

@@ -187,6 +187,9 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
     elif isinstance(event, Initiative.Decided):
         row.decided_at = at
         row.outcome = event.outcome.value
+        # A new decision replaces a published one: nothing of it is public until published.
+        row.decision_published = False
+        row.rationale = None
     elif isinstance(event, Initiative.DecisionPublished):
         row.decision_published = True
         row.rationale = event.rationale

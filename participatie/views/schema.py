@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 VIEWS = "views"  # the tracking name of the views projection
-# Bump when the view tables change shape: older tables are dropped and projected again.
-SCHEMA_VERSION = 8  # 7: deadlines skip Dutch public holidays; 8: the decision deadline
+# Bump when the view tables change shape or what an event projects to: older tables are dropped
+# and projected again. 7: deadlines skip Dutch public holidays; 8: the decision deadline;
+# 9: a new decision withdraws the published one until it is published.
+SCHEMA_VERSION = 9
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}

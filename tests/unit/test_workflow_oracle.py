@@ -365,11 +365,6 @@ def test_declining_and_then_escalating_keeps_regie_in_charge() -> None:
     assert initiative.status is Status.IN_PROGRESS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvariantViolation,
-    reason="suspected bug: decision_published stays True after an escalation and a new decision",
-)
 def test_a_new_decision_after_escalating_a_published_one_can_be_published() -> None:
     initiative = initiative_in(Status.DECIDED)
     initiative.publish_decision(NOORD, T0)
