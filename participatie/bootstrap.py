@@ -131,12 +131,30 @@ def build(settings: Settings | None = None, clock: Clock = utcnow) -> Container:
         lambda: ParticipatieApp(
             env=settings.eventsourcing_env(),
             vault=vault,
+            snapshot_key=snapshot_key(settings),
             clock=clock,
             snapshot_interval=settings.snapshot_interval,
             decision_days=settings.decision_days,
         )
     )
-    return Container(settings=settings, app=app, keys=keys)
+    container = Container(settings=settings, app=app, keys=keys)
+    trust_only_sealed_rows(container)
+    return container
+
+
+def trust_only_sealed_rows(container: Container) -> None:
+    """Let the application's recorder leave out rows stored where the sealer found none."""
+    from participatie.audit.chain import SealedGaps
+    from participatie.infra.recorders import NumberedPostgresRecorder, NumberedSQLiteRecorder
+
+    recorder = container.app.recorder
+    assert isinstance(recorder, NumberedSQLiteRecorder | NumberedPostgresRecorder)
+    recorder.unvouched = SealedGaps(lambda: container.audit_tables)
+
+
+def snapshot_key(settings: Settings) -> bytes:
+    """The key that tags snapshots (generated under var/ on first use; not in the database)."""
+    return load_or_create_key("", settings.var_dir / "snapshot.key", "snapshot key")
 
 
 # PostgreSQL can refuse two CREATE TABLE IF NOT EXISTS running at the same moment (processes

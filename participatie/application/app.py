@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
+from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder, Notification
 from eventsourcing.utils import get_topic
 
 from participatie.application.core import Clock, Vault, utcnow
@@ -27,6 +27,11 @@ from participatie.domain.errors import ConcurrencyConflict, NotFound
 from participatie.domain.initiative import DEFAULT_DECISION_DAYS, Initiative
 from participatie.domain.routing import Book
 from participatie.infra import transcodings
+from participatie.infra.recorders import (
+    NumberedPostgresRecorder,
+    NumberedSQLiteRecorder,
+    TaggedSnapshots,
+)
 from participatie.maps.geo import AreaIndex
 
 __all__ = [
@@ -46,11 +51,13 @@ def latest_versions(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, int]:
     from eventsourcing.postgres import PostgresAggregateRecorder
     from eventsourcing.sqlite import SQLiteAggregateRecorder
 
+    # Rows outside the numbered log (notification id <= 0) are not the aggregate's: see
+    # infra/recorders.py.
     if isinstance(recorder, SQLiteAggregateRecorder):
         marks = ",".join("?" * len(ids))
         sql = (
             f"SELECT originator_id, MAX(originator_version) FROM {recorder.events_table_name} "
-            f"WHERE originator_id IN ({marks}) GROUP BY originator_id"
+            f"WHERE rowid > 0 AND originator_id IN ({marks}) GROUP BY originator_id"
         )
         with recorder.datastore.transaction(commit=False) as c:
             c.execute(sql, [i.hex for i in ids])
@@ -60,7 +67,7 @@ def latest_versions(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, int]:
 
         statement = SQL(
             "SELECT originator_id AS i, MAX(originator_version) AS v FROM {schema}.{table} "
-            "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+            "WHERE notification_id > 0 AND originator_id = ANY(%s) GROUP BY originator_id"
         ).format(
             schema=Identifier(recorder.datastore.schema),
             table=Identifier(recorder.events_table_name),
@@ -74,6 +81,13 @@ def latest_versions(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, int]:
         if newest:
             found[aggregate_id] = newest[0].originator_version
     return found
+
+
+def numbered_recorder(env: dict[str, str]) -> str:
+    """The topic of the recorder that reads aggregates from the numbered log only."""
+    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        return get_topic(NumberedPostgresRecorder)
+    return get_topic(NumberedSQLiteRecorder)
 
 
 class ParticipatieApp(
@@ -94,11 +108,13 @@ class ParticipatieApp(
         self,
         env: dict[str, str],
         vault: Vault,
+        snapshot_key: bytes,
         clock: Clock = utcnow,
         snapshot_interval: int = Settings.snapshot_interval,
         decision_days: int = DEFAULT_DECISION_DAYS,
     ) -> None:
-        super().__init__(env)
+        self.snapshot_key = snapshot_key
+        super().__init__({**env, "APPLICATION_RECORDER_TOPIC": numbered_recorder(env)})
         self.decision_days = decision_days
         # eventsourcing reads the interval through the instance, so each app can have its own.
         self.__dict__["snapshotting_intervals"] = {Initiative: snapshot_interval}
@@ -107,6 +123,13 @@ class ParticipatieApp(
         self._area_indexes: dict[str, AreaIndex] = {}
         self._readonly: dict[UUID, Aggregate] = {}
         self._book: tuple[Any, Book] | None = None
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """Snapshots tagged with the key under var/: one that does not verify is not used."""
+        inner = self.factory.aggregate_recorder(purpose="snapshots")
+        return self.factory.event_store(
+            mapper=self.mapper, recorder=TaggedSnapshots(inner, self.snapshot_key)
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -15,9 +15,11 @@ seals together still cannot produce a checkpoint that verifies.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.persistence import Notification
 
+from participatie.audit.snapshots import check_snapshots
 from participatie.infra.secrets_store import load_or_create_key
 from participatie.infra.tables import Tables, tables_for
 
@@ -265,6 +268,52 @@ class Sealer:
         return made
 
 
+# -- what the application may use ----------------------------------------------------------------
+
+
+class SealedGaps:
+    """Which notification ids the sealer passed without finding a row there (the sealed log's
+    gaps: on PostgreSQL a failed insert leaves one). A row stored there later was never sealed:
+    the application does not use it (infra/recorders.py asks this). The gaps are derived from
+    the seals, which the chain protects, and kept in memory; they are read again only when a
+    row beyond the last seal known here is about to be used (one query, and only while the
+    sealer has not caught up with that row)."""
+
+    def __init__(self, tables: Callable[[], Tables]) -> None:
+        self.tables = tables
+        self.head = 0  # the last sealed position known here
+        self.starts: list[int] = []  # gap i is starts[i] .. ends[i], both included
+        self.ends: list[int] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, ids: Sequence[int]) -> set[int]:
+        if max(ids) > self.head:
+            self._refresh()
+        return {i for i in ids if i <= self.head and self._in_gap(i)}
+
+    def _in_gap(self, position: int) -> bool:
+        at = bisect.bisect_right(self.starts, position) - 1
+        return at >= 0 and position <= self.ends[at]
+
+    def _refresh(self) -> None:
+        with self._lock:
+            tables = self.tables()
+            (newest,) = tables.run("SELECT MAX(position) FROM participatie_audit_seals")[0]
+            if newest is None or int(newest) <= self.head:
+                return
+            found = tables.run(
+                "SELECT prev + 1, position - 1 FROM (SELECT position,"
+                " LAG(position, 1, CAST(? AS BIGINT)) OVER (ORDER BY position) AS prev"
+                " FROM participatie_audit_seals WHERE position > ? AND position <= ?) AS s"
+                " WHERE position > prev + 1 ORDER BY position",
+                (self.head, self.head, int(newest)),
+            )
+            for start, end in found:
+                self.starts.append(int(start))
+                self.ends.append(int(end))
+            self.head = int(newest)
+
+
 # -- verification --------------------------------------------------------------------------------
 
 
@@ -276,15 +325,19 @@ class Report:
     position: int | None = None  # the first bad position
     problem: str | None = None
     checkpoint: int | None = None  # the checkpoint position that was confirmed
+    snapshots: int = 0  # snapshots whose state was rebuilt from the events and matched
+    subject: str | None = None  # what is bad when it has no position (a snapshot, the table)
 
     def text(self) -> str:
         if self.ok:
             covered = f", checkpoint at {self.checkpoint} confirmed" if self.checkpoint else ""
             return (
                 f"OK: {self.checked} events match their seals{covered};"
+                f" {self.snapshots} snapshots match the events they summarise;"
                 f" {self.unsealed} newer events not sealed yet"
             )
-        return f"FAILED at position {self.position}: {self.problem}"
+        where = self.subject if self.subject is not None else f"position {self.position}"
+        return f"FAILED at {where}: {self.problem}"
 
 
 def _seals(tables: Tables) -> Iterator[tuple[int, str]]:
@@ -302,13 +355,36 @@ def _seals(tables: Tables) -> Iterator[tuple[int, str]]:
         position = int(rows[-1][0])
 
 
+class _Versions:
+    """Each aggregate's versions follow one another in log order (1, 2, 3 ...), as the
+    application writes them. An unsealed row out of that order was not written by it; sealed
+    rows are vouched for by the chain and the checkpoint, and only tell where each aggregate
+    stands."""
+
+    def __init__(self) -> None:
+        self.last: dict[UUID, int] = {}
+
+    def problem(self, event: Notification) -> str | None:
+        originator = UUID(str(event.originator_id))
+        previous = self.last.get(originator, 0)
+        self.last[originator] = max(previous, int(event.originator_version))
+        if int(event.originator_version) == previous + 1:
+            return None
+        return (
+            f"version {event.originator_version} of {originator} follows version {previous}"
+            " in the log (not written by the application: forged or moved)"
+        )
+
+
 def verify(
     app: Any,
     tables: Tables,
     public: Ed25519PublicKey,
     checkpoint: Checkpoint | None = None,
 ) -> Report:
-    """Recompute the chain over the stored events and compare it with the seals and a checkpoint.
+    """Account for every stored event row and snapshot: recompute the chain over the numbered
+    log and compare it with the seals and a checkpoint, refuse rows outside the numbered log or
+    out of their aggregate's order, and rebuild each snapshot's state from the events.
 
     Without `checkpoint` the latest stored one is used (its signature checked too). A checkpoint
     whose signature does not verify with `public` raises CheckpointInvalid.
@@ -320,8 +396,19 @@ def verify(
         checkpoint = Checkpoint.from_json(rows[0][0]) if rows else None
     if checkpoint is not None and not checkpoint.is_signed_by(public):
         raise CheckpointInvalid("the checkpoint's signature does not verify with this public key")
+    outside = app.recorder.select_notifications(None, 1, stop=0)
+    if outside:
+        return Report(
+            False,
+            0,
+            0,
+            int(outside[0].id),
+            "event stored outside the numbered log (notification id 0 or below): the chain"
+            " never covers it",
+        )
     events = notifications_after(app, 0)
     seals = _seals(tables)
+    versions = _Versions()
     chain = GENESIS
     checked = 0
     last_position = 0
@@ -342,6 +429,7 @@ def verify(
         chain = link(chain, leaf(event))
         if chain.hex() != seal[1]:
             return failed(int(event.id), "event differs from the sealed one (changed or moved)")
+        versions.problem(event)  # sealed: the chain and the checkpoint vouch for it
         checked += 1
         last_position = int(event.id)
         if checkpoint is not None and last_position == checkpoint.position:
@@ -362,9 +450,24 @@ def verify(
         )
     unsealed = 0
     while event is not None:
+        if (out_of_order := versions.problem(event)) is not None:
+            return failed(int(event.id), out_of_order + "; not sealed yet")
         unsealed += 1
         event = next(events, None)
-    return Report(True, checked, unsealed, checkpoint=confirmed)
+    stored = app.recorder.count_rows()
+    if stored != checked + unsealed:
+        return Report(
+            False,
+            checked,
+            unsealed,
+            problem=f"the events table holds {stored} rows, the numbered log"
+            f" {checked + unsealed}: rows outside the log",
+            subject="the events table",
+        )
+    snapshots, subject, problem = check_snapshots(app)
+    if problem is not None:
+        return Report(False, checked, unsealed, None, problem, confirmed, snapshots, subject)
+    return Report(True, checked, unsealed, checkpoint=confirmed, snapshots=snapshots)
 
 
 def read_checkpoint(path: Path) -> Checkpoint:

@@ -1,0 +1,252 @@
+"""The event store as the application reads it: only what the audit chain can vouch for.
+
+An aggregate is loaded from the rows of its originator id, whatever their notification id. A row
+stored outside the numbered log (notification id <= 0, which `select_notifications` never
+returns, so the sealer never covers it) or in a position the sealer passed without finding a row
+there (a gap it sealed around) is not part of the chain; these recorders leave such rows out, so
+no forged event reaches a page, a command or a routing job. The first costs nothing (a condition
+in the same query); the second asks `unvouched`, set by bootstrap, which answers from memory.
+
+Snapshots carry an HMAC-SHA256 under a key kept under var/ (not in the database) over their
+originator id, version, topic and state: a snapshot whose tag does not verify (edited, moved to
+another aggregate or version, or written before tags existed) is not returned, so the aggregate
+is loaded from its events instead. Checking a tag costs microseconds; `audit verify` checks each
+snapshot's state against the events it summarises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import AggregateRecorder, StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder
+from psycopg.sql import SQL, Identifier
+
+# Given the notification ids of rows about to be used, return those the chain does not vouch for.
+Unvouched = Callable[[Sequence[int]], Collection[int]]
+
+
+def _stored(row: Any, state: Any) -> StoredEvent:
+    return StoredEvent(
+        originator_id=UUID(str(row["originator_id"])),
+        originator_version=int(row["originator_version"]),
+        topic=str(row["topic"]),
+        state=bytes(state),
+    )
+
+
+def _vouched(
+    rows: list[Any], key: str, unvouched: Unvouched | None, anchor: int | None, desc: bool
+) -> list[StoredEvent]:
+    """The rows the application may use, in the order asked for.
+
+    Rows in a sealed gap are left out. An aggregate's events are stored in the order of their
+    versions, so the notification ids rise with the versions: from the first row that breaks
+    this (stored after the last seal, in a gap before a later event of its own aggregate) that
+    row and the versions after it are left out. `anchor` is the version just below the ones
+    asked for, read only to check the first of them against it.
+    """
+    refused = set(unvouched([int(r[key]) for r in rows])) if unvouched and rows else set()
+    used: list[Any] = []
+    for row in sorted(rows, key=lambda r: int(r["originator_version"])):
+        if int(row[key]) in refused or (used and int(row[key]) < int(used[-1][key])):
+            break
+        used.append(row)
+    found = [_stored(r, r["state"]) for r in used if int(r["originator_version"]) != anchor]
+    return found[::-1] if desc else found
+
+
+def _conditions(
+    gt: int | None, lte: int | None, desc: bool, limit: int | None, mark: str
+) -> tuple[str, list[Any], int | None]:
+    """The rest of an aggregate's events query: (SQL, parameters, anchor version)."""
+    anchor = gt if gt is not None and not desc else None
+    sql, params = "", []
+    if gt is not None:
+        sql += (
+            f" AND originator_version >= {mark}"
+            if anchor is not None
+            else f" AND originator_version > {mark}"
+        )
+        params.append(gt)
+    if lte is not None:
+        sql += f" AND originator_version <= {mark}"
+        params.append(lte)
+    sql += " ORDER BY originator_version " + ("DESC" if desc else "ASC")
+    if limit is not None:
+        sql += f" LIMIT {mark}"
+        params.append(limit + (anchor is not None))
+    return sql, params, anchor
+
+
+class NumberedSQLiteRecorder(SQLiteApplicationRecorder):
+    """Reads an aggregate's events from the numbered log only (rowid >= 1, not in a sealed gap)."""
+
+    unvouched: Unvouched | None = None
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        rest, params, anchor = _conditions(gt, lte, desc, limit, "?")
+        statement = (
+            f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid > 0 AND originator_id = ?"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement + rest, [UUID(str(originator_id)).hex, *params])
+            rows = list(c.fetchall())
+        return _vouched(rows, "rowid", self.unvouched, anchor, desc)[:limit]
+
+    def count_rows(self) -> int:
+        """Every row of the events table, numbered or not."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
+            return int(c.fetchone()[0])
+
+
+class NumberedPostgresRecorder(PostgresApplicationRecorder):
+    """Reads an aggregate's events from the numbered log only (notification id >= 1, not in a
+    sealed gap)."""
+
+    unvouched: Unvouched | None = None
+
+    def _table(self) -> dict[str, Identifier]:
+        return {
+            "schema": Identifier(self.datastore.schema),
+            "table": Identifier(self.events_table_name),
+        }
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        rest, params, anchor = _conditions(gt, lte, desc, limit, "%s")
+        statement = SQL(
+            "SELECT * FROM {schema}.{table} WHERE notification_id > 0 AND originator_id = %s"
+        ).format(**self._table()) + SQL(rest)  # rest: static text with %s marks
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [originator_id, *params], prepare=True)
+            rows = list(curs.fetchall())
+        return _vouched(rows, "notification_id", self.unvouched, anchor, desc)[:limit]
+
+    def count_rows(self) -> int:
+        """Every row of the events table, numbered or not."""
+        statement = SQL("SELECT COUNT(*) AS n FROM {schema}.{table}").format(**self._table())
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement)
+            row = curs.fetchone()
+            return int(row["n"]) if row else 0
+
+
+# -- snapshots -----------------------------------------------------------------------------------
+
+TAG = 32  # bytes of HMAC-SHA256 appended to a snapshot's stored state
+
+
+def snapshot_tag(key: bytes, originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
+    """HMAC-SHA256 over the snapshot's columns, each length-prefixed or of fixed size."""
+    text = topic.encode("utf-8")
+    message = b"".join(
+        (
+            originator_id.bytes,
+            version.to_bytes(8, "big", signed=True),
+            len(text).to_bytes(4, "big"),
+            text,
+            state,
+        )
+    )
+    return hmac.new(key, b"participatie-snapshot/1\x00" + message, hashlib.sha256).digest()
+
+
+class TaggedSnapshots(AggregateRecorder):
+    """The snapshot store, each snapshot tagged when written and its tag checked when read."""
+
+    def __init__(self, inner: AggregateRecorder, key: bytes) -> None:
+        self.inner = inner
+        self.key = key
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        tagged = [
+            StoredEvent(
+                originator_id=s.originator_id,
+                originator_version=s.originator_version,
+                topic=s.topic,
+                state=s.state + self._tag(s.originator_id, s.originator_version, s.topic, s.state),
+            )
+            for s in stored_events
+        ]
+        return self.inner.insert_events(tagged, **kwargs)
+
+    def _tag(self, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
+        return snapshot_tag(self.key, UUID(str(originator_id)), version, topic, state)
+
+    def untagged(self, stored: StoredEvent) -> StoredEvent | None:
+        """The snapshot as it was written, or None when its tag does not verify."""
+        state, tag = stored.state[:-TAG], stored.state[-TAG:]
+        expected = self._tag(stored.originator_id, stored.originator_version, stored.topic, state)
+        if len(stored.state) < TAG or not hmac.compare_digest(tag, expected):
+            return None
+        return StoredEvent(stored.originator_id, stored.originator_version, stored.topic, state)
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        found = self.inner.select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        return [s for s in map(self.untagged, found) if s is not None]
+
+    def all_rows(self, batch: int) -> Iterator[StoredEvent]:
+        """Every stored snapshot as stored (tag included), by originator id and version."""
+        after: tuple[str, int] = ("", -(2**63))
+        while True:
+            rows = self._page(after, batch)
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = (str(rows[-1].originator_id), rows[-1].originator_version)
+
+    def _page(self, after: tuple[str, int], batch: int) -> list[StoredEvent]:
+        inner = self.inner
+        if isinstance(inner, SQLiteAggregateRecorder):
+            key = UUID(after[0]).hex if after[0] else ""
+            with inner.datastore.transaction(commit=False) as c:
+                c.execute(
+                    f"SELECT * FROM {inner.events_table_name}"
+                    " WHERE originator_id > ? OR (originator_id = ? AND originator_version > ?)"
+                    " ORDER BY originator_id, originator_version LIMIT ?",
+                    (key, key, after[1], batch),
+                )
+                return [_stored(r, r["state"]) for r in c.fetchall()]
+        assert isinstance(inner, PostgresAggregateRecorder)
+        statement = SQL(
+            "SELECT * FROM {schema}.{table} WHERE (originator_id, originator_version) > (%s, %s)"
+            " ORDER BY originator_id, originator_version LIMIT %s"
+        ).format(
+            schema=Identifier(inner.datastore.schema), table=Identifier(inner.events_table_name)
+        )
+        start = UUID(after[0]) if after[0] else UUID(int=0)
+        with inner.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (start, after[1], batch))
+            return [_stored(r, r["state"]) for r in curs.fetchall()]
