@@ -150,6 +150,16 @@ def test_a_forged_row_in_a_gap_the_sealer_passed_is_not_used_and_verify_names_it
     assert "inserted" in (report.problem or "")
 
 
+def test_a_forged_submission_in_a_gap_is_not_listed(scene: Scene) -> None:
+    """Listing initiatives (as erasure and retention do) leaves out a row in a sealed gap."""
+    scene.raw.move(14, 16)
+    seal(scene)
+    submitted = next(r for r in scene.raw.rows() if r[0] == 3)
+    forged = UUID("00000000-0000-4000-8000-000000000015")
+    scene.raw.put((15, scene.key(forged), 1, submitted[3], submitted[4]))
+    assert sorted(scene.app.initiative_ids()) == sorted([scene.x, scene.y])
+
+
 def test_a_forged_row_after_the_last_seal_before_its_aggregates_next_event_is_refused(
     scene: Scene,
 ) -> None:
