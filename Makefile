@@ -60,7 +60,7 @@ $(MUTATE_STAMP): $(STAMP)
 	touch $(MUTATE_STAMP)
 
 # MUTATE_ARGS: --module participatie/access.py (repeatable) for some modules, --resume to go on.
-mutate: $(MUTATE_STAMP) ## Mutation testing (cosmic-ray, one worker) of the domain, access, audit and erasure: kill rates and survivors; not part of make test
+mutate: $(MUTATE_STAMP) ## Mutation testing (cosmic-ray; MUTATE_ARGS='--jobs 2' for two workers) of the domain, access, audit and erasure: kill rates and survivors; not part of make test
 	$(BIN)/python -m tests.mutate $(MUTATE_ARGS)
 
 translations: $(STAMP) ## Extract the Dutch texts and add new ones to the English catalogue

@@ -1,4 +1,4 @@
-"""`make mutate`: mutation testing of the core modules with cosmic-ray, on one worker.
+"""`make mutate`: mutation testing of the core modules with cosmic-ray.
 
 What is mutated and with which tests is in pyproject.toml, [tool.mutate]. A run:
 
@@ -19,6 +19,7 @@ What is mutated and with which tests is in pyproject.toml, [tool.mutate]. A run:
 
     python -m tests.mutate [--module participatie/staff/access.py ...]  # all, or some modules
     python -m tests.mutate --resume [--module ...]                 # go on after an interruption
+    python -m tests.mutate --jobs 2 [...]     # two workers, each with its own copy of the tree
     python -m tests.mutate report                                  # the last run's summary again
 """
 
@@ -564,35 +565,82 @@ def prepare(cfg: dict[str, Any], files: list[str]) -> None:
         print(f"mutate: {db.num_work_items} mutants, {skipped} left out", flush=True)
 
 
-def execute(cfg: dict[str, Any], only: list[str] | None = None) -> None:
-    from cosmic_ray.mutating import mutate_and_test
+SHARDS = WORK / "shards.json"
+
+
+def execute(cfg: dict[str, Any], only: list[str] | None = None, jobs: int = 1) -> None:
+    """Test the pending mutants: in this process, or split over `jobs` worker processes, each
+    with its own copy of the tree (a mutant is written into the tree its tests run in)."""
     from cosmic_ray.work_db import WorkDB, use_db
-    from cosmic_ray.work_item import TestOutcome
 
     os.chdir(SRC)
-    for f in json.loads(MODULES.read_text()):
-        shutil.copy2(PRISTINE / f, SRC / f)  # after an interruption
-    command = f"{shlex.quote(sys.executable)} -m tests.mutate _test"
-    timeout = float(cfg.get("timeout", 300))
     with use_db(str(SESSION), WorkDB.Mode.open) as db:
         skip_unwanted(db, cfg)
         pending = sorted(
             (w for w in db.pending_work_items if _under(w.mutations[0].module_path, only)),
             key=lambda w: (w.mutations[0].module_path, w.mutations[0].start_pos, w.job_id),
         )
-        total, started = len(pending), time.monotonic()
-        print(f"mutate: {total} mutants to test, one at a time", flush=True)
-        for done, item in enumerate(pending, 1):
+    ids = [w.job_id for w in pending]
+    print(f"mutate: {len(ids)} mutants to test, {jobs} at a time", flush=True)
+    if jobs <= 1:
+        _test_shard(cfg, WORK, SRC, ids)
+        return
+    SHARDS.write_text(json.dumps([ids[n::jobs] for n in range(jobs)]))
+    workers = []
+    for n in range(jobs):
+        tree = SRC if n == 0 else WORK / f"src-{n}"
+        if n and not tree.exists():
+            shutil.copytree(SRC, tree, symlinks=True)
+        command = [sys.executable, "-m", "tests.mutate", "_shard", "--shard", str(n)]
+        workers.append(subprocess.Popen(command, cwd=tree))
+    try:
+        codes = [w.wait() for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.terminate()
+                w.wait()
+    if any(codes):
+        sys.exit(f"mutate: a worker stopped early ({codes}); --resume goes on")
+
+
+def run_shard(number: int) -> int:
+    """A worker of `--jobs`: test this shard's mutants in the tree it was started in."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    work = Path.cwd().parent  # a worker runs in .mutate/src or .mutate/src-N
+    ids = json.loads((work / SHARDS.name).read_text())[number]
+    _test_shard(config(Path.cwd()), work, Path.cwd(), ids, f"[{number + 1}] ")
+    return 0
+
+
+def _test_shard(cfg: dict[str, Any], work: Path, tree: Path, ids: list[str], tag: str = "") -> None:
+    from cosmic_ray.mutating import mutate_and_test
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome
+
+    os.chdir(tree)
+    for f in json.loads((work / MODULES.name).read_text()):
+        shutil.copy2(work / PRISTINE.name / f, tree / f)  # after an interruption
+    command = f"{shlex.quote(sys.executable)} -m tests.mutate _test"
+    timeout = float(cfg.get("timeout", 300))
+    started, total = time.monotonic(), len(ids)
+    with use_db(str(work / SESSION.name), WorkDB.Mode.open) as db:
+        wanted = set(ids)
+        items = {w.job_id: w for w in db.pending_work_items if w.job_id in wanted}
+        for done, job_id in enumerate(ids, 1):
+            item = items.get(job_id)
+            if item is None:
+                continue  # tested already
             result = mutate_and_test(item.mutations, command, timeout)
             db.set_result(item.job_id, result)
             spec = item.mutations[0]
             if result.test_outcome == TestOutcome.SURVIVED:
-                print(f"  survived: {_describe(spec, result)}", flush=True)
+                print(f"  {tag}survived: {_describe(spec, result)}", flush=True)
             if done % 25 == 0 or done == total:
                 spent = time.monotonic() - started
                 left = spent / done * (total - done)
                 print(
-                    f"mutate: {done}/{total} tested in {spent / 60:.1f} min, "
+                    f"mutate: {tag}{done}/{total} tested in {spent / 60:.1f} min, "
                     f"about {left / 60:.0f} min to go",
                     flush=True,
                 )
@@ -691,17 +739,27 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m tests.mutate", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
-        "command", nargs="?", default="run", choices=["run", "report", "_coverage", "_test"]
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "report", "_coverage", "_test", "_shard"],
     )
     parser.add_argument(
         "--module", action="append", help="only this module or package (repeatable)"
     )
     parser.add_argument("--resume", action="store_true", help="test the mutants not tested yet")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes, each with its own tree (default 1)"
+    )
+    parser.add_argument("--shard", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.command == "_coverage":
         return record_coverage()
     if args.command == "_test":
         return run_one_mutant()
+    if args.command == "_shard":
+        _register_operators()
+        return run_shard(args.shard)
     if args.command == "report":
         return report()
     cfg = config()
@@ -713,7 +771,7 @@ def main(argv: list[str] | None = None) -> int:
         prepare(cfg, module_files(cfg, args.module))
     elif not SESSION.exists():
         sys.exit("mutate: nothing to resume")
-    execute(cfg, args.module if args.resume else None)
+    execute(cfg, args.module if args.resume else None, args.jobs)
     print(f"mutate: done in {(time.monotonic() - started) / 60:.1f} min\n", flush=True)
     return report()
 
