@@ -145,3 +145,103 @@ def test_challenge_rules_conflict_where_their_focus_areas_meet() -> None:
 def test_the_exception_lists_every_problem() -> None:
     error = RuleBookInvalid([RuleProblem("r1", "lead", "onbekend team 'x'")])
     assert "regel r1, veld lead: onbekend team 'x'" in str(error)
+
+
+# -- the ambiguity check, pair by pair: expected problems written out by hand ------------------
+
+HITTE = ChallengeFacts("hitte", "groen-team", ("groen",), ("BU0102",))
+LEEG = ChallengeFacts("leeg", "groen-team", (), ("BU0102",))  # no themes: can never match
+R = Rule
+AMBIGUITY = [
+    # (rules, [(rule named, rule it conflicts with, area in the message)])
+    ([R("a", "noord"), R("b", "zuid")], [("b", "a", "GM0001")]),
+    ([R("a", "noord"), R("b", "zuid", priority=1)], []),
+    ([R("a", "noord", involved=("zuid",)), R("b", "noord")], [("b", "a", "GM0001")]),
+    ([R("a", "noord", involved=("noord",)), R("b", "noord")], []),  # the lead is not involved
+    (
+        [R("a", "noord", involved=("zuid", "regie")), R("b", "noord", involved=("regie", "zuid"))],
+        [],
+    ),
+    (
+        [
+            R("a", "noord", initiator_kinds=("business", "resident")),
+            R("b", "zuid", initiator_kinds=("resident",)),
+        ],
+        [("b", "a", "GM0001")],
+    ),
+    ([R("a", "noord", initiator_kinds=("resident",)), R("b", "zuid")], []),  # more specific
+    (
+        [R("a", "noord", areas=("WK01", "BU0101")), R("b", "zuid", areas=("BU0101",))],
+        [("b", "a", "BU0101")],
+    ),
+    (
+        [R("a", "noord", areas=("WK01",)), R("b", "zuid", areas=("WK01", "WK02"))],
+        [("b", "a", "WK01")],
+    ),
+    ([R("a", "noord", challenge="klimaat"), R("b", "zuid", areas=("BU0102",))], []),
+    ([R("a", "noord", challenge="leeg"), R("b", "zuid", challenge="leeg")], []),
+    (
+        [
+            R("a", "opgave-team", challenge="klimaat", areas=("WK01",)),
+            R("b", "groen-team", challenge="hitte", areas=("BU0102",)),
+        ],
+        [("b", "a", "BU0102")],
+    ),
+    (
+        [
+            R("a", "noord", themes=("groen",)),
+            R("b", "zuid", themes=("verkeer",)),
+            R("c", "regie", themes=("water",)),
+        ],
+        [("b", "a", "GM0001"), ("c", "a", "GM0001"), ("c", "b", "GM0001")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("rules", "expected"), AMBIGUITY)
+def test_the_ambiguity_check_pair_by_pair(
+    rules: list[Rule], expected: list[tuple[str, str, str]]
+) -> None:
+    b = Book("t", 5, tuple(rules), {"klimaat": CHALLENGE, "hitte": HITTE, "leeg": LEEG})
+    found = check_ambiguity(b, CHAINS)
+    assert [(p.rule, p.field) for p in found] == [(rule, "priority") for rule, _, _ in expected]
+    leads = {r.id: r.lead for r in rules}
+    priorities = {r.id: r.priority for r in rules}
+    for problem, (rule, other, area) in zip(found, expected, strict=True):
+        assert problem.message == (
+            f"gelijke prioriteit ({priorities[rule]}) en even specifiek als regel {other}, "
+            f"die ook kan gelden (bijvoorbeeld in gebied {area}) maar naar "
+            f"'{leads[other]}' leidt in plaats van '{leads[rule]}'; geef een van beide een "
+            "andere prioriteit"
+        )
+
+
+def test_every_unknown_reference_of_a_rule_is_named_in_order() -> None:
+    rule = Rule(
+        "r1",
+        "nergens",
+        areas=("WK01", "WK98", "WK99"),
+        themes=("groen", "astrologie"),
+        involved=("noord", "spook", "geest"),
+        challenge="onbekend",
+    )
+    found = check_references(book(rule, Rule("r2", "noord")), TEAMS, AREAS, THEMES)
+    assert [(p.rule, p.field, p.message) for p in found] == [
+        ("r1", "lead", "onbekend team 'nergens'"),
+        ("r1", "involved", "onbekend team 'spook'"),
+        ("r1", "involved", "onbekend team 'geest'"),
+        ("r1", "match.areas", "onbekend gebied 'WK98' op de kaart"),
+        ("r1", "match.areas", "onbekend gebied 'WK99' op de kaart"),
+        ("r1", "match.themes", "onbekend thema 'astrologie'"),
+        ("r1", "match.challenge", "onbekende opgave 'onbekend'"),
+    ]
+
+
+def test_the_exception_counts_and_lists_the_problems() -> None:
+    error = RuleBookInvalid([RuleProblem("r1", "lead", "x"), RuleProblem("r2", "involved", "y")])
+    assert str(error) == (
+        "het regelboek is afgekeurd (2 fouten):\n"
+        "  - regel r1, veld lead: x\n"
+        "  - regel r2, veld involved: y"
+    )
+    assert [p.rule for p in error.problems] == ["r1", "r2"]
