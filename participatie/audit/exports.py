@@ -4,11 +4,11 @@ Without a grant an export holds no personal data: sealed fields appear as their 
 (`{"subject_id": ..., "encrypted": true}`). With `personal_data=True` (which needs a purpose) the
 sealed fields are opened, and every subject whose data was opened is recorded in the processing
 log. Every export, with or without personal data, is recorded as an `EventsExported` event.
+A CSV cell never starts a formula (`infra/csvcells.py`): reasons and names are typed by people.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -23,6 +23,7 @@ from participatie.domain.errors import InvariantViolation
 from participatie.domain.initiative import Initiative
 from participatie.domain.processing import EventsExported, PersonalDataOpened
 from participatie.domain.values import REGIE_TEAM, Actor, SealedPersonalData
+from participatie.infra.csvcells import SafeCsv
 
 COLUMNS = (
     "position",
@@ -143,7 +144,7 @@ def export_events(
     if personal_data and not (purpose or "").strip():
         raise InvariantViolation("purpose", "an export with personal data needs a purpose")
     result = ExportResult()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS) if format == "csv" else None
+    writer = SafeCsv(out, COLUMNS) if format == "csv" else None
     if writer is not None:
         writer.writeheader()
     opened_records = []
