@@ -31,8 +31,17 @@ class Vault(Protocol):
     def open(self, sealed: SealedPersonalData) -> dict[str, Any] | None:
         """Decrypt; None when the subject's key was erased."""
 
+    def seal_as(self, subject_id: UUID, fields: dict[str, Any]) -> SealedPersonalData:
+        """Encrypt `fields` under the subject's key, made first if it has none."""
+
+    def readable(self, subject_id: UUID) -> bool:
+        """Whether the subject still has a key."""
+
     def shred(self, subject_id: UUID) -> bool:
         """Delete the subject's key; return whether there was one."""
+
+    def scrub(self) -> None:
+        """Leave no copy of a shredded key on disk."""
 
     def pseudonym(self, text: str) -> str:
         """A keyed hash of `text`: equal texts give equal pseudonyms."""

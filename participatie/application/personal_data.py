@@ -47,6 +47,7 @@ class PersonalDataCommands(AppCore):
 
         The events say only which subject and why. A subject recorded as erased whose key is
         somehow still there (a crash between the two steps) loses the key on the next call.
+        The key store is scrubbed every time, so no deleted key stays in its files either.
         Returns the subjects erased now (not those erased before).
         """
         initiative = self.get_initiative(initiative_id)
@@ -58,6 +59,7 @@ class PersonalDataCommands(AppCore):
             self.save_all(initiative)
         for subject_id in wanted:
             self.vault.shred(subject_id)
+        self.vault.scrub()
         return fresh
 
     def personal_data(self, initiative_id: UUID) -> dict[str, Any] | None:

@@ -42,17 +42,34 @@ class KeyStore(ABC):
             self.put(subject_id, wrapped_key)
 
     @abstractmethod
+    def put_if_absent(self, subject_id: UUID, wrapped_key: bytes) -> None:
+        """Store the key unless the subject has one already (then keep that one)."""
+
+    @abstractmethod
     def get(self, subject_id: UUID) -> bytes | None: ...
 
     @abstractmethod
     def delete(self, subject_id: UUID) -> bool: ...
 
+    def scrub(self) -> None:  # noqa: B027 - nothing to do where the database keeps no copies
+        """Leave no copy of a deleted key in the store's files (run after deleting)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 
 
+class KeyStoreBusy(RuntimeError):
+    """The key store's write-ahead log could not be emptied: deleted keys may still be in it."""
+
+
 class SQLiteKeyStore(KeyStore):
-    """Keys in their own SQLite file, with secure_delete so a deleted key is overwritten."""
+    """Keys in their own SQLite file, with secure_delete so a deleted key is overwritten.
+
+    In WAL mode every change first goes to the `-wal` file as whole pages, each holding every key
+    of its page, and stays there until a checkpoint while any process has the file open. So a
+    deletion is followed by `scrub`: a TRUNCATE checkpoint copies the overwritten pages into the
+    database file and empties the `-wal` file, after which no deleted key is anywhere on disk.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -76,6 +93,13 @@ class SQLiteKeyStore(KeyStore):
             [(subject_id.hex, wrapped) for subject_id, wrapped in keys],
         )
 
+    def put_if_absent(self, subject_id: UUID, wrapped_key: bytes) -> None:
+        self.tables.change(
+            "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES (?, ?)"
+            " ON CONFLICT (subject_id) DO NOTHING",
+            (subject_id.hex, wrapped_key),
+        )
+
     def get(self, subject_id: UUID) -> bytes | None:
         rows = self.tables.run(
             "SELECT wrapped_key FROM subject_keys WHERE subject_id = ?", (subject_id.hex,)
@@ -88,12 +112,22 @@ class SQLiteKeyStore(KeyStore):
             > 0
         )
 
+    def scrub(self) -> None:
+        # Waits (the connection's busy timeout) for readers of older pages to finish.
+        ((busy, _, _),) = self.tables.run("PRAGMA wal_checkpoint(TRUNCATE)")
+        if busy:
+            raise KeyStoreBusy(f"{self.path}-wal is in use; run the erasure again")
+
     def close(self) -> None:
         self.tables.close()
 
 
 class PostgresKeyStore(KeyStore):
-    """Keys in their own PostgreSQL table, apart from the event tables."""
+    """Keys in their own PostgreSQL table, apart from the event tables.
+
+    A deleted row stays in the table's heap until VACUUM reuses its space: inside the database
+    server's files, which the platform does not hold (nothing of it is under var/).
+    """
 
     def __init__(self, dsn: str) -> None:
         self.tables = PostgresTables(
@@ -113,6 +147,13 @@ class PostgresKeyStore(KeyStore):
     def put_many(self, keys: list[tuple[UUID, bytes]]) -> None:
         self.tables.many(
             "INSERT INTO participatie_subject_keys (subject_id, wrapped_key) VALUES (?, ?)", keys
+        )
+
+    def put_if_absent(self, subject_id: UUID, wrapped_key: bytes) -> None:
+        self.tables.change(
+            "INSERT INTO participatie_subject_keys (subject_id, wrapped_key) VALUES (?, ?)"
+            " ON CONFLICT (subject_id) DO NOTHING",
+            (subject_id, wrapped_key),
         )
 
     def get(self, subject_id: UUID) -> bytes | None:
@@ -187,6 +228,30 @@ class PersonalDataVault:
                 self._spare = batch[::-1]
             return self._spare.pop()
 
+    def seal_as(self, subject_id: UUID, fields: dict[str, Any]) -> SealedPersonalData:
+        """Encrypt `fields` under the subject's key, made (and stored) first if it has none.
+
+        For a subject sealed more than once (every support link of one address), so that
+        shredding the one key makes every copy unreadable.
+        """
+        unknown = set(fields) - set(PERSONAL_FIELDS)
+        if unknown:
+            raise ValueError(f"not personal fields: {sorted(unknown)}")
+        wrapped = self.keys.get(subject_id)
+        if wrapped is None:
+            fresh = AESGCM.generate_key(bit_length=256)
+            self.keys.put_if_absent(subject_id, _encrypt(self._master, fresh, subject_id))
+            wrapped = self.keys.get(subject_id)  # the one stored, ours or a racing caller's
+            if wrapped is None:
+                raise ValueError(f"subject {subject_id} was shredded while being sealed")
+        data_key = _decrypt(self._master, wrapped, subject_id)
+        plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
+        return SealedPersonalData(subject_id, _encrypt(AESGCM(data_key), plaintext, subject_id))
+
+    def readable(self, subject_id: UUID) -> bool:
+        """Whether the subject still has a key (was not shredded)."""
+        return self.keys.get(subject_id) is not None
+
     def open(self, sealed: SealedPersonalData) -> dict[str, Any] | None:
         """Decrypt; return None when the subject's key was erased."""
         wrapped = self.keys.get(sealed.subject_id)
@@ -198,8 +263,12 @@ class PersonalDataVault:
         return result
 
     def shred(self, subject_id: UUID) -> bool:
-        """Delete the subject's key; return whether there was one."""
+        """Delete the subject's key; return whether there was one. Then call `scrub`."""
         return self.keys.delete(subject_id)
+
+    def scrub(self) -> None:
+        """Leave no copy of a shredded key on disk (the key store's write-ahead log)."""
+        self.keys.scrub()
 
 
 def _encrypt(aead: AESGCM, plaintext: bytes, subject_id: UUID) -> bytes:
