@@ -26,6 +26,7 @@ from participatie.domain.commands import Command, ConfirmEmail, ProvideInfo, Wit
 from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, DomainError
 from participatie.domain.values import THEMES, Actor, AreaLevel
 from participatie.maps import svgmap
+from participatie.notifications.links import LINK_DAYS, open_support_link, support_link
 from participatie.notifications.mail import MailError, compose
 from participatie.notifications.messages import CONFIRM_EMAIL
 from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
@@ -37,8 +38,6 @@ from web.i18n import COOKIE, LOCALES, select_locale
 
 bp = Blueprint("public", __name__)
 TRACKING = "tracking_code"  # session key: the code this browser follows
-SUPPORT = "support"  # token purposes
-LINK_DAYS = 7
 
 
 def _teams() -> dict[str, str]:
@@ -137,10 +136,12 @@ def confirm_email(token: str) -> ResponseReturnValue:
     """GET shows a button (mail scanners follow links); POST confirms, once."""
     payload = _open_token(CONFIRM_EMAIL, token)
     app = platform()
-    initiative_id = UUID(payload["i"])
+    initiative = app.get_initiative(UUID(payload["i"]))
+    if not app.vault.readable(initiative.initiator.subject_id):
+        abort(410)  # the initiator's data was erased: their links are gone with it
     if request.method == "GET":
         return render_template("public/confirm_email.html", token=token, state="ask")
-    initiative = app.get_initiative(initiative_id)
+    initiative_id = initiative.id
     try:
         app.act(
             initiative_id, ConfirmEmail(), actor=Actor.initiator(initiative.initiator.subject_id)
@@ -302,8 +303,12 @@ def support(initiative_id: str) -> ResponseReturnValue:
         errors = field_errors(error.normalized_messages())
         return _initiative_page(item, 422, errors=errors, values=request.form)
     built = context.container()
-    token = built.tokens.make(SUPPORT, {"i": initiative_id, "e": email})
-    link = url_for("public.support_confirm", token=token, _external=True)
+    found = support_link(built.app, built.tokens, UUID(initiative_id), email)
+    if found is None:  # this address's support was erased: nothing is mailed or kept again
+        return redirect(
+            url_for("public.initiative", initiative_id=initiative_id, steun="verstuurd"), 303
+        )
+    link = url_for("public.support_confirm", token=found.token, _external=True)
     message = compose(
         email,
         gettext("Bevestig uw steun voor: %(title)s", title=item["title"]),
@@ -315,10 +320,8 @@ def support(initiative_id: str) -> ResponseReturnValue:
             link=link,
         ),
     )
-    # Each request mails a fresh link (its own ledger key); nothing is stored until it is used.
-    pseudonym = built.app.vault.pseudonym(f"{initiative_id}:{email.lower()}")
     try:
-        built.mailer.send(f"support-{pseudonym[:16]}-{token[-16:]}", message, kind="support")
+        built.mailer.send(found.mail_key, message, kind="support")
     except MailError:
         current_app.logger.warning("support confirmation for %s not sent", initiative_id)
         errors = {"email": [gettext(MAIL_FAILED)]}
@@ -340,18 +343,23 @@ def _open_token(purpose: str, token: str) -> dict[str, Any]:
 @bp.route("/steun/<token>", methods=["GET", "POST"])
 def support_confirm(token: str) -> ResponseReturnValue:
     """GET shows a button (mail scanners follow links); POST records the support."""
-    payload = _open_token(SUPPORT, token)
-    item = _public(payload["i"])
+    try:
+        initiative_id, email = open_support_link(platform(), container().tokens, token)
+    except TokenExpired:  # too old, or the supporter was erased
+        abort(410)
+    except TokenInvalid:
+        abort(404)
+    item = _public(str(initiative_id))
     if request.method == "GET":
         return render_template("public/support_confirm.html", item=item, token=token)
     try:
-        platform().support_initiative(UUID(payload["i"]), payload["e"])
+        platform().support_initiative(initiative_id, email)
     except AlreadySupported:
         return render_template("public/support_confirm.html", item=item, token=None, already=True)
     except DomainError:
         return render_template("public/support_confirm.html", item=item, token=None, closed=True)
     return redirect(
-        url_for("public.initiative", initiative_id=payload["i"], steun="bevestigd"), 303
+        url_for("public.initiative", initiative_id=str(initiative_id), steun="bevestigd"), 303
     )
 
 

@@ -23,6 +23,9 @@ LIMITED: dict[str, tuple[str, tuple[int, ...]]] = {
     "open311.create_request": ("SUBMIT_RATE_LIMIT", (200,)),
 }
 
+# Pages whose address or content is a secret of one person (endpoint prefixes).
+SECRET_PAGES = ("public.track", "public.support_confirm", "public.confirm_email")
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
@@ -64,8 +67,9 @@ def add_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.endpoint and request.endpoint.startswith("public.track"):
-        # Tracking pages belong to whoever holds the code: never cached, never referred.
+    if request.endpoint and request.endpoint.startswith(SECRET_PAGES):
+        # Tracking pages belong to whoever holds the code, link pages carry a token in their
+        # address: never cached, never referred (the next request's Referer would log it).
         headers["Cache-Control"] = "no-store"
         headers["Referrer-Policy"] = "no-referrer"
     return response

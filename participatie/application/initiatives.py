@@ -144,22 +144,42 @@ class InitiativeCommands(_Uses):
             return Support(self.vault.seal(dict(command.supporter)))
         return command
 
+    def supporter_subject(self, initiative_id: UUID, email: str) -> tuple[UUID, UUID]:
+        """The support index id and the supporter's subject id of an address."""
+        pseudonym = self.vault.pseudonym(f"{initiative_id}:{email.strip().lower()}")
+        return (
+            SupportIndex.create_id(initiative_id, pseudonym),
+            SupportIndex.subject_id(initiative_id, pseudonym),
+        )
+
+    def support_request(self, initiative_id: UUID, email: str) -> SealedPersonalData | None:
+        """The address sealed for a support link, under the supporter's own key.
+
+        None when this address's support was erased: its key stays gone, and nothing is
+        mailed or kept for it again.
+        """
+        _, subject_id = self.supporter_subject(initiative_id, email)
+        initiative = self.get_initiative(initiative_id)
+        if subject_id in initiative.erased:
+            return None
+        return self.vault.seal_as(subject_id, {"email": email.strip()})
+
     def support_initiative(
         self, initiative_id: UUID, email: str, at: datetime | None = None
     ) -> int:
         """Record one support for a confirmed e-mail address; return the supporter count.
 
-        The address is sealed like an initiator's; a keyed hash of it makes a second support
-        with the same address impossible (AlreadySupported), also when two arrive at once.
+        The address is sealed under the subject of its support links (`support_request`); a
+        keyed hash of it makes a second support with the same address impossible
+        (AlreadySupported), also when two arrive at once.
         """
-        pseudonym = self.vault.pseudonym(f"{initiative_id}:{email.strip().lower()}")
-        index_id = SupportIndex.create_id(initiative_id, pseudonym)
+        index_id, subject_id = self.supporter_subject(initiative_id, email)
         for _ in range(3):
             if index_id in self.repository:
                 raise AlreadySupported(f"{initiative_id} already has this supporter")
             initiative = self.get_initiative(initiative_id)
-            sealed = self.vault.seal({"email": email.strip()})
-            actor = Actor(id=f"subject:{sealed.subject_id.hex}", role=Role.SUPPORTER)
+            sealed = self.vault.seal_as(subject_id, {"email": email.strip()})
+            actor = Actor(id=f"subject:{subject_id.hex}", role=Role.SUPPORTER)
             initiative.support(actor=actor, at=at or self.clock(), supporter=sealed)
             index = SupportIndex._create(
                 SupportIndex.Created, id=index_id, initiative_id=initiative_id
@@ -167,7 +187,6 @@ class InitiativeCommands(_Uses):
             try:
                 self.save_all(initiative, index)
             except ConcurrencyConflict:
-                self.vault.shred(sealed.subject_id)  # nothing was stored under this key
                 continue  # someone else acted at the same moment: look again
             return len(initiative.supporters)
         raise ConcurrencyConflict(initiative_id, None, None)

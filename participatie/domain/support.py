@@ -20,5 +20,14 @@ class SupportIndex(Aggregate):
     def create_id(initiative_id: UUID, pseudonym: str) -> UUID:
         return uuid5(NAMESPACE_URL, f"participatie:support:{initiative_id}:{pseudonym}")
 
+    @staticmethod
+    def subject_id(initiative_id: UUID, pseudonym: str) -> UUID:
+        """The supporter's subject id: one per address and initiative, from the first link on.
+
+        Every support link mailed to the address and the support itself are sealed under this
+        one subject's key, so erasing the supporter makes all of them unreadable.
+        """
+        return uuid5(NAMESPACE_URL, f"participatie:supporter:{initiative_id}:{pseudonym}")
+
     def __init__(self, initiative_id: UUID) -> None:
         self.initiative_id = initiative_id

@@ -116,6 +116,16 @@ def environment(language: str) -> Environment:
     return env
 
 
+def mail_key(kind: str, initiative_id: UUID, version: int, audience: str) -> str:
+    """The key the message of one event to one audience is sent (and kept in the outbox) under."""
+    return f"{kind}-{initiative_id}-v{version}-{audience}"
+
+
+def initiator_mail_prefixes(initiative_id: UUID) -> list[str]:
+    """What the key of every message to the initiative's initiator starts with."""
+    return [f"{kind}-{initiative_id}-" for kind in TO_INITIATOR.values()]
+
+
 def kind_of(event: Any) -> tuple[str, str] | None:
     """(audience, kind) for an event that sends mail, else None."""
     if type(event) in TO_INITIATOR:
@@ -219,7 +229,7 @@ class Notifier:
         subject = translations(language).gettext(SUBJECTS[kind]) % {"title": initiative.title}
         context = {**context, "subject": subject, "language": language}
         return Outgoing(
-            key=f"{kind}-{initiative.id}-v{event.originator_version}-{audience}",
+            key=mail_key(kind, initiative.id, event.originator_version, audience),
             audience=audience,
             kind=kind,
             to=address,

@@ -2,8 +2,10 @@
 
 The events stay as they are (the audit chain and the views need them); the person's key is
 deleted, so their sealed fields can never be read again, and an erasure event records who
-erased which subject and why, without any personal data. The embedded outbox's copies of mail
-to that person go too.
+erased which subject and why, without any personal data. The key store is scrubbed (no copy of
+the key in its files), and the embedded outbox's copies of mail to that person go too: their
+keys start with ids the events keep, so an erasure that stopped half-way (a crash) is finished
+by running it again, or by `finish_erasures`, which the daily retention run calls.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from participatie.domain.errors import NotFound
-from participatie.domain.initiative import INITIATOR
+from participatie.domain.initiative import INITIATOR, Initiative
 from participatie.domain.values import Actor
-from participatie.notifications.messages import TO_INITIATOR
+from participatie.notifications.links import support_mail_prefix
+from participatie.notifications.messages import initiator_mail_prefixes
 
 if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from participatie.application.app import ParticipatieApp
     from participatie.bootstrap import Container
 
 
@@ -52,6 +56,13 @@ def erase_initiative(
     return _erase(container, initiative_id, subjects, actor, reason, at)
 
 
+def mail_prefixes(initiative_id: UUID, subject_id: UUID, subject: str) -> list[str]:
+    """What the outbox keys of mail to one subject (an initiator or a supporter) start with."""
+    if subject == INITIATOR:
+        return initiator_mail_prefixes(initiative_id)
+    return [support_mail_prefix(initiative_id, subject_id)]
+
+
 def _erase(
     container: Container,
     initiative_id: UUID,
@@ -61,20 +72,47 @@ def _erase(
     at: datetime | None,
 ) -> Erasure:
     app = container.app
-    initiative = app.get_initiative(initiative_id)
-    kinds = initiative.subjects()
-    prefixes: list[str] = []
-    for subject_id in subject_ids:
-        if kinds.get(subject_id) == INITIATOR:
-            # Mail keys are '<kind>-<initiative>-v<version>-initiator'.
-            prefixes.extend(f"{kind}-{initiative_id}-" for kind in TO_INITIATOR.values())
-        else:
-            sealed = app.sealed_data(initiative_id, subject_id)
-            found = app.vault.open(sealed) if sealed else None
-            if found and found.get("email"):
-                pseudonym = app.vault.pseudonym(f"{initiative_id}:{found['email'].lower()}")
-                prefixes.append(f"support-{pseudonym[:16]}-")
+    kinds = app.get_initiative(initiative_id).subjects()
+    prefixes = [p for s in subject_ids for p in mail_prefixes(initiative_id, s, kinds.get(s, ""))]
+    supporters = [s for s in subject_ids if kinds.get(s) != INITIATOR]
+    prefixes += _old_support_prefixes(app, initiative_id, supporters)
     erased = app.erase_subjects(initiative_id, subject_ids, actor, reason, at)
     removed = container.mailer.forget(prefixes)
     already = [s for s in subject_ids if s not in erased]
     return Erasure(initiative_id, erased, already, removed)
+
+
+def _old_support_prefixes(
+    app: ParticipatieApp, initiative_id: UUID, supporters: list[UUID]
+) -> list[str]:
+    """Prefixes of support mails kept before their keys began with the subject id.
+
+    Those keys were made from the address, so they are found only while it can be read.
+    """
+    found = []
+    for subject_id in supporters:
+        sealed = app.sealed_data(initiative_id, subject_id)
+        opened = app.vault.open(sealed) if sealed else None
+        if opened and opened.get("email"):
+            pseudonym = app.vault.pseudonym(f"{initiative_id}:{opened['email'].lower()}")
+            found.append(f"support-{pseudonym[:16]}-")
+    return found
+
+
+def finish_erasures(container: Container) -> int:
+    """Finish every erasure a crash left half done; return the keys deleted only now.
+
+    Every subject recorded as erased loses a key that is somehow still there, the key store is
+    scrubbed, and the outbox keeps no mail to any of them.
+    """
+    app = container.app
+    deleted = 0
+    prefixes: list[str] = []
+    for notification in app.notifications(Initiative.PersonalDataErased):
+        event = app.mapper.to_domain_event(notification)
+        assert isinstance(event, Initiative.PersonalDataErased)
+        deleted += app.vault.shred(event.subject_id)
+        prefixes.extend(mail_prefixes(event.originator_id, event.subject_id, event.subject))
+    app.vault.scrub()
+    container.mailer.forget(prefixes)
+    return deleted

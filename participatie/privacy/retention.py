@@ -8,7 +8,8 @@ months (`PARTICIPATIE_RETENTION`, counted on the Amsterdam calendar: 31 January 
 honoured, then withdrawn), the earliest due date wins: nothing is kept longer than a rule allows.
 
 The view table finds the candidates; the initiative itself decides. Running twice erases
-nothing the second time: erased subjects are no longer "to erase".
+nothing the second time: erased subjects are no longer "to erase". Each run also finishes any
+erasure a crash left half done (`finish_erasures`): a key still there, mail still kept.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.errors import ConcurrencyConflict
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Outcome, Status
-from participatie.privacy.erasure import Erasure, erase_initiative
+from participatie.privacy.erasure import Erasure, erase_initiative, finish_erasures
 from participatie.views.store import LIVE, ViewTables, stamp
 
 if TYPE_CHECKING:  # annotations only: no import cycle at run time
@@ -97,6 +98,7 @@ class RetentionReport:
     dry_run: bool
     items: list[RetentionItem] = field(default_factory=list)
     erasures: list[Erasure] = field(default_factory=list)  # empty in a dry run
+    finished: int = 0  # keys of earlier, half-done erasures deleted now
 
     @property
     def erased(self) -> int:
@@ -110,10 +112,16 @@ class RetentionReport:
                 f"{len(self.items)} initiatieven met verstreken bewaartermijn;"
                 f" {subjects} personen zouden worden gewist (proefdraai)."
             )
-        return (
+        done = (
             f"{len(self.items)} initiatieven met verstreken bewaartermijn;"
             f" {self.erased} personen gewist."
         )
+        if self.finished:
+            done += (
+                f" {self.finished} sleutels van eerder onderbroken verwijderingen"
+                " alsnog vernietigd."
+            )
+        return done
 
 
 def candidates(views: ViewTables, policy: RetentionPolicy, now: datetime) -> list[UUID]:
@@ -179,8 +187,11 @@ def run(
     moment = now or app.clock()
     policy = RetentionPolicy.from_settings(container.settings)
     items = due(app, container.views, policy, moment)
-    erasures = [] if dry_run else [_erase(container, item, policy) for item in items]
-    return RetentionReport(moment, dry_run, items, erasures)
+    if dry_run:
+        return RetentionReport(moment, dry_run, items)
+    erasures = [_erase(container, item, policy) for item in items]
+    finished = finish_erasures(container)
+    return RetentionReport(moment, dry_run, items, erasures, finished)
 
 
 def _erase(container: Container, item: RetentionItem, policy: RetentionPolicy) -> Erasure:

@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 from participatie.config import Settings
 from participatie.domain.commands import AcceptHandoff, RequestInfo
 from participatie.domain.values import Actor, Role
+from participatie.notifications.links import support_link
 from tests.conftest import REDIS_URL, missing_service
 from tests.e2e.conftest import Site, make_site
 from tests.services import (
@@ -265,9 +266,9 @@ def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
     live.site.project()
 
     confirm_token = live.site.container.tokens.make("confirm-email", {"i": str(initiative_id)})
-    support_token = live.site.container.tokens.make(
-        "support", {"i": str(initiative_id), "e": "axe@example.org"}
-    )
+    link = support_link(app, live.site.container.tokens, initiative_id, "axe@example.org")
+    assert link is not None
+    support_token = link.token
 
     def submit_with_errors(page: Any) -> None:
         page.fill("#veld-kvk_number", "123")

