@@ -25,7 +25,19 @@ def create_app(
         app.config.update(test_config)
     app.extensions["participatie"] = container
 
-    from web import admin, api, audit, errors, health, i18n, open311, public, security, staff
+    from web import (
+        admin,
+        api,
+        audit,
+        errors,
+        health,
+        i18n,
+        open311,
+        public,
+        redaction,
+        security,
+        staff,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
@@ -43,6 +55,7 @@ def create_app(
     security.csrf.exempt(health.bp)
     security.csrf.exempt(open311.bp)
     errors.init_app(app)
+    redaction.init_app(app)  # no link token or query value reaches a log
     for blueprint in (api.public, api.work, api.auditing):
         security.csrf.exempt(blueprint)
     return app

@@ -1,14 +1,16 @@
 """Signed, encrypted, expiring tokens for links in e-mails (confirm an address, a support).
 
 A token is a Fernet token (AES-CBC + HMAC, with its creation time) under a key derived from the
-platform secret for one purpose, so a token made for one purpose is useless for another and the
-e-mail address inside never shows in a URL, a log or a Redis job.
+platform secret for one purpose, so a token made for one purpose is useless for another. What
+a token refers to that is personal is sealed under the person's own key (notifications/links.py),
+so erasing them makes the token open to nothing; and no token is written to a log.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from typing import Any
 
@@ -17,6 +19,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 DAY = 24 * 3600
+# What every token looks like: Fernet's version byte 0x80 and a 64-bit timestamp below 2**40
+# ("gAAAAA"), then URL-safe base64. Logs redact anything of this shape (web/redaction.py).
+TOKEN_SHAPE = re.compile(r"gAAAAA[0-9A-Za-z_-]{20,}={0,2}")
 
 
 class TokenInvalid(ValueError):
