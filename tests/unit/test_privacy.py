@@ -259,3 +259,32 @@ def test_a_forked_process_never_hands_out_its_parents_spare_keys(
     in_child = vault.seal(ANNA).subject_id
     assert in_child not in spare | {in_parent}
     assert len(store.tables.run("SELECT subject_id FROM subject_keys")) == 16
+
+
+# --- one key for every sealing of one subject ----------------------------------------------
+
+
+def test_sealing_as_a_subject_twice_uses_one_key_that_one_shred_destroys(
+    vault: PersonalDataVault, store: SQLiteKeyStore
+) -> None:
+    subject = uuid4()
+    first = vault.seal_as(subject, {"email": "a@example.org"})
+    key = store.get(subject)
+    second = vault.seal_as(subject, {"email": "A@example.org"})
+    assert store.get(subject) == key  # the key made the first time is kept
+    assert first.ciphertext != second.ciphertext  # a fresh nonce each time
+    assert [vault.open(first), vault.open(second)] == [
+        {"email": "a@example.org"},
+        {"email": "A@example.org"},
+    ]
+    assert vault.readable(subject) is True
+    assert vault.shred(subject) is True
+    assert [vault.open(first), vault.open(second)] == [None, None]
+    assert vault.readable(subject) is False
+
+
+def test_put_if_absent_keeps_the_key_that_was_there(store: SQLiteKeyStore) -> None:
+    subject = uuid4()
+    store.put_if_absent(subject, b"first")
+    store.put_if_absent(subject, b"second")
+    assert store.get(subject) == b"first"
