@@ -173,12 +173,12 @@ def track_start() -> ResponseReturnValue:
     ), 422 if errors else 200
 
 
-@bp.get("/volgen/<code>")
-def track_link(code: str) -> ResponseReturnValue:
+@bp.get("/volgen/<tracking_code>")  # the argument's name keeps it out of logs (redaction.py)
+def track_link(tracking_code: str) -> ResponseReturnValue:
     """The link from the confirmation e-mail: remember the code, then drop it from the URL."""
-    if platform().find_by_tracking_code(code) is None:
+    if platform().find_by_tracking_code(tracking_code) is None:
         abort(404)
-    session[TRACKING] = code
+    session[TRACKING] = tracking_code
     return redirect(url_for("public.track"), 303)
 
 

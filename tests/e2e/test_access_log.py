@@ -1,5 +1,5 @@
-"""`participatie web` (gunicorn, as `participatie run` starts it) logs no link token and no
-query value: not in the request line, not in the Referer."""
+"""`participatie web` (gunicorn, as `participatie run` starts it) logs no link token, no tracking
+code and no query value: not in the request line, not in the Referer."""
 
 from __future__ import annotations
 
@@ -61,15 +61,19 @@ def test_the_gunicorn_access_log_holds_no_token_and_no_query_value(tmp_path: Pat
         box = TokenBox(load_or_create_key("", var / "secret.key", "PARTICIPATIE_SECRET_KEY"))
         support = box.make("support", {"i": "x"})
         confirm = box.make("confirm-email", {"i": "y"})
+        code = "0123-4567-89AB-CDEF-0123-4567-89AB-CDEF"
         statuses = [
             get(f"{base}/steun/{support}?email=zoe@example.org"),
             get(f"{base}/privacy", referer=f"{base}/bevestigen/{confirm}"),
+            get(f"{base}/volgen/{code}"),
         ]
-        assert statuses == [404, 200]
+        assert statuses == [404, 200, 404]
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
     written = log.read_text()
-    assert '"GET /steun/[token]?email=[redacted] HTTP/1.1" 404' in written, written
-    assert f'"{base}/bevestigen/[token]"' in written, written
+    assert '"GET /steun/[redacted]?email=[redacted] HTTP/1.1" 404' in written, written
+    assert f'"{base}/bevestigen/[redacted]"' in written, written
+    assert '"GET /volgen/[redacted] HTTP/1.1" 404' in written, written
     assert "gAAAAA" not in written and "zoe@" not in written, written
+    assert "0123-4567" not in written, written

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from web.redaction import RedactSecrets, redact
+from web.redaction import RedactSecrets, redact, secret_route
 
 TOKEN = "gAAAAABpQ1x3dGVzdC10b2tlbi1mb3ItcmVkYWN0aW9uLW9ubHk="
 
@@ -47,3 +47,23 @@ def test_the_filter_redacts_tuple_arguments_and_the_message() -> None:
     entry = record(f"Exception on /steun/{TOKEN} [%s] %s", ("GET", f"/x?code={TOKEN}"))
     assert RedactSecrets().filter(entry) is True
     assert entry.getMessage() == "Exception on /steun/[token] [GET] /x?code=[redacted]"
+
+
+ROUTES = [secret_route(rule) for rule in ("/steun/<token>", "/volgen/<tracking_code>")]
+CODE = "0123-4567-89AB-CDEF-0123-4567-89AB-CDEF"
+
+
+@pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        (f'"GET /volgen/{CODE} HTTP/1.1" 303', '"GET /volgen/[redacted] HTTP/1.1" 303'),
+        ('"GET /volgen/0123456789abcdef HTTP/1.1" 404', '"GET /volgen/[redacted] HTTP/1.1" 404'),
+        (f'"GET /steun/{TOKEN}?a=b HTTP/1.1"', '"GET /steun/[redacted]?a=[redacted] HTTP/1.1"'),
+        ('"GET /steun/not-a-token HTTP/1.1" 404', '"GET /steun/[redacted] HTTP/1.1" 404'),
+        ("http://h/volgen/x\\1 next", "http://h/volgen/[redacted] next"),
+        ('"GET /volgen HTTP/1.1" 200', '"GET /volgen HTTP/1.1" 200'),
+        ('"GET /gebieden/BU99990101 HTTP/1.1" 200', '"GET /gebieden/BU99990101 HTTP/1.1" 200'),
+    ],
+)
+def test_the_secret_parts_of_secret_routes_are_redacted(line: str, written: str) -> None:
+    assert redact(line, ROUTES) == written
