@@ -486,7 +486,7 @@ def _register_operators() -> None:
 
 
 def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """Where the type annotations are: with postponed evaluation they never run."""
+    """Where the type annotations (and `__all__`) are: with postponed evaluation they never run."""
     lines = source.splitlines()
 
     def char(line: int, offset: int) -> int:
@@ -502,6 +502,10 @@ def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int
             found.append(node.returns)
         elif isinstance(node, ast.AnnAssign):
             found.append(node.annotation)
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            found.append(node.value)  # names for `import *` and type checkers: never run either
         for e in found:
             if e is not None and e.end_lineno is not None and e.end_col_offset is not None:
                 start = (e.lineno, char(e.lineno, e.col_offset))
@@ -528,7 +532,7 @@ def skip_unwanted(db: Any, cfg: dict[str, Any]) -> int:
         if excluded.match(mutation.operator_name):
             why = "operator excluded in [tool.mutate]"
         elif any(a <= start < b for a, b in spans[path]):
-            why = "in a type annotation"
+            why = "in a type annotation or __all__"
         elif "BinaryOperator_Mul_" in mutation.operator_name and re.match(r"\*\s*[,)]", rest):
             why = "the bare * of keyword-only parameters"  # cosmic-ray takes it for a product
         if why:
