@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from participatie.application.app import ParticipatieApp
 from participatie.domain.values import THEMES, Actor, TeamKind
+from participatie.infra.datafiles import load_yaml
 
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="Gebruik kleine letters, cijfers en -.")
 
@@ -56,8 +56,10 @@ class ApplyResult:
 
 
 def read_organisation(path: Path) -> dict[str, Any]:
-    """Parse and validate the YAML; raise marshmallow.ValidationError with field paths."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """Parse and validate the YAML; raise marshmallow.ValidationError with field paths.
+
+    A file that cannot be read as YAML raises DataFileError naming the file and line."""
+    raw = load_yaml(path)
     result: dict[str, Any] = OrganisationSchema().load(raw or {})
     return result
 

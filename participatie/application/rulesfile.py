@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from participatie.domain.values import THEMES, InitiatorKind
+from participatie.infra.datafiles import load_yaml
 
 
 class MatchSchema(Schema):
@@ -49,7 +49,9 @@ class RuleBookSchema(Schema):
 
 
 def read_rulebook(path: Path) -> dict[str, Any]:
-    """Parse and validate the YAML; raise marshmallow.ValidationError with field paths."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """Parse and validate the YAML; raise marshmallow.ValidationError with field paths.
+
+    A file that cannot be read as YAML raises DataFileError naming the file and line."""
+    raw = load_yaml(path)
     result: dict[str, Any] = RuleBookSchema().load(raw or {})
     return result

@@ -123,7 +123,7 @@ class Checkpoint:
     def from_json(cls, text: str) -> Checkpoint:
         try:
             body = json.loads(text)
-            if body.get("format") != FORMAT:
+            if not isinstance(body, dict) or body.get("format") != FORMAT:
                 raise ValueError("not a Participatie checkpoint")
             return cls(
                 position=int(body["position"]),
@@ -133,7 +133,7 @@ class Checkpoint:
                 key=str(body["key"]),
                 signature=str(body["signature"]),
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, RecursionError) as error:
             raise CheckpointInvalid(f"unreadable checkpoint: {error}") from None
 
     def is_signed_by(self, public: Ed25519PublicKey) -> bool:
@@ -471,4 +471,8 @@ def verify(
 
 
 def read_checkpoint(path: Path) -> Checkpoint:
-    return Checkpoint.from_json(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise CheckpointInvalid(f"unreadable checkpoint: not UTF-8 ({error.reason})") from None
+    return Checkpoint.from_json(text)

@@ -12,6 +12,7 @@ import click
 from participatie.audit.history import plain
 from participatie.cli.common import CLI_ACTOR, _moment, _resolve, container, main
 from participatie.cli.initiatives import initiatives_show
+from participatie.infra.datafiles import DataFileError, read_text
 
 
 @main.group()
@@ -82,7 +83,14 @@ def audit_verify(checkpoint_file: Path | None, key_file: Path | None) -> None:
 
     with container() as c:
         if key_file is not None:
-            public = public_key_from(key_file.read_text())
+            try:
+                public = public_key_from(read_text(key_file))
+            except DataFileError:
+                raise
+            except ValueError:  # not base64, or not 32 bytes
+                raise DataFileError(
+                    key_file, "not a public key as 'participatie audit public-key' prints it"
+                ) from None
         else:
             public = signing_key(c.settings).public_key()
         try:

@@ -16,6 +16,7 @@ from participatie.bootstrap import Container, build
 from participatie.config import ConfigError, Settings
 from participatie.domain.errors import DomainError
 from participatie.domain.values import Actor
+from participatie.infra.datafiles import DataFileError
 from participatie.maps.areas_import import AreaFileError
 
 CLI_ACTOR = Actor.system("cli")
@@ -29,7 +30,9 @@ def field_errors(messages: Any) -> Iterator[str]:
 
 @contextmanager
 def container() -> Iterator[Container]:
-    """Build the application for one command and report errors without a stack trace."""
+    """Build the application for one command and report errors without a stack trace.
+
+    Field errors and files that cannot be used exit 2 (the input is wrong), refusals exit 1."""
     try:
         built = build(Settings.from_env())
     except ConfigError as error:
@@ -40,7 +43,10 @@ def container() -> Iterator[Container]:
         for line in field_errors(error.messages):
             click.echo(line, err=True)
         raise click.exceptions.Exit(2) from None
-    except (DomainError, AreaFileError) as error:
+    except (DataFileError, AreaFileError) as error:
+        click.echo(f"Error: {error}", err=True)
+        raise click.exceptions.Exit(2) from None
+    except DomainError as error:
         raise click.ClickException(str(error)) from None
     finally:
         built.close()

@@ -10,6 +10,7 @@ import click
 
 from participatie.audit.history import describe, plain
 from participatie.cli.common import CLI_ACTOR, _resolve, container, main
+from participatie.infra.datafiles import decode, parse_json
 
 
 @main.group()
@@ -18,17 +19,15 @@ def initiatives() -> None:
 
 
 @initiatives.command("submit")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--channel", default="cli", show_default=True, help="Where it came in.")
 def initiatives_submit(file: Any, channel: str) -> None:
     """Submit the initiative in a JSON FILE ('-' reads standard input)."""
     from participatie.application.schemas import SubmissionSchema
 
-    try:
-        data = json.load(file)
-    except json.JSONDecodeError as error:
-        raise click.ClickException(f"geen geldige JSON: {error}") from None
     with container() as c:
+        name = getattr(file, "name", None) or "<stdin>"
+        data = parse_json(decode(file.read(), name), name)
         clean = SubmissionSchema(c.app.area_index()).load_submission(data)
         submission = c.app.submit(clean, channel=channel)
     click.echo(f"id: {submission.initiative_id}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from shapely.ops import unary_union
 
 from participatie.domain.areas import Area
 from participatie.domain.values import AreaLevel
+from participatie.infra.datafiles import DataFileError, load_json
 
 
 class AreaFileError(ValueError):
@@ -21,9 +21,9 @@ class AreaFileError(ValueError):
 def read_areas(path: Path) -> list[Area]:
     """Return gemeente, wijk and buurt Areas; missing wijk/gemeente shapes are unions."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise AreaFileError(f"{path}: {error}") from None
+        document = load_json(path)
+    except DataFileError as error:
+        raise AreaFileError(str(error)) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise AreaFileError(f"{path}: not a GeoJSON FeatureCollection")
     return areas_from_features(document.get("features") or [])

@@ -621,6 +621,25 @@ def test_a_bad_rulebook_shows_its_problems_and_publishes_nothing(
     assert events(site) == before and site.app.rulebook().current_version == "2026-1"
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- " * 20_000 + "x", "Dit regelboek is niet te gebruiken (regel 1): nested more than 64"),
+        ("version: x\nrules: " + "[" * 20_000, "niet te gebruiken (regel 2): nested more than 64"),
+        ("version: x\nrules:\n- priority: " + "9" * 5000, "(regel 3): a number has 5000 digits"),
+        ("version: x\nrules: &r [*r]\n", "(regel 2): aliases (*name) are not supported"),
+    ],
+)
+def test_a_rulebook_nested_too_deep_or_with_a_huge_number_is_a_field_error(
+    site: Site, admin: FlaskClient, text: str, message: str
+) -> None:
+    before = events(site)
+    response = rulebook_post(admin, text, "backtest")
+    assert response.status_code == 422
+    assert message in html.unescape(field_error(text_of(response), "rules-text"))
+    assert events(site) == before
+
+
 # -- failed jobs ---------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from participatie.application.rulesfile import read_rulebook
 from participatie.application.schemas import flatten
 from participatie.domain.errors import DomainError
 from participatie.domain.rulecheck import RuleBookInvalid
+from participatie.infra.datafiles import DataFileError
 from web import context
 from web.admin import bp
 from web.admin.common import _actor, _done, _render, _team_names, log
@@ -59,6 +60,26 @@ def rulebook_yaml(rulebook: Any) -> str:
     return text
 
 
+def _unreadable(error: DataFileError) -> str:
+    """Why the text cannot be read as a rulebook, with the line and column where known."""
+    if error.syntax and error.line:
+        return gettext(
+            "Dit is geen geldige YAML (regel %(line)s, kolom %(column)s): %(problem)s",
+            line=error.line,
+            column=error.column,
+            problem=error.problem,
+        )
+    if error.syntax:
+        return gettext("Dit is geen geldige YAML: %(problem)s", problem=error.problem)
+    if error.line:
+        return gettext(
+            "Dit regelboek is niet te gebruiken (regel %(line)s): %(problem)s",
+            line=error.line,
+            problem=error.problem,
+        )
+    return gettext("Dit regelboek is niet te gebruiken: %(problem)s", problem=error.problem)
+
+
 def _read_candidate(text: str) -> tuple[dict[str, Any] | None, Any, list[str]]:
     """Parse and check a rulebook text as `participatie rules check` does.
 
@@ -71,19 +92,8 @@ def _read_candidate(text: str) -> tuple[dict[str, Any] | None, Any, list[str]]:
         path.write_text(text, encoding="utf-8")
         try:
             data = read_rulebook(path)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            problem = getattr(error, "problem", None) or str(error)
-            if mark is not None:
-                message = gettext(
-                    "Dit is geen geldige YAML (regel %(line)s, kolom %(column)s): %(problem)s",
-                    line=mark.line + 1,
-                    column=mark.column + 1,
-                    problem=problem,
-                )
-            else:
-                message = gettext("Dit is geen geldige YAML: %(problem)s", problem=problem)
-            return None, None, [message]
+        except DataFileError as error:
+            return None, None, [_unreadable(error)]
         except ValidationError as error:
             return (
                 None,
