@@ -18,12 +18,40 @@ SHADES = ("#eef4fb", "#c6dbf0", "#8fb8df", "#4f8cc4", "#1f5a96")
 EMPTY = "#f5f5f5"
 
 
-def _rings(geometry: Mapping[str, Any]) -> list[list[list[float]]]:
-    if geometry["type"] == "Polygon":
-        return [list(ring) for ring in geometry["coordinates"]]
-    if geometry["type"] == "MultiPolygon":
-        return [list(ring) for polygon in geometry["coordinates"] for ring in polygon]
-    raise ValueError(f"cannot draw a {geometry['type']}")
+def _rings(geometry: Any) -> list[list[tuple[float, float]]]:
+    """The drawable rings of a Polygon or MultiPolygon in WGS84; none for anything else.
+
+    The import refuses other geometry, but a map stored before it did may hold a Point, a
+    LineString or coordinates that are not numbers: such an area is left out of the picture
+    rather than taking the page down.
+    """
+    kind = geometry.get("type") if isinstance(geometry, Mapping) else None
+    coordinates = geometry.get("coordinates") if isinstance(geometry, Mapping) else None
+    if kind == "Polygon":
+        polygons = [coordinates]
+    elif kind == "MultiPolygon" and isinstance(coordinates, list | tuple):
+        polygons = list(coordinates)
+    else:
+        return []
+    rings = []
+    for polygon in polygons:
+        for ring in polygon if isinstance(polygon, list | tuple) else []:
+            points = [_point(p) for p in ring] if isinstance(ring, list | tuple) else []
+            if len(points) >= 3 and all(p is not None for p in points):
+                rings.append([p for p in points if p is not None])
+    return rings
+
+
+def _point(position: Any) -> tuple[float, float] | None:
+    """A WGS84 longitude, latitude pair, or None when `position` is not one."""
+    if not isinstance(position, list | tuple) or len(position) < 2:
+        return None
+    lon, lat = position[0], position[1]
+    if not all(isinstance(n, int | float) and not isinstance(n, bool) for n in (lon, lat)):
+        return None
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        return None
+    return float(lon), float(lat)
 
 
 def shade(count: int, highest: int) -> str:
@@ -50,8 +78,9 @@ def render(
     """
     if not areas:
         raise ValueError("no areas to draw")
-    rings = {a.code: _rings(a.geometry) for a in areas}
-    points = [p for rs in rings.values() for ring in rs for p in ring]
+    drawable = {a.code: rs for a in areas if (rs := _rings(a.geometry))}
+    areas = [a for a in areas if a.code in drawable]
+    points = [p for rs in drawable.values() for ring in rs for p in ring] or [(0.0, 0.0)]
     min_lon = min(p[0] for p in points)
     max_lon = max(p[0] for p in points)
     min_lat = min(p[1] for p in points)
@@ -63,7 +92,7 @@ def render(
     scale = width / span_x
     height = math.ceil(span_y * scale)
 
-    def xy(point: Sequence[float]) -> str:
+    def xy(point: tuple[float, float]) -> str:
         x = (point[0] - min_lon) * stretch * scale
         y = (max_lat - point[1]) * scale
         return f"{x:.1f},{y:.1f}"
@@ -80,7 +109,7 @@ def render(
     ]
     for area in sorted(areas, key=lambda a: a.code):
         count = counts.get(area.code, 0)
-        path = " ".join("M" + " L".join(xy(p) for p in ring) + " Z" for ring in rings[area.code])
+        path = " ".join("M" + " L".join(xy(p) for p in ring) + " Z" for ring in drawable[area.code])
         text = escape(label.format(name=area.name, count=count, code=area.code))
         drawn = (
             f'<path d="{path}" fill="{shade(count, highest)}" stroke="#ffffff" stroke-width="1.5"'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import re
@@ -71,6 +72,33 @@ def test_home_shows_the_map_of_buurten_and_recent_public_initiatives(site: Site)
     assert 'aria-label="Kerkbuurt: ' in page
     assert "Recente initiatieven" in page
     assert page.count('class="card"') == 8
+
+
+def test_a_stored_map_with_buurten_that_cannot_be_drawn_still_serves_every_public_page(
+    site: Site,
+) -> None:
+    # Imported before the import refused such geometry: three buurten are not polygons.
+    broken = {
+        "BU99990101": {"type": "Point", "coordinates": [5.15, 52.06]},
+        "BU99990102": {"type": "LineString", "coordinates": [[5.15, 52.06], [5.16, 52.07]]},
+        "BU99990103": {
+            "type": "GeometryCollection",
+            "geometries": [{"type": "Point", "coordinates": [5.15, 52.06]}],
+        },
+    }
+    areas = [
+        dataclasses.replace(a, geometry=broken.get(a.code, a.geometry))
+        for a in site.app.area_index().areas.values()
+    ]
+    site.app.import_area_map("2026-oud", areas, "test", Actor.system("test"))
+    client = site.client()
+    home = client.get("/")
+    assert home.status_code == 200
+    assert home.get_data(as_text=True).count('<a href="/gebieden/BU') == 12  # 15 - 3 left out
+    assert client.get("/indienen").status_code == 200
+    assert client.get("/gebieden/BU99990101").status_code == 200
+    code = submit(site, client, area_code="BU99990101")
+    assert client.get("/mijn-initiatief").status_code == 200, code
 
 
 def test_a_resident_submits_and_gets_a_tracking_code_that_opens_the_initiative(site: Site) -> None:

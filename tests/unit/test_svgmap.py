@@ -86,3 +86,38 @@ def test_a_map_without_links_is_one_picture() -> None:
     assert root.get("role") == "img"
     assert root.findall(f"{SVG}a") == []
     assert float(root.get("data-scale") or 0) > 0 and root.get("data-west")
+
+
+# A map stored before the import checked geometry may hold what cannot be drawn.
+NOT_DRAWABLE = [
+    {"type": "Point", "coordinates": [0.5, 0.5]},
+    {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+    {"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [0, 0]}]},
+    {"type": "Polygon", "coordinates": "abc"},
+    {"type": "Polygon", "coordinates": [[["a", "b"], [1, 0], [1, 1], ["a", "b"]]]},
+    {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, float("nan")], [0, 0]]]},
+    {"type": "Polygon", "coordinates": [[[155000, 463000], [156000, 463000], [0, 0], [0, 1]]]},
+    {"type": "MultiPolygon", "coordinates": [None]},
+    {},
+]
+
+
+@pytest.mark.parametrize("geometry", NOT_DRAWABLE)
+def test_an_area_that_cannot_be_drawn_is_left_out_and_the_rest_is_drawn(
+    geometry: dict[str, object],
+) -> None:
+    good = [a for a in small_map() if a.level is AreaLevel.NEIGHBOURHOOD]
+    bad = Area("BU00010103", "Kapot", AreaLevel.NEIGHBOURHOOD, "WK000101", geometry)
+    root = ET.fromstring(render([*good, bad], {"BU00010103": 4}))
+    drawn = [p.get("data-code") for p in root.iter(f"{SVG}path")]
+    assert drawn == ["BU00010101", "BU00010102"]
+
+
+def test_a_map_with_nothing_drawable_is_an_empty_picture() -> None:
+    areas = [
+        Area(f"BU0001010{n}", "Kapot", AreaLevel.NEIGHBOURHOOD, "WK000101", geometry)
+        for n, geometry in enumerate(NOT_DRAWABLE)
+    ]
+    root = ET.fromstring(render(areas, {}))
+    assert list(root.iter(f"{SVG}path")) == []
+    assert root.find(f"{SVG}title") is not None
