@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 from uuid import UUID
 
 import click
@@ -43,13 +44,22 @@ def container() -> Iterator[Container]:
         for line in field_errors(error.messages):
             click.echo(line, err=True)
         raise click.exceptions.Exit(2) from None
-    except (DataFileError, AreaFileError) as error:
+    except DataFileError as error:
         click.echo(f"Error: {error}", err=True)
         raise click.exceptions.Exit(2) from None
+    except AreaFileError as error:
+        refuse_area_file(error)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     finally:
         built.close()
+
+
+def refuse_area_file(error: AreaFileError, file: Path | None = None) -> NoReturn:
+    """Print why an area file cannot be used, in Dutch and in English, and exit 2."""
+    where = f"{file}: " if file is not None and error.problem is not None else ""
+    click.echo(f"Fout: {where}{error.dutch}\nError: {where}{error}", err=True)
+    raise click.exceptions.Exit(2) from None
 
 
 @click.group()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -483,6 +484,74 @@ def test_a_bad_area_map_gives_a_field_error_and_changes_nothing(
     error = field_error(text_of(response), key)
     assert message in error
     assert "/tmp" not in error and "participatie-kaart" not in error  # no server paths shown
+    assert events(site) == before and site.app.area_map_version() == "2026-1"
+
+
+def demo_map_with(number: int, geometry: dict[str, Any]) -> bytes:
+    """The demo map with the geometry of feature `number` (counted from 1) replaced."""
+    document = json.loads(DEMO_MAP.read_text(encoding="utf-8"))
+    document["features"][number - 1]["geometry"] = geometry
+    return json.dumps(document).encode()
+
+
+def demo_feature(number: int) -> tuple[str, str]:
+    """The code and name of feature `number` of the demo map."""
+    properties = json.loads(DEMO_MAP.read_text(encoding="utf-8"))["features"][number - 1]
+    props = properties["properties"]
+    return props["buurtcode"], props["buurtnaam"]
+
+
+def test_the_demo_map_features_used_below_are_these_buurten() -> None:
+    assert demo_feature(6) == ("BU99990101", "Kerkbuurt")
+    assert demo_feature(7) == ("BU99990102", "Marktkwartier")
+
+
+@pytest.mark.parametrize(
+    ("content", "dutch", "english"),
+    [
+        (
+            demo_map_with(6, {"type": "Point", "coordinates": [5.15, 52.06]}),
+            "object 6 (BU99990101, Kerkbuurt): een Point kan geen gebied zijn; gebruik Polygon"
+            " of MultiPolygon",
+            "feature 6 (BU99990101, Kerkbuurt): a Point cannot be an area; use Polygon or"
+            " MultiPolygon",
+        ),
+        (
+            demo_map_with(7, {"type": "Polygon", "coordinates": [[[5.1, 52.0], [5.2, "52"]] * 2]}),
+            "object 7 (BU99990102, Marktkwartier): polygoon 1, ring 1, punt 2 is geen paar"
+            " eindige getallen: [5.2, '52']",
+            "feature 7 (BU99990102, Marktkwartier): polygon 1, ring 1, position 2 is not a pair"
+            " of finite numbers: [5.2, '52']",
+        ),
+        (
+            demo_map_with(
+                6,
+                {"type": "Polygon", "coordinates": [[[52, 5], [52, 5.1], [52.1, 5.1], [52, 5]]]},
+            ),
+            "object 6 (BU99990101, Kerkbuurt): punt [52.0, 5.0] ligt buiten Nederland (lengte"
+            " 2.5 tot 7.5, breedte 50.5 tot 54.0); zijn lengte- en breedtegraad verwisseld?",
+            "feature 6 (BU99990101, Kerkbuurt): position [52.0, 5.0] lies outside the"
+            " Netherlands (longitude 2.5 to 7.5, latitude 50.5 to 54.0); are longitude and"
+            " latitude swapped?",
+        ),
+        (
+            DEMO_MAP.read_text(encoding="utf-8").replace("BU99990102", "BU99990101").encode(),
+            "object 7 (BU99990101, Marktkwartier): code BU99990101 komt ook voor bij object 6",
+            "feature 7 (BU99990101, Marktkwartier): code BU99990101 is also used by feature 6",
+        ),
+    ],
+)
+def test_an_area_map_with_a_bad_feature_is_refused_naming_it_in_the_pages_language(
+    site: Site, admin: FlaskClient, content: bytes, dutch: str, english: str
+) -> None:
+    before = events(site)
+    response = upload(admin, "2026-2", content, "kaart.geojson")
+    assert response.status_code == 422
+    assert dutch in field_error(text_of(response), "map-file")
+    admin.get("/taal/en?terug=/beheer/admin/gebiedskaart")
+    response = upload(admin, "2026-2", content, "kaart.geojson")
+    assert response.status_code == 422
+    assert english in field_error(text_of(response), "map-file")
     assert events(site) == before and site.app.area_map_version() == "2026-1"
 
 

@@ -6,13 +6,50 @@ must hold (the file's name, and the line where the parser knows it). Nothing is 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from participatie.bootstrap import build
 from participatie.cli import main
+from participatie.config import Settings
 
+
+def geojson(*geometries: dict[str, Any], crs: str | None = None) -> bytes:
+    """A buurten file: Kerkbuurt, Haven, ... with these geometries."""
+    names = ["Kerkbuurt", "Haven", "Molenwijk"]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"buurtcode": f"BU0307010{n}", "buurtnaam": names[n - 1]},
+            "geometry": geometry,
+        }
+        for n, geometry in enumerate(geometries, start=1)
+    ]
+    document: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if crs is not None:
+        document["crs"] = {"type": "name", "properties": {"name": crs}}
+    return json.dumps(document).encode()
+
+
+def square(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
+    ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+KERK = square(5.372592, 52.150677, 5.387203, 52.159666)
+HAVEN = square(5.387203, 52.150677, 5.401815, 52.159666)
+POINT = {"type": "Point", "coordinates": [5.38, 52.155]}
+RD = "urn:ogc:def:crs:EPSG::28992"
+# Two buurten of a square kilometre beside the Amersfoort tower, in RD New metres.
+RD_WEST = [[154000, 462500], [155000, 462500], [155000, 463500], [154000, 463500], [154000, 462500]]
+RD_EAST = [[155000, 462500], [156000, 462500], [156000, 463500], [155000, 463500], [155000, 462500]]
+X_RING = {"type": "Polygon", "coordinates": [[["x", 1], [5.38, 52.15], [5.39, 52.15], ["x", 1]]]}
+SWAPPED = square(52.150677, 5.372592, 52.159666, 5.387203)
+DUPLICATE = geojson(KERK, HAVEN).replace(b"BU03070102", b"BU03070101")
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
 DEEP_YAML = b"teams: " + b"[" * 100_000 + b"]" * 100_000
 HUGE = b"1" * 5000
@@ -47,6 +84,17 @@ CASES: list[tuple[list[str], str, bytes, str]] = [
     (AREAS, "map.geojson", b"{\xff}", "map.geojson, line 1"),
     (AREAS, "map.geojson", DEEP_JSON, "nested too deeply"),
     (AREAS, "map.geojson", HUGE, "5000 digits"),
+    (AREAS, "map.geojson", geojson(KERK, POINT), "feature 2 (BU03070102, Haven): a Point cannot"),
+    (AREAS, "map.geojson", geojson(X_RING), "ring 1, position 1 is not a pair of finite numbers"),
+    (
+        AREAS,
+        "map.geojson",
+        geojson(SWAPPED),
+        "position [52.150677, 5.372592] lies outside the Neth",
+    ),
+    (AREAS, "map.geojson", geojson(KERK, crs=RD), "(BU03070101, Kerkbuurt): position [5.372592"),
+    (AREAS, "map.geojson", geojson(KERK, crs="EPSG:99"), "system EPSG:99 is not supported"),
+    (AREAS, "map.geojson", DUPLICATE, "feature 2 (BU03070101, Haven): code BU03070101 is also"),
 ]
 
 
@@ -79,6 +127,38 @@ def test_a_bad_file_on_standard_input_is_named_so(runner: CliRunner) -> None:
     result = runner.invoke(main, ["initiatives", "submit", "-"], input=b'{"title": \xff}')
     assert result.exit_code == 2, result.output
     assert "<stdin>, line 1: not UTF-8" in result.stderr
+
+
+def test_an_area_file_problem_is_told_in_dutch_and_in_english(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "map.geojson"
+    path.write_bytes(geojson(KERK, POINT))
+    result = runner.invoke(main, ["areas", "import", str(path), "--version", "v1"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"Fout: {path}: object 2 (BU03070102, Haven): een Point kan geen gebied zijn;"
+        " gebruik Polygon of MultiPolygon",
+        f"Error: {path}: feature 2 (BU03070102, Haven): a Point cannot be an area;"
+        " use Polygon or MultiPolygon",
+    ]
+
+
+def test_an_rd_new_file_is_imported_in_wgs84(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "rd.geojson"
+    west = {"type": "Polygon", "coordinates": [RD_WEST]}
+    east = {"type": "Polygon", "coordinates": [RD_EAST]}
+    path.write_bytes(geojson(west, east, crs=RD))
+    result = runner.invoke(main, ["areas", "import", str(path), "--version", "v1"])
+    assert result.exit_code == 0, result.output
+    assert "Kaartversie v1 geïmporteerd: 4 gebieden." in result.output
+    container = build(Settings(var_dir=tmp_path / "var"))
+    try:
+        index = container.app.area_index()
+        assert index.locate(52.155172, 5.379897) == "BU03070101"  # RD 154500, 463000
+        assert index.locate(52.155172, 5.394510) == "BU03070102"  # RD 155500, 463000
+    finally:
+        container.close()
 
 
 VERIFY = ["audit", "verify"]

@@ -13,7 +13,15 @@ from shapely.ops import unary_union
 
 from participatie.domain.areas import Area
 from participatie.domain.values import AreaLevel
-from participatie.maps.areas_import import AreaFileError, areas_from_features, read_areas
+from participatie.maps.areas_import import (
+    NETHERLANDS,
+    PROBLEMS,
+    AreaFileError,
+    areas_from_features,
+    read_areas,
+)
+from participatie.maps.geo import AreaIndex
+from participatie.notifications.messages import translations
 from tests.conftest import square
 
 DEMO_MAP = (
@@ -236,3 +244,262 @@ def test_invalid_geometry_is_refused_naming_the_feature() -> None:
 def test_area_without_geometry_or_children_with_one_is_refused() -> None:
     with pytest.raises(AreaFileError, match=r"^GM0001: no geometry and no sub-areas with one$"):
         areas_from_features([feature(None, gemeentecode="GM0001")])
+
+
+# --- every feature is checked, and the message names it ------------------------------------------
+
+KERK = {"buurtcode": "BU00010101", "buurtnaam": "Kerkbuurt"}
+HAVEN = {"buurtcode": "BU00010102", "buurtnaam": "Haven"}
+# A buurt of one square kilometre in the middle of the Netherlands (WGS84), and its ring.
+RING = [[5.1, 52.0], [5.11, 52.0], [5.11, 52.01], [5.1, 52.01], [5.1, 52.0]]
+
+
+def polygon(*rings: list[list[Any]]) -> dict[str, Any]:
+    return {"type": "Polygon", "coordinates": list(rings)}
+
+
+@pytest.mark.parametrize(
+    ("features", "message"),
+    [
+        (
+            [feature({"type": "Point", "coordinates": [5.1, 52.0]}, **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): a Point cannot be an area;"
+            " use Polygon or MultiPolygon",
+        ),
+        (
+            [
+                feature(polygon(RING), **HAVEN),
+                feature({"type": "LineString", "coordinates": RING}, **KERK),
+            ],
+            "feature 2 (BU00010101, Kerkbuurt): a LineString cannot be an area;"
+            " use Polygon or MultiPolygon",
+        ),
+        (
+            [feature({"type": "GeometryCollection", "geometries": [polygon(RING)]}, **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): a GeometryCollection cannot be an area;"
+            " use Polygon or MultiPolygon",
+        ),
+        (
+            [feature({"coordinates": [RING]}, **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): a dict cannot be an area;"
+            " use Polygon or MultiPolygon",
+        ),
+        (
+            [feature({"type": "Polygon", "coordinates": "abc"}, **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): the coordinates of a Polygon are not a list"
+            " of rings",
+        ),
+        (
+            [feature({"type": "MultiPolygon", "coordinates": [[]]}, **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): the coordinates of a MultiPolygon are not a"
+            " list of rings",
+        ),
+        (
+            [feature(polygon([["a", "b"], [5.11, 52.0], [5.11, 52.01], ["a", "b"]]), **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): polygon 1, ring 1, position 1 is not a pair"
+            " of finite numbers: ['a', 'b']",
+        ),
+        (
+            [feature(polygon([*RING[:2], [5.11, float("nan")], *RING[3:]]), **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): polygon 1, ring 1, position 3 is not a pair"
+            " of finite numbers: [5.11, nan]",
+        ),
+        (
+            [feature(polygon([*RING[:2], [5.11, True], *RING[3:]]), **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): polygon 1, ring 1, position 3 is not a pair"
+            " of finite numbers: [5.11, True]",
+        ),
+        (
+            [feature(polygon(RING, [[5.1, 52.0], [5.11, 52.0], [5.1, 52.0]]), **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): polygon 1, ring 2 has 3 positions;"
+            " a ring needs at least 4",
+        ),
+        (
+            [feature(polygon([*RING[:4], [5.1, 52.005]]), **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): polygon 1, ring 1 is not closed:"
+            " it starts at [5.1, 52.0] and ends at [5.1, 52.005]",
+        ),
+        (
+            [feature(polygon([[500, 52.0], [501, 52.0], [501, 52.01], [500, 52.0]]), **KERK)],
+            "feature 1 (BU00010101, Kerkbuurt): position [500.0, 52.0] is not a WGS84"
+            " longitude, latitude (longitude -180 to 180, latitude -90 to 90)",
+        ),
+        (
+            [feature(polygon(RING), **HAVEN), feature(polygon(RING), **HAVEN)],
+            "feature 2 (BU00010102, Haven): code BU00010102 is also used by feature 1",
+        ),
+        (
+            [feature(polygon(RING), buurtcode="BU00010103"), "BU00010104"],
+            "feature 2: not a GeoJSON Feature with properties",
+        ),
+        (
+            [{"type": "Feature", "properties": ["BU00010101"], "geometry": None}],
+            "feature 1: not a GeoJSON Feature with properties",
+        ),
+    ],
+)
+def test_a_feature_that_cannot_be_an_area_is_refused_by_number_code_and_name(
+    features: list[Any], message: str
+) -> None:
+    with pytest.raises(AreaFileError) as refused:
+        areas_from_features(features)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("ring", "message"),
+    [
+        (
+            [[52.0, 5.1], [52.0, 5.11], [52.01, 5.11], [52.01, 5.1], [52.0, 5.1]],
+            "feature 1 (BU00010101, Kerkbuurt): position [52.0, 5.1] lies outside the"
+            " Netherlands (longitude 2.5 to 7.5, latitude 50.5 to 54.0); are longitude and"
+            " latitude swapped?",
+        ),
+        (
+            [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]],
+            "feature 1 (BU00010101, Kerkbuurt): position [0.0, 0.0] lies outside the"
+            " Netherlands (longitude 2.5 to 7.5, latitude 50.5 to 54.0); are longitude and"
+            " latitude swapped?",
+        ),
+        (
+            [[154000, 462500], [155000, 462500], [155000, 463500], [154000, 462500]],
+            "feature 1 (BU00010101, Kerkbuurt): position [154000.0, 462500.0] looks like RD New"
+            ' metres, but the file has no crs member; add "crs": {"type": "name", "properties":'
+            ' {"name": "urn:ogc:def:crs:EPSG::28992"}} or export in WGS84',
+        ),
+    ],
+)
+def test_a_position_outside_the_netherlands_is_refused_when_the_netherlands_are_expected(
+    ring: list[list[float]], message: str
+) -> None:
+    with pytest.raises(AreaFileError) as refused:
+        areas_from_features([feature(polygon(ring), **KERK)], within=NETHERLANDS)
+    assert str(refused.value) == message
+
+
+def test_the_message_is_also_in_dutch() -> None:
+    with pytest.raises(AreaFileError) as refused:
+        areas_from_features([feature({"type": "Point", "coordinates": [5.1, 52.0]}, **KERK)])
+    assert refused.value.dutch == (
+        "object 1 (BU00010101, Kerkbuurt): een Point kan geen gebied zijn;"
+        " gebruik Polygon of MultiPolygon"
+    )
+
+
+def test_every_message_has_its_english_text_in_the_catalogue() -> None:
+    english = translations("en")
+    for problem in PROBLEMS:
+        assert english.gettext(problem.dutch) == problem.english, problem.dutch
+
+
+@pytest.mark.parametrize(
+    "crs",
+    [
+        {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::999999"}},
+        {"type": "name", "properties": {"name": "Amersfoort"}},
+        {"type": "name", "properties": {}},
+        "EPSG:28992",
+    ],
+)
+def test_a_crs_that_cannot_be_transformed_is_refused(tmp_path: Path, crs: Any) -> None:
+    path = tmp_path / "kaart.geojson"
+    document = {"type": "FeatureCollection", "crs": crs, "features": [feature(polygon(RING))]}
+    path.write_text(json.dumps(document), "utf-8")
+    with pytest.raises(AreaFileError, match=r"^the coordinate reference system .* is not supp"):
+        read_areas(path)
+
+
+def test_features_that_are_not_a_list_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "kaart.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": {"a": 1}}', "utf-8")
+    with pytest.raises(AreaFileError, match=r"^'features' is not a list of features$"):
+        read_areas(path)
+
+
+# --- RD New (EPSG:28992) and WGS84 files of the same buurten ------------------------------------
+
+RD_NEW = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
+
+# Two buurten of one square kilometre each, west and east of the Amersfoort tower (the origin of
+# RD New, at 155000, 463000): as PDOK publishes them in RD New metres ...
+# The west buurt has the tower itself as a corner on the shared border.
+TOWER = [155000, 463000]
+RD_WEST = [
+    [154000, 462500],
+    [155000, 462500],
+    TOWER,
+    [155000, 463500],
+    [154000, 463500],
+    [154000, 462500],
+]
+RD_EAST = [[155000, 462500], [156000, 462500], [156000, 463500], [155000, 463500], [155000, 462500]]
+# ... and the same corners in WGS84, transformed once by hand (pyproj 3.7, rounded to 1e-6).
+WGS_WEST = [
+    [5.372592, 52.150677],
+    [5.387203, 52.150678],
+    [5.387204, 52.155172],
+    [5.387204, 52.159666],
+    [5.372589, 52.159665],
+    [5.372592, 52.150677],
+]
+WGS_EAST = [
+    [5.387203, 52.150678],
+    [5.401815, 52.150677],
+    [5.401818, 52.159665],
+    [5.387204, 52.159666],
+    [5.387203, 52.150678],
+]
+
+
+def two_buurten(tmp_path: Path, name: str, west: Any, east: Any, crs: Any = None) -> Path:
+    features = [
+        feature(polygon(west), buurtcode="BU03070101", buurtnaam="Westkwartier"),
+        feature(polygon(east), buurtcode="BU03070102", buurtnaam="Oostkwartier"),
+    ]
+    document: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if crs is not None:
+        document["crs"] = crs
+    path = tmp_path / name
+    path.write_text(json.dumps(document), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "code"),
+    [
+        (52.155172, 5.379897, "BU03070101"),  # RD 154500, 463000
+        (52.155172, 5.386473, "BU03070101"),  # RD 154950, 463000: 50 m west of the border
+        (52.155172, 5.387934, "BU03070102"),  # RD 155050, 463000: 50 m east of the border
+        (52.155172, 5.394510, "BU03070102"),  # RD 155500, 463000
+        (52.155171, 5.371130, None),  # RD 153900, 463000: west of the municipality
+        (52.160565, 5.387204, None),  # RD 155000, 463600: north of it
+    ],
+)
+def test_a_point_lands_in_the_same_buurt_from_an_rd_new_file_and_a_wgs84_file(
+    tmp_path: Path, lat: float, lon: float, code: str | None
+) -> None:
+    rd = read_areas(
+        two_buurten(tmp_path, "rd.geojson", RD_WEST, RD_EAST, RD_NEW), within=NETHERLANDS
+    )
+    wgs = read_areas(two_buurten(tmp_path, "wgs.geojson", WGS_WEST, WGS_EAST), within=NETHERLANDS)
+    assert AreaIndex(rd).locate(lat, lon) == code
+    assert AreaIndex(wgs).locate(lat, lon) == code
+
+
+def test_an_rd_new_file_is_stored_in_wgs84_degrees(tmp_path: Path) -> None:
+    areas = by_code(read_areas(two_buurten(tmp_path, "rd.geojson", RD_WEST, RD_EAST, RD_NEW)))
+    west = shape(areas["BU03070101"].geometry)
+    assert west.equals_exact(shape(polygon(WGS_WEST)), tolerance=1e-6)
+    # The tower lies where the Kadaster puts it in WGS84: 52.15517 N, 5.38721 E (within 2 m).
+    lon, lat = areas["BU03070101"].geometry["coordinates"][0][2]
+    assert lon == pytest.approx(5.38721, abs=2e-5) and lat == pytest.approx(52.15517, abs=2e-5)
+
+
+@pytest.mark.parametrize(
+    "name", ["urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326"]
+)
+def test_a_wgs84_crs_member_changes_nothing(tmp_path: Path, name: str) -> None:
+    crs = {"type": "name", "properties": {"name": name}}
+    path = two_buurten(tmp_path, "wgs.geojson", WGS_WEST, WGS_EAST, crs)
+    west = by_code(read_areas(path, within=NETHERLANDS))["BU03070101"]
+    assert shape(west.geometry).equals_exact(shape(polygon(WGS_WEST)), tolerance=1e-9)

@@ -13,7 +13,7 @@ from flask_babel import gettext, ngettext
 from werkzeug.utils import secure_filename
 
 from participatie.domain.errors import InvariantViolation
-from participatie.maps.areas_import import AreaFileError, read_areas
+from participatie.maps.areas_import import NETHERLANDS, AreaFileError, read_areas
 from web import context
 from web.admin import bp
 from web.admin.common import LABEL_LENGTH, Errors, _actor, _add, _done, _prefixed, _render, _text
@@ -65,9 +65,12 @@ def import_areas() -> ResponseReturnValue:
             path = Path(folder) / filename
             upload.save(path)
             try:
-                found = read_areas(path)
+                found = read_areas(path, within=NETHERLANDS)
             except AreaFileError as error:
-                detail = str(error).replace(str(path), filename)
+                if error.problem is None:  # unreadable: the parser's own words, without our path
+                    detail = str(error).replace(str(path), filename)
+                else:
+                    detail = gettext(error.problem.dutch, **error.params)
                 _add(
                     errors,
                     "file",
