@@ -143,7 +143,9 @@ class Settings:
         "PARTICIPATIE_SECURE_COOKIES",
         False,
         values.flag,
-        "1: session cookies only over HTTPS (set behind TLS).",
+        "1: HTTPS only (set behind TLS): every cookie `Secure`, HSTS for a year, and the"
+        " addresses the site gives out (OpenID Connect redirect URI, Open311) start with"
+        " `https://` even when the proxy speaks plain HTTP to us.",
         show=lambda on: "1" if on else "0",
     )
     checkpoint_events: int = setting(

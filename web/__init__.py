@@ -8,6 +8,7 @@ from flask import Flask
 
 from participatie.bootstrap import Container, build, secret_key
 from participatie.config import Settings
+from web import security
 
 
 def create_app(
@@ -21,6 +22,7 @@ def create_app(
     # Field errors mix list positions (int) and field names (str): never sort JSON keys.
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024  # area maps are the largest uploads
+    app.config.update(security.transport_config(settings))
     if test_config:
         app.config.update(test_config)
     app.extensions["participatie"] = container

@@ -35,6 +35,7 @@ from web import context
 from web.context import container, platform, views
 from web.forms import HONEYPOT, field_errors, submission_from_form
 from web.i18n import COOKIE, LOCALES, select_locale
+from web.security import cookie_options
 
 bp = Blueprint("public", __name__)
 TRACKING = "tracking_code"  # session key: the code this browser follows
@@ -381,5 +382,5 @@ def language(code: str) -> ResponseReturnValue:
     if not target.startswith("/") or target.startswith("//"):
         target = "/"  # never redirect off-site
     response = make_response(redirect(target, 303))
-    response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, **cookie_options())
     return response

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from participatie.config import Settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 csrf = CSRFProtect()
 # Endpoint → (config key of its limit, the answers that count: accepted posts only).
@@ -38,6 +43,45 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     )
 )
+# Behind TLS: browsers use only HTTPS for a year, for this host and the hosts under it.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+
+def transport_config(settings: Settings) -> dict[str, Any]:
+    """Flask's cookie and address settings (applied before a test's own config).
+
+    The session cookie holds the tracking code and the CSRF secret: never sent by a cross-site
+    post (SameSite=Lax), never read by scripts, and with PARTICIPATIE_SECURE_COOKIES=1 never
+    sent over plain HTTP.
+    """
+    return {
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "PREFERRED_URL_SCHEME": "https" if settings.secure_cookies else "http",
+    }
+
+
+def https_only() -> bool:
+    """Whether the site is reached over HTTPS only (PARTICIPATIE_SECURE_COOKIES=1)."""
+    return bool(current_app.config["SESSION_COOKIE_SECURE"])
+
+
+def cookie_options(path: str = "/") -> dict[str, Any]:
+    """The attributes of every cookie the site sets or deletes besides Flask's session."""
+    return {"path": path, "httponly": True, "samesite": "Lax", "secure": https_only()}
+
+
+class HttpsOnly:
+    """Every request counts as HTTPS: the TLS proxy in front may speak plain HTTP to us, yet the
+    addresses the site gives out (redirect URIs, Open311 endpoints) must start with https://."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ["wsgi.url_scheme"] = "https"
+        return self.app(environ, start_response)
 
 
 def limiter_storage(settings: Settings) -> str:
@@ -67,6 +111,8 @@ def add_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if https_only():
+        headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     if request.endpoint and request.endpoint.startswith(SECRET_PAGES):
         # Tracking pages belong to whoever holds the code, link pages carry a token in their
         # address: never cached, never referred (the next request's Referer would log it).
@@ -89,9 +135,13 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 4 * 3600)  # a long form may take a while
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", settings.secure_cookies)
+    # Over HTTPS Flask-WTF would also demand a same-origin Referer, which the tracking pages
+    # never send (Referrer-Policy: no-referrer) nor do browsers that strip it: every form post
+    # from them would be refused. The token and the SameSite session cookie protect the forms.
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
     csrf.init_app(app)
+    if app.config["SESSION_COOKIE_SECURE"]:
+        app.wsgi_app = HttpsOnly(app.wsgi_app)  # type: ignore[method-assign]
     # One limiter per app (its storage is per instance); call after the blueprints exist.
     limiter = Limiter(get_remote_address, app=app)
     for endpoint, (key, accepted) in LIMITED.items():

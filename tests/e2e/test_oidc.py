@@ -317,6 +317,37 @@ def test_area_manager_logs_in_and_gets_role_and_team(site: Site, idp: FakeIdP) -
         site.container.staff.authenticate("anne.visser", PASSWORD, "127.0.0.1")
 
 
+def test_behind_tls_the_redirect_uri_is_https_and_the_cookie_secure(
+    idp: FakeIdP, tmp_path: Path
+) -> None:
+    """PARTICIPATIE_SECURE_COOKIES=1: the proxy speaks plain HTTP to us, the provider must still
+    send the browser back to https://, and the staff cookie it ends with is Secure."""
+    settings = Settings(
+        var_dir=tmp_path / "var",
+        oidc_issuer=idp.issuer,
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret=CLIENT_SECRET,
+        oidc_role_map=ROLE_MAP,
+        secure_cookies=True,
+    )
+    secure = make_site(settings)
+    try:
+        as_user(idp, "veilig", ["gebied-centrum"])
+        client = secure.client()
+        authorize = to_idp(client)
+        asked = parse_qs(urlsplit(authorize).query)
+        assert asked["redirect_uri"] == ["https://localhost/beheer/oidc/terug"]
+        response = back_from_idp(client, at_idp(authorize))
+        assert response.status_code == 303, response.get_data(as_text=True)
+        (cookie,) = [
+            c for c in response.headers.getlist("Set-Cookie") if c.startswith("participatie_")
+        ]
+        assert "; Secure" in cookie and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie
+        assert idp.token_requests[-1]["redirect_uri"] == "https://localhost/beheer/oidc/terug"
+    finally:
+        secure.container.close()
+
+
 def test_a_second_login_with_other_groups_changes_role_and_teams(site: Site, idp: FakeIdP) -> None:
     as_user(idp, "bram", ["gebied-centrum"])
     client = site.client()

@@ -6,13 +6,14 @@ token, valid for its path /beheer only; login always issues a new token, logout 
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from participatie.staff.accounts import LockedOut, LoginFailed
 from web.context import staff_accounts
+from web.security import cookie_options
 from web.staff.common import bp
 
 COOKIE = "participatie_medewerker"
@@ -43,14 +44,9 @@ def no_store(response: Response) -> Response:
 
 
 def _set_cookie(response: Response, token: str) -> None:
-    response.set_cookie(
-        COOKIE,
-        token,
-        path=bp.url_prefix or "/",
-        httponly=True,
-        samesite="Lax",
-        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-    )
+    # Lax, not Strict: staff open cases from links in their e-mail (often webmail, another
+    # site), and no GET under /beheer changes anything; every post carries a CSRF token.
+    response.set_cookie(COOKIE, token, **cookie_options(bp.url_prefix or "/"))
 
 
 def _safe_next(target: str | None) -> str:
@@ -116,5 +112,5 @@ def logout() -> ResponseReturnValue:
     staff_accounts().sessions.end(g.token)
     session.clear()
     response = redirect(url_for("staff.login", uitgelogd="1"), code=303)
-    response.delete_cookie(COOKIE, path=bp.url_prefix or "/")
+    response.delete_cookie(COOKIE, **cookie_options(bp.url_prefix or "/"))
     return response
