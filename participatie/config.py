@@ -148,6 +148,15 @@ class Settings:
         " `https://` even when the proxy speaks plain HTTP to us.",
         show=lambda on: "1" if on else "0",
     )
+    trusted_proxies: int = setting(
+        "PARTICIPATIE_TRUSTED_PROXIES",
+        0,
+        values.count,
+        "Reverse proxies in front of the web process that each append the client address to"
+        " `X-Forwarded-For` (and set `X-Forwarded-Proto`): rate limits and the login lock count"
+        " the address that many hops from the end. 0: the header is ignored, since a client can"
+        " write anything in it.",
+    )
     checkpoint_events: int = setting(
         "PARTICIPATIE_CHECKPOINT_EVENTS",
         1000,

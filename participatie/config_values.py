@@ -88,6 +88,19 @@ def positive_int(name: str, raw: str) -> int | None:
     return value
 
 
+def count(name: str, raw: str) -> int | None:
+    """A whole number of at least 0; empty is unset."""
+    if raw.strip() == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must be at least 0, got {value}")
+    return value
+
+
 def port(name: str, raw: str) -> int | None:
     value = positive_int(name, raw)
     if value is not None and value > 65535:

@@ -142,6 +142,11 @@ def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     if app.config["SESSION_COOKIE_SECURE"]:
         app.wsgi_app = HttpsOnly(app.wsgi_app)  # type: ignore[method-assign]
+    if settings.trusted_proxies:
+        # The client is the address that many hops from the end of X-Forwarded-For: what a
+        # client writes in front of it is ignored. The Host header is never trusted.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     # One limiter per app (its storage is per instance); call after the blueprints exist.
     limiter = Limiter(get_remote_address, app=app)
     for endpoint, (key, accepted) in LIMITED.items():

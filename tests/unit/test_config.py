@@ -265,3 +265,22 @@ def test_retention_months_that_are_not_whole_and_positive_are_refused(months: st
 def test_retention_naming_a_rule_twice_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"^PARTICIPATIE_RETENTION names 'merged' twice"):
         Settings.from_env({"PARTICIPATIE_RETENTION": "merged=3,merged=4"})
+
+
+def test_trusted_proxies_is_a_number_of_hops_zero_by_default() -> None:
+    assert Settings.from_env({}).trusted_proxies == 0
+    assert Settings.from_env({"PARTICIPATIE_TRUSTED_PROXIES": "0"}).trusted_proxies == 0
+    assert Settings.from_env({"PARTICIPATIE_TRUSTED_PROXIES": " 2 "}).trusted_proxies == 2
+    assert Settings.from_env({"PARTICIPATIE_TRUSTED_PROXIES": ""}).trusted_proxies == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("-1", "PARTICIPATIE_TRUSTED_PROXIES must be at least 0, got -1"),
+        ("een", "PARTICIPATIE_TRUSTED_PROXIES must be a whole number, got 'een'"),
+    ],
+)
+def test_trusted_proxies_below_zero_or_not_whole_is_refused(raw: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        Settings.from_env({"PARTICIPATIE_TRUSTED_PROXIES": raw})
