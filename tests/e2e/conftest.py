@@ -87,6 +87,20 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
     )
 
 
+def open_contact(client: FlaskClient, initiative_id: object) -> Any:
+    """Open an initiator's contact details as the detail page's button does (a post)."""
+    token = csrf_token(client, "/beheer/")
+    return client.post(
+        f"/beheer/initiatieven/{initiative_id}/contactgegevens", data={"csrf_token": token}
+    )
+
+
+def export_events(client: FlaskClient, **fields: str) -> Any:
+    """Export events as the audit page's form does (a post); `fields` as the form names them."""
+    token = csrf_token(client, "/beheer/audit/")
+    return client.post("/beheer/audit/export", data={"csrf_token": token, **fields})
+
+
 def staff_cookie(client: FlaskClient) -> str | None:
     cookie = client.get_cookie("participatie_medewerker", path="/beheer")
     return cookie.value if cookie else None

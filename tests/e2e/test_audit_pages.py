@@ -10,7 +10,7 @@ from uuid import UUID
 from participatie.domain.processing import EventsExported
 from participatie.domain.values import Actor, Role
 from tests.conftest import submission
-from tests.e2e.conftest import Site, add_staff, csrf_token, login
+from tests.e2e.conftest import Site, add_staff, csrf_token, export_events, login
 
 CANARIES = ("Kanarie Vogelzang", "kanarie-5521@example.org", "+31 6 5521 0000", "Piepstraat 9")
 
@@ -50,8 +50,8 @@ def test_auditor_pages_show_history_and_time_travel_without_personal_data(site: 
     pages["queue"] = client.get(
         "/beheer/audit/wachtrij", query_string={"team": "gebiedsteam-centrum", "op": later}
     )
-    pages["jsonl"] = client.get("/beheer/audit/export?format=jsonl")
-    pages["csv"] = client.get("/beheer/audit/export?format=csv&gebied=BU99990101")
+    pages["jsonl"] = export_events(client, format="jsonl")
+    pages["csv"] = export_events(client, format="csv", gebied="BU99990101")
     pages["log"] = client.get("/beheer/audit/verwerkingen")
     token = csrf_token(client, "/beheer/audit/controle")
     pages["integrity"] = client.post("/beheer/audit/controle", data={"csrf_token": token})
@@ -102,14 +102,14 @@ def test_with_a_grant_an_auditor_exports_personal_data_and_it_is_recorded(site: 
     add_staff(site, "anouk", Role.AUDITOR, [])
     client = site.client()
     login(client, "anouk")
-    refused = client.get("/beheer/audit/export?format=jsonl&persoonsgegevens=1")
+    refused = export_events(client, format="jsonl", persoonsgegevens="1")
     assert refused.status_code == 403
     home = client.get("/beheer/audit/").get_data(as_text=True)
     assert "veld-persoonsgegevens" not in home
     site.container.staff.grant("anouk", "WOO-verzoek 2026-31", 2, Actor.system("test"))
     assert "WOO-verzoek 2026-31" in client.get("/beheer/audit/").get_data(as_text=True)
-    granted = client.get(
-        "/beheer/audit/export?format=jsonl&persoonsgegevens=1&gebied=BU99990101"
+    granted = export_events(
+        client, format="jsonl", persoonsgegevens="1", gebied="BU99990101"
     ).get_data(as_text=True)
     assert CANARIES[1] in granted and CANARIES[0] in granted
     subject = site.app.get_initiative(UUID(iid)).initiator.subject_id
@@ -119,4 +119,4 @@ def test_with_a_grant_an_auditor_exports_personal_data_and_it_is_recorded(site: 
     later = site.app.clock() + timedelta(days=3)
     site.app.clock = lambda: later
     login(client, "anouk")  # the session itself expired meanwhile
-    assert client.get("/beheer/audit/export?format=jsonl&persoonsgegevens=1").status_code == 403
+    assert export_events(client, format="jsonl", persoonsgegevens="1").status_code == 403

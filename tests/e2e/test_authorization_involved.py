@@ -24,7 +24,7 @@ from participatie.domain.commands import Forward
 from participatie.domain.values import Actor, Role
 from participatie.staff.access import ACTIONS
 from tests.conftest import submission
-from tests.e2e.conftest import Site, csrf_token, make_site
+from tests.e2e.conftest import Site, csrf_token, make_site, open_contact
 
 STAFF_COOKIE = "participatie_medewerker"
 LEAD = "lijn-verkeer"
@@ -159,7 +159,7 @@ def test_an_involved_account_sees_the_file_but_not_the_contact_details(
     body = page.get_data(as_text=True)
     offered = [a for a in ACTIONS if f"/beheer/initiatieven/{world.initiative}/{a}" in body]
     assert offered == ["add_internal_note"]
-    contact = client.get(f"/beheer/initiatieven/{world.initiative}?contactgegevens=1")
+    contact = open_contact(client, world.initiative)
     assert contact.status_code == 403
     assert client.get(f"/beheer/wachtrij/{LEAD}").status_code == 403
 

@@ -76,6 +76,7 @@ ACCEPTED = {
     "staff.logout": 303,
     "staff.bulk": 303,
     "staff.act": 303,
+    "staff.contact": 200,
     "admin.add_account": 303,
     "admin.change_account": 303,
     "admin.deactivate_account": 303,
@@ -89,6 +90,7 @@ ACCEPTED = {
     "admin.erase": 303,
     "admin.subject_access": 200,
     "audit.integrity": 200,
+    "audit.export": 200,
 }
 PROTECTED = sorted(ACCEPTED)
 
@@ -220,6 +222,7 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
         f"/beheer/initiatieven/{w.case}/add_internal_note",
         {"version": str(w.version(w.case)), "note": "Besproken in het overleg"},
     ),
+    "staff.contact": lambda w: Req("gea", f"/beheer/initiatieven/{w.case}/contactgegevens", {}),
     # admin pages
     "admin.add_account": lambda w: Req(
         "beheer",
@@ -280,6 +283,9 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     ),
     # audit pages
     "audit.integrity": lambda w: Req("audrey", "/beheer/audit/controle", {}),
+    "audit.export": lambda w: Req(
+        "audrey", "/beheer/audit/export", {"format": "csv", "persoonsgegevens": "1"}
+    ),
     # exempt: the JSON API (bearer tokens) and Open311
     "api_public.submit": lambda w: Req(None, "/api/v1/initiatives", json=_api_submission()),
     "api_public.tracking": lambda w: Req(
@@ -334,6 +340,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         ("beheer", Role.ADMIN, []),
         ("gea", Role.AREA_MANAGER, [CENTRUM]),
         ("audrey", Role.AUDITOR, []),
+        ("rita", Role.REGIE, ["regie"]),
         ("wijzigmij", Role.TEAM_MEMBER, [CENTRUM]),
         ("wegermee", Role.TEAM_MEMBER, [CENTRUM]),
         ("oud", Role.TEAM_MEMBER, [CENTRUM]),
@@ -341,6 +348,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     for username, role, teams in accounts:
         staff.add(username, username.title(), role, teams, PASSWORD, system)
     staff.deactivate("oud", system, "uit dienst")
+    staff.grant("audrey", "onderzoek 2026-5", 7, system)  # she may export personal data
     case = _routed(site)
     asked = _routed(site)
     manager = Actor(id="staff:gea", role=Role.AREA_MANAGER, team=CENTRUM)
@@ -522,3 +530,211 @@ def test_the_login_form_without_token_logs_nobody_in(world: World) -> None:
     assert client.get_cookie(STAFF_COOKIE, path="/beheer") is None
     assert client.get("/beheer/").status_code == 302
     assert login(client, "gea", PASSWORD).status_code == 303  # the control
+
+
+# -- no GET records anything -----------------------------------------------------------------
+
+# Query parameters that once made a GET open or export personal data (recording it in the name
+# of whoever followed the link); every GET below is sent with all of them.
+TRIGGERS = "contactgegevens=1&persoonsgegevens=1&format=csv"
+AUDIT_MOMENT = "2026-01-01T12:00"
+
+
+def _mail_name(w: World) -> str:
+    outbox = w.site.container.mailer.outbox
+    names = [p.name for p in outbox.messages()] if outbox else []
+    return names[0] if names else "geen.eml"
+
+
+# Endpoint → a GET that reaches its handler, sent by someone who may use it. Every rule of the
+# URL map that takes GET must be here.
+GETS: dict[str, Callable[[World], Req]] = {
+    "static": lambda w: Req(None, "/static/style.css"),
+    "health.healthz": lambda w: Req(None, "/healthz"),
+    "health.metrics": lambda w: Req(None, "/metrics"),
+    # public pages
+    "public.home": lambda w: Req(None, "/"),
+    "public.submit": lambda w: Req(None, "/indienen"),
+    "public.confirm_email": lambda w: Req(None, f"/bevestigen/{w.confirm_token}"),
+    "public.received": lambda w: Req(None, "/ontvangen"),
+    "public.track_start": lambda w: Req(None, "/volgen"),
+    "public.track_link": lambda w: Req(None, f"/volgen/{w.tracked}"),
+    "public.track": lambda w: Req(None, "/mijn-initiatief", tracking=w.tracked),
+    "public.area": lambda w: Req(None, "/gebieden/GM9999"),
+    "public.initiative": lambda w: Req(None, f"/initiatieven/{w.case}"),
+    "public.support_confirm": lambda w: Req(None, f"/steun/{w.support_token}"),
+    "public.privacy": lambda w: Req(None, "/privacy"),
+    "public.accessibility": lambda w: Req(None, "/toegankelijkheid"),
+    "public.language": lambda w: Req(None, "/taal/en"),
+    # staff pages
+    "staff.login": lambda w: Req(None, "/beheer/inloggen"),
+    "staff.home": lambda w: Req("gea", "/beheer/"),
+    "staff.queue": lambda w: Req("gea", f"/beheer/wachtrij/{CENTRUM}"),
+    "staff.detail": lambda w: Req("gea", f"/beheer/initiatieven/{w.case}"),
+    "staff.regie": lambda w: Req("rita", "/beheer/regie"),
+    "oidc.start": lambda w: Req(None, "/beheer/oidc/start"),
+    "oidc.callback": lambda w: Req(None, "/beheer/oidc/terug?code=x&state=y"),
+    # admin pages
+    "admin.home": lambda w: Req("beheer", "/beheer/admin/"),
+    "admin.accounts": lambda w: Req("beheer", "/beheer/admin/medewerkers"),
+    "admin.account": lambda w: Req("beheer", "/beheer/admin/medewerkers/gea"),
+    "admin.areas": lambda w: Req("beheer", "/beheer/admin/gebiedskaart"),
+    "admin.challenges": lambda w: Req("beheer", "/beheer/admin/opgaven"),
+    "admin.jobs": lambda w: Req("beheer", "/beheer/admin/taken"),
+    "admin.mail": lambda w: Req("beheer", "/beheer/admin/mail"),
+    "admin.mail_message": lambda w: Req("beheer", f"/beheer/admin/mail/bericht/{_mail_name(w)}"),
+    "admin.privacy": lambda w: Req("beheer", "/beheer/admin/privacy"),
+    "admin.rulebook": lambda w: Req("beheer", "/beheer/admin/regelboek"),
+    "admin.teams": lambda w: Req("beheer", "/beheer/admin/teams"),
+    # audit pages
+    "audit.home": lambda w: Req("audrey", "/beheer/audit/"),
+    "audit.history": lambda w: Req("audrey", f"/beheer/audit/initiatieven/{w.case}"),
+    "audit.history_json": lambda w: Req("audrey", f"/beheer/audit/initiatieven/{w.case}.json"),
+    "audit.queue_as_of": lambda w: Req(
+        "audrey", f"/beheer/audit/wachtrij?team={CENTRUM}&op={AUDIT_MOMENT}"
+    ),
+    "audit.integrity": lambda w: Req("audrey", "/beheer/audit/controle"),
+    "audit.processing": lambda w: Req("audrey", "/beheer/audit/verwerkingen"),
+    # the JSON API and its documentation
+    "api-docs.openapi_json": lambda w: Req(None, "/api/v1/openapi.json"),
+    "api_docs": lambda w: Req(None, "/api/v1/docs"),
+    "api_public.themes": lambda w: Req(None, "/api/v1/themes"),
+    "api_public.areas": lambda w: Req(None, "/api/v1/areas"),
+    "api_public.teams": lambda w: Req(None, "/api/v1/teams"),
+    "api_staff.queue": lambda w: Req(
+        None, f"/api/v1/queues/{CENTRUM}", headers={"Authorization": f"Bearer {w.bearers['gea']}"}
+    ),
+    "api_staff.case": lambda w: Req(
+        None,
+        f"/api/v1/initiatives/{w.case}",
+        headers={"Authorization": f"Bearer {w.bearers['gea']}"},
+    ),
+    "api_audit.history": lambda w: Req(
+        None,
+        f"/api/v1/audit/initiatives/{w.case}/history",
+        headers={"Authorization": f"Bearer {w.bearers['audrey']}"},
+    ),
+    "api_audit.as_of": lambda w: Req(
+        None,
+        f"/api/v1/audit/initiatives/{w.case}/as-of?at=2099-01-01T00:00:00Z",
+        headers={"Authorization": f"Bearer {w.bearers['audrey']}"},
+    ),
+    # Open311
+    "open311.discovery": lambda w: Req(None, "/open311/v2/discovery.json"),
+    "open311.services": lambda w: Req(None, "/open311/v2/services.json"),
+    "open311.service_definition": lambda w: Req(None, "/open311/v2/services/groen.json"),
+    "open311.list_requests": lambda w: Req(None, "/open311/v2/requests.json"),
+    "open311.get_request": lambda w: Req(None, f"/open311/v2/requests/{w.case}.json"),
+    "open311.unknown": lambda w: Req(None, "/open311/v2/bestaat-niet"),
+}
+# What each GET answers (with the trigger parameters): it reached its handler, or was refused
+# as it should be. The OpenID Connect pages cannot reach the provider (502) or have no login
+# under way (400). The audit export takes no GET at all (see the test below).
+GET_ANSWERS = {
+    "static": 200,
+    "health.healthz": 200,
+    "health.metrics": 200,
+    "public.home": 200,
+    "public.submit": 200,
+    "public.confirm_email": 200,
+    "public.received": 200,
+    "public.track_start": 200,
+    "public.track_link": 303,
+    "public.track": 200,
+    "public.area": 200,
+    "public.initiative": 200,
+    "public.support_confirm": 200,
+    "public.privacy": 200,
+    "public.accessibility": 200,
+    "public.language": 303,
+    "staff.login": 200,
+    "staff.home": 200,
+    "staff.queue": 200,
+    "staff.detail": 200,
+    "staff.regie": 200,
+    "oidc.start": 502,
+    "oidc.callback": 400,
+    "admin.home": 200,
+    "admin.accounts": 200,
+    "admin.account": 200,
+    "admin.areas": 200,
+    "admin.challenges": 200,
+    "admin.jobs": 200,
+    "admin.mail": 200,
+    "admin.mail_message": 200,
+    "admin.privacy": 200,
+    "admin.rulebook": 200,
+    "admin.teams": 200,
+    "audit.home": 200,
+    "audit.history": 200,
+    "audit.history_json": 200,
+    "audit.queue_as_of": 200,
+    "audit.integrity": 200,
+    "audit.processing": 200,
+    "api-docs.openapi_json": 200,
+    "api_docs": 200,
+    "api_public.themes": 200,
+    "api_public.areas": 200,
+    "api_public.teams": 200,
+    "api_staff.queue": 200,
+    "api_staff.case": 200,
+    "api_audit.history": 200,
+    "api_audit.as_of": 200,
+    "open311.discovery": 200,
+    "open311.services": 200,
+    "open311.service_definition": 200,
+    "open311.list_requests": 200,
+    "open311.get_request": 200,
+    "open311.unknown": 404,
+}
+
+
+def get_rules(site: Site) -> set[str]:
+    return {rule.endpoint for rule in site.flask.url_map.iter_rules() if "GET" in rule.methods}
+
+
+def test_every_get_route_in_the_url_map_has_a_hand_written_request(world: World) -> None:
+    """A new GET route fails here until it gets a request above (and is shown to write nothing)."""
+    assert get_rules(world.site) == set(GETS)
+    assert set(GETS) == set(GET_ANSWERS)
+
+
+@pytest.mark.parametrize("endpoint", sorted(GETS))
+def test_no_get_request_records_anything(world: World, endpoint: str) -> None:
+    """A link from another site is a GET: whatever its parameters, it records nothing (no event,
+    so no opened personal data and no export), sends no mail and changes no account."""
+    req = GETS[endpoint](world)
+    client = browser(world, req)
+    before = state(world)
+    separator = "&" if "?" in req.path else "?"
+    response = client.get(f"{req.path}{separator}{TRIGGERS}", headers=req.headers)
+    assert response.status_code == GET_ANSWERS[endpoint], response.get_data(as_text=True)[:500]
+    assert state(world) == before
+
+
+def test_a_cross_site_export_link_exports_and_records_nothing(world: World) -> None:
+    """An auditor with a grant who follows a link to the export gets no file, and nothing is
+    recorded in her name; the audit page's form posts (with its token) instead."""
+    client = browser(world, Req("audrey", "/beheer/audit/"))
+    before = state(world)
+    link = "/beheer/audit/export?format=csv&persoonsgegevens=1"
+    response = client.get(link)
+    assert response.status_code == 405
+    assert "Content-Disposition" not in response.headers
+    assert "anna@example.org" not in response.get_data(as_text=True)
+    assert state(world) == before
+    home = client.get("/beheer/audit/").get_data(as_text=True)
+    assert '<form method="post" action="/beheer/audit/export" class="form">' in home
+
+
+def test_a_link_asking_for_contact_details_shows_the_page_without_opening_them(
+    world: World,
+) -> None:
+    client = browser(world, Req("gea", "/beheer/"))
+    before = state(world)
+    page = client.get(f"/beheer/initiatieven/{world.case}?contactgegevens=1")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "anna@example.org" not in body  # the initiator's address (tests.conftest.submission)
+    assert f'action="/beheer/initiatieven/{world.case}/contactgegevens#contact"' in body
+    assert state(world) == before

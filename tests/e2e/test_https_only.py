@@ -133,9 +133,7 @@ def test_without_the_setting_cookies_are_not_secure_but_the_session_is_samesite_
     plain: Site,
 ) -> None:
     client = plain.client()
-    assert cookies(client.get("/indienen")) == {
-        "session": {"HttpOnly", "Path=/", "SameSite=Lax"}
-    }
+    assert cookies(client.get("/indienen")) == {"session": {"HttpOnly", "Path=/", "SameSite=Lax"}}
     assert cookies(login(client, "gea"))["participatie_medewerker"] == {
         "HttpOnly",
         "Path=/beheer",

@@ -27,7 +27,7 @@ from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Role
 from participatie.views.projector import ViewsProjection, check, rebuild
 from tests.conftest import POSTGRES_URL, REDIS_URL
-from tests.e2e.conftest import Site, add_staff, csrf_token, login, make_site
+from tests.e2e.conftest import Site, add_staff, csrf_token, login, make_site, open_contact
 from tests.services import pump, redis_for_test, unique_queue
 from workers import jobs
 
@@ -171,7 +171,7 @@ def test_an_erased_canary_is_nowhere_and_history_still_verifies(
     assert initiative.lead_team == CENTRUM and len(initiative.supporters) == 1
     staff = site.client()
     login(staff, "gea")
-    contact = staff.get(f"/beheer/initiatieven/{iid}?contactgegevens=1").get_data(as_text=True)
+    contact = open_contact(staff, iid).get_data(as_text=True)
     assert CANARY["email"] in contact
 
     # Before erasure the scan finds the canary (in the outbox): the scan works.
@@ -201,7 +201,7 @@ def test_an_erased_canary_is_nowhere_and_history_still_verifies(
     events = [e for e in site.app.history(iid) if isinstance(e, Initiative.PersonalDataErased)]
     assert sorted(e.subject for e in events) == ["initiator", "supporter"]  # type: ignore[attr-defined]
     assert site.app.personal_data(iid) is None
-    shown = staff.get(f"/beheer/initiatieven/{iid}?contactgegevens=1").get_data(as_text=True)
+    shown = open_contact(staff, iid).get_data(as_text=True)
     assert "De persoonsgegevens van de indiener zijn verwijderd." in shown
     assert "Persoonsgegevens verwijderd" in shown  # on the timeline
     public = site.client().get(f"/initiatieven/{iid}").get_data(as_text=True)

@@ -26,7 +26,16 @@ from participatie.domain.commands import (
 from participatie.domain.initiative import Initiative
 from participatie.domain.processing import PersonalDataOpened
 from participatie.domain.values import Actor, Role, Status
-from tests.e2e.conftest import PASSWORD, Site, add_staff, csrf_token, login, make_site, staff_cookie
+from tests.e2e.conftest import (
+    PASSWORD,
+    Site,
+    add_staff,
+    csrf_token,
+    login,
+    make_site,
+    open_contact,
+    staff_cookie,
+)
 
 CENTRUM = "gebiedsteam-centrum"
 VERSION = re.compile(r'name="version" value="(\d+)"')
@@ -385,7 +394,7 @@ def test_detail_shows_full_timeline_and_contact_details_are_logged(staffed: Site
     assert "Overdracht geaccepteerd" in page and "Uitleg:" in page  # routing explanation
     assert "jan@example.nl" not in page  # not opened yet
     assert site.app.processing_log() == []
-    shown = client.get(f"/beheer/initiatieven/{initiative.id}?contactgegevens=1")
+    shown = open_contact(client, initiative.id)
     personal = site.app.personal_data(initiative.id)
     assert personal and personal["email"] in shown.get_data(as_text=True)
     (record,) = site.app.processing_log()
@@ -401,7 +410,7 @@ def test_team_member_cannot_see_contact_details_of_another_team(staffed: Site, c
     client = site.client()
     login(client, "olaf")
     with caplog.at_level(logging.WARNING, logger="participatie.staff.access"):
-        refused = client.get(f"/beheer/initiatieven/{initiative.id}?contactgegevens=1")
+        refused = open_contact(client, initiative.id)
     assert refused.status_code == 403
     assert site.app.processing_log() == []
     assert any(

@@ -154,14 +154,20 @@ def _detail(
 @bp.get("/initiatieven/<uuid:initiative_id>")
 def detail(initiative_id: UUID) -> ResponseReturnValue:
     initiative = initiative_or_404(initiative_id)
+    require("detail", relation(initiative), f"initiative:{initiative_id}")
+    return _detail(initiative)
+
+
+@bp.post("/initiatieven/<uuid:initiative_id>/contactgegevens")
+def contact(initiative_id: UUID) -> ResponseReturnValue:
+    """Show the initiator's contact details. Opening them is recorded in the staff member's
+    name, so it takes a post with a CSRF token: a link from another site cannot do it."""
+    initiative = initiative_or_404(initiative_id)
     rel = relation(initiative)
     require("detail", rel, f"initiative:{initiative_id}")
-    contact = None
-    if request.args.get("contactgegevens") == "1":
-        require("contact", rel, f"initiative:{initiative_id}")
-        contact = platform().open_personal_data(initiative_id, actor(initiative), CONTACT_PURPOSE)
-        contact = contact if contact is not None else {}
-    return _detail(initiative, contact=contact)
+    require("contact", rel, f"initiative:{initiative_id}")
+    opened = platform().open_personal_data(initiative_id, actor(initiative), CONTACT_PURPOSE)
+    return _detail(initiative, contact=opened if opened is not None else {})
 
 
 def _form_data() -> dict[str, Any]:
