@@ -42,6 +42,7 @@ from participatie.domain.errors import (
     UnknownInitiative,
     UnknownTeam,
 )
+from participatie.domain.initiative import Initiative
 from participatie.domain.values import THEMES, Actor, Outcome, Priority
 
 REASON = N_("Geef een reden (hoogstens 2000 tekens).")
@@ -221,6 +222,14 @@ FORM_FIELDS = {"details": "themes"}  # a refusal of the whole form shows on its 
 GENERAL = N_("Deze actie kan nu niet: het initiatief is intussen veranderd of al afgehandeld.")
 
 
+def _visible(app: Any, initiative_id: UUID, sees: Callable[[Initiative], bool]) -> bool:
+    try:
+        found: Initiative = app.get_initiative(initiative_id)
+    except NotFound:
+        return False
+    return sees(found)
+
+
 def perform(
     app: Any,
     initiative_id: UUID,
@@ -229,12 +238,15 @@ def perform(
     actor: Actor,
     expected_version: int | None,
     members: Callable[[str], bool] | None = None,
+    sees: Callable[[Initiative], bool] | None = None,
 ) -> Any:
     """Validate `raw` for `action` and carry it out; raise ActionInvalid with field errors.
 
     ConcurrencyConflict (a stale version), IllegalTransition and the other InvariantViolations
     (the state refuses it) pass through to the caller.
-    `members(username)` says whether an assignee belongs to the acting team.
+    `members(username)` says whether an assignee belongs to the acting team; `sees(initiative)`
+    whether the person acting may see an initiative: one it may not see is, as a merge target,
+    answered as an unknown number (whether it exists, or is closed, is not theirs to learn).
     """
     if action not in ACTION_TABLE:
         raise ActionInvalid({"action": [N_("Onbekende actie.")]})
@@ -251,6 +263,8 @@ def perform(
         data["assignee"] = assignee
         if assignee is not None and members is not None and not members(assignee):
             raise invalid(NotATeamMember("assignee"))
+    if action == "merge" and sees is not None and not _visible(app, data["into"], sees):
+        raise invalid(UnknownInitiative("into"))
     try:
         return performer(app, initiative_id, data, actor, expected_version)
     except ReasonRequired:

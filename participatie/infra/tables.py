@@ -6,13 +6,25 @@ sessions, and the audit seals and checkpoints. SQL uses '?' placeholders on both
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
+
+NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+class Statements(Protocol):
+    """SQL with '?' placeholders, inside one transaction (see Tables.exclusive)."""
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def change(self, sql: str, params: Sequence[Any] = ()) -> int: ...
 
 
 class Tables(ABC):
@@ -27,6 +39,11 @@ class Tables(ABC):
     @abstractmethod
     def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run `sql` for each row, all in one transaction."""
+
+    @abstractmethod
+    def exclusive(self, table: str) -> contextlib.AbstractContextManager[Statements]:
+        """One transaction in which no other writes `table` (readers go on): read, decide and
+        write as one step. Committed at the end, rolled back on an exception."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
@@ -60,6 +77,20 @@ class SQLiteTables(Tables):
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany(sql, (tuple(r) for r in rows))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def exclusive(self, table: str) -> Iterator[Statements]:
+        # SQLite has one writer at a time: BEGIN IMMEDIATE takes the write lock at once (the
+        # table name is for PostgreSQL). The same thread-local connection runs the statements.
+        assert NAME.fullmatch(table), table
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -105,6 +136,15 @@ class PostgresTables(Tables):
         with self.pool.connection() as conn, conn.cursor() as cursor:
             cursor.executemany(sql.replace("?", "%s"), [tuple(r) for r in rows])
 
+    @contextlib.contextmanager
+    def exclusive(self, table: str) -> Iterator[Statements]:
+        assert NAME.fullmatch(table), table
+        # The pooled connection's block is one transaction (committed at its end). SHARE ROW
+        # EXCLUSIVE conflicts with itself and with every write, not with reads.
+        with self.pool.connection() as conn:
+            conn.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            yield _OnConnection(conn)
+
     def close(self) -> None:
         with self._pools_lock:
             if self._closed:
@@ -116,6 +156,19 @@ class PostgresTables(Tables):
                 return
             self._pools.pop(self._key, None)
         self.pool.close()
+
+
+class _OnConnection:
+    """Statements on one PostgreSQL connection, inside its transaction."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.conn.execute(sql.replace("?", "%s"), tuple(params))]
+
+    def change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return int(self.conn.execute(sql.replace("?", "%s"), tuple(params)).rowcount)
 
 
 def tables_for(settings: Any, file_name: str, schema: Sequence[str]) -> Tables:

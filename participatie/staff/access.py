@@ -86,6 +86,11 @@ def available_actions(role: Role, rel: str, possible: Iterable[str]) -> list[str
     return [a for a in ACTIONS if a in accepted and allowed(role, a, rel)]
 
 
+def sees(role: Role, teams: Iterable[str], lead_team: str | None, involved: Iterable[str]) -> bool:
+    """May an account see an initiative led by `lead_team` at all (its detail page)?"""
+    return allowed(role, "detail", relation(teams, lead_team, involved))
+
+
 def acting_team(teams: Iterable[str], lead_team: str | None, involved: Iterable[str]) -> str | None:
     """The team an account acts for on an initiative: the lead team, else an involved one."""
     mine = list(teams)

@@ -30,6 +30,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD_LENGTH = 12
+ATTEMPTS = "participatie_login_attempts"
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS participatie_staff_passwords ("
@@ -39,12 +40,17 @@ SCHEMA = (
     " last_seen TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS participatie_staff_sessions_user"
     " ON participatie_staff_sessions (username)",
-    "CREATE TABLE IF NOT EXISTS participatie_login_failures (key TEXT NOT NULL, at TEXT NOT NULL)",
+    # Login attempts that count against an account and an address: one row per key (user:...,
+    # addr:...) per attempt, written before the password is checked (see LoginGuard). It
+    # replaces participatie_login_failures, which had no attempt column.
+    "DROP TABLE IF EXISTS participatie_login_failures",
+    "CREATE TABLE IF NOT EXISTS participatie_login_attempts ("
+    "key TEXT NOT NULL, at TEXT NOT NULL, attempt TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS participatie_staff_tokens ("
     "token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, label TEXT NOT NULL,"
     " created TEXT NOT NULL, expires TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS participatie_login_failures_key"
-    " ON participatie_login_failures (key, at)",
+    "CREATE INDEX IF NOT EXISTS participatie_login_attempts_key"
+    " ON participatie_login_attempts (key, at)",
 )
 
 
@@ -136,41 +142,45 @@ class Sessions:
 
 
 class LoginGuard:
-    """Counts failed logins per account and per client address in a sliding window."""
+    """Counts failed logins per account and per client address in a sliding window.
+
+    An attempt is counted as failed before its password is checked, in one step with the check
+    of the limits (Tables.exclusive): however many attempts arrive at the same moment, at most
+    MAX_FAILURES_PER_ACCOUNT passwords are checked. A successful attempt is taken back.
+    """
 
     def __init__(self, tables: Tables, clock: Callable[[], datetime]) -> None:
         self.tables = tables
         self.clock = clock
 
-    def _count(self, key: str) -> int:
-        since = _stamp(self.clock() - FAILURE_WINDOW)
-        rows = self.tables.run(
-            "SELECT COUNT(*) FROM participatie_login_failures WHERE key = ? AND at > ?",
-            (key, since),
-        )
-        return int(rows[0][0])
-
-    def locked(self, username: str, address: str) -> bool:
-        return (
-            self._count(f"user:{username}") >= MAX_FAILURES_PER_ACCOUNT
-            or self._count(f"addr:{address}") >= MAX_FAILURES_PER_ADDRESS
-        )
-
-    def failed(self, username: str, address: str) -> None:
+    def begin(self, username: str, address: str) -> str:
+        """Count an attempt for `username` from `address`; return its id, or raise LockedOut."""
+        attempt = secrets.token_hex(16)
         now = self.clock()
-        for key in (f"user:{username}", f"addr:{address}"):
-            self.tables.change(
-                "INSERT INTO participatie_login_failures (key, at) VALUES (?, ?)",
-                (key, _stamp(now)),
-            )
-        self.tables.change(
-            "DELETE FROM participatie_login_failures WHERE at < ?",
-            (_stamp(now - FAILURE_WINDOW),),
+        since = _stamp(now - FAILURE_WINDOW)
+        limits = (
+            (f"user:{username}", MAX_FAILURES_PER_ACCOUNT),
+            (f"addr:{address}", MAX_FAILURES_PER_ADDRESS),
         )
+        with self.tables.exclusive(ATTEMPTS) as sql:
+            for key, limit in limits:
+                rows = sql.run(
+                    f"SELECT COUNT(*) FROM {ATTEMPTS} WHERE key = ? AND at > ?", (key, since)
+                )
+                if int(rows[0][0]) >= limit:
+                    raise LockedOut(username)
+            for key, _ in limits:
+                sql.change(
+                    f"INSERT INTO {ATTEMPTS} (key, at, attempt) VALUES (?, ?, ?)",
+                    (key, _stamp(now), attempt),
+                )
+            sql.change(f"DELETE FROM {ATTEMPTS} WHERE at < ?", (since,))
+        return attempt
 
-    def succeeded(self, username: str) -> None:
+    def succeeded(self, username: str, attempt: str) -> None:
+        """The account's failures are forgotten, and this attempt no longer counts."""
         self.tables.change(
-            "DELETE FROM participatie_login_failures WHERE key = ?", (f"user:{username}",)
+            f"DELETE FROM {ATTEMPTS} WHERE key = ? OR attempt = ?", (f"user:{username}", attempt)
         )
 
 
@@ -369,8 +379,7 @@ class Staff:
     def authenticate(self, username: str, password: str, address: str) -> StaffAccount:
         """Return the account, or raise LoginFailed / LockedOut (also for unknown users)."""
         username = normal_username(username)
-        if self.guard.locked(username, address):
-            raise LockedOut(username)
+        attempt = self.guard.begin(username, address)  # counted as failed until it succeeds
         rows = self.tables.run(
             "SELECT hash FROM participatie_staff_passwords WHERE username = ?", (username,)
         )
@@ -382,9 +391,8 @@ class Staff:
             ok = False
         account = self.get(username) if ok else None
         if account is None or not account.active:
-            self.guard.failed(username, address)
             raise LoginFailed(username)
-        self.guard.succeeded(username)
+        self.guard.succeeded(username, attempt)
         if self.hasher.check_needs_rehash(stored):
             self._store_hash(username, self.hasher.hash(password))
         return account

@@ -21,6 +21,8 @@ from participatie.domain.commands import (
     Assign,
     DeclineHandoff,
     Escalate,
+    Forward,
+    Merge,
     RequestInfo,
 )
 from participatie.domain.initiative import Initiative
@@ -574,6 +576,57 @@ def test_forward_escalate_and_merge(staffed: Site) -> None:
     site.project()
     dashboard = regie.get("/beheer/regie").get_data(as_text=True)
     assert 'id="lijst-escalated"' in dashboard
+
+
+def test_merging_into_another_teams_initiative_answers_as_for_an_unknown_number(
+    staffed: Site,
+) -> None:
+    """Whether a number exists, and whether it is closed, is not for a team that may not see it:
+    the form and the API give the same answer as for a number that does not exist."""
+    site = staffed
+    system = Actor.system("test")
+    mine, also_mine = fresh_routed(site), fresh_routed(site)
+    theirs_open, theirs_closed = fresh_routed(site), fresh_routed(site)
+    for other in (theirs_open, theirs_closed):
+        site.app.act(
+            other.id, Forward(to_team="lijn-openbare-ruimte", reason="lijnwerk"), actor=system
+        )
+    site.app.act(theirs_closed.id, Merge(into=theirs_open.id, reason="dubbel"), actor=system)
+    targets = {
+        "unknown": "00000000-0000-4000-8000-000000000000",
+        "other team, open": str(theirs_open.id),
+        "other team, closed": str(theirs_closed.id),
+    }
+    client = site.client()
+    login(client, "gea")
+    bearer = {"Authorization": f"Bearer {site.container.staff.issue_token('gea', 'test', 1)}"}
+    version = site.app.get_initiative(mine.id).version
+    form_errors, api_answers = {}, {}
+    for name, into in targets.items():
+        page = post_action(client, mine.id, "merge", version, into=into, reason="dubbel")
+        assert page.status_code == 422, name
+        body = page.get_data(as_text=True)
+        shown = re.findall(r'<p class="field-error"[^>]*>(.*?)</p>', body)
+        form_errors[name] = [re.sub(r"<[^>]+>", "", error) for error in shown]
+        assert "al afgesloten" not in body, name
+        api = client.post(
+            f"/api/v1/initiatives/{mine.id}/actions/merge",
+            json={"version": version, "into": into, "reason": "dubbel"},
+            headers=bearer,
+        )
+        api_answers[name] = (api.status_code, api.get_json())
+    assert form_errors["unknown"] == ["Fout: Er is geen initiatief met dit nummer."]
+    assert form_errors["other team, open"] == form_errors["unknown"]
+    assert form_errors["other team, closed"] == form_errors["unknown"]
+    assert api_answers["unknown"][0] == 422
+    assert api_answers["other team, open"] == api_answers["unknown"]
+    assert api_answers["other team, closed"] == api_answers["unknown"]
+    assert site.app.get_initiative(mine.id).version == version  # nothing stored
+    assert site.app.get_initiative(theirs_open.id).status is Status.ROUTED
+    # The control: into an initiative of its own team, the merge goes through.
+    done = post_action(client, mine.id, "merge", version, into=str(also_mine.id), reason="dubbel")
+    assert done.status_code == 303
+    assert site.app.get_initiative(mine.id).status is Status.MERGED
 
 
 def test_regie_dashboard_sorts_unrouted_declined_escalated_and_expired(

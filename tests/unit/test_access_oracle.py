@@ -193,3 +193,25 @@ def test_the_team_an_account_acts_for(
     teams: list[str], lead: str | None, involved: list[str], acting: str | None
 ) -> None:
     assert access.acting_team(teams, lead, involved) == acting
+
+
+# (role, the account's teams, lead team, involved teams) -> may it see the initiative at all.
+SEES = [
+    (Role.AREA_MANAGER, ["centrum"], "centrum", [], True),
+    (Role.AREA_MANAGER, ["centrum"], "verkeer", ["centrum"], True),
+    (Role.AREA_MANAGER, ["centrum"], "verkeer", ["haven"], False),
+    (Role.AREA_MANAGER, ["centrum"], None, [], False),
+    (Role.TEAM_MEMBER, ["haven"], "centrum", [], False),
+    (Role.LINE_DEPARTMENT, ["verkeer"], "verkeer", [], True),
+    (Role.REGIE, ["regie"], "centrum", [], True),
+    (Role.REGIE, ["regie"], None, [], True),
+    (Role.AUDITOR, [], "centrum", [], True),
+    (Role.ADMIN, [], "centrum", [], False),
+]
+
+
+@pytest.mark.parametrize(("role", "teams", "lead", "involved", "expected"), SEES)
+def test_which_initiatives_an_account_sees(
+    role: Role, teams: list[str], lead: str | None, involved: list[str], expected: bool
+) -> None:
+    assert access.sees(role, teams, lead, involved) is expected

@@ -130,6 +130,9 @@ def act(data: dict[str, Any], initiative_id: UUID, action: str) -> Any:
         actor,
         version,
         members=lambda u: lead is not None and (a := staff.get(u)) is not None and lead in a.teams,
+        sees=lambda other: access.sees(
+            account.role, account.teams, other.lead_team, other.involved_teams
+        ),
     )
     after = platform().get_initiative(initiative_id)
     return {"id": after.id, "version": after.version, "status": after.status.value}

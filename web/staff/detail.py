@@ -207,6 +207,9 @@ def act(initiative_id: UUID, action: str) -> ResponseReturnValue:
             actor(initiative),
             int(version_text),
             members=lambda u: lead is not None and u in {a.username for a in members(lead)},
+            sees=lambda other: access.sees(
+                account().role, account().teams, other.lead_team, other.involved_teams
+            ),
         )
     except ActionInvalid as error:
         errors = {f"{action}-{f}": [gettext(m) for m in ms] for f, ms in error.errors.items()}
