@@ -13,6 +13,7 @@ from eventsourcing.persistence import TrackingRecorder
 
 from participatie.application.app import Clock, ParticipatieApp, utcnow
 from participatie.config import Settings
+from participatie.infra.private import FOLDER_MODE, protect
 from participatie.infra.secrets_store import load_or_create_key
 from participatie.notifications.mail import Mailer, build_mailer
 from participatie.notifications.tokens import TokenBox
@@ -119,9 +120,9 @@ def build_keystore(settings: Settings) -> KeyStore:
 def build(settings: Settings | None = None, clock: Clock = utcnow) -> Container:
     """Return the application and its stores for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    protect(settings.var_dir)  # keys, hashes, sessions and mail: this user only (0600, 0700)
     if not settings.uses_postgres:
-        settings.event_store_path.parent.mkdir(parents=True, exist_ok=True)
+        settings.event_store_path.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     master_key = load_or_create_key(
         settings.master_key, settings.var_dir / "master.key", "PARTICIPATIE_MASTER_KEY"
     )

@@ -157,6 +157,21 @@ class Settings:
         " the address that many hops from the end. 0: the header is ignored, since a client can"
         " write anything in it.",
     )
+    metrics_networks: tuple[str, ...] = setting(
+        "PARTICIPATIE_METRICS_NETWORKS",
+        ("127.0.0.0/8", "::1/128"),
+        values.networks,
+        "Client networks (CIDR, comma-separated) that may read `/metrics` without a token;"
+        " empty: none. The client address is the one `PARTICIPATIE_TRUSTED_PROXIES` gives.",
+        show=values.joined,
+    )
+    metrics_token: str = setting(
+        "PARTICIPATIE_METRICS_TOKEN",
+        "",
+        values.text,
+        "Bearer token that also lets a client from any address read `/metrics`"
+        " (`Authorization: Bearer <token>`); empty: no token accepted.",
+    )
     checkpoint_events: int = setting(
         "PARTICIPATIE_CHECKPOINT_EVENTS",
         1000,

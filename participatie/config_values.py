@@ -7,6 +7,7 @@ variable. The settings themselves are declared in participatie/config.py.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,22 @@ def seconds_list(name: str, raw: str) -> tuple[int, ...] | None:
     if any(v < 1 for v in values):
         raise ConfigError(f"{name} must list seconds of at least 1, got {raw!r}")
     return values
+
+
+def networks(name: str, raw: str) -> tuple[str, ...]:
+    """Networks in CIDR notation, comma-separated (a bare address is one host); set but empty
+    means none (unset keeps the default)."""
+    found = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list networks such as 10.0.0.0/8 or ::1/128, got {part!r}"
+            ) from None
+    return tuple(found)
 
 
 def escalate(name: str, raw: str) -> tuple[str, ...]:

@@ -1,10 +1,14 @@
-"""`/healthz`: is the event store reachable, is Redis reachable, what is loaded."""
+"""`/healthz`: is the event store reachable, is Redis reachable, what is loaded. `/metrics`:
+the same for Prometheus, only for the configured networks or with the configured token."""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from web import context
@@ -52,6 +56,15 @@ def healthz() -> ResponseReturnValue:
 def metrics() -> ResponseReturnValue:
     """Prometheus text format: events in the log and how far each follower lags behind."""
     built = context.container()
+    settings = built.settings
+    if not (
+        within(request.remote_addr, settings.metrics_networks)
+        or bearer_matches(request.headers.get("Authorization", ""), settings.metrics_token)
+    ):
+        if settings.metrics_token:
+            headers = {"WWW-Authenticate": "Bearer", "Content-Type": "text/plain"}
+            return "A bearer token is needed.\n", 401, headers
+        return "Not from this address.\n", 403, {"Content-Type": "text/plain"}
     head = built.app.recorder.max_notification_id() or 0
     lines = [
         "# HELP participatie_events_total Events in the notification log.",
@@ -63,6 +76,26 @@ def metrics() -> ResponseReturnValue:
     for name, lag in sorted(built.lags().items()):
         lines.append(f'participatie_lag_events{{follower="{name}"}} {lag}')
     return "\n".join(lines) + "\n", 200, {"Content-Type": "text/plain; version=0.0.4"}
+
+
+def within(address: str | None, networks: Iterable[str]) -> bool:
+    """Whether `address` lies in one of `networks` (an IPv4 address mapped into IPv6 counts as
+    itself); an address that is no IP address lies in none."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in ipaddress.ip_network(network) for network in networks)
+
+
+def bearer_matches(header: str, token: str) -> bool:
+    """Whether an Authorization header carries `token` (compared in constant time)."""
+    scheme, _, given = header.partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def _redis_status(container: Any) -> dict[str, Any]:

