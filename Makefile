@@ -8,14 +8,17 @@ MUTATE_STAMP := $(VENV)/.mutate-stamp
 REPORT := $(BIN)/python -m benchmarks.report
 PYTEST_ARGS ?=
 MUTATE_ARGS ?=
+LOCK_ARGS ?=
+# Every install takes the exact versions pinned in constraints.txt (make lock refreshes it).
+CONSTRAINTS := constraints.txt
 
-.PHONY: install run test lint typecheck bench soak faults mutate clean translations
+.PHONY: install run test lint typecheck bench soak faults mutate clean translations lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the project with its dev tools
@@ -36,7 +39,7 @@ test: lint typecheck ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP) ## Benchmarks, written into BENCHMARKS.md (about an hour); not part of make test
@@ -56,7 +59,7 @@ faults: $(BENCH_STAMP) ## kill -9 web, worker, relay, projector and Redis under 
 	$(BIN)/python -m benchmarks.faults
 
 $(MUTATE_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,mutate]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,mutate]'
 	touch $(MUTATE_STAMP)
 
 # MUTATE_ARGS: --module participatie/access.py (repeatable) for some modules, --resume to go on.
@@ -67,6 +70,13 @@ translations: $(STAMP) ## Extract the Dutch texts and add new ones to the Englis
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --omit-header \
 		--sort-output -o participatie/translations/messages.pot .
 	$(BIN)/pybabel update -i participatie/translations/messages.pot -d participatie/translations --no-fuzzy-matching
+
+# Not on $(STAMP): a pyproject.toml that no longer fits the pins must still be lockable.
+lock: ## Pin every dependency of every extra (dev, bench, mutate) in constraints.txt, for Python 3.11+; LOCK_ARGS=--upgrade moves every pin to the newest version
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--quiet $(LOCK_ARGS) -o $(CONSTRAINTS)
 
 clean:
 	rm -rf $(VENV) var .mutate .pytest_cache .mypy_cache .ruff_cache
