@@ -37,7 +37,6 @@ def create_app(
         open311,
         public,
         redaction,
-        security,
         staff,
     )
 
