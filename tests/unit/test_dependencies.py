@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -47,17 +48,19 @@ def requirements() -> list[Requirement]:
 
 
 def pins() -> dict[str, Version]:
-    """constraints.txt: canonical name -> the pinned version (one pin per package)."""
+    """constraints.txt: canonical name -> the version pinned for this Python (one per package)."""
     found: dict[str, Version] = {}
     for line in CONSTRAINTS.read_text("utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        spec = line.split(";", 1)[0].strip()
+        spec, _, marker = (part.strip() for part in line.partition(";"))
+        if marker and not Marker(marker).evaluate():
+            continue  # a pin for another Python version (the file is for 3.11 and up)
         name, equals, version = spec.partition("==")
         assert equals, f"not an exact pin: {line!r}"
         key = canonicalize_name(name)
-        assert key not in found, f"{name} is pinned twice"
+        assert key not in found, f"{name} is pinned twice for this Python"
         found[key] = Version(version.strip())
     return found
 
