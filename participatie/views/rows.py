@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from participatie.views.model import Row
+from participatie.views.model import Row, TimelineEntry
 from participatie.views.schema import (
     ALL,
     DATETIME_COLUMNS,
@@ -16,6 +16,19 @@ from participatie.views.schema import (
     PRIORITY_RANK,
     ROW_COLUMNS,
 )
+
+
+# PostgreSQL text cannot hold NUL: a view stores U+FFFD in its place, on both databases (so they
+# stay equal). The log keeps what was recorded; only the copy in the views is changed, so no
+# event, however it came into the log, can stop the projection.
+NUL, REPLACEMENT = "\x00", "\ufffd"
+
+
+def storable(value: Any) -> Any:
+    """`value` as a view column can hold it (text without NUL)."""
+    if type(value) is str and NUL in value:
+        return value.replace(NUL, REPLACEMENT)
+    return value
 
 
 def facets(row: Row) -> list[str]:
@@ -46,7 +59,7 @@ def queue_values(row: Row) -> list[tuple[Any, ...]]:
         row.assignee,
     )
     return [
-        (team, facet, row.id, role, *shared)
+        tuple(map(storable, (team, facet, row.id, role, *shared)))
         for team, role in teams.items()
         for facet in facets(row)
     ]
@@ -79,7 +92,20 @@ def row_values(row: Row) -> tuple[Any, ...]:
     }
     for key in DATETIME_COLUMNS:
         values[key] = stamp(values[key])
-    return tuple(values[c] for c in ROW_COLUMNS)
+    return tuple(storable(values[c]) for c in ROW_COLUMNS)
+
+
+def timeline_values(entry: TimelineEntry) -> tuple[Any, ...]:
+    """A timeline entry as its row in the timeline table (TIMELINE_COLUMNS)."""
+    values = (
+        entry.initiative_id,
+        entry.version,
+        entry.kind,
+        stamp(entry.at),
+        entry.text,
+        entry.team,
+    )
+    return tuple(map(storable, values))
 
 
 def row_from(values: Sequence[Any]) -> Row:

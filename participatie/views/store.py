@@ -31,6 +31,8 @@ from participatie.views.rows import (
     row_from,
     row_values,
     stamp,
+    storable,
+    timeline_values,
     unstamp,
 )
 from participatie.views.schema import (
@@ -78,6 +80,8 @@ __all__ = [
     "row_values",
     "schema_statements",
     "stamp",
+    "storable",
+    "timeline_values",
     "unstamp",
     "views_path",
 ]
@@ -218,10 +222,7 @@ class ViewTables:
                     f" VALUES ({','.join('?' * len(TIMELINE_COLUMNS))})"
                     " ON CONFLICT DO NOTHING"
                 ),
-                [
-                    (e.initiative_id, e.version, e.kind, stamp(e.at), e.text, e.team)
-                    for e in timeline
-                ],
+                [timeline_values(e) for e in timeline],
             )
 
     def write_fresh(
@@ -252,10 +253,7 @@ class ViewTables:
             c,
             self.table(prefix, "timeline"),
             TIMELINE_COLUMNS,
-            (
-                (e.initiative_id, e.version, e.kind, stamp(e.at), e.text, e.team)
-                for e in unique.values()
-            ),
+            map(timeline_values, unique.values()),
         )
 
     def insert_many(

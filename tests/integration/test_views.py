@@ -17,7 +17,7 @@ from participatie.bootstrap import Container, build
 from participatie.config import Settings
 from participatie.demo import load_demo
 from participatie.demo.traffic import generate
-from participatie.domain.commands import Support
+from participatie.domain.commands import Support, Withdraw
 from participatie.domain.values import Actor, Role
 from participatie.views import queries
 from participatie.views.projector import (
@@ -387,3 +387,40 @@ def test_view_rows_agree_with_the_aggregates(projected: Container) -> None:
         assert row.description == (
             initiative.description if initiative.consent_to_publish else None
         )
+
+
+def test_an_event_with_nul_in_its_texts_is_projected_and_later_events_follow(
+    container: Container,
+) -> None:
+    """PostgreSQL text cannot hold NUL; the views store U+FFFD instead and never stall."""
+    app = container.app
+    # Straight into the log, past every schema: the log keeps what it was given.
+    poisoned = app.submit(
+        submission(
+            title="Bankjes\x00 op het plein",
+            description="Wij willen\x00 bankjes op het plein, voor iedereen die even wil zitten.",
+            location={"area_code": "BU00010101"},
+        )
+    ).initiative_id
+    assert app.get_initiative(poisoned).title == "Bankjes\x00 op het plein"
+    later = app.submit(submission(location={"area_code": "BU00010102"})).initiative_id
+    subject = app.get_initiative(poisoned).initiator.subject_id
+    app.act(poisoned, Withdraw("geen\x00 tijd"), actor=Actor.initiator(subject))
+    projection = ViewsProjection(container.views, app)
+    projector = Projector(projection)
+    catch_up(projector)
+    assert projector.lag() == 0
+    row = queries.public_initiative(container.views, str(poisoned))
+    assert row is not None
+    assert row["title"] == "Bankjes\ufffd op het plein"
+    assert row["description"] == (
+        "Wij willen\ufffd bankjes op het plein, voor iedereen die even wil zitten."
+    )
+    assert row["status"] == "withdrawn"
+    found = queries.public_initiative(container.views, str(later))
+    assert found is not None and found["title"] == "Geveltuinen in de Dorpsstraat"
+    # A check and a rebuild agree with what the projector stored.
+    assert check(projection)[1] == []
+    assert rebuild(projection) == app.recorder.max_notification_id()
+    rebuilt = queries.public_initiative(container.views, str(poisoned))
+    assert rebuilt is not None and rebuilt["title"] == "Bankjes\ufffd op het plein"
