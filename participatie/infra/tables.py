@@ -27,6 +27,19 @@ class Statements(Protocol):
     def change(self, sql: str, params: Sequence[Any] = ()) -> int: ...
 
 
+# PostgreSQL text cannot hold NUL: U+FFFD stands in for it in what PostgreSQL is given (views rows,
+# query parameters). Nothing stored holds NUL, so a looked-up value with NUL matches nothing, as
+# it should, instead of failing the statement.
+NUL, REPLACEMENT = "\x00", "\ufffd"
+
+
+def without_nul(value: Any) -> Any:
+    """`value` as a text column can hold it on either database (no NUL)."""
+    if type(value) is str and NUL in value:
+        return value.replace(NUL, REPLACEMENT)
+    return value
+
+
 class Tables(ABC):
     """Runs SQL with '?' placeholders on SQLite or PostgreSQL."""
 
@@ -126,15 +139,18 @@ class PostgresTables(Tables):
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.pool.connection() as conn:
-            return [tuple(r) for r in conn.execute(sql.replace("?", "%s"), tuple(params))]
+            found = conn.execute(sql.replace("?", "%s"), tuple(map(without_nul, params)))
+            return [tuple(r) for r in found]
 
     def change(self, sql: str, params: Sequence[Any] = ()) -> int:
         with self.pool.connection() as conn:
-            return int(conn.execute(sql.replace("?", "%s"), tuple(params)).rowcount)
+            return int(
+                conn.execute(sql.replace("?", "%s"), tuple(map(without_nul, params))).rowcount
+            )
 
     def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.pool.connection() as conn, conn.cursor() as cursor:
-            cursor.executemany(sql.replace("?", "%s"), [tuple(r) for r in rows])
+            cursor.executemany(sql.replace("?", "%s"), [tuple(map(without_nul, r)) for r in rows])
 
     @contextlib.contextmanager
     def exclusive(self, table: str) -> Iterator[Statements]:
@@ -165,10 +181,12 @@ class _OnConnection:
         self.conn = conn
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self.conn.execute(sql.replace("?", "%s"), tuple(params))]
+        found = self.conn.execute(sql.replace("?", "%s"), tuple(map(without_nul, params)))
+        return [tuple(r) for r in found]
 
     def change(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return int(self.conn.execute(sql.replace("?", "%s"), tuple(params)).rowcount)
+        statement = sql.replace("?", "%s")
+        return int(self.conn.execute(statement, tuple(map(without_nul, params))).rowcount)
 
 
 def tables_for(settings: Any, file_name: str, schema: Sequence[str]) -> Tables:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from participatie.infra.tables import without_nul as storable
 from participatie.views.model import Row, TimelineEntry
 from participatie.views.schema import (
     ALL,
@@ -16,19 +17,6 @@ from participatie.views.schema import (
     PRIORITY_RANK,
     ROW_COLUMNS,
 )
-
-
-# PostgreSQL text cannot hold NUL: a view stores U+FFFD in its place, on both databases (so they
-# stay equal). The log keeps what was recorded; only the copy in the views is changed, so no
-# event, however it came into the log, can stop the projection.
-NUL, REPLACEMENT = "\x00", "\ufffd"
-
-
-def storable(value: Any) -> Any:
-    """`value` as a view column can hold it (text without NUL)."""
-    if type(value) is str and NUL in value:
-        return value.replace(NUL, REPLACEMENT)
-    return value
 
 
 def facets(row: Row) -> list[str]:

@@ -393,7 +393,8 @@ class _TupleCursor:
         self._cursor = cursor
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self._cursor.execute(statement, params)
+        # Rows are written without NUL (rows.storable); a parameter looked up may hold one.
+        self._cursor.execute(statement, [storable(p) for p in params])
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:

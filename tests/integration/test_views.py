@@ -19,6 +19,7 @@ from participatie.demo import load_demo
 from participatie.demo.traffic import generate
 from participatie.domain.commands import Support, Withdraw
 from participatie.domain.values import Actor, Role
+from participatie.staff.accounts import LoginFailed
 from participatie.views import queries
 from participatie.views.projector import (
     Projector,
@@ -424,3 +425,14 @@ def test_an_event_with_nul_in_its_texts_is_projected_and_later_events_follow(
     assert rebuild(projection) == app.recorder.max_notification_id()
     rebuilt = queries.public_initiative(container.views, str(poisoned))
     assert rebuilt is not None and rebuilt["title"] == "Bankjes\ufffd op het plein"
+
+
+def test_a_lookup_with_nul_finds_nothing_instead_of_failing(container: Container) -> None:
+    """A NUL typed into a URL or a login form is looked up like any text that is not there."""
+    container.app.submit(submission(location={"area_code": "BU00010101"}))
+    catch_up(Projector(ViewsProjection(container.views, container.app)))
+    assert queries.public_initiative(container.views, "abc\x00def") is None
+    assert queries.public_initiatives(container.views, area="BU\x00") == []
+    with pytest.raises(LoginFailed):
+        container.staff.authenticate("anna\x00", "een lang wachtwoord 2026", "192.0.2.1")
+    assert container.staff.get("anna\x00") is None
