@@ -13,7 +13,7 @@ from uuid import UUID
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from participatie.application.schemas import N_, REQUIRED, _messages, _string
+from participatie.application.schemas import N_, REQUIRED, Text, _messages, _string
 from participatie.domain.commands import (
     AcceptHandoff,
     AddInternalNote,
@@ -48,16 +48,16 @@ from participatie.domain.values import THEMES, Actor, Outcome, Priority
 REASON = N_("Geef een reden (hoogstens 2000 tekens).")
 
 
-def _reason(required: bool) -> fields.String:
-    return _string(required, 1 if required else 0, 2000, REASON)
+def _reason(required: bool) -> Text:
+    return _string(required, 1 if required else 0, 2000, REASON, multiline=True)
 
 
-def _text(message: str) -> fields.String:
-    return _string(True, 1, 5000, message)
+def _text(message: str) -> Text:
+    return _string(True, 1, 5000, message, multiline=True)
 
 
-def _choice(values: list[str], message: str) -> fields.String:
-    return fields.String(
+def _choice(values: list[str], message: str) -> Text:
+    return Text(
         required=True,
         validate=validate.OneOf(values, error=message),
         error_messages=_messages(),
@@ -73,7 +73,7 @@ class ReasonRequiredSchema(Schema):
 
 
 class AssignSchema(Schema):
-    assignee = fields.String(load_default=None, error_messages=_messages())
+    assignee = Text(load_default=None, error_messages=_messages())
 
 
 class PrioritySchema(ReasonRequiredSchema):
@@ -93,8 +93,8 @@ class QuestionSchema(Schema):
 
 
 class ForwardSchema(ReasonRequiredSchema):
-    to_team = fields.String(required=True, error_messages=_messages())
-    involved_teams = fields.List(fields.String(), load_default=list)
+    to_team = Text(required=True, error_messages=_messages())
+    involved_teams = fields.List(Text(error_messages=_messages()), load_default=list)
 
 
 class DecideSchema(ReasonRequiredSchema):
@@ -111,12 +111,12 @@ class MergeSchema(ReasonRequiredSchema):
 
 class DetailsSchema(ReasonRequiredSchema):
     themes = fields.List(
-        fields.String(validate=validate.OneOf(THEMES, error=N_("Kies een thema uit de lijst."))),
+        Text(validate=validate.OneOf(THEMES, error=N_("Kies een thema uit de lijst."))),
         required=True,
         validate=validate.Length(min=1, max=5, error=N_("Kies 1 tot 5 thema's.")),
         error_messages=_messages(),
     )
-    area_code = fields.String(load_default=None)
+    area_code = Text(load_default=None, error_messages=_messages())
 
 
 class Empty(Schema):

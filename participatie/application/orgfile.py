@@ -9,26 +9,27 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from participatie.application.app import ParticipatieApp
+from participatie.application.schemas import Text
 from participatie.domain.values import THEMES, Actor, TeamKind
 from participatie.infra.datafiles import load_yaml
 
-CODE = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="Gebruik kleine letters, cijfers en -.")
+CODE = validate.Regexp(r"[a-z0-9][a-z0-9-]{1,62}\Z", error="Gebruik kleine letters, cijfers en -.")
 
 
 class TeamSchema(Schema):
-    code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=validate.Length(min=2, max=120))
-    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in TeamKind]))
-    areas = fields.List(fields.String(), load_default=list)
-    email = fields.Email(load_default=None)
+    code = Text(required=True, validate=CODE)
+    name = Text(required=True, validate=validate.Length(min=2, max=120))
+    kind = Text(required=True, validate=validate.OneOf([k.value for k in TeamKind]))
+    areas = fields.List(Text(), load_default=list)
+    email = Text(load_default=None, validate=validate.Email())
 
 
 class ChallengeSchema(Schema):
-    code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=validate.Length(min=2, max=120))
-    themes = fields.List(fields.String(validate=validate.OneOf(THEMES)), required=True)
-    team = fields.String(required=True)
-    focus_areas = fields.List(fields.String(), load_default=list)
+    code = Text(required=True, validate=CODE)
+    name = Text(required=True, validate=validate.Length(min=2, max=120))
+    themes = fields.List(Text(validate=validate.OneOf(THEMES)), required=True)
+    team = Text(required=True)
+    focus_areas = fields.List(Text(), load_default=list)
 
 
 class OrganisationSchema(Schema):

@@ -7,33 +7,34 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from participatie.application.schemas import Text
 from participatie.domain.values import THEMES, InitiatorKind
 from participatie.infra.datafiles import load_yaml
 
 
 class MatchSchema(Schema):
-    areas = fields.List(fields.String(), load_default=list)
-    themes = fields.List(fields.String(validate=validate.OneOf(THEMES)), load_default=list)
+    areas = fields.List(Text(), load_default=list)
+    themes = fields.List(Text(validate=validate.OneOf(THEMES)), load_default=list)
     initiator_kinds = fields.List(
-        fields.String(validate=validate.OneOf([k.value for k in InitiatorKind])),
+        Text(validate=validate.OneOf([k.value for k in InitiatorKind])),
         load_default=list,
     )
-    challenge = fields.String(load_default=None, allow_none=True)
+    challenge = Text(load_default=None, allow_none=True)
 
 
 class RuleSchema(Schema):
-    id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,80}$"))
-    description = fields.String(load_default="")
+    id = Text(required=True, validate=validate.Regexp(r"[a-z0-9][a-z0-9-]{1,80}\Z"))
+    description = Text(multiline=True, load_default="")
     priority = fields.Integer(load_default=0)
     match = fields.Nested(MatchSchema, load_default=dict)
-    lead = fields.String(required=True)
-    involved = fields.List(fields.String(), load_default=list)
+    lead = Text(required=True)
+    involved = fields.List(Text(), load_default=list)
     acceptance_days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=60))
 
 
 class RuleBookSchema(Schema):
-    version = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    description = fields.String(load_default="")
+    version = Text(required=True, validate=validate.Length(min=1, max=40))
+    description = Text(multiline=True, load_default="")
     default_acceptance_days = fields.Integer(load_default=5, validate=validate.Range(min=1, max=60))
     rules = fields.List(fields.Nested(RuleSchema), required=True)
 

@@ -43,34 +43,79 @@ def N_(message: str) -> str:
 
 REQUIRED = N_("Dit veld is verplicht.")
 NOT_TEXT = N_("Vul tekst in.")
+NOT_A_NUMBER = N_("Vul een getal in, zoals 52.0907.")
+SINGLE_LINE = N_("Gebruik in dit veld geen regeleinden, tabs of andere onzichtbare tekens.")
+MULTI_LINE = N_(
+    "Deze tekst bevat een onzichtbaar teken dat niet is toegestaan (regeleinden en tabs mogen wel)."
+)
+# `\Z`, not `$`: `$` also matches before a final line feed ("0612345678\n").
 KVK_PATTERN = re.compile(r"[0-9]{8}")
-PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+PHONE_PATTERN = re.compile(r"\+?[0-9 ()-]{6,20}\Z")
+
+# Characters nobody types on purpose, refused in every text: the C0 and C1 control characters
+# and DEL (NUL cannot even be stored in PostgreSQL text; most are not allowed in XML), lone
+# surrogates (not Unicode text, cannot be encoded as UTF-8) and the non-characters U+FFFE and
+# U+FFFF. A one-line field refuses line breaks and tabs too (U+2028 and U+2029 included); a
+# multi-line text keeps line feeds and tabs.
+_ONE_LINE_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_MULTI_LINE_REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def refused_character(text: str, multiline: bool = False) -> bool:
+    """Whether `text` holds a character no text field accepts (see `Text`)."""
+    pattern = _MULTI_LINE_REFUSED if multiline else _ONE_LINE_REFUSED
+    return pattern.search(text) is not None
+
+
+class Text(fields.String):
+    """A string without control characters: the one check of every text at every entrance.
+
+    `multiline` texts (descriptions, answers, reasons) keep line feeds and tabs; their line
+    breaks are stored as line feeds, whatever the browser sent (a form sends CR LF).
+    """
+
+    default_error_messages = {"one_line": SINGLE_LINE, "multi_line": MULTI_LINE}
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.multiline = multiline
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        if self.multiline:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if refused_character(text, self.multiline):
+            raise self.make_error("multi_line" if self.multiline else "one_line")
+        return text
 
 
 def _messages(**extra: str) -> dict[str, Any]:
     return {"required": REQUIRED, "null": REQUIRED, "invalid": NOT_TEXT, **extra}
 
 
-def _string(required: bool, minimum: int, maximum: int, message: str) -> fields.String:
+def _string(
+    required: bool, minimum: int, maximum: int, message: str, multiline: bool = False
+) -> Text:
     """A text field whose length error is `message`."""
     length = validate.Length(min=minimum, max=maximum, error=message)
     if required:
-        return fields.String(required=True, validate=length, error_messages=_messages())
-    return fields.String(load_default=None, validate=length, error_messages=_messages())
+        return Text(required=True, validate=length, error_messages=_messages(), multiline=multiline)
+    return Text(load_default=None, validate=length, error_messages=_messages(), multiline=multiline)
 
 
-def _email() -> fields.Email:
-    return fields.Email(
+def _email() -> Text:
+    return Text(
         required=True,
-        validate=validate.Length(max=254, error=N_("Een e-mailadres heeft hoogstens 254 tekens.")),
-        error_messages=_messages(
-            invalid=N_("Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.")
-        ),
+        validate=[
+            validate.Email(error=N_("Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.")),
+            validate.Length(max=254, error=N_("Een e-mailadres heeft hoogstens 254 tekens.")),
+        ],
+        error_messages=_messages(),
     )
 
 
 class InitiatorSchema(Schema):
-    kind = fields.String(
+    kind = Text(
         required=True,
         validate=validate.OneOf(
             [k.value for k in InitiatorKind],
@@ -80,7 +125,7 @@ class InitiatorSchema(Schema):
     )
     name = _string(True, 1, 200, N_("Vul uw naam in (hoogstens 200 tekens)."))
     email = _email()
-    phone = fields.String(
+    phone = Text(
         load_default=None,
         validate=validate.Regexp(
             PHONE_PATTERN, error=N_("Vul een telefoonnummer in met 6 tot 20 cijfers.")
@@ -88,6 +133,7 @@ class InitiatorSchema(Schema):
         error_messages=_messages(),
     )
     address = _string(False, 0, 300, N_("Een adres heeft hoogstens 300 tekens."))
+    # Only 8 digits pass the check below: that refuses every other character already.
     kvk_number = fields.String(load_default=None, error_messages=_messages())
     organisation_name = _string(False, 0, 200, N_("Een naam heeft hoogstens 200 tekens."))
 
@@ -117,7 +163,7 @@ def _coordinate(limit: int, message: str) -> fields.Float:
     return fields.Float(
         load_default=None,
         validate=validate.Range(min=-limit, max=limit, error=message),
-        error_messages=_messages(invalid=N_("Vul een getal in, zoals 52.0907.")),
+        error_messages=_messages(invalid=NOT_A_NUMBER, special=NOT_A_NUMBER),
     )
 
 
@@ -148,14 +194,33 @@ class EmailSchema(Schema):
     email = _email()
 
 
+class AnswerSchema(Schema):
+    """The initiator's answer to a team's question."""
+
+    answer = Text(
+        required=True,
+        multiline=True,
+        validate=validate.Length(max=5000, error=N_("Een antwoord heeft hoogstens 5000 tekens.")),
+        error_messages=_messages(required=N_("Schrijf uw antwoord.")),
+    )
+
+
+class WithdrawSchema(Schema):
+    """Why the initiator withdraws (not required)."""
+
+    reason = _string(False, 0, 2000, N_("Gebruik hoogstens 2000 tekens."), multiline=True)
+
+
 class SubmissionSchema(Schema):
     """A new initiative. Pass the current AreaIndex so the location can be checked."""
 
     initiator = fields.Nested(InitiatorSchema, required=True, error_messages=_messages())
     title = _string(True, 5, 150, N_("Geef een titel van 5 tot 150 tekens."))
-    description = _string(True, 20, 5000, N_("Geef een beschrijving van 20 tot 5000 tekens."))
+    description = _string(
+        True, 20, 5000, N_("Geef een beschrijving van 20 tot 5000 tekens."), multiline=True
+    )
     themes = fields.List(
-        fields.String(
+        Text(
             validate=validate.OneOf(THEMES, error=N_("Kies een thema uit de lijst.")),
             error_messages=_messages(),
         ),
@@ -167,7 +232,9 @@ class SubmissionSchema(Schema):
     consent_to_publish = fields.Boolean(
         required=True, error_messages=_messages(invalid=N_("Kies ja of nee."))
     )
-    requested_support = _string(False, 0, 2000, N_("Gebruik hoogstens 2000 tekens."))
+    requested_support = _string(
+        False, 0, 2000, N_("Gebruik hoogstens 2000 tekens."), multiline=True
+    )
 
     def __init__(self, areas: AreaIndex, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
-from participatie.application.schemas import SubmissionSchema
+from participatie.application.actions import ACTION_TABLE
+from participatie.application.schemas import PHONE_PATTERN, SubmissionSchema, Text
 from participatie.domain.values import THEMES
 from participatie.maps.geo import AreaIndex
 from tests.conftest import small_map, submission
@@ -276,4 +277,103 @@ def test_missing_initiator_fields_are_reported_under_initiator() -> None:
             "name": ["Dit veld is verplicht."],
             "email": ["Dit veld is verplicht."],
         }
+    }
+
+
+# --- control characters: the one check of every text ----------------------------------------
+
+ONE_LINE = "Gebruik in dit veld geen regeleinden, tabs of andere onzichtbare tekens."
+MULTI_LINE = (
+    "Deze tekst bevat een onzichtbaar teken dat niet is toegestaan (regeleinden en tabs mogen wel)."
+)
+
+# (text, refused in a one-line field, refused in a multi-line text)
+CHARACTERS = [
+    ("gewoon tekst, met accenten: café, één, 😀", False, False),
+    ("regel één\nregel twee", True, False),
+    ("kolom\tkolom", True, False),
+    ("NUL\x00", True, True),
+    ("bel\x07", True, True),
+    ("escape\x1b[31m", True, True),
+    ("verticale tab\x0b", True, True),
+    ("form feed\x0c", True, True),
+    ("DEL\x7f", True, True),
+    ("C1\x85", True, True),
+    ("regelscheiding\u2028", True, False),
+    ("alinea\u2029", True, False),
+    ("los surrogaat \ud800", True, True),
+    ("los surrogaat \udfff", True, True),
+    ("geen teken \ufffe", True, True),
+    ("geen teken \uffff", True, True),
+    ("zachte afbreking\u00ad en zwj \u200d", False, False),
+]
+
+
+@pytest.mark.parametrize(("text", "one_line", "multi_line"), CHARACTERS)
+def test_text_fields_refuse_control_characters(text: str, one_line: bool, multi_line: bool) -> None:
+    class Both(Schema):
+        title = Text()
+        description = Text(multiline=True)
+
+    errors = Both().validate({"title": text, "description": text})
+    assert errors.get("title") == ([ONE_LINE] if one_line else None)
+    assert errors.get("description") == ([MULTI_LINE] if multi_line else None)
+
+
+def test_a_multi_line_text_stores_its_line_breaks_as_line_feeds() -> None:
+    text = "Regel een\r\nregel twee\rregel drie\nregel vier, met\ttab"
+    result = load(description=text)
+    assert result["description"] == "Regel een\nregel twee\nregel drie\nregel vier, met\ttab"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("initiator", "phone"), "06-12345678\n", ONE_LINE),
+        (("initiator", "name"), "Anna\x00", ONE_LINE),
+        (("initiator", "email"), "anna@example.org\n", ONE_LINE),
+        (("initiator", "address"), "Dorpsstraat\t1", ONE_LINE),
+        (("title",), "Geveltuinen\x1b in de straat", ONE_LINE),
+        (("description",), "Wij willen geveltuinen\x00 aanleggen in de straat.", MULTI_LINE),
+        (("requested_support",), "Tegels\x07", MULTI_LINE),
+        (("location", "area_code"), "BU00010101\n", ONE_LINE),
+    ],
+)
+def test_every_text_of_a_submission_refuses_control_characters(
+    path: tuple[str, ...], value: str, message: str
+) -> None:
+    data = submission(location={"area_code": "BU00010101"})
+    target: Any = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(ValidationError) as raised:
+        SubmissionSchema(areas=AreaIndex(small_map())).load_submission(data)
+    found: Any = raised.value.messages
+    for key in path:
+        found = found[key]
+    assert found == [message]
+
+
+def test_a_phone_number_with_a_trailing_line_feed_does_not_match_the_pattern() -> None:
+    assert PHONE_PATTERN.match("06-12345678")
+    assert PHONE_PATTERN.match("06-12345678\n") is None
+
+
+@pytest.mark.parametrize(
+    ("action", "raw", "field"),
+    [
+        ("decline_handoff", {"reason": "Niet van ons\x00"}, "reason"),
+        ("add_internal_note", {"note": "Let op\x1b"}, "note"),
+        ("request_info", {"question": "Welke kant?\x07"}, "question"),
+        ("assign", {"assignee": "anna\n"}, "assignee"),
+        ("forward", {"to_team": "regie\x00", "reason": "R"}, "to_team"),
+    ],
+)
+def test_staff_action_inputs_refuse_control_characters(
+    action: str, raw: dict[str, str], field: str
+) -> None:
+    schema_class, _ = ACTION_TABLE[action]
+    assert schema_class().validate(raw) == {
+        field: [ONE_LINE if field in ("assignee", "to_team") else MULTI_LINE]
     }

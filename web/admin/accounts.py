@@ -9,6 +9,7 @@ from flask import abort, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from participatie.application.schemas import SINGLE_LINE, refused_character
 from participatie.domain.errors import InvariantViolation
 from participatie.domain.staff import STAFF_ROLES, TEAM_ROLES, StaffAccount, normal_username
 from participatie.domain.values import Role
@@ -54,6 +55,8 @@ def _check_account(values: Mapping[str, Any], password: str | None) -> tuple[Err
             _add(errors, "username", gettext("Deze gebruikersnaam bestaat al."))
     if not values["name"]:
         _add(errors, "name", gettext("Vul de naam van de medewerker in."))
+    elif refused_character(values["name"]):
+        _add(errors, "name", gettext(SINGLE_LINE))
     _check_email(errors, values["email"])
     role = next((r for r in STAFF_ROLES if r.value == values["role"]), None)
     if role is None:

@@ -16,6 +16,7 @@ from flask_babel import gettext, lazy_gettext
 from marshmallow import ValidationError, validate
 
 from participatie.application.orgfile import CODE
+from participatie.application.schemas import SINGLE_LINE, refused_character
 from participatie.domain.errors import InvariantViolation
 from participatie.domain.values import Actor, AreaLevel, TeamKind
 from web import context, staff
@@ -104,7 +105,9 @@ def _valid_email(value: str) -> bool:
 
 def _check_name(errors: Errors, name: str) -> None:
     low, high = NAME_LENGTH
-    if not low <= len(name) <= high:
+    if refused_character(name):
+        _add(errors, "name", gettext(SINGLE_LINE))
+    elif not low <= len(name) <= high:
         _add(
             errors,
             "name",

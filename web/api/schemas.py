@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from participatie.application.schemas import N_, EmailSchema, SubmissionSchema
+from participatie.application.schemas import N_, EmailSchema, SubmissionSchema, Text
 from participatie.domain.values import THEMES, Priority
 from participatie.views import queries
 from web.context import platform
@@ -39,7 +39,7 @@ class SubmittedSchema(Schema):
 
 
 class TrackingRequestSchema(Schema):
-    tracking_code = fields.String(
+    tracking_code = Text(
         required=True, validate=validate.Length(min=1, max=100, error=N_("Vul de volgcode in."))
     )
 
@@ -83,14 +83,14 @@ class TeamSchema(Schema):
 
 
 class QueueArgsSchema(Schema):
-    status = fields.String(validate=validate.OneOf(queries.OPEN_STATUSES))
-    theme = fields.String(validate=validate.OneOf(THEMES))
-    area = fields.String(validate=validate.Length(min=1, max=20))
-    priority = fields.String(validate=validate.OneOf([p.value for p in Priority]))
+    status = Text(validate=validate.OneOf(queries.OPEN_STATUSES))
+    theme = Text(validate=validate.OneOf(THEMES))
+    area = Text(validate=validate.Length(min=1, max=20))
+    priority = Text(validate=validate.OneOf([p.value for p in Priority]))
     overdue = fields.Boolean()
     mine = fields.Boolean()
-    sort = fields.String(validate=validate.OneOf(list(queries.SORTS)), load_default="submitted")
-    after = fields.String(validate=validate.Length(max=500))
+    sort = Text(validate=validate.OneOf(list(queries.SORTS)), load_default="submitted")
+    after = Text(validate=validate.Length(max=500))
     limit = fields.Integer(validate=validate.Range(min=1, max=200), load_default=25)
 
 
@@ -160,21 +160,19 @@ class ActionSchema(Schema):
     """Every workflow action: `version` is the version the caller saw; the rest per action."""
 
     version = fields.Integer(required=True, validate=validate.Range(min=1))
-    reason = fields.String(allow_none=True)
-    assignee = fields.String(allow_none=True)
-    priority = fields.String(validate=validate.OneOf([p.value for p in Priority]))
-    note = fields.String()
-    message = fields.String()
-    question = fields.String()
-    to_team = fields.String()
-    involved_teams = fields.List(fields.String())
-    outcome = fields.String(
-        validate=validate.OneOf(["honoured", "partly_honoured", "not_honoured"])
-    )
-    rationale = fields.String()
+    reason = Text(multiline=True, allow_none=True)
+    assignee = Text(allow_none=True)
+    priority = Text(validate=validate.OneOf([p.value for p in Priority]))
+    note = Text(multiline=True)
+    message = Text(multiline=True)
+    question = Text(multiline=True)
+    to_team = Text()
+    involved_teams = fields.List(Text())
+    outcome = Text(validate=validate.OneOf(["honoured", "partly_honoured", "not_honoured"]))
+    rationale = Text(multiline=True)
     into = fields.UUID()
-    themes = fields.List(fields.String(validate=validate.OneOf(THEMES)))
-    area_code = fields.String(allow_none=True)
+    themes = fields.List(Text(validate=validate.OneOf(THEMES)))
+    area_code = Text(allow_none=True)
 
 
 class ActedSchema(Schema):
