@@ -36,6 +36,7 @@ import hmac
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, Response, current_app, request, url_for
 from marshmallow import ValidationError
@@ -72,11 +73,13 @@ MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
 MAX_SPAN = timedelta(days=90)
 FORMAT = "<any(json, xml):fmt>"
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
 
 
 @bp.errorhandler(Open311Error)
 def refused(error: Open311Error) -> Response:
-    return error_list(error.status, error.messages)
+    return error_list(error.status, error.messages, error.allow)
 
 
 def _http_error(error: HTTPException) -> Response:
@@ -87,7 +90,8 @@ def _http_error(error: HTTPException) -> Response:
         405: "Deze methode kan hier niet.",
         413: "De aanvraag is te groot.",
     }
-    return error_list(status, [messages.get(status, "Er ging bij ons iets mis.")])
+    allow = getattr(error, "valid_methods", None) or ()
+    return error_list(status, [messages.get(status, "Er ging bij ons iets mis.")], allow)
 
 
 for _code in (400, 404, 405, 413, 500):
@@ -105,7 +109,8 @@ def unknown(rest: str) -> Response:
         except HTTPException:
             continue
         if endpoint != "open311.unknown":
-            raise Open311Error(405, f"Deze bron kent alleen {method}.")
+            allow = ("GET", "HEAD", "OPTIONS") if method == "GET" else ("POST", "OPTIONS")
+            raise Open311Error(405, f"Deze bron kent alleen {method}.", allow=allow)
     raise Open311Error(404, f"Onbekende bron: {PREFIX}/{rest}. Zie discovery.json.")
 
 
@@ -274,8 +279,9 @@ def _moment(name: str) -> datetime | None:
         return None
     try:
         if len(raw) == 10:
-            return datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
-        moment = datetime.fromisoformat(raw)
+            moment: datetime | None = datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(raw)
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
@@ -284,7 +290,17 @@ def _moment(name: str) -> datetime | None:
             f"{name}: gebruik een W3C-datum met tijdzone, zoals 2026-01-31T00:00:00Z"
             " (of alleen 2026-01-31).",
         )
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 lies before the first UTC moment
+        moment = None
+    # Within these bounds the default span (MAX_SPAN) can be added or taken off without
+    # leaving the calendar Python can count in.
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise Open311Error(
+            400, f"{name}: kies een moment tussen {EARLIEST:%Y-%m-%d} en {LATEST:%Y-%m-%d}."
+        )
+    return moment
 
 
 def _listed(name: str, allowed: Iterable[str]) -> list[str]:
@@ -355,7 +371,9 @@ def list_requests(fmt: str) -> Response:
             raise Open311Error(
                 400, f"service_request_id: hoogstens {MAX_REQUESTS} ids in één aanvraag."
             )
-        return _requests_reply(fmt, _rows(ids=ids))  # ids override every other filter
+        known = [i for i in ids if _is_id(i)]  # anything else names no initiative
+        # ids override every other filter
+        return _requests_reply(fmt, _rows(ids=known) if known else [])
     codes = _listed("service_code", THEMES)
     statuses = _listed("status", ("open", "closed"))
     start, end = _moment("start_date"), _moment("end_date")
@@ -374,9 +392,16 @@ def list_requests(fmt: str) -> Response:
     return _requests_reply(fmt, _rows(codes=codes, statuses=statuses, start=start, end=end))
 
 
+def _is_id(text: str) -> bool:
+    try:
+        return str(UUID(text)) == text
+    except ValueError:
+        return False
+
+
 @bp.get(f"/requests/<request_id>.{FORMAT}")
 def get_request(request_id: str, fmt: str) -> Response:
-    rows = _rows(ids=[request_id])
+    rows = _rows(ids=[request_id]) if _is_id(request_id) else []
     if not rows:
         raise Open311Error(404, f"service_request_id: '{request_id}' bestaat niet.")
     return _requests_reply(fmt, rows)

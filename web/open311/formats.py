@@ -5,6 +5,7 @@ The views (web/open311/__init__.py) decide what to answer; this module says how 
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -129,13 +130,22 @@ ITEMS = {
 class Open311Error(Exception):
     """A refusal in the Open311 error format; each message starts with the field it is about."""
 
-    def __init__(self, status: int, *messages: str) -> None:
+    def __init__(self, status: int, *messages: str, allow: tuple[str, ...] = ()) -> None:
         super().__init__("; ".join(messages))
         self.status = status
         self.messages = messages
+        self.allow = allow  # a 405 names the methods that work (its Allow header)
 
 
 # -- output --------------------------------------------------------------------------------------
+
+# What XML 1.0 does not allow in a document (and lone surrogates, which UTF-8 cannot encode):
+# whatever was stored, each becomes U+FFFD, so every answer stays well-formed.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return NOT_XML.sub("\ufffd", text)
 
 
 def xml_element(tag: str, value: Any) -> ET.Element:
@@ -147,7 +157,7 @@ def xml_element(tag: str, value: Any) -> ET.Element:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = xml_text(str(value))
     return element
 
 
@@ -161,7 +171,8 @@ def reply(fmt: str, root: str, body: Any, status: int = 200) -> Response:
             content_type="text/xml; charset=utf-8",
         )
     return Response(
-        json.dumps(body, ensure_ascii=False),
+        # JSON escapes control characters; a lone surrogate becomes "?" instead of failing.
+        json.dumps(body, ensure_ascii=False).encode("utf-8", "replace"),
         status,
         content_type="application/json; charset=utf-8",
     )
@@ -174,9 +185,12 @@ def requested_format() -> str:
     return "xml" if request.path.endswith(".xml") else "json"
 
 
-def error_list(status: int, messages: Iterable[str]) -> Response:
+def error_list(status: int, messages: Iterable[str], allow: Iterable[str] = ()) -> Response:
     body = [{"code": status, "description": message} for message in messages]
-    return reply(requested_format(), "errors", body, status)
+    response = reply(requested_format(), "errors", body, status)
+    if allow:
+        response.headers["Allow"] = ", ".join(sorted(allow))
+    return response
 
 
 def dutch(label: Any) -> str:
@@ -220,13 +234,14 @@ def title_of(description: str, service_code: str) -> str:
 def field_messages(messages: Mapping[str, Any]) -> list[str]:
     """The schema's messages as 'open311_argument: message', one per argument, in order."""
     found: dict[str, str] = {}
-    for keys, message in flatten(messages):
+    # The title is cut from the description: its own message counts only when the description
+    # has none (it would confuse), so it is looked at last.
+    in_order = sorted(flatten(messages), key=lambda item: item[0][:1] == ("title",))
+    for keys, message in in_order:
         # a list's item errors belong to the list's field
         path = ".".join(k for k in keys if isinstance(k, str))
         path = path.removesuffix("._schema")
         field = FIELDS.get(path, path.rsplit(".", 1)[-1])
-        if path == "title" and "description" in found:
-            continue  # the title is cut from the description: its own message would confuse
         found.setdefault(field, f"{field}: {message}")
     rank = {name: i for i, name in enumerate(ARGUMENTS)}
     return [found[f] for f in sorted(found, key=lambda f: rank.get(f, len(rank)))]
