@@ -7,13 +7,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from flask_smorest import Blueprint
-
 from participatie.audit.chain import CheckpointInvalid, signing_key, verify
 from participatie.audit.history import describe, plain
 from participatie.audit.timetravel import initiative_as_of
 from participatie.staff import access
-from web.api.common import BEARER, PREFIX, bearer, fail, initiative_or_404, require
+from web.api.common import BEARER, PREFIX, Blueprint, bearer, fail, initiative_or_404, require
 from web.api.schemas import AsOfArgsSchema, HistoryEntrySchema, StateSchema, VerifySchema
 from web.context import container, platform
 

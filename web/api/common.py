@@ -3,11 +3,14 @@ the access check (scoped exactly like the pages, participatie.staff.access)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, NoReturn
 from uuid import UUID
 
+import flask_smorest
 from flask import g, request
 from flask_smorest import abort
+from webargs.flaskparser import FlaskParser
 
 from participatie.domain.errors import NotFound
 from participatie.domain.staff import StaffAccount
@@ -16,6 +19,40 @@ from web.context import container, platform
 
 PREFIX = "/api/v1"
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+UNREADABLE = "De JSON is niet te lezen."
+TOO_DEEP = "De JSON is te diep genest."
+TOO_LONG = "Een getal in de JSON heeft te veel cijfers."
+
+
+class JsonParser(FlaskParser):
+    """webargs' parser, answering 400 with a Dutch message to any JSON it cannot read.
+
+    Python's own reader fails differently on two kinds: nesting deeper than its recursion
+    limit (RecursionError) and integers of more than 4,300 digits (ValueError); both were 500s.
+    """
+
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError(TOO_DEEP, "(body)", 0) from None
+        except json.JSONDecodeError:
+            raise
+        except ValueError:
+            raise json.JSONDecodeError(TOO_LONG, "(body)", 0) from None
+
+    def _handle_invalid_json_error(self, error: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
+        message = getattr(error, "msg", "")
+        known = message if message in (TOO_DEEP, TOO_LONG) else UNREADABLE
+        abort(400, exc=error, message=known, messages={"json": [known]})
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """The API's blueprints: their arguments are read by JsonParser."""
+
+    ARGUMENTS_PARSER = JsonParser()
 
 
 def fail(code: int, **kwargs: Any) -> NoReturn:

@@ -7,13 +7,12 @@ from typing import Any
 from uuid import UUID
 
 from flask import request
-from flask_smorest import Blueprint
 
 from participatie.application.progress import progress_of
 from participatie.domain.values import THEMES, AreaLevel
 from participatie.notifications.mail import MailError
 from participatie.views import queries
-from web.api.common import PREFIX, fail
+from web.api.common import PREFIX, Blueprint, fail
 from web.api.schemas import (
     ApiSubmissionSchema,
     AreaSchema,

@@ -7,15 +7,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask_smorest import Blueprint
-
 from participatie.application.actions import perform
 from participatie.audit.history import describe, plain
 from participatie.domain.staff import StaffAccount
 from participatie.domain.values import Actor
 from participatie.staff import access
 from participatie.views import queries
-from web.api.common import BEARER, PREFIX, bearer, fail, initiative_or_404, require
+from web.api.common import BEARER, PREFIX, Blueprint, bearer, fail, initiative_or_404, require
 from web.api.schemas import ActedSchema, ActionSchema, CaseSchema, QueueArgsSchema, QueuePageSchema
 from web.context import container, platform
 
