@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
@@ -82,6 +83,24 @@ class HttpsOnly:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ["wsgi.url_scheme"] = "https"
         return self.app(environ, start_response)
+
+
+def local_target(target: str | None, default: str, prefix: str = "/") -> str:
+    r"""`target` when it is a path on this site under `prefix`; otherwise `default`.
+
+    Every redirect to an address taken from a request goes through here. Browsers drop tabs
+    and line breaks anywhere in a URL and read a backslash as a slash, so `/\t/evil.example`
+    and `/\evil.example` lead off-site: a target holding any control character or backslash
+    is refused, as is one that starts with `//` or names a scheme or host.
+    """
+    if not target or any(ord(c) < 0x20 or c in "\x7f\\" for c in target):
+        return default
+    if not target.startswith(prefix) or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def limiter_storage(settings: Settings) -> str:

@@ -20,6 +20,7 @@ from participatie.domain.values import THEMES, Priority
 from participatie.staff import access
 from participatie.views import queries
 from web.context import account, container, platform
+from web.security import local_target
 from web.staff.common import actor, bp, members, relation, require, teams
 from web.staff.labels import DONE, FIELD_LABELS
 
@@ -130,8 +131,8 @@ def bulk(team: str) -> ResponseReturnValue:
             results.append(_bulk_one(team, action, text_id, raw))
     session[f"bulk:{team}"] = results
     back = request.form.get("back") or ""
-    target = url_for("staff.queue", team=team) + (f"?{back}" if back else "")
-    return redirect(target, code=303)
+    queue = url_for("staff.queue", team=team)
+    return redirect(local_target(queue + (f"?{back}" if back else ""), queue), code=303)
 
 
 def _bulk_one(team: str, action: str, text_id: str, raw: dict[str, Any]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from participatie.staff.accounts import LockedOut, LoginFailed
 from web.context import staff_accounts
-from web.security import cookie_options
+from web.security import cookie_options, local_target
 from web.staff.common import bp
 
 COOKIE = "participatie_medewerker"
@@ -50,9 +50,7 @@ def _set_cookie(response: Response, token: str) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/beheer") and "//" not in target and "\\" not in target:
-        return target
-    return url_for("staff.home")
+    return local_target(target, url_for("staff.home"), prefix="/beheer")
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
