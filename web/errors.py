@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
@@ -114,6 +114,17 @@ def not_found_page() -> ResponseReturnValue:
     )
 
 
+def too_many_page() -> ResponseReturnValue:
+    return _page(
+        gettext("Even wachten"),
+        gettext(
+            "Er zijn vanaf uw internetaansluiting veel formulieren verstuurd. Probeer het"
+            " over een tijdje opnieuw."
+        ),
+        429,
+    )
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, answer)
     app.register_error_handler(ActionInvalid, answer)
@@ -144,6 +155,16 @@ def init_app(app: Flask) -> None:
     def not_found(error: HTTPException) -> ResponseReturnValue:
         return not_found_page()
 
+    @app.errorhandler(405)
+    def method_not_allowed(error: HTTPException) -> ResponseReturnValue:
+        heading = gettext("Dit kan hier niet")
+        message = gettext("Dit adres werkt niet op deze manier. Ga terug en probeer het opnieuw.")
+        response = make_response(_page(heading, message, 405))
+        # The answer names the methods that do work here (RFC 9110: a 405 carries Allow).
+        allowed = getattr(error, "valid_methods", None) or ()
+        response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
+
     @app.errorhandler(410)
     def gone(error: HTTPException) -> ResponseReturnValue:
         return _page(
@@ -162,14 +183,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error: HTTPException) -> ResponseReturnValue:
-        return _page(
-            gettext("Even wachten"),
-            gettext(
-                "Er zijn vanaf uw internetaansluiting veel formulieren verstuurd. Probeer het"
-                " over een tijdje opnieuw."
-            ),
-            429,
-        )
+        return too_many_page()
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> ResponseReturnValue:

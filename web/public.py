@@ -18,10 +18,17 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import HTTPException
 
 from participatie.application.progress import progress_of
-from participatie.application.schemas import N_, EmailSchema, SubmissionSchema
+from participatie.application.schemas import (
+    N_,
+    AnswerSchema,
+    EmailSchema,
+    SubmissionSchema,
+    WithdrawSchema,
+)
 from participatie.domain.commands import Command, ConfirmEmail, ProvideInfo, Withdraw
 from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, DomainError
 from participatie.domain.values import THEMES, Actor, AreaLevel
@@ -33,9 +40,10 @@ from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
 from participatie.views import queries
 from web import context
 from web.context import container, platform, views
+from web.errors import too_many_page
 from web.forms import HONEYPOT, field_errors, submission_from_form
 from web.i18n import COOKIE, LOCALES, select_locale
-from web.security import cookie_options
+from web.security import cookie_options, local_target
 
 bp = Blueprint("public", __name__)
 TRACKING = "tracking_code"  # session key: the code this browser follows
@@ -83,7 +91,9 @@ def home() -> ResponseReturnValue:
     )
 
 
-def _submit_page(values: Any, errors: dict[str, list[str]], status: int = 200) -> Any:
+def _submit_page(
+    values: Any, errors: dict[str, list[str]], status: int = 200, notice: str | None = None
+) -> Any:
     areas = _areas()
     buurten = sorted(
         (a for a in areas.areas.values() if a.level is AreaLevel.NEIGHBOURHOOD),
@@ -100,9 +110,32 @@ def _submit_page(values: Any, errors: dict[str, list[str]], status: int = 200) -
             themes=THEMES,
             buurten=buurten,
             picker=picker,
+            notice=notice,
         ),
         status,
     )
+
+
+TOO_MANY = N_(
+    "Er zijn vanaf uw internetaansluiting veel formulieren verstuurd. Er is niets opgeslagen;"
+    " wat u invulde staat hieronder nog. Probeer het over een tijdje opnieuw."
+)
+TOO_MANY_SUPPORTS = N_(
+    "Er zijn vanaf uw internetaansluiting veel steunbetuigingen gevraagd. Probeer het over een"
+    " tijdje opnieuw."
+)
+
+
+@bp.errorhandler(429)
+def too_many(error: HTTPException) -> ResponseReturnValue:
+    """A refused form is shown again with what the person typed, and why; others get the page."""
+    if request.endpoint == "public.submit":
+        return _submit_page(request.form, {}, 429, notice=gettext(TOO_MANY))
+    if request.endpoint == "public.support":
+        item = _public(str((request.view_args or {}).get("initiative_id")))
+        errors = {"email": [gettext(TOO_MANY_SUPPORTS)]}
+        return _initiative_page(item, 429, errors=errors, values=request.form)
+    return too_many_page()
 
 
 MAIL_FAILED = N_(
@@ -193,9 +226,9 @@ def _tracked() -> UUID:
 
 def _track_page(status: int = 200, **extra: Any) -> Any:
     progress = progress_of(platform(), _tracked())
-    return render_template(
-        "public/track.html", progress=progress, teams=_teams(), errors={}, **extra
-    ), status
+    extra.setdefault("errors", {})
+    page = render_template("public/track.html", progress=progress, teams=_teams(), **extra)
+    return make_response(page, status)
 
 
 @bp.get("/mijn-initiatief")
@@ -229,22 +262,24 @@ def _initiator_acts(command: Command) -> ResponseReturnValue:
     return redirect(url_for("public.track", gedaan=command.name), 303)
 
 
+def _initiator_input(schema: Schema, name: str) -> Any:
+    """The one text field `name` of the posted form, checked by `schema` (stripped first)."""
+    text = (request.form.get(name) or "").strip()
+    try:
+        return schema.load({name: text} if text else {})[name]
+    except ValidationError as error:
+        errors = field_errors(error.normalized_messages())
+        abort(_track_page(422, errors=errors, kept=request.form))
+
+
 @bp.post("/mijn-initiatief/antwoord")
 def track_answer() -> ResponseReturnValue:
-    answer = (request.form.get("answer") or "").strip()
-    if not answer:
-        progress = progress_of(platform(), _tracked())
-        errors = {"answer": [gettext("Schrijf uw antwoord.")]}
-        return render_template(
-            "public/track.html", progress=progress, teams=_teams(), errors=errors, kept={}
-        ), 422
-    return _initiator_acts(ProvideInfo(answer))
+    return _initiator_acts(ProvideInfo(_initiator_input(AnswerSchema(), "answer")))
 
 
 @bp.post("/mijn-initiatief/intrekken")
 def track_withdraw() -> ResponseReturnValue:
-    reason = (request.form.get("reason") or "").strip() or None
-    return _initiator_acts(Withdraw(reason))
+    return _initiator_acts(Withdraw(_initiator_input(WithdrawSchema(), "reason") or None))
 
 
 @bp.get("/gebieden/<code>")
@@ -378,9 +413,7 @@ def accessibility() -> ResponseReturnValue:
 def language(code: str) -> ResponseReturnValue:
     if code not in LOCALES:
         abort(404)
-    target = request.args.get("terug", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"  # never redirect off-site
+    target = local_target(request.args.get("terug"), "/")  # never off-site
     response = make_response(redirect(target, 303))
     response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, **cookie_options())
     return response
