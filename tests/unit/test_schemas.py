@@ -377,3 +377,30 @@ def test_staff_action_inputs_refuse_control_characters(
     assert schema_class().validate(raw) == {
         field: [ONE_LINE if field in ("assignee", "to_team") else MULTI_LINE]
     }
+
+
+def test_the_yaml_files_refuse_control_characters_in_their_texts() -> None:
+    from participatie.application.orgfile import OrganisationSchema
+    from participatie.application.rulesfile import RuleBookSchema
+
+    teams = {
+        "teams": [
+            {"code": "regie", "name": "Regie\x07team", "kind": "regie"},
+            {"code": "noord\n", "name": "Team Noord", "kind": "area"},
+        ]
+    }
+    assert OrganisationSchema().validate(teams) == {
+        "teams": {
+            0: {"name": [ONE_LINE]},
+            1: {"code": [ONE_LINE]},
+        }
+    }
+    rules = {
+        "version": "2026\x00",
+        "description": "Regels\nvoor 2026",  # multi-line: a line break is fine
+        "rules": [{"id": "groen", "lead": "noord", "description": "Groen\x1b"}],
+    }
+    assert RuleBookSchema().validate(rules) == {
+        "version": [ONE_LINE],
+        "rules": {0: {"description": [MULTI_LINE]}},
+    }
