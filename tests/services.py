@@ -214,6 +214,7 @@ class SMTPServer:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.received: list[Any] = []  # email.message.EmailMessage, in arrival order
+        self.recipients: list[list[str]] = []  # each message's envelope recipients (RCPT TO)
         self._controller: Any = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -222,6 +223,7 @@ class SMTPServer:
 
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append(message)
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
     def start(self) -> None:

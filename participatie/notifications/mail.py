@@ -13,6 +13,7 @@ With no SMTP server configured, messages go to an outbox folder under var/ (one 
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -27,9 +28,18 @@ from participatie.notifications.transport import (
     SMTPTransport,
     TemporaryMailError,
     Transport,
+    describe,
 )
 
-__all__ = ["MailError", "Mailer", "OutboxTransport", "build_mailer", "compose", "message_id"]
+__all__ = [
+    "MailError",
+    "Mailer",
+    "OutboxTransport",
+    "build_mailer",
+    "compose",
+    "header_text",
+    "message_id",
+]
 
 SENDER = "Participatie <noreply@participatie.invalid>"
 
@@ -42,6 +52,21 @@ def message_id(key: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@participatie>"
 
 
+def header_text(value: str) -> str:
+    """`value` fit for a header: on one line, without control characters.
+
+    Every header value passes here, so text a resident wrote (a title in a subject) can never
+    end a header or add one: a line break, tab or other control character, and the Unicode
+    line and paragraph separators and lone surrogates (which cannot be encoded), become a
+    space, and runs of spaces one.
+    """
+    return " ".join("".join(" " if _breaks_header(c) else c for c in value).split())
+
+
+def _breaks_header(character: str) -> bool:
+    return unicodedata.category(character) in ("Cc", "Cs", "Zl", "Zp")
+
+
 def compose(
     to: str,
     subject: str,
@@ -52,9 +77,9 @@ def compose(
 ) -> EmailMessage:
     """A message with a plain-text part, and an HTML alternative when `html` is given."""
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
+    message["From"] = header_text(sender)
+    message["To"] = header_text(to)
+    message["Subject"] = header_text(subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id(key) if key else make_msgid(domain="participatie.invalid")
     message.set_content(text)
@@ -87,16 +112,18 @@ class Mailer:
         """Send `message` unless `key` was sent or is being sent: "sent" or "skipped".
 
         A TemporaryMailError leaves the key to try again ("retry"; "failed" when `final`, the
-        last try), a PermanentMailError marks it "failed"; both are raised again. The message
-        gets the configured sender and the key's Message-ID, so a receiver sees a repeat as one.
+        last try), a PermanentMailError marks it "failed"; both are raised again. Any other
+        error (a bug) is recorded the same way as a temporary one, so the admins see on the
+        mail page what became of a message whose last try failed. The message gets the
+        configured sender and the key's Message-ID, so a receiver sees a repeat as one.
         """
         if not self.log.claim(key, audience, kind, initiative_id):
             return "skipped"
-        del message["From"]
-        del message["Message-ID"]
-        message["From"] = self.sender
-        message["Message-ID"] = message_id(key)
         try:
+            del message["From"]
+            del message["Message-ID"]
+            message["From"] = header_text(self.sender)
+            message["Message-ID"] = message_id(key)
             self.transport.send(message, key)
         except TemporaryMailError as error:
             (self.log.failed if final else self.log.retry)(key, str(error))
@@ -104,8 +131,8 @@ class Mailer:
         except PermanentMailError as error:
             self.log.failed(key, str(error))
             raise
-        except BaseException as error:  # a bug: let the next try have the key at once
-            self.log.retry(key, type(error).__name__)
+        except BaseException as error:  # a bug: the next try may have the key at once
+            (self.log.failed if final else self.log.retry)(key, describe(error))
             raise
         self.log.sent(key)
         return "sent"

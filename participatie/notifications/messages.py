@@ -32,6 +32,7 @@ from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.initiative import DECISION, LANGUAGES, Initiative
 from participatie.notifications.mail import PermanentMailError, TemporaryMailError, compose
 from participatie.notifications.tokens import TokenBox
+from participatie.notifications.transport import describe
 
 if TYPE_CHECKING:  # annotations only: no import cycle at run time
     from participatie.application.app import ParticipatieApp
@@ -257,15 +258,30 @@ def deliver(
     settings = container.settings
     notifier = Notifier(container.app, container.tokens, settings.public_url)
     results = []
-    for message in notifier.messages_for(initiative_id, version):
-        composed = compose(
-            message.to,
-            message.subject,
-            message.text,
-            html=message.html,
-            sender=settings.mail_from,
-            key=message.key,
-        )
+    event = event_key(initiative_id, version)
+    try:
+        outgoing = notifier.messages_for(initiative_id, version)
+    except Exception as error:
+        if final:  # no message to file it under: the admins see the event's key instead
+            _failed_for_good(container, event, "", "event", initiative_id, error)
+        raise
+    _settle(container, event)
+    for message in outgoing:
+        try:
+            composed = compose(
+                message.to,
+                message.subject,
+                message.text,
+                html=message.html,
+                sender=settings.mail_from,
+                key=message.key,
+            )
+        except Exception as error:
+            if final:
+                _failed_for_good(
+                    container, message.key, message.audience, message.kind, initiative_id, error
+                )
+            raise
         try:
             outcome = container.mailer.send(
                 message.key,
@@ -285,3 +301,30 @@ def deliver(
                 raise TemporaryMailError(f"{message.key} is being sent by another job")
         results.append(f"{message.key}: {outcome}")
     return results
+
+
+def event_key(initiative_id: UUID, version: int) -> str:
+    """The ledger key of an event whose messages could not even be made."""
+    return f"event-{initiative_id}-v{version}"
+
+
+def _failed_for_good(
+    container: Container,
+    key: str,
+    audience: str,
+    kind: str,
+    initiative_id: UUID,
+    error: BaseException,
+) -> None:
+    """Put what a mail job failed on, on its last try, in the ledger with its error."""
+    log = container.mailer.log
+    if log.claim(key, audience, kind, str(initiative_id)):
+        log.failed(key, describe(error))
+
+
+def _settle(container: Container, key: str) -> None:
+    """An event recorded as failed whose messages are made now (an admin put its job back)."""
+    log = container.mailer.log
+    entry = log.get(key)
+    if entry is not None and entry.state == "failed" and log.claim(key, "", "event"):
+        log.sent(key)

@@ -46,6 +46,11 @@ def _without_addresses(text: str) -> str:
     return " ".join(ADDRESS.sub("<adres>", text).split())[:ERROR_LENGTH]
 
 
+def describe(error: BaseException) -> str:
+    """An unexpected error as the ledger keeps it: its type and text, without addresses."""
+    return _without_addresses(f"{type(error).__name__}: {error}")
+
+
 def _reply(code: int, reply: bytes | str) -> str:
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
     return _without_addresses(f"{code} {text}")
@@ -144,9 +149,7 @@ class SMTPTransport:
         except smtplib.SMTPNotSupportedError as error:
             raise PermanentMailError(_without_addresses(f"server: {error}")) from None
         except (smtplib.SMTPException, OSError) as error:  # refused, timeout, disconnected, TLS
-            raise TemporaryMailError(
-                _without_addresses(f"{type(error).__name__}: {error}")
-            ) from None
+            raise TemporaryMailError(describe(error)) from None
 
     def _deliver(self, message: EmailMessage) -> None:
         smtp = self._connect()

@@ -812,6 +812,31 @@ def test_the_mail_page_shows_counts_failures_and_the_outbox(site: Site, admin: F
     assert "1 bericht niet bezorgd" in text_of(admin.get("/beheer/admin/"))
 
 
+def test_a_mail_job_that_failed_for_good_shows_with_its_error(
+    site: Site, admin: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from participatie.notifications import messages
+
+    initiative_id = site.app.initiative_ids()[0]
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("sjabloon <onleesbaar>")
+
+    monkeypatch.setattr(messages.Notifier, "_render", broken)
+    with pytest.raises(RuntimeError):
+        messages.deliver(site.container, initiative_id, 1, final=True)
+    page = text_of(admin.get("/beheer/admin/mail?status=failed"))
+    assert "1 bericht kon niet worden bezorgd" in page
+    ledger = LEDGER.search(page)
+    assert ledger, "no ledger table"
+    [(state, row)] = re.findall(
+        r'<tr id="mail-\d+" data-state="(\w+)">(.*?)</tr>', ledger.group(0), re.S
+    )
+    assert state == "failed"
+    assert f"event-{initiative_id}-v1" in row and str(initiative_id) in row
+    assert "RuntimeError: sjabloon &lt;onleesbaar&gt;" in row
+
+
 def test_the_mail_page_filters_the_ledger_by_state(site: Site, admin: FlaskClient) -> None:
     seed_mail(site)
     page = text_of(admin.get("/beheer/admin/mail?status=failed"))

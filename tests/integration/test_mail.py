@@ -202,6 +202,39 @@ def test_a_message_with_html_has_both_parts_and_a_message_id_from_its_key() -> N
     assert simple["Message-ID"] != compose(CANARY, "Onderwerp", "Alleen tekst")["Message-ID"]
 
 
+# Header values with what a resident may have typed, and what the header says (by hand).
+HEADER_VALUES = {
+    "Bankje\r\nBcc: x@evil.example": "Bankje Bcc: x@evil.example",
+    "Bankje\nX-Evil: 1": "Bankje X-Evil: 1",
+    "Bankje\rbij\tde\x0bvijver\x0c": "Bankje bij de vijver",
+    "nul\x00teken\x1bescape\x07bel\x7fdel": "nul teken escape bel del",
+    "C1\x85next\x9bcsi": "C1 next csi",
+    "regel\u2028scheiding\u2029alinea": "regel scheiding alinea",
+    "  veel   spaties  ": "veel spaties",
+    "los \ud800 surrogaat": "los surrogaat",
+    "Straße & café, 100% €": "Straße & café, 100% €",
+}
+
+
+@pytest.mark.parametrize("raw", HEADER_VALUES)
+def test_no_control_character_reaches_a_header(raw: str) -> None:
+    composed = compose(CANARY, f"Onderwerp: {raw}", "tekst")
+    assert composed["Subject"] == f"Onderwerp: {HEADER_VALUES[raw]}"
+    assert list(composed.keys()) == [
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "MIME-Version",
+    ]
+    sent = BytesParser(policy=default_policy).parsebytes(composed.as_bytes())
+    assert list(sent.keys()) == list(composed.keys())  # nothing new once it is on the wire
+    assert sent["Subject"] == composed["Subject"]
+
+
 # -- delivery over SMTP --------------------------------------------------------------------------
 
 
@@ -444,6 +477,28 @@ def test_smtp_errors_are_classified_as_temporary_or_permanent() -> None:
             Failing(error).send(message())
         assert CANARY not in str(raised.value), error
         assert 0 < len(str(raised.value)) <= 300
+
+
+class Broken:
+    """A transport with a bug: it raises what no transport should."""
+
+    def send(self, message: EmailMessage, key: str | None = None) -> None:
+        raise ValueError(f"kapot bij {CANARY}")
+
+
+@pytest.mark.parametrize(("final", "state"), [(False, "retry"), (True, "failed")])
+def test_an_unexpected_error_is_in_the_ledger_with_its_text_and_fails_on_the_last_try(
+    log: MailLog, final: bool, state: str
+) -> None:
+    with pytest.raises(ValueError, match="kapot"):
+        send(Mailer(Broken(), log), "bug", initiative_id="9", final=final)
+    entry = log.get("bug")
+    assert entry is not None
+    assert (entry.state, entry.initiative_id, entry.last_error) == (
+        state,
+        "9",
+        "ValueError: kapot bij <adres>",  # what admins see; no address
+    )
 
 
 # -- the outbox ----------------------------------------------------------------------------------

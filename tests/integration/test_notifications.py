@@ -323,3 +323,65 @@ def test_a_mail_job_redis_lost_is_enqueued_again_and_sends_once(platform: Contai
         assert relay.reconcile_mail_once() == 0
         assert relay.mail_waiting == {}
         assert relay.mail_watch.position() == platform.app.recorder.max_notification_id()
+
+
+def submit_as_stored(container: Container, title: str) -> UUID:
+    """An initiative whose title is in the log as given: written past the input checks, as a
+    title stored before they refused line breaks would be."""
+    data = SubmissionSchema(container.app.area_index()).load_submission(submission())
+    return container.app.submit({**data, "title": title, "language": "nl"}).initiative_id
+
+
+MAIL_HEADERS = {"From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"}
+
+
+def test_a_line_break_in_a_title_reaches_no_header_and_the_mail_still_goes(
+    platform: Container,
+) -> None:
+    with smtp_server(platform.settings.smtp_port) as server:
+        submit_as_stored(platform, "Geveltuinen\r\nBcc: x@evil.example")
+        pump(platform)  # submission mail; routing; hand-off mail
+    title = "Geveltuinen Bcc: x@evil.example"
+    assert sorted((str(m["To"]), str(m["Subject"])) for m in server.received) == [
+        ("anna@example.org", f"Uw initiatief is ontvangen: {title}"),
+        (TEAM_MAIL["west"], f"Nieuw in de wachtrij: {title}"),
+    ]
+    assert sorted(server.recipients) == [["anna@example.org"], [TEAM_MAIL["west"]]]
+    for message in server.received:
+        assert set(message.keys()) == MAIL_HEADERS
+    assert platform.mailer.log.counts() == {"sent": 2, "sending": 0, "retry": 0, "failed": 0}
+
+
+def test_a_mail_job_that_fails_for_good_is_in_the_ledger_with_its_error(
+    platform: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from participatie.notifications import messages
+
+    initiative_id = submit(platform)
+    log = platform.mailer.log
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("sjabloon onleesbaar")
+
+    monkeypatch.setattr(messages.Notifier, "_render", broken)
+    with pytest.raises(RuntimeError):
+        messages.deliver(platform, initiative_id, 1)  # RQ tries again: nothing to show yet
+    assert log.entries() == []
+    with pytest.raises(RuntimeError):
+        messages.deliver(platform, initiative_id, 1, final=True)  # the last try
+    [entry] = log.entries()
+    assert (entry.key, entry.state, entry.kind, entry.initiative_id, entry.last_error) == (
+        f"event-{initiative_id}-v1",
+        "failed",
+        "event",
+        str(initiative_id),
+        "RuntimeError: sjabloon onleesbaar",
+    )
+    # An admin puts the job back once the template is fixed: the mail goes, the row is settled.
+    monkeypatch.undo()
+    with smtp_server(platform.settings.smtp_port) as server:
+        assert messages.deliver(platform, initiative_id, 1) == [
+            f"submitted-{initiative_id}-v1-initiator: sent"
+        ]
+    assert len(server.received) == 1
+    assert log.counts() == {"sent": 2, "sending": 0, "retry": 0, "failed": 0}
