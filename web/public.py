@@ -301,8 +301,8 @@ def area(code: str) -> ResponseReturnValue:
 
 
 def _public(initiative_id: str) -> dict[str, Any]:
-    found = queries.public_initiative(views(), initiative_id)
-    if found is None or found["description"] is None:
+    found = queries.published_initiative(views(), initiative_id)
+    if found is None:
         abort(404)  # without consent an initiative has no public page
     return found
 

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from participatie.config import Settings
 from participatie.domain.commands import Merge, Withdraw
 from participatie.domain.values import THEMES, Actor, Role, Status
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, submission
 from tests.e2e.conftest import Site, make_site
 from tests.services import Processes, drop_queue, redis_for_test, unique_queue, wait_until
 from web import open311
@@ -195,10 +195,12 @@ def created_id(response: Any, fmt: str) -> UUID:
 
 
 def submitted_within(site: Site, start: datetime, end: datetime) -> set[str]:
-    """What the event store says was submitted in [start, end] (independent of the views)."""
+    """What the event store says was submitted in [start, end] and may be published (with the
+    initiator's consent): what Open311 may list (independent of the views)."""
     found = set()
     for initiative_id in site.app.initiative_ids():
-        if start <= site.app.get_initiative(initiative_id).created_on <= end:
+        initiative = site.app.get_initiative(initiative_id)
+        if start <= initiative.created_on <= end and initiative.consent_to_publish:
             found.add(str(initiative_id))
     return found
 
@@ -418,16 +420,15 @@ def test_personal_data_never_appears_in_any_get(site: Site, fmt: str) -> None:
     ]
     for response in bodies:
         text = response.get_data(as_text=True)
-        assert initiative_id in text
         for secret in (CANARY, "kanarie", PHONE, FIRST, LAST, DESCRIPTION[:30]):
             assert secret not in text, secret
-    [item] = get_requests(client, fmt, f"?service_request_id={initiative_id}")
-    assert item["description"] == ""
-    # Without consent the point is the buurt's, not the reported one.
-    assert item["address_id"] == "BU99990101" and item["address"] == "Kerkbuurt"
-    lat, lon = float(item["lat"]), float(item["long"])
-    assert (lat, lon) != (float(KERKBUURT_POINT[0]), float(KERKBUURT_POINT[1]))
-    assert site.app.area_index().locate(lat, lon) == "BU99990101"
+    # Open311 asks no consent to publish: the request is not shown at all, not even its id
+    # (the 404 for it only repeats the id that was asked for, as for an unknown one).
+    for response in bodies[:-1]:
+        assert initiative_id not in response.get_data(as_text=True)
+    [error] = errors_of(bodies[-1], fmt)
+    assert bodies[-1].status_code == 404
+    assert error["description"] == f"service_request_id: '{initiative_id}' bestaat niet."
 
 
 def test_one_request_shows_status_team_area_and_published_description(site: Site) -> None:
@@ -471,6 +472,34 @@ def test_an_unknown_request_is_404(site: Site, fmt: str) -> None:
     assert response.status_code == 404
     [error] = errors_of(response, fmt)
     assert error["description"].startswith("service_request_id:")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_initiative_without_consent_is_neither_listed_nor_found_by_its_id(
+    site: Site, fmt: str
+) -> None:
+    now = datetime.now(tz=UTC)
+    recent = [site.app.get_initiative(i) for i in site.app.initiative_ids()]
+    hidden = [
+        str(i.id)
+        for i in recent
+        if not i.consent_to_publish and i.created_on >= now - timedelta(days=90)
+    ]
+    assert hidden, "the demo has recent initiatives without consent"
+    client = site.client()
+    queries = ("", "?status=open,closed", f"?service_request_id={','.join(hidden)}")
+    listed = "".join(
+        client.get(f"{BASE}/requests.{fmt}{query}").get_data(as_text=True) for query in queries
+    )
+    for ident in hidden:
+        assert ident not in listed
+    assert get_requests(client, fmt, f"?service_request_id={','.join(hidden)}") == []
+    unknown = "00000000-0000-0000-0000-000000000000"
+    for ident in (hidden[0], unknown):  # the same answer: whether it exists stays unknown
+        response = client.get(f"{BASE}/requests/{ident}.{fmt}")
+        assert response.status_code == 404
+        [error] = errors_of(response, fmt)
+        assert error["description"] == f"service_request_id: '{ident}' bestaat niet."
 
 
 def test_the_request_list_says_the_same_in_xml_as_in_json(site: Site) -> None:
@@ -589,7 +618,11 @@ def test_a_request_is_routed_by_the_workers_and_shows_its_lead_team(tmp_path: Pa
         processes = Processes(settings.as_environ(), tmp_path / "logs")
         try:
             client = site.client()
-            initiative_id = created_id(post(client, service_code="energie"), "json")
+            # Through the API, with consent to publish: what Open311 may show.
+            data = submission(themes=["energie"], location={"area_code": "BU99990101"})
+            created = client.post("/api/v1/initiatives", json=data)
+            assert created.status_code == 201, created.get_data(as_text=True)
+            initiative_id = UUID(created.get_json()["id"])
             site.project()
             [waiting] = get_requests(client, "json", f"?service_request_id={initiative_id}")
             assert waiting["agency_responsible"] == ""  # not routed yet: nobody responsible

@@ -106,8 +106,8 @@ def support(data: dict[str, str], initiative_id: UUID) -> Any:
     from participatie.notifications.links import LINK_DAYS, support_link
     from participatie.notifications.mail import compose
 
-    row = queries.public_initiative(container().views, str(initiative_id))
-    if row is None:
+    row = queries.published_initiative(container().views, str(initiative_id))
+    if row is None:  # unknown or not published: the same answer, so nothing is revealed
         fail(404, message="Onbekend initiatief.")
     found = support_link(container().app, container().tokens, initiative_id, data["email"])
     if found is None:  # this address's support was erased: nothing is mailed or kept again

@@ -14,13 +14,16 @@ HTTP status. Choices where the specification leaves room:
   because every initiator needs them; `attribute[...]`, `media_url`, `device_id` and
   `account_id` are ignored, as is `jurisdiction_id` (one endpoint serves one municipality). The
   title is the start of the description; nothing is published (no consent is asked through
-  Open311). The answer holds the initiative id as `service_request_id` (no token step) with
-  status 200. When `PARTICIPATIE_OPEN311_API_KEY` is set, a missing or wrong `api_key` is a 403.
-- `GET requests` lists every initiative, whatever channel it came through, newest first, at most
-  1000. `service_code` (an initiative's first theme), `status` (open/closed) and the
-  `requested_datetime` range (`start_date`/`end_date`, W3C date-times; a date alone means
-  00:00 UTC; by default the last 90 days; a range may span at most 90 days) filter;
-  `service_request_id` (a comma list) overrides every other filter, as the specification says.
+  Open311), so the request is not shown by `GET requests` either. The answer holds the
+  initiative id as `service_request_id` (no token step) with status 200. When
+  `PARTICIPATIE_OPEN311_API_KEY` is set, a missing or wrong `api_key` is a 403.
+- `GET requests` lists every published initiative (its initiator agreed to publish it),
+  whatever channel it came through, newest first, at most 1000; one without consent is not
+  listed and its id answers 404, as an unknown id does. `service_code` (an initiative's first
+  theme), `status` (open/closed) and the `requested_datetime` range (`start_date`/`end_date`,
+  W3C date-times; a date alone means 00:00 UTC; by default the last 90 days; a range may span
+  at most 90 days) filter; `service_request_id` (a comma list) overrides every other filter, as
+  the specification says.
 - Personal data never appears. `description` is given only when the initiator agreed to publish;
   `lat`/`long` are the reported point only then too, otherwise a point inside the area (its
   centroid when that lies inside), which says no more than `address_id` already does.
@@ -47,6 +50,7 @@ from participatie.domain.errors import DomainError
 from participatie.domain.values import THEMES, AreaLevel
 from participatie.maps.geo import AreaIndex
 from participatie.views.model import OPEN_STATUSES, Row
+from participatie.views.queries import PUBLISHED
 from participatie.views.store import LIVE, ROW_COLUMNS, row_from, stamp
 from web.context import container
 from web.i18n import accepted_language
@@ -321,9 +325,13 @@ def _rows(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[Row]:
-    """Initiatives from the views, newest first, at most MAX_REQUESTS."""
+    """Published initiatives from the views, newest first, at most MAX_REQUESTS.
+
+    Only what is public (queries.PUBLISHED): an initiative without consent to publish is not
+    listed and not found by its id, the same answer as for an id that does not exist.
+    """
     views = container().views
-    where: list[str] = []
+    where: list[str] = [PUBLISHED]
     params: list[Any] = []
     if ids is not None:
         where.append(f"id IN ({', '.join('?' * len(ids))})")

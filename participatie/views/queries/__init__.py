@@ -20,10 +20,12 @@ from participatie.views.queries.area import (
 from participatie.views.queries.challenge import ChallengeOverview, challenge_overview
 from participatie.views.queries.pc import QuarterFigures, pc_figures, quarter
 from participatie.views.queries.public import (
+    PUBLISHED,
     PublicItem,
     open_counts,
     public_initiative,
     public_initiatives,
+    published_initiative,
 )
 from participatie.views.queries.queue import (
     COUNT_CAP,
@@ -62,6 +64,7 @@ __all__ = [
     "NO_DEADLINE",
     "OPEN_STATUSES",
     "PRIORITY_RANK",
+    "PUBLISHED",
     "SORTS",
     "AreaOverview",
     "ChallengeInArea",
@@ -83,6 +86,7 @@ __all__ = [
     "pc_figures",
     "public_initiative",
     "public_initiatives",
+    "published_initiative",
     "quarter",
     "regie_overview",
     "stamp",

@@ -12,15 +12,32 @@ from typing import Any
 from participatie.views.model import OPEN_STATUSES
 from participatie.views.store import LIVE, ViewTables, unstamp
 
+# The one rule of what is public: an initiative whose initiator agreed to publish it. Every
+# public entrance (pages, the support request by form and API, Open311) asks it, so an
+# initiative without consent is, to anyone outside, the same as one that does not exist.
+PUBLISHED = "consent = 1"
 
-def public_initiative(views: ViewTables, initiative_id: str) -> dict[str, Any] | None:
-    """What anyone may see of one initiative: no personal data, description only with consent."""
+
+def published_initiative(views: ViewTables, initiative_id: str) -> dict[str, Any] | None:
+    """What anyone may see of one initiative, or None when it is unknown or not published."""
+    return public_initiative(views, initiative_id, published_only=True)
+
+
+def public_initiative(
+    views: ViewTables, initiative_id: str, *, published_only: bool = False
+) -> dict[str, Any] | None:
+    """The public fields of one initiative: no personal data, description only with consent.
+
+    Without consent only its title and timeline are there, for staff tools; what the public
+    gets is `published_initiative`.
+    """
+    condition = f" AND {PUBLISHED}" if published_only else ""
     with views.cursor(commit=False) as c:
         c.execute(
             views.sql(
                 "SELECT id, title, description, consent, status, area_code, lead_team, outcome,"
                 " decision_published, rationale, supporters, submitted_at, themes FROM"
-                f" {views.table(LIVE, 'initiatives')} WHERE id = ?"
+                f" {views.table(LIVE, 'initiatives')} WHERE id = ?{condition}"
             ),
             [initiative_id],
         )
@@ -79,7 +96,7 @@ def public_initiatives(
         if area is None:
             c.execute(
                 views.sql(
-                    f"SELECT {columns} FROM {initiatives} i WHERE i.consent = 1"
+                    f"SELECT {columns} FROM {initiatives} i WHERE i.{PUBLISHED}"
                     " ORDER BY i.submitted_at DESC, i.id LIMIT ?"
                 ),
                 [limit],
@@ -89,7 +106,7 @@ def public_initiatives(
                 views.sql(
                     f"SELECT {columns} FROM {initiatives} i"
                     f" JOIN {views.table(LIVE, 'initiative_areas')} a ON a.initiative_id = i.id"
-                    " WHERE a.area_code = ? AND i.consent = 1"
+                    f" WHERE a.area_code = ? AND i.{PUBLISHED}"
                     " ORDER BY i.submitted_at DESC, i.id LIMIT ?"
                 ),
                 [area, limit],
