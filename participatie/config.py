@@ -232,7 +232,9 @@ class Settings:
         "PARTICIPATIE_PUBLIC_URL",
         "http://127.0.0.1:5000",
         values.public_url,
-        "Address residents and staff reach the site on; links in e-mail start with it.",
+        "Address residents and staff reach the site on; every absolute link the platform hands"
+        " out (e-mail, Open311 discovery, the OpenID Connect redirect) starts with it, never with"
+        " a request's `Host`.",
     )
     smtp_host: str = setting(
         "PARTICIPATIE_SMTP_HOST",

@@ -36,7 +36,6 @@ from flask import (
     render_template,
     request,
     session,
-    url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
@@ -47,6 +46,7 @@ from participatie.domain.errors import InvariantViolation
 from participatie.domain.staff import normal_username
 from participatie.domain.values import Actor, Role
 from web.context import container
+from web.links import public_url_for
 from web.staff import COOKIE, _safe_next, _set_cookie
 
 bp = Blueprint("oidc", __name__, url_prefix="/beheer/oidc")
@@ -305,9 +305,7 @@ def _refused(status: int) -> ResponseReturnValue:
 
 
 def _redirect_uri() -> str:
-    # Behind TLS (PARTICIPATIE_SECURE_COOKIES=1) the proxy may speak plain HTTP to us.
-    scheme = "https" if current_app.config.get("SESSION_COOKIE_SECURE") else request.scheme
-    return url_for("oidc.callback", _external=True, _scheme=scheme)
+    return public_url_for("oidc.callback")
 
 
 @bp.get("/start")

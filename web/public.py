@@ -43,6 +43,7 @@ from web.context import container, platform, views
 from web.errors import too_many_page
 from web.forms import HONEYPOT, field_errors, submission_from_form
 from web.i18n import COOKIE, LOCALES, select_locale
+from web.links import public_url_for
 from web.security import cookie_options, local_target
 
 bp = Blueprint("public", __name__)
@@ -344,7 +345,7 @@ def support(initiative_id: str) -> ResponseReturnValue:
         return redirect(
             url_for("public.initiative", initiative_id=initiative_id, steun="verstuurd"), 303
         )
-    link = url_for("public.support_confirm", token=found.token, _external=True)
+    link = public_url_for("public.support_confirm", token=found.token)
     message = compose(
         email,
         gettext("Bevestig uw steun voor: %(title)s", title=item["title"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,15 @@ def csrf_token(client: FlaskClient, url: str) -> str:
     return found.group(1)
 
 
+# Flask's test client asks for http://localhost/...: the site's public address, which every
+# link it hands out starts with, is that too unless a test chooses another.
+CLIENT_URL = "http://localhost"
+DEFAULT_PUBLIC_URL = next(f.default for f in fields(Settings) if f.name == "public_url")
+
+
 def make_site(settings: Settings, **config: Any) -> Site:
+    if settings.public_url == DEFAULT_PUBLIC_URL:
+        settings = settings.with_(public_url=CLIENT_URL)
     flask = create_app(settings, test_config={"RATELIMIT_KEY_PREFIX": f"t{id(settings)}", **config})
     container = container_of(flask)
     load_demo(container.app)

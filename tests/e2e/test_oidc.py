@@ -348,6 +348,15 @@ def test_behind_tls_the_redirect_uri_is_https_and_the_cookie_secure(
         secure.container.close()
 
 
+def test_the_redirect_address_is_the_public_one_whatever_the_host_header(
+    site: Site, idp: FakeIdP
+) -> None:
+    response = site.client().get("/beheer/oidc/start", headers={"Host": "evil.example"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    asked = parse_qs(urlsplit(str(response.headers["Location"])).query)
+    assert asked["redirect_uri"] == ["http://localhost/beheer/oidc/terug"]  # the site's address
+
+
 def test_a_second_login_with_other_groups_changes_role_and_teams(site: Site, idp: FakeIdP) -> None:
     as_user(idp, "bram", ["gebied-centrum"])
     client = site.client()

@@ -235,6 +235,50 @@ def test_discovery_lists_this_endpoint_with_the_spec_fields(site: Site) -> None:
     datetime.strptime(endpoint["changeset"], W3C)
 
 
+def test_discovery_names_the_public_address_whatever_the_host_header(tmp_path: Path) -> None:
+    site = make_site(
+        Settings(var_dir=tmp_path / "var", public_url="https://participatie.example.nl")
+    )
+    try:
+        response = site.client().get(f"{BASE}/discovery.json", headers={"Host": "evil.example"})
+        data = read(response, "json", "discovery")
+    finally:
+        site.container.close()
+    [endpoint] = data["endpoints"]
+    assert endpoint["url"] == "https://participatie.example.nl/open311/v2"
+    assert "evil.example" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("public_url", "secure", "mounted", "expected"),
+    [
+        # Mounted below a prefix, the public address holds it: it is not repeated.
+        (
+            "https://gemeente.example/participatie",
+            False,
+            "/participatie",
+            "https://gemeente.example/participatie/open311/v2",
+        ),
+        # Cookies HTTPS-only: the site is behind TLS, so its links are https.
+        ("http://participatie.example.nl", True, "", "https://participatie.example.nl/open311/v2"),
+    ],
+)
+def test_discovery_on_a_prefix_or_behind_tls(
+    tmp_path: Path, public_url: str, secure: bool, mounted: str, expected: str
+) -> None:
+    site = make_site(
+        Settings(var_dir=tmp_path / "var", public_url=public_url), SESSION_COOKIE_SECURE=secure
+    )
+    try:
+        response = site.client().get(
+            f"{BASE}/discovery.json", environ_base={"SCRIPT_NAME": mounted}
+        )
+        data = read(response, "json", "discovery")
+    finally:
+        site.container.close()
+    assert data["endpoints"][0]["url"] == expected
+
+
 def test_services_are_the_themes_with_dutch_names(site: Site) -> None:
     data, xml = both(site.client(), "services", "services")
     for body in (data, xml):

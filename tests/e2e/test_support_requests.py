@@ -1,12 +1,13 @@
 """Asking to support an initiative, by the form and by the API, tried as an attacker would.
 
 Only a published initiative can be supported: an unpublished one answers exactly as an unknown
-one. A title with a line break reaches no header. The mail goes through a real SMTP server on
-loopback.
+one. The mailed link starts with PARTICIPATIE_PUBLIC_URL whatever Host the request names. A title
+with a line break reaches no header. The mail goes through a real SMTP server on loopback.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -98,6 +99,19 @@ def text_of(message: EmailMessage) -> str:
     part = message.get_body(("plain",))
     assert part is not None
     return str(part.get_content())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("entrance", ASK)
+def test_the_mailed_link_starts_with_the_public_url_whatever_the_host_header(
+    mailing: Site, smtp: SMTPServer, entrance: str
+) -> None:
+    initiative_id = stored(mailing)
+    response = ASK[entrance](mailing, initiative_id, host=EVIL)
+    assert response.status_code == ANSWERED[entrance], response.get_data(as_text=True)
+    [message] = smtp.received
+    links = re.findall(r"\S+/steun/\S+", text_of(message))
+    assert len(links) == 1 and links[0].startswith(f"{PUBLIC_URL}/steun/"), links
+    assert EVIL not in message.as_string()
 
 
 @pytest.mark.parametrize("entrance", ASK)

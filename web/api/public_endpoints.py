@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import request
-
 from participatie.application.progress import progress_of
 from participatie.domain.values import THEMES, AreaLevel
 from participatie.notifications.mail import MailError
@@ -26,6 +24,7 @@ from web.api.schemas import (
 )
 from web.context import container, platform
 from web.i18n import accepted_language
+from web.links import public_url_for
 
 public = Blueprint("api_public", __name__, url_prefix=PREFIX, description="Openbaar")
 
@@ -112,7 +111,7 @@ def support(data: dict[str, str], initiative_id: UUID) -> Any:
     found = support_link(container().app, container().tokens, initiative_id, data["email"])
     if found is None:  # this address's support was erased: nothing is mailed or kept again
         return {"message": "Bevestig uw steun met de link in de e-mail."}
-    link = request.host_url.rstrip("/") + f"/steun/{found.token}"
+    link = public_url_for("public.support_confirm", token=found.token)
     message = compose(
         data["email"],
         f"Bevestig uw steun voor: {row['title']}",

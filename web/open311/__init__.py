@@ -41,7 +41,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -54,6 +54,7 @@ from participatie.views.queries import PUBLISHED
 from participatie.views.store import LIVE, ROW_COLUMNS, row_from, stamp
 from web.context import container
 from web.i18n import accepted_language
+from web.links import public_url_for
 from web.open311.formats import (
     SERVICES,
     Open311Error,
@@ -127,10 +128,8 @@ def _text(name: str) -> str | None:
 
 
 def _base_url() -> str:
-    """This endpoint's own address (https behind TLS, as the OpenID Connect callback does)."""
-    scheme = "https" if current_app.config.get("SESSION_COOKIE_SECURE") else request.scheme
-    services_url = url_for("open311.services", fmt="json", _external=True, _scheme=scheme)
-    return services_url.removesuffix("/services.json")
+    """This endpoint's own address, on the public address (never the request's Host)."""
+    return public_url_for("open311.services", fmt="json").removesuffix("/services.json")
 
 
 def _municipality() -> str:
