@@ -466,13 +466,20 @@ def test_personal_data_never_appears_in_any_get(site: Site, fmt: str) -> None:
         text = response.get_data(as_text=True)
         for secret in (CANARY, "kanarie", PHONE, FIRST, LAST, DESCRIPTION[:30]):
             assert secret not in text, secret
-    # Open311 asks no consent to publish: the request is not shown at all, not even its id
-    # (the 404 for it only repeats the id that was asked for, as for an unknown one).
-    for response in bodies[:-1]:
+    # Open311 asks no consent to publish: the request is in no list, not even its id; the
+    # client that posted it follows it by its id, and sees no text and only the buurt.
+    for response in (bodies[0], bodies[2]):
         assert initiative_id not in response.get_data(as_text=True)
-    [error] = errors_of(bodies[-1], fmt)
-    assert bodies[-1].status_code == 404
-    assert error["description"] == f"service_request_id: '{initiative_id}' bestaat niet."
+    for response in (bodies[1], bodies[3]):
+        assert response.status_code == 200
+        [item] = read(response, fmt, "service_requests")
+        assert item["service_request_id"] == initiative_id
+        assert item["description"] == ""
+        # Without consent the point is the buurt's, not the reported one.
+        assert item["address_id"] == "BU99990101" and item["address"] == "Kerkbuurt"
+        lat, lon = float(item["lat"]), float(item["long"])
+        assert (lat, lon) != (float(KERKBUURT_POINT[0]), float(KERKBUURT_POINT[1]))
+        assert site.app.area_index().locate(lat, lon) == "BU99990101"
 
 
 def test_one_request_shows_status_team_area_and_published_description(site: Site) -> None:
@@ -519,7 +526,7 @@ def test_an_unknown_request_is_404(site: Site, fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_an_initiative_without_consent_is_neither_listed_nor_found_by_its_id(
+def test_an_initiative_without_consent_is_in_no_list_and_by_its_id_shows_no_text(
     site: Site, fmt: str
 ) -> None:
     now = datetime.now(tz=UTC)
@@ -531,19 +538,22 @@ def test_an_initiative_without_consent_is_neither_listed_nor_found_by_its_id(
     ]
     assert hidden, "the demo has recent initiatives without consent"
     client = site.client()
-    queries = ("", "?status=open,closed", f"?service_request_id={','.join(hidden)}")
+    queries = ("", "?status=open,closed", "?service_code=groen", "?status=closed")
     listed = "".join(
         client.get(f"{BASE}/requests.{fmt}{query}").get_data(as_text=True) for query in queries
     )
     for ident in hidden:
         assert ident not in listed
-    assert get_requests(client, fmt, f"?service_request_id={','.join(hidden)}") == []
+    found = get_requests(client, fmt, f"?service_request_id={hidden[0]}")
+    assert [(r["service_request_id"], r["description"]) for r in found] == [(hidden[0], "")]
+    hidden_initiative = site.app.get_initiative(UUID(hidden[0]))
+    body = client.get(f"{BASE}/requests/{hidden[0]}.{fmt}").get_data(as_text=True)
+    assert hidden_initiative.title not in body and hidden_initiative.description[:30] not in body
     unknown = "00000000-0000-0000-0000-000000000000"
-    for ident in (hidden[0], unknown):  # the same answer: whether it exists stays unknown
-        response = client.get(f"{BASE}/requests/{ident}.{fmt}")
-        assert response.status_code == 404
-        [error] = errors_of(response, fmt)
-        assert error["description"] == f"service_request_id: '{ident}' bestaat niet."
+    response = client.get(f"{BASE}/requests/{unknown}.{fmt}")
+    assert response.status_code == 404
+    [error] = errors_of(response, fmt)
+    assert error["description"] == f"service_request_id: '{unknown}' bestaat niet."
 
 
 def test_the_request_list_says_the_same_in_xml_as_in_json(site: Site) -> None:

@@ -14,12 +14,13 @@ HTTP status. Choices where the specification leaves room:
   because every initiator needs them; `attribute[...]`, `media_url`, `device_id` and
   `account_id` are ignored, as is `jurisdiction_id` (one endpoint serves one municipality). The
   title is the start of the description; nothing is published (no consent is asked through
-  Open311), so the request is not shown by `GET requests` either. The answer holds the
+  Open311), so the request is in no list of `GET requests`; asked for by its id it is found,
+  without any text and with the buurt's point only. The answer holds the
   initiative id as `service_request_id` (no token step) with status 200. When
   `PARTICIPATIE_OPEN311_API_KEY` is set, a missing or wrong `api_key` is a 403.
 - `GET requests` lists every published initiative (its initiator agreed to publish it),
-  whatever channel it came through, newest first, at most 1000; one without consent is not
-  listed and its id answers 404, as an unknown id does. `service_code` (an initiative's first
+  whatever channel it came through, newest first, at most 1000; one without consent is in no
+  list (so its id is revealed nowhere), but found by its id. `service_code` (an initiative's first
   theme), `status` (open/closed) and the `requested_datetime` range (`start_date`/`end_date`,
   W3C date-times; a date alone means 00:00 UTC; by default the last 90 days; a range may span
   at most 90 days) filter; `service_request_id` (a comma list) overrides every other filter, as
@@ -324,13 +325,16 @@ def _rows(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[Row]:
-    """Published initiatives from the views, newest first, at most MAX_REQUESTS.
+    """Initiatives from the views, newest first, at most MAX_REQUESTS.
 
-    Only what is public (queries.PUBLISHED): an initiative without consent to publish is not
-    listed and not found by its id, the same answer as for an id that does not exist.
+    A list shows only what is public (queries.PUBLISHED): an initiative without consent to
+    publish is in no list, so its id is revealed nowhere. Asked for by its id (which only the
+    client that posted it, or staff, can know: ids are random), it is found, without any text
+    (`service_request` leaves out description, rationale and the reported point): a GeoReport
+    client must be able to follow the request it posted, and Open311 posts ask no consent.
     """
     views = container().views
-    where: list[str] = [PUBLISHED]
+    where: list[str] = [] if ids is not None else [PUBLISHED]
     params: list[Any] = []
     if ids is not None:
         where.append(f"id IN ({', '.join('?' * len(ids))})")
