@@ -611,7 +611,9 @@ def execute(cfg: dict[str, Any], only: list[str] | None = None, jobs: int = 1) -
 def run_shard(number: int) -> int:
     """A worker of `--jobs`: test this shard's mutants in the tree it was started in."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    global PRISTINE
     work = Path.cwd().parent  # a worker runs in .mutate/src or .mutate/src-N
+    PRISTINE = work / PRISTINE.name  # this copy's own constants point inside the tree
     ids = json.loads((work / SHARDS.name).read_text())[number]
     _test_shard(config(Path.cwd()), work, Path.cwd(), ids, f"[{number + 1}] ")
     return 0
