@@ -204,6 +204,7 @@ def test_the_ambiguity_check_pair_by_pair(
 ) -> None:
     b = Book("t", 5, tuple(rules), {"klimaat": CHALLENGE, "hitte": HITTE, "leeg": LEEG})
     found = check_ambiguity(b, CHAINS)
+    assert len(set(found)) == len(found)  # problems are values: hashable, each once
     assert [(p.rule, p.field) for p in found] == [(rule, "priority") for rule, _, _ in expected]
     leads = {r.id: r.lead for r in rules}
     priorities = {r.id: r.priority for r in rules}
@@ -245,3 +246,19 @@ def test_the_exception_counts_and_lists_the_problems() -> None:
         "  - regel r2, veld involved: y"
     )
     assert [p.rule for p in error.problems] == ["r1", "r2"]
+
+
+def test_a_challenge_is_as_deep_as_its_nearest_focus_area() -> None:
+    near = ChallengeFacts("dichtbij", "opgave-team", ("groen",), ("BU0101", "WK01"))
+    far = ChallengeFacts("wijk", "groen-team", ("groen",), ("WK01",))
+    b = Book(
+        "t",
+        5,
+        (Rule("a", "opgave-team", challenge="dichtbij"), Rule("b", "groen-team", challenge="wijk")),
+        {"dichtbij": near, "wijk": far},
+    )
+    # In buurt BU0101 "dichtbij" is a buurt deep and "wijk" a wijk deep: no tie there; they tie
+    # only in wijk WK01 itself, which is what the problem names.
+    chains = [["BU0101", "WK01", "GM0001"], ["WK01", "GM0001"]]
+    [problem] = check_ambiguity(b, chains)
+    assert problem.rule == "b" and "bijvoorbeeld in gebied WK01)" in problem.message
