@@ -42,8 +42,11 @@ def test_one_map_per_deployment() -> None:
 
 
 def test_an_area_cannot_be_changed_once_made() -> None:
+    found = new_map()
+    found.import_version("2026-1", [GEMEENTE], "cbs", ADMIN, T0)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        GEMEENTE.name = "Anders"  # type: ignore[misc]
+        found.areas()[0].name = "Anders"  # type: ignore[misc]
+    assert found.areas() == [GEMEENTE]
 
 
 def test_an_imported_version_becomes_current_and_earlier_ones_stay_readable() -> None:

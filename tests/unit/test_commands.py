@@ -158,6 +158,8 @@ def test_every_workflow_command_is_in_the_table_once() -> None:
 
 def test_commands_are_frozen_values() -> None:
     command = c.Escalate("vast")
+    initiative = initiative_in(Status.IN_PROGRESS)
+    c.execute(initiative, command, LEAD, AT)  # carried out, the command is unchanged
     with pytest.raises(dataclasses.FrozenInstanceError):
         command.reason = "anders"  # type: ignore[misc]
     assert command == c.Escalate("vast") and command != c.Escalate("anders")

@@ -89,7 +89,9 @@ def test_routing_values_are_frozen() -> None:
         BOOK,
         Match(Rule("r", "t"), 0, ()),
     ]
-    for value in values:
+    found = match(Rule("wijk", "noord", areas=("WK01",)), facts(), BOOK)  # as routing makes them
+    assert found is not None
+    for value in [*values, found, found.rule]:
         field = dataclasses.fields(value)[0].name
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, field, None)
