@@ -125,6 +125,15 @@ class MailLog:
         )
         return [_entry(row) for row in rows]
 
+    def keys_starting(self, prefix: str) -> list[tuple[str, datetime]]:
+        """Every key that starts with `prefix`, with when it was first claimed."""
+        rows = self.tables.run(
+            "SELECT key, created_at FROM participatie_mail_log WHERE substr(key, 1, ?) = ?"
+            " ORDER BY key",
+            (len(prefix), prefix),
+        )
+        return [(str(key), datetime.fromisoformat(str(created))) for key, created in rows]
+
     def counts(self) -> dict[str, int]:
         """Entries per state (every state, 0 when none)."""
         found = dict.fromkeys(STATES, 0)

@@ -10,15 +10,15 @@ by running it again, or by `finish_erasures`, which the daily retention run call
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from participatie.domain.errors import NotFound
 from participatie.domain.initiative import INITIATOR, Initiative
 from participatie.domain.values import Actor
-from participatie.notifications.links import support_mail_prefix
+from participatie.notifications.links import LINK_DAYS, support_mail_prefix
 from participatie.notifications.messages import initiator_mail_prefixes
 
 if TYPE_CHECKING:  # annotations only: no import cycle at run time
@@ -51,9 +51,13 @@ def erase_initiative(
     reason: str,
     at: datetime | None = None,
 ) -> Erasure:
-    """Erase every person of an initiative: the initiator and all supporters."""
+    """Erase every person of an initiative: the initiator, all supporters, and whoever asked to
+    support it without confirming (their key and the link mailed to them)."""
     subjects = list(container.app.get_initiative(initiative_id).subjects())
-    return _erase(container, initiative_id, subjects, actor, reason, at)
+    done = _erase(container, initiative_id, subjects, actor, reason, at)
+    asked = _unconfirmed(container, f"support-{initiative_id}-", None)
+    forgotten = _forget_requests(container, asked)
+    return replace(done, mails_removed=done.mails_removed + forgotten)
 
 
 def mail_prefixes(initiative_id: UUID, subject_id: UUID, subject: str) -> list[str]:
@@ -113,6 +117,46 @@ def finish_erasures(container: Container) -> int:
         assert isinstance(event, Initiative.PersonalDataErased)
         deleted += app.vault.shred(event.subject_id)
         prefixes.extend(mail_prefixes(event.originator_id, event.subject_id, event.subject))
-    app.vault.scrub()
     container.mailer.forget(prefixes)
+    # A support asked for and never confirmed: once its last link has expired, the key that
+    # seals the address in that link and the mail that carried it go (nothing else holds them).
+    expired = datetime.now(tz=UTC) - timedelta(days=LINK_DAYS)
+    _forget_requests(container, _unconfirmed(container, "support-", expired))
+    app.vault.scrub()
     return deleted
+
+
+def _unconfirmed(
+    container: Container, prefix: str, before: datetime | None
+) -> list[tuple[UUID, UUID]]:
+    """(initiative, subject) of support requests under `prefix` that never became a support,
+    whose newest link was mailed before `before` (any, when None)."""
+    newest: dict[tuple[UUID, UUID], datetime] = {}
+    for key, created in container.mailer.log.keys_starting(prefix):
+        parts = key.split("-")  # support-<initiative uuid, 5 parts>-<subject hex>-<random>
+        try:
+            pair = (UUID("-".join(parts[1:6])), UUID(hex=parts[6]))
+        except (IndexError, ValueError):
+            continue  # an older key, not made from ids
+        newest[pair] = max(created, newest.get(pair, created))
+    found, supporters = [], {}
+    for (initiative_id, subject_id), created in sorted(newest.items()):
+        if before is not None and created >= before:
+            continue  # its link may still be used
+        if initiative_id not in supporters:
+            try:
+                supporters[initiative_id] = container.app.get_initiative(initiative_id).supporters
+            except NotFound:
+                supporters[initiative_id] = []
+        if subject_id not in supporters[initiative_id]:
+            found.append((initiative_id, subject_id))
+    return found
+
+
+def _forget_requests(container: Container, requests: list[tuple[UUID, UUID]]) -> int:
+    """Delete the keys and outbox copies of support requests; return the mails removed."""
+    for _, subject_id in requests:
+        container.app.vault.shred(subject_id)
+    if requests:
+        container.app.vault.scrub()
+    return container.mailer.forget([support_mail_prefix(i, s) for i, s in requests])

@@ -135,3 +135,46 @@ def test_a_link_page_is_never_cached_and_never_sent_as_a_referer(site: Site) -> 
     for page in pages.values():
         assert page.headers["Referrer-Policy"] == "no-referrer"
         assert page.headers["Cache-Control"] == "no-store"
+
+
+def asked_subject(site: Site, initiative_id: UUID) -> UUID:
+    """The subject id of the one unconfirmed support request mailed for `initiative_id`."""
+    (name,) = support_mails(site)
+    prefix = f"support-{initiative_id}-"
+    assert name.startswith(prefix)
+    return UUID(hex=name[len(prefix) :].split("-")[0])
+
+
+def test_a_support_asked_and_never_confirmed_goes_with_the_initiatives_erasure(
+    site: Site,
+) -> None:
+    initiative_id = published(site)
+    ask_by_form(site, initiative_id)
+    subject = asked_subject(site, initiative_id)
+    done = erase_initiative(site.container, initiative_id, OFFICER, REASON)
+    assert done.mails_removed >= 1
+    assert support_mails(site) == {}
+    assert site.app.vault.shred(subject) is False  # its key was deleted already
+
+
+def test_a_support_request_whose_link_expired_is_forgotten_by_the_daily_sweep(
+    site: Site,
+) -> None:
+    from participatie.privacy.erasure import finish_erasures
+
+    old, fresh = published(site), published(site)
+    ask_by_form(site, old)
+    expired = asked_subject(site, old)
+    site.container.mailer.log.tables.change(
+        "UPDATE participatie_mail_log SET created_at = ? WHERE key LIKE ?",
+        ("2020-01-01T00:00:00.000000+00:00", f"support-{old}-%"),
+    )
+    ask_by_form(site, fresh)  # asked just now: its link can still be used
+    kept = [name for name in support_mails(site) if name.startswith(f"support-{fresh}-")]
+    finish_erasures(site.container)
+    assert sorted(support_mails(site)) == kept
+    assert site.app.vault.shred(expired) is False
+    link = links(site)[0]
+    client = site.client()
+    assert client.post(link, data={"csrf_token": csrf_token(client, link)}).status_code == 303
+    assert len(site.app.get_initiative(fresh).supporters) == 1
