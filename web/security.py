@@ -132,6 +132,9 @@ def add_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if https_only():
         headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    if request.headers.get("Authorization"):
+        # An answer to a bearer (API staff, metrics): for that caller only, never kept by a cache.
+        headers["Cache-Control"] = "no-store"
     if request.endpoint and request.endpoint.startswith(SECRET_PAGES):
         # Tracking pages belong to whoever holds the code, link pages carry a token in their
         # address: never cached, never referred (the next request's Referer would log it).
