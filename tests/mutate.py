@@ -288,6 +288,9 @@ def select_tests(path: str, before: str, after: str, cmap: dict[str, Any]) -> li
         chosen |= found - {""}
     if whole_module:
         chosen |= {names[i] for at in lines.values() for i in at} - {""}
+        # and the tests of every test file that imports the module: a test may only read one of
+        # its tables or use what a decorator generated, which runs none of the module's lines
+        chosen |= _importing_tests(path, cmap)
         if not chosen:
             return None
     if "@" in chosen:
@@ -304,6 +307,25 @@ def select_tests(path: str, before: str, after: str, cmap: dict[str, Any]) -> li
     )
     tests = [t for t in tests if not any(t == s or t.startswith(s + "::") for s in scopes)]
     return tests + scopes
+
+
+def _importing_tests(path: str, cmap: dict[str, Any]) -> set[str]:
+    """The recorded tests whose file names the module `path` (as `a.b.c` or `from a.b import c`)."""
+    dotted = path.removesuffix(".py").replace("/", ".")
+    package, _, name = dotted.rpartition(".")
+    pattern = re.compile(
+        rf"\b{re.escape(dotted)}\b|from\s+{re.escape(package)}\s+import\s+[^\n]*\b{name}\b"
+    )
+    files: dict[str, bool] = {}
+    found = set()
+    for nodeid in cmap["durations"]:
+        file = nodeid.split("::", 1)[0]
+        if file not in files:
+            source = Path(file)
+            files[file] = source.exists() and bool(pattern.search(source.read_text()))
+        if files[file]:
+            found.add(nodeid)
+    return found
 
 
 def _function_id(nodeid: str) -> str:
