@@ -195,6 +195,15 @@ AMBIGUITY = [
         ],
         [("b", "a", "GM0001"), ("c", "a", "GM0001"), ("c", "b", "GM0001")],
     ),
+    # a theme rule and a municipality-wide area rule: the area is nearer, so no tie
+    ([R("a", "noord", themes=("groen",)), R("b", "zuid", areas=("GM0001",))], []),
+    # a rule that does not match a chain does not hide the others there
+    ([R("x", "noord", areas=("WK02",)), R("a", "noord"), R("b", "zuid")], [("b", "a", "GM0001")]),
+    # a pair with the same outcome does not hide the pairs after it
+    (
+        [R("a", "noord"), R("b", "noord", involved=("noord",)), R("c", "zuid")],
+        [("c", "a", "GM0001"), ("c", "b", "GM0001")],
+    ),
 ]
 
 
