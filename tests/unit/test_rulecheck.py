@@ -199,6 +199,20 @@ AMBIGUITY = [
     ([R("a", "noord", themes=("groen",)), R("b", "zuid", areas=("GM0001",))], []),
     # a rule that does not match a chain does not hide the others there
     ([R("x", "noord", areas=("WK02",)), R("a", "noord"), R("b", "zuid")], [("b", "a", "GM0001")]),
+    # an initiator-kind rule and a theme rule: one initiative can meet both
+    (
+        [R("a", "noord", initiator_kinds=("resident",)), R("b", "zuid", themes=("groen",))],
+        [("b", "a", "GM0001")],
+    ),
+    # a pair that can never share an initiative does not hide the pairs after it
+    (
+        [
+            R("a", "noord", initiator_kinds=("business",)),
+            R("b", "zuid", initiator_kinds=("resident",)),
+            R("c", "regie", initiator_kinds=("resident",)),
+        ],
+        [("c", "b", "GM0001")],
+    ),
     # a pair with the same outcome does not hide the pairs after it
     (
         [R("a", "noord"), R("b", "noord", involved=("noord",)), R("c", "zuid")],
@@ -271,3 +285,20 @@ def test_a_challenge_is_as_deep_as_its_nearest_focus_area() -> None:
     chains = [["BU0101", "WK01", "GM0001"], ["WK01", "GM0001"]]
     [problem] = check_ambiguity(b, chains)
     assert problem.rule == "b" and "bijvoorbeeld in gebied WK01)" in problem.message
+
+
+def test_an_area_constraint_and_a_far_focus_area_make_the_area_count() -> None:
+    town = ChallengeFacts("stad", "opgave-team", ("groen",), ("GM0001",))
+    near = ChallengeFacts("buurt", "groen-team", ("groen",), ("BU0101",))
+    b = Book(
+        "t",
+        5,
+        (
+            Rule("a", "opgave-team", areas=("BU0101",), challenge="stad"),
+            Rule("b", "groen-team", areas=("BU0101",), challenge="buurt"),
+        ),
+        {"stad": town, "buurt": near},
+    )
+    # Both are a buurt deep in BU0101 (a by its area, b by its area and focus): a tie there.
+    [problem] = check_ambiguity(b, CHAINS)
+    assert problem.rule == "b" and "bijvoorbeeld in gebied BU0101)" in problem.message
