@@ -139,16 +139,18 @@ def _unconfirmed(
         except (IndexError, ValueError):
             continue  # an older key, not made from ids
         newest[pair] = max(created, newest.get(pair, created))
-    found, supporters = [], {}
+    found: list[tuple[UUID, UUID]] = []
+    supporters: dict[UUID, list[UUID] | None] = {}
     for (initiative_id, subject_id), created in sorted(newest.items()):
         if before is not None and created >= before:
             continue  # its link may still be used
         if initiative_id not in supporters:
             try:
                 supporters[initiative_id] = container.app.get_initiative(initiative_id).supporters
-            except NotFound:
-                supporters[initiative_id] = []
-        if subject_id not in supporters[initiative_id]:
+            except NotFound:  # no such initiative: not a key this platform made; leave it
+                supporters[initiative_id] = None
+        known = supporters[initiative_id]
+        if known is not None and subject_id not in known:
             found.append((initiative_id, subject_id))
     return found
 

@@ -178,3 +178,38 @@ def test_a_support_request_whose_link_expired_is_forgotten_by_the_daily_sweep(
     client = site.client()
     assert client.post(link, data={"csrf_token": csrf_token(client, link)}).status_code == 303
     assert len(site.app.get_initiative(fresh).supporters) == 1
+
+
+def test_the_sweep_leaves_confirmed_supports_and_keys_it_cannot_read_alone(site: Site) -> None:
+    from participatie.privacy.erasure import finish_erasures
+
+    initiative_id = published(site)
+    ask_by_form(site, initiative_id)
+    link = links(site)[0]
+    client = site.client()
+    assert client.post(link, data={"csrf_token": csrf_token(client, link)}).status_code == 303
+    (supporter,) = site.app.get_initiative(initiative_id).supporters
+    log = site.container.mailer.log
+    for key in (
+        "support-0123456789abcdef-",  # a key from before keys were made of ids
+        f"support-{UUID(int=7)}-{supporter.hex}-abcd",  # an initiative that does not exist
+    ):
+        log.claim(key, "supporter", "support")
+    log.tables.change(
+        "UPDATE participatie_mail_log SET created_at = ?", ("2020-01-01T00:00:00.000000+00:00",)
+    )
+    finish_erasures(site.container)
+    assert len(support_mails(site)) == 1  # the confirmed supporter's mail stays
+    sealed = site.app.sealed_data(initiative_id, supporter)
+    assert sealed is not None and site.app.vault.open(sealed)["email"] == ADDRESS
+
+
+def test_erasing_an_initiative_counts_each_mail_it_removes(site: Site) -> None:
+    initiative_id = published(site)
+    ask_by_form(site, initiative_id)
+    ask_by_api(site, initiative_id)
+    before = len(list(site.container.mailer.messages()))
+    done = erase_initiative(site.container, initiative_id, OFFICER, REASON)
+    after = len(list(site.container.mailer.messages()))
+    assert done.mails_removed == before - after >= 2
+    assert support_mails(site) == {}
