@@ -170,6 +170,15 @@ def test_a_support_request_whose_link_expired_is_forgotten_by_the_daily_sweep(
         ("2020-01-01T00:00:00.000000+00:00", f"support-{old}-%"),
     )
     ask_by_form(site, fresh)  # asked just now: its link can still be used
+    log = site.container.mailer.log
+    log.claim("support-!", "supporter", "support")  # not made of ids, and first in key order
+    zero = f"support-{UUID(int=0)}-{UUID(int=1).hex}-x"  # a fresh request, also sorted first
+    log.claim(zero, "supporter", "support")
+    log.claim(f"support-{UUID(int=2)}", "supporter", "support")  # an id, but nothing after it
+    log.tables.change(
+        "UPDATE participatie_mail_log SET created_at = ? WHERE key IN (?, ?)",
+        ("2020-01-01T00:00:00.000000+00:00", "support-!", f"support-{UUID(int=2)}"),
+    )
     kept = [name for name in support_mails(site) if name.startswith(f"support-{fresh}-")]
     finish_erasures(site.container)
     assert sorted(support_mails(site)) == kept
@@ -213,3 +222,23 @@ def test_erasing_an_initiative_counts_each_mail_it_removes(site: Site) -> None:
     after = len(list(site.container.mailer.messages()))
     assert done.mails_removed == before - after >= 2
     assert support_mails(site) == {}
+
+
+def test_a_supporters_mail_kept_under_an_older_key_goes_with_the_erasure(site: Site) -> None:
+    initiative_id = published(site)
+    ask_by_form(site, initiative_id)
+    link = links(site)[0]
+    client = site.client()
+    assert client.post(link, data={"csrf_token": csrf_token(client, link)}).status_code == 303
+    (supporter,) = site.app.get_initiative(initiative_id).supporters
+    # Before keys were made of ids, a support mail's key came from the address.
+    pseudonym = site.app.vault.pseudonym(f"{initiative_id}:{ADDRESS}")
+    folder = site.container.mailer.folder
+    assert folder is not None
+    older = folder / f"support-{pseudonym[:16]}-oud.eml"
+    older.write_text("oud")
+    elsewhere = folder / f"support-{pseudonym[:15]}x-ander.eml"
+    elsewhere.write_text("ander")
+    erase_subject(site.container, supporter, OFFICER, REASON)
+    assert not older.exists()
+    assert elsewhere.exists()
