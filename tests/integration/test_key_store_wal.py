@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from uuid import UUID
 
 from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import build
@@ -54,6 +55,36 @@ def test_an_erased_key_is_in_no_key_store_file_while_another_process_holds_it_op
         assert not any(erased_key[-16:] in blob for blob in files.values())  # not even the tag
         assert any(kept_key in blob for blob in files.values())
         assert container.keys.get(kept) == kept_key
+    finally:
+        other.close()
+        container.close()
+
+
+def test_an_unconfirmed_supports_key_is_in_no_file_after_erasing_the_initiative(
+    sqlite_settings: Settings,
+) -> None:
+    from participatie.notifications.links import support_link
+    from participatie.privacy.erasure import erase_initiative
+
+    container = build(sqlite_settings)
+    app = container.app
+    app.import_area_map("v1", small_map(), "test", Actor.system("test"))
+    data = SubmissionSchema(app.area_index()).load_submission(submission())
+    initiative_id = app.submit(data).initiative_id
+    asked = support_link(app, container.tokens, initiative_id, "vraagt@example.org")
+    assert asked is not None
+    container.mailer.log.claim(asked.mail_key, "supporter", "support")  # as when it is mailed
+    subject = UUID(hex=asked.mail_key.split("-")[6])
+    asked_key = container.keys.get(subject)
+    assert asked_key is not None
+    other = sqlite3.connect(sqlite_settings.keystore_path)
+    other.execute("SELECT count(*) FROM subject_keys").fetchall()
+    try:
+        assert any(asked_key in blob for blob in key_files(sqlite_settings).values())
+        erase_initiative(container, initiative_id, Actor.system("privacy"), "Verzoek")
+        assert container.keys.get(subject) is None
+        files = key_files(sqlite_settings)
+        assert not any(asked_key in blob for blob in files.values()), sorted(files)
     finally:
         other.close()
         container.close()
