@@ -208,12 +208,21 @@ def track_start() -> ResponseReturnValue:
     ), 422 if errors else 200
 
 
-@bp.get("/volgen/<tracking_code>")  # the argument's name keeps it out of logs (redaction.py)
+# The argument's name keeps the code out of logs (redaction.py).
+@bp.route("/volgen/<tracking_code>", methods=["GET", "POST"])
 def track_link(tracking_code: str) -> ResponseReturnValue:
-    """The link from the confirmation e-mail: remember the code, then drop it from the URL."""
+    """A link with a tracking code: GET asks, POST (the person's own click) opens it.
+
+    Following a link changes nothing: otherwise a link on another site could make a browser
+    follow someone else's initiative (and forget its own) without the person knowing. The POST
+    is CSRF-protected, remembers the code and drops it from the URL.
+    """
     if platform().find_by_tracking_code(tracking_code) is None:
         abort(404)
+    if request.method == "GET":
+        return render_template("public/track_link.html", code=tracking_code)
     session[TRACKING] = tracking_code
+    session.pop("new_submission", None)
     return redirect(url_for("public.track"), 303)
 
 

@@ -76,16 +76,25 @@ class PersonalDataCommands(AppCore):
         """
         initiative = self.get_initiative(initiative_id)
         found = self.vault.open(initiative.initiator)
-        record = PersonalDataOpened.record(
-            actor,
-            initiative.initiator.subject_id,
-            initiative_id,
-            purpose,
-            sorted(found or {}),
-            self.clock(),
+        self.record_opening(
+            actor, initiative.initiator.subject_id, initiative_id, purpose, sorted(found or {})
         )
-        self.save_all(record)
         return found
+
+    def record_opening(
+        self,
+        actor: Actor,
+        subject_id: UUID,
+        initiative_id: UUID | None,
+        purpose: str,
+        fields: list[str],
+    ) -> None:
+        """Record that `actor` is about to see `fields` of one subject's personal data."""
+        self.save_all(
+            PersonalDataOpened.record(
+                actor, subject_id, initiative_id, purpose, fields, self.clock()
+            )
+        )
 
     def processing_log(self, subject_id: UUID | None = None) -> list[PersonalDataOpened]:
         """Every recorded opening of personal data (of one subject), oldest first."""

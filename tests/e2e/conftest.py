@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from participatie.bootstrap import Container
 from participatie.config import Settings
@@ -46,6 +47,12 @@ def csrf_token(client: FlaskClient, url: str) -> str:
     found = CSRF.search(page)
     assert found, f"no CSRF token on {url}"
     return found.group(1)
+
+
+def follow(client: FlaskClient, code: str) -> TestResponse:
+    """Open a tracking code as a person does from a link: the page, then its button (POST)."""
+    token = csrf_token(client, f"/volgen/{code}")
+    return client.post(f"/volgen/{code}", data={"csrf_token": token})
 
 
 # Flask's test client asks for http://localhost/...: the site's public address, which every

@@ -768,29 +768,33 @@ def test_failed_jobs_are_listed_and_requeued(redis_site: Site) -> None:
 
 # -- e-mail --------------------------------------------------------------------------------------
 
-WELCOME = "welkom-1"
+WELCOME = "submitted-{}-v1-initiator"  # the key a message to an initiative's initiator has
 LEDGER = re.compile(r'<table class="queue" id="mail-log">.*?</table>', re.S)
 
 
-def seed_mail(site: Site) -> None:
-    """One message in the outbox (with markup in it), one permanent failure, one retry."""
+def seed_mail(site: Site) -> str:
+    """A message to an initiator in the outbox (with markup in it), one permanent failure, one
+    retry. Returns the outbox name of the message."""
     mailer = site.container.mailer
+    initiative_id = site.app.initiative_ids()[0]
+    key = WELCOME.format(initiative_id)
     welcome = compose(
         "anna@example.org",
         "Welkom <b>Anna</b>",
         "Hallo Anna,\n<script>alert('tekst')</script>",
         html="<p>Hallo Anna,</p><script>alert('html')</script>",
     )
-    assert mailer.send(WELCOME, welcome, audience="initiator", kind="submitted") == "sent"
+    assert mailer.send(key, welcome, audience="initiator", kind="submitted") == "sent"
     log = mailer.log
     assert log.claim("submitted-9-team", f"team:{CENTRUM}", "submitted", "initiatief-9")
     log.failed("submitted-9-team", "recipient refused: 550 5.1.1 <adres>: Recipient rejected")
     assert log.claim("deadline-3-team", f"team:{CENTRUM}", "deadline")
     log.retry("deadline-3-team", "ConnectionRefusedError: [Errno 111] Connection refused")
+    return f"{key}.eml"
 
 
 def test_the_mail_page_shows_counts_failures_and_the_outbox(site: Site, admin: FlaskClient) -> None:
-    seed_mail(site)
+    welcome = seed_mail(site)
     response = admin.get("/beheer/admin/mail")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     page = text_of(response)
@@ -807,7 +811,7 @@ def test_the_mail_page_shows_counts_failures_and_the_outbox(site: Site, admin: F
     assert "recipient refused: 550 5.1.1 &lt;adres&gt;: Recipient rejected" in failed
     assert "<caption>" in ledger.group(0) and '<th scope="row">' in ledger.group(0)
     # The outbox lists the message by its subject (escaped), linking to the message page.
-    assert f'href="/beheer/admin/mail/bericht/{WELCOME}.eml">Welkom &lt;b&gt;Anna&lt;/b&gt;' in page
+    assert f'href="/beheer/admin/mail/bericht/{welcome}">Welkom &lt;b&gt;Anna&lt;/b&gt;' in page
     # The home page says something failed.
     assert "1 bericht niet bezorgd" in text_of(admin.get("/beheer/admin/"))
 
@@ -838,11 +842,12 @@ def test_a_mail_job_that_failed_for_good_shows_with_its_error(
 
 
 def test_the_mail_page_filters_the_ledger_by_state(site: Site, admin: FlaskClient) -> None:
-    seed_mail(site)
+    welcome = seed_mail(site)
     page = text_of(admin.get("/beheer/admin/mail?status=failed"))
     ledger = LEDGER.search(page)
     assert ledger and "submitted-9-team" in ledger.group(0)
-    assert "deadline-3-team" not in ledger.group(0) and WELCOME not in ledger.group(0)
+    assert "deadline-3-team" not in ledger.group(0)
+    assert welcome.removesuffix(".eml") not in ledger.group(0)
     assert '<option value="failed" selected>' in page
     assert "Berichten met status „Mislukt”" in page
     assert 'id="geen-mail"' in text_of(admin.get("/beheer/admin/mail?status=sending"))
@@ -854,8 +859,8 @@ def test_the_mail_page_filters_the_ledger_by_state(site: Site, admin: FlaskClien
 def test_an_outbox_message_is_shown_as_text_and_nothing_in_it_runs(
     site: Site, admin: FlaskClient
 ) -> None:
-    seed_mail(site)
-    response = admin.get(f"/beheer/admin/mail/bericht/{WELCOME}.eml")
+    welcome = seed_mail(site)
+    response = post(admin, f"/beheer/admin/mail/bericht/{welcome}")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     page = text_of(response)
     assert "<h1>Welkom &lt;b&gt;Anna&lt;/b&gt;</h1>" in page
@@ -864,6 +869,59 @@ def test_an_outbox_message_is_shown_as_text_and_nothing_in_it_runs(
     assert "Hallo Anna,\n&lt;script&gt;alert(&#39;tekst&#39;)&lt;/script&gt;" in page
     assert "&lt;p&gt;Hallo Anna,&lt;/p&gt;&lt;script&gt;alert(&#39;html&#39;)" in page
     assert "<script>alert" not in page and "<b>Anna" not in page
+
+
+def test_a_message_to_a_resident_opens_only_by_a_recorded_post(
+    site: Site, admin: FlaskClient
+) -> None:
+    """Its address and content are the resident's personal data: a link (GET) shows what the
+    message is, the button (POST with CSRF) records the opening first, then shows them."""
+    welcome = seed_mail(site)
+    initiative_id = site.app.initiative_ids()[0]
+    subject_id = site.app.get_initiative(initiative_id).initiator.subject_id
+    url = f"/beheer/admin/mail/bericht/{welcome}"
+    before = len(site.app.processing_log())
+    asked = text_of(admin.get(url))
+    assert "<h1>Welkom &lt;b&gt;Anna&lt;/b&gt;</h1>" in asked
+    assert "anna@example.org" not in asked and "Hallo Anna" not in asked
+    assert "verborgen (persoonsgegevens van een bewoner)" in asked
+    assert f'<form method="post" action="{url}">' in asked
+    # Without its CSRF token (a post from another site) nothing opens and nothing is recorded.
+    refused = admin.post(url, data={})
+    assert refused.status_code == 400 and "anna@example.org" not in text_of(refused)
+    assert len(site.app.processing_log()) == before
+    opened = text_of(post(admin, url, url))
+    assert "<dd>anna@example.org</dd>" in opened and "Hallo Anna," in opened
+    [record] = site.app.processing_log()[before:]
+    assert (record.subject_id, record.initiative_id) == (subject_id, initiative_id)
+    assert record.actor.id == "staff:beheer" and record.purpose == "controle verzonden e-mail"
+    assert record.fields == ["email", "mail"]
+
+
+def test_team_mail_shows_at_once_and_unattributable_mail_not_at_all(
+    site: Site, admin: FlaskClient
+) -> None:
+    mailer = site.container.mailer
+    initiative_id = site.app.initiative_ids()[0]
+    team = compose("centrum@gemeente.example", "Nieuw initiatief", "Er is een initiatief voor u.")
+    team_key = f"handoff-{initiative_id}-v2-team:{CENTRUM}"
+    assert mailer.send(team_key, team, audience=f"team:{CENTRUM}", kind="handoff") == "sent"
+    stray = compose("iemand@example.org", "Los bericht", "Beste Iemand, ...")
+    assert mailer.send("los-bericht-1", stray) == "sent"
+    before = len(site.app.processing_log())
+    shown = text_of(
+        admin.get(f"/beheer/admin/mail/bericht/handoff-{initiative_id}-v2-team_{CENTRUM}.eml")
+    )
+    assert "<dd>centrum@gemeente.example</dd>" in shown and "Er is een initiatief voor u." in shown
+    for answer in (
+        admin.get("/beheer/admin/mail/bericht/los-bericht-1.eml"),
+        post(admin, "/beheer/admin/mail/bericht/los-bericht-1.eml"),
+    ):
+        page = text_of(answer)
+        assert answer.status_code == 200 and "<h1>Los bericht</h1>" in page
+        assert "iemand@example.org" not in page and "Beste Iemand" not in page
+        assert "niet vast te stellen voor wie het was" in page
+    assert len(site.app.processing_log()) == before
 
 
 @pytest.mark.parametrize(
@@ -877,16 +935,19 @@ def test_only_messages_in_the_outbox_can_be_shown(
 
 
 def test_the_mail_pages_are_for_admins_only(site: Site) -> None:
-    seed_mail(site)
+    welcome = seed_mail(site)
     site.container.staff.add(
         "audrey", "Audrey", Role.AUDITOR, [], ADMIN_PASSWORD, Actor.system("test")
     )
     client = site.client()
     assert login(client, "audrey", ADMIN_PASSWORD).status_code == 303
-    for url in ("/beheer/admin/mail", f"/beheer/admin/mail/bericht/{WELCOME}.eml"):
+    for url in ("/beheer/admin/mail", f"/beheer/admin/mail/bericht/{welcome}"):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "anna@example.org" not in text_of(response)
+    token = csrf_token(client, "/beheer/")
+    opening = client.post(f"/beheer/admin/mail/bericht/{welcome}", data={"csrf_token": token})
+    assert opening.status_code == 403 and "anna@example.org" not in text_of(opening)
 
 
 # -- accessibility -------------------------------------------------------------------------------
@@ -929,7 +990,7 @@ def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
     site.container.staff.add(
         "gea", "Gea", Role.AREA_MANAGER, [CENTRUM], ADMIN_PASSWORD, Actor.system("test")
     )
-    seed_mail(site)
+    welcome = seed_mail(site)
     seed_retention(site)
     server = make_server("127.0.0.1", free_port(), site.flask, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -992,7 +1053,12 @@ def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
         ("taken", "/beheer/admin/taken", None),
         ("mail", "/beheer/admin/mail", None),
         ("mail-mislukt", "/beheer/admin/mail?status=failed", None),
-        ("mail-bericht", f"/beheer/admin/mail/bericht/{WELCOME}.eml", None),
+        ("mail-bericht", f"/beheer/admin/mail/bericht/{welcome}", None),
+        (
+            "mail-bericht-geopend",
+            f"/beheer/admin/mail/bericht/{welcome}",
+            lambda p: submit(p, f"/beheer/admin/mail/bericht/{welcome}"),
+        ),
         ("privacy", "/beheer/admin/privacy", None),
         (
             "privacy-fouten",

@@ -241,6 +241,13 @@ def test_a_business_with_an_invalid_kvk_number_sees_the_field_error_and_nothing_
     assert app.recorder.max_notification_id() == before
 
 
+def open_tracking_link(page: Any, url: str) -> None:
+    """Follow a tracking link as a person does: the link asks, the button opens."""
+    page.goto(url)
+    page.click("#volgen-openen button[type=submit]")
+    page.wait_for_url(re.compile(r".*/mijn-initiatief$"))
+
+
 def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
     """(name, url, prepare) for every public page; prepare(page) brings it into its state."""
     app = live.site.app
@@ -281,7 +288,7 @@ def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
         page.wait_for_selector(".error-summary")
 
     def tracked(page: Any) -> None:
-        page.goto(live.url(f"/volgen/{code}"))
+        open_tracking_link(page, live.url(f"/volgen/{code}"))
 
     return [
         ("home", "/", None),
@@ -290,6 +297,7 @@ def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
         ("ontvangen", "/ontvangen", None),
         ("volgen", "/volgen", None),
         ("volgen-fout", "/volgen", wrong_code),
+        ("volgen-link", f"/volgen/{code}", None),
         ("mijn-initiatief", "/mijn-initiatief", tracked),
         ("wijk", "/gebieden/WK999902", None),
         ("buurt", "/gebieden/BU99990204", None),
@@ -421,7 +429,7 @@ def test_a_manager_triages_and_the_resident_sees_the_decision(
     assert "Wacht op informatie" in page.text_content("#status")
 
     # The resident answers on the public tracking page.
-    resident.goto(live.url(f"/volgen/{code}"))
+    open_tracking_link(resident, live.url(f"/volgen/{code}"))
     assert resident.text_content("#vraag").strip() == "Waar op het plein wilt u de bankjes?"
     resident.fill("#veld-answer", "Bij de oude lindeboom, in de schaduw.")
     resident.click("form.form button[type=submit]")

@@ -27,8 +27,9 @@ from participatie.config import Settings
 from participatie.domain.commands import AcceptHandoff, RequestInfo
 from participatie.domain.values import Actor, Role
 from participatie.notifications.links import support_link
+from participatie.notifications.mail import compose
 from tests.conftest import submission
-from tests.e2e.conftest import PASSWORD, Site, csrf_token, login, make_site
+from tests.e2e.conftest import PASSWORD, Site, csrf_token, follow, login, make_site
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_MAP = ROOT / "participatie/demo/data/wijken_en_buurten.geojson"
@@ -68,6 +69,7 @@ ACCEPTED = {
     "public.submit": 303,
     "public.confirm_email": 200,
     "public.track_start": 303,
+    "public.track_link": 303,
     "public.track_answer": 303,
     "public.track_withdraw": 303,
     "public.support": 303,
@@ -89,6 +91,7 @@ ACCEPTED = {
     "admin.requeue_jobs": 409,
     "admin.erase": 303,
     "admin.subject_access": 200,
+    "admin.mail_message": 200,
     "audit.integrity": 200,
     "audit.export": 200,
 }
@@ -185,6 +188,7 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     "public.submit": lambda w: Req(None, "/indienen", _submission_form()),
     "public.confirm_email": lambda w: Req(None, f"/bevestigen/{w.confirm_token}", {}),
     "public.track_start": lambda w: Req(None, "/volgen", {"code": w.tracked}),
+    "public.track_link": lambda w: Req(None, f"/volgen/{w.tracked}", {}),
     "public.track_answer": lambda w: Req(
         None,
         "/mijn-initiatief/antwoord",
@@ -269,6 +273,9 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
         },
     ),
     "admin.import_areas": lambda w: Req("beheer", "/beheer/admin/gebiedskaart", _map_form()),
+    "admin.mail_message": lambda w: Req(
+        "beheer", f"/beheer/admin/mail/bericht/{_mail_name(w)}", {}
+    ),
     "admin.rulebook_step": lambda w: Req("beheer", "/beheer/admin/regelboek", _rulebook_form()),
     "admin.requeue_jobs": lambda w: Req("beheer", "/beheer/admin/taken", {"alles": "1"}),
     "admin.erase": lambda w: Req(
@@ -357,6 +364,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tracked = site.app.submit(submission(location={"area_code": KERKBUURT}))
     erase_me = _routed(site)
     site.project()
+    mail = compose("zoe@example.org", "Uw initiatief", "Beste Zoë, bedankt.")
+    welcome = f"submitted-{case.initiative_id}-v1-initiator"
+    assert (
+        site.container.mailer.send(welcome, mail, audience="initiator", kind="submitted") == "sent"
+    )
     tokens = site.container.tokens
     built = World(
         site=site,
@@ -395,7 +407,7 @@ def browser(w: World, req: Req) -> FlaskClient:
         client.set_cookie(STAFF_COOKIE, token, path="/beheer")
         assert client.get("/beheer/").status_code == 200, req.user
     if req.tracking is not None:
-        assert client.get(f"/volgen/{req.tracking}").status_code == 303
+        assert follow(client, req.tracking).status_code == 303
     return client
 
 
@@ -541,9 +553,8 @@ AUDIT_MOMENT = "2026-01-01T12:00"
 
 
 def _mail_name(w: World) -> str:
-    outbox = w.site.container.mailer.outbox
-    names = [p.name for p in outbox.messages()] if outbox else []
-    return names[0] if names else "geen.eml"
+    """The outbox copy of the message to the case's initiator (the world puts it there)."""
+    return f"submitted-{w.case}-v1-initiator.eml"
 
 
 # Endpoint → a GET that reaches its handler, sent by someone who may use it. Every rule of the
@@ -639,7 +650,7 @@ GET_ANSWERS = {
     "public.confirm_email": 200,
     "public.received": 200,
     "public.track_start": 200,
-    "public.track_link": 303,
+    "public.track_link": 200,
     "public.track": 200,
     "public.area": 200,
     "public.initiative": 200,

@@ -20,7 +20,7 @@ from participatie.domain.commands import AcceptHandoff, AddInternalNote, Request
 from participatie.domain.values import Actor, Role
 from participatie.notifications.messages import deliver
 from tests.conftest import REDIS_URL
-from tests.e2e.conftest import Site, csrf_token, make_site
+from tests.e2e.conftest import Site, csrf_token, follow, make_site
 from tests.services import free_port, redis_for_test
 
 CODE = re.compile(r'id="volgcode">([0-9A-F-]+)<')
@@ -253,7 +253,29 @@ def test_a_tracking_code_opens_the_page_in_a_fresh_browser(site: Site) -> None:
     assert response.status_code == 303
     assert "Bankje bij de vijver" in client.get("/mijn-initiatief").get_data(as_text=True)
     link = site.client()
-    assert link.get(f"/volgen/{code}").headers["Location"] == "/mijn-initiatief"
+    assert follow(link, code).headers["Location"] == "/mijn-initiatief"
+    assert "Bankje bij de vijver" in link.get("/mijn-initiatief").get_data(as_text=True)
+
+
+def test_a_tracking_link_changes_nothing_until_its_button_is_pressed(site: Site) -> None:
+    """A link on another site cannot make a browser follow someone else's initiative."""
+    mine, theirs = submit(site), submit(site, title="Speeltuin bij de school")
+    client = site.client()
+    assert follow(client, mine).status_code == 303
+    # Following the other initiative's link only asks; the browser still follows its own.
+    page = client.get(f"/volgen/{theirs}")
+    assert page.status_code == 200
+    assert f'action="/volgen/{theirs}"' in page.get_data(as_text=True)
+    assert "Bankje bij de vijver" in client.get("/mijn-initiatief").get_data(as_text=True)
+    # A cross-site form post carries no CSRF token: refused, nothing changes.
+    assert client.post(f"/volgen/{theirs}", data={}).status_code == 400
+    assert "Bankje bij de vijver" in client.get("/mijn-initiatief").get_data(as_text=True)
+    # The person's own click opens it.
+    assert follow(client, theirs).status_code == 303
+    assert "Speeltuin bij de school" in client.get("/mijn-initiatief").get_data(as_text=True)
+    # An unknown code is not found, by GET and by POST alike.
+    unknown = "0123-4567-89AB-CDEF-0123-4567-89AB-CDEF"
+    assert client.get(f"/volgen/{unknown}").status_code == 404
 
 
 def _route_and_ask(site: Site, code: str, question: str) -> Any:

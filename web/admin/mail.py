@@ -11,9 +11,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
 from participatie.notifications.mail import OutboxTransport
+from participatie.privacy.mail_copies import recipient_of
 from web import context
 from web.admin import bp
-from web.admin.common import _render
+from web.admin.common import _actor, _render
 
 MAIL_STATES = {
     "sending": lazy_gettext("Wordt verzonden"),
@@ -22,6 +23,7 @@ MAIL_STATES = {
     "failed": lazy_gettext("Mislukt"),
 }
 OUTBOX_SHOWN = 200
+MAIL_FIELDS = ["email", "mail"]  # what opening a message to a resident shows of them
 
 
 def _date_of(message: EmailMessage) -> Any:
@@ -72,23 +74,42 @@ def mail() -> ResponseReturnValue:
     )
 
 
-@bp.get("/mail/bericht/<name>")
+MAIL_PURPOSE = "controle verzonden e-mail"  # the processing log's purpose of an opening here
+
+
+@bp.route("/mail/bericht/<name>", methods=["GET", "POST"])
 def mail_message(name: str) -> ResponseReturnValue:
-    """One message of the embedded outbox: its headers, the text and the HTML as source."""
+    """One message of the embedded outbox: its headers, the text and the HTML as source.
+
+    A message to a resident holds their address and text written for them: GET shows only what
+    it is (subject, date, key); the address and the content show after a POST (a person's own
+    click, CSRF-protected) that first records the opening in the processing log. A message
+    nobody can attribute to a person is not opened here at all. Messages to a team's mailbox
+    show at once.
+    """
     outbox = context.container().mailer.outbox
     message = outbox.read(name) if outbox else None
     if message is None:
         abort(404)
+    recipient = recipient_of(context.container().app, name)
+    opened = not recipient.resident
+    if request.method == "POST" and recipient.subject_id is not None:
+        context.container().app.record_opening(
+            _actor(), recipient.subject_id, recipient.initiative_id, MAIL_PURPOSE, MAIL_FIELDS
+        )
+        opened = True
     text = message.get_body(("plain",))
     markup = message.get_body(("html",))
     return _render(
         "admin/mail_message.html",
         name=name,
+        recipient=recipient,
+        opened=opened,
         sender=str(message["From"] or ""),
-        to=str(message["To"] or ""),
+        to=str(message["To"] or "") if opened else None,
         subject=str(message["Subject"] or ""),
         date=_date_of(message),
         message_id=str(message["Message-ID"] or ""),
-        text=text.get_content() if isinstance(text, EmailMessage) else "",
-        html=markup.get_content() if isinstance(markup, EmailMessage) else None,
+        text=text.get_content() if opened and isinstance(text, EmailMessage) else None,
+        html=markup.get_content() if opened and isinstance(markup, EmailMessage) else None,
     )
