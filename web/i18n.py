@@ -16,7 +16,7 @@ from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request
+from flask import Flask, current_app, g, request
 from flask_babel import Babel, format_date, format_datetime, lazy_gettext
 
 import participatie
@@ -67,14 +67,26 @@ def init_app(app: Flask) -> None:
         locale=select_locale,
         LOCALES=LOCALES,
         STATUS=STATUS,
-        THEMES=THEMES,
+        theme_labels=theme_labels,
         KINDS=KINDS,
         OUTCOMES=OUTCOMES,
         timeline_text=timeline_text,
     )
-    app.jinja_env.filters["theme_label"] = lambda code: THEMES.get(code, code)
+    app.jinja_env.filters["theme_label"] = lambda code: theme_labels().get(code, code)
     app.jinja_env.filters["date"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["datetime"] = _datetime_text
+
+
+def theme_labels() -> dict[str, str]:
+    """Code → label in the page's language, of every theme of the current list (retired ones
+    too: stored work keeps showing its themes). Read once per request."""
+    found: dict[str, str] | None = g.get("theme_labels")
+    if found is None:
+        language = select_locale()
+        catalogue = current_app.extensions["participatie"].app.theme_list()
+        found = {t.code: t.label(language) for t in catalogue.themes}
+        g.theme_labels = found
+    return found
 
 
 def _datetime_text(value: datetime | str | None) -> str:
@@ -96,20 +108,6 @@ STATUS = {
     "completed": lazy_gettext("Afgerond"),
     "withdrawn": lazy_gettext("Ingetrokken"),
     "merged": lazy_gettext("Samengevoegd met een ander initiatief"),
-}
-THEMES = {
-    "groen": lazy_gettext("Groen"),
-    "energie": lazy_gettext("Energie"),
-    "verkeer": lazy_gettext("Verkeer"),
-    "veiligheid": lazy_gettext("Veiligheid"),
-    "wonen": lazy_gettext("Wonen"),
-    "armoede": lazy_gettext("Armoede"),
-    "jeugd": lazy_gettext("Jeugd"),
-    "ondernemen": lazy_gettext("Ondernemen"),
-    "zorg": lazy_gettext("Zorg"),
-    "cultuur": lazy_gettext("Cultuur"),
-    "sport": lazy_gettext("Sport"),
-    "openbare_ruimte": lazy_gettext("Openbare ruimte"),
 }
 KINDS = {
     "resident": lazy_gettext("Inwoner"),

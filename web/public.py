@@ -31,7 +31,7 @@ from participatie.application.schemas import (
 )
 from participatie.domain.commands import Command, ConfirmEmail, ProvideInfo, Withdraw
 from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, DomainError
-from participatie.domain.values import THEMES, Actor, AreaLevel
+from participatie.domain.values import Actor, AreaLevel
 from participatie.maps import svgmap
 from participatie.notifications.links import LINK_DAYS, open_support_link, support_link
 from participatie.notifications.mail import MailError, compose
@@ -108,7 +108,7 @@ def _submit_page(
             "public/submit.html",
             values=values,
             errors=errors,
-            themes=THEMES,
+            themes=platform().theme_list().active_codes,
             buurten=buurten,
             picker=picker,
             notice=notice,
@@ -155,7 +155,7 @@ def submit() -> ResponseReturnValue:
         return redirect(url_for("public.received"), 303)
     app = platform()
     try:
-        data = SubmissionSchema(app.area_index()).load_submission(submission_from_form(form))
+        data = SubmissionSchema.of(app).load_submission(submission_from_form(form))
     except ValidationError as error:
         return _submit_page(form, field_errors(error.normalized_messages()), 422)
     # The confirmation mail (with the address check link) is sent by a job after the relay

@@ -41,9 +41,10 @@ from participatie.domain.errors import (
     ReasonRequired,
     UnknownInitiative,
     UnknownTeam,
+    UnknownTheme,
 )
 from participatie.domain.initiative import Initiative
-from participatie.domain.values import THEMES, Actor, Outcome, Priority
+from participatie.domain.values import Actor, Outcome, Priority
 
 REASON = N_("Geef een reden (hoogstens 2000 tekens).")
 
@@ -111,7 +112,7 @@ class MergeSchema(ReasonRequiredSchema):
 
 class DetailsSchema(ReasonRequiredSchema):
     themes = fields.List(
-        Text(validate=validate.OneOf(THEMES, error=N_("Kies een thema uit de lijst."))),
+        Text(),  # the current list's active themes (and those it had) are checked on change
         required=True,
         validate=validate.Length(min=1, max=5, error=N_("Kies 1 tot 5 thema's.")),
         error_messages=_messages(),
@@ -217,6 +218,7 @@ CHOICE_MESSAGES: dict[type[InvalidChoice], str] = {
     MergeIntoItself: N_("Een initiatief kan niet met zichzelf worden samengevoegd."),
     NothingChanged: N_("Er is niets veranderd."),
     NotATeamMember: N_("Kies iemand uit het team."),
+    UnknownTheme: N_("Kies een thema uit de lijst."),
 }
 FORM_FIELDS = {"details": "themes"}  # a refusal of the whole form shows on its first field
 GENERAL = N_("Deze actie kan nu niet: het initiatief is intussen veranderd of al afgehandeld.")

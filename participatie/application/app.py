@@ -22,6 +22,7 @@ from participatie.application.initiatives import SWEEPER, InitiativeCommands, Su
 from participatie.application.organisation import OrganisationCommands
 from participatie.application.personal_data import PersonalDataCommands
 from participatie.application.routing import RoutingCommands
+from participatie.application.themes import ThemeCommands
 from participatie.config import Settings
 from participatie.domain.errors import ConcurrencyConflict, NotFound
 from participatie.domain.initiative import DEFAULT_DECISION_DAYS, Initiative
@@ -95,6 +96,7 @@ class ParticipatieApp(
     RoutingCommands,
     OrganisationCommands,
     PersonalDataCommands,
+    ThemeCommands,
     Application[UUID],
 ):
     """Commands for every aggregate, and the few queries the views cannot answer."""

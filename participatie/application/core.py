@@ -8,7 +8,7 @@ that app.py defines, so every part is checked against the whole it will be mixed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import Notification
 
     from participatie.domain.initiative import Initiative
+    from participatie.domain.themes import ThemeCatalogue
 
     class AppCore(Application[UUID]):
         """ParticipatieApp as its parts see it: what app.py sets up and defines."""
@@ -69,6 +70,10 @@ if TYPE_CHECKING:
         def notifications(self, *event_classes: type[Any]) -> Iterator[Notification]: ...
         def history(self, aggregate_id: UUID) -> list[DomainEventProtocol[UUID]]: ...
         def get_initiative(self, initiative_id: UUID) -> Initiative: ...
+        def check_themes(
+            self, field: str, codes: Iterable[str], kept: Iterable[str] = ()
+        ) -> None: ...
+        def theme_list(self) -> ThemeCatalogue: ...
         def _get_young_initiative(self, initiative_id: UUID) -> Initiative: ...
 
 else:

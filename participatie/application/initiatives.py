@@ -21,7 +21,6 @@ from participatie.domain.tracking import TrackingIndex, hash_tracking_code, new_
 from participatie.domain.values import (
     PERSONAL_FIELDS,
     REGIE_TEAM,
-    THEMES,
     Actor,
     InitiatorKind,
     Location,
@@ -78,7 +77,11 @@ class InitiativeCommands(_Uses):
         actor: Actor | None = None,
         at: datetime | None = None,
     ) -> tuple[Initiative, TrackingIndex, str]:
-        """Create (but do not save) an initiative and its tracking index; return the code too."""
+        """Create (but do not save) an initiative and its tracking index; return the code too.
+
+        Its themes must be in the current list and active (UnknownTheme): every entrance
+        checks them, and this is where none can be missed."""
+        self.check_themes("themes", data["themes"])
         initiator = data["initiator"]
         personal = {k: initiator[k] for k in PERSONAL_FIELDS if initiator.get(k)}
         sealed = self.vault.seal(personal)
@@ -206,9 +209,7 @@ class InitiativeCommands(_Uses):
         if expected_version is not None and initiative.version != expected_version:
             raise ConcurrencyConflict(initiative_id, expected_version, initiative.version)
         new_themes = list(themes) if themes is not None else list(initiative.themes)
-        unknown = [t for t in new_themes if t not in THEMES]
-        if unknown:
-            raise InvariantViolation("themes", f"unknown theme(s): {', '.join(unknown)}")
+        self.check_themes("themes", new_themes, kept=initiative.themes)
         new_location = initiative.location
         if location is not None:
             new_location = self._place(location)

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from participatie.application.app import ParticipatieApp
 from participatie.application.schemas import Text
-from participatie.domain.values import THEMES, Actor, TeamKind
+from participatie.domain.values import Actor, TeamKind
 from participatie.infra.datafiles import load_yaml
 
 CODE = validate.Regexp(r"[a-z0-9][a-z0-9-]{1,62}\Z", error="Gebruik kleine letters, cijfers en -.")
@@ -27,7 +27,7 @@ class TeamSchema(Schema):
 class ChallengeSchema(Schema):
     code = Text(required=True, validate=CODE)
     name = Text(required=True, validate=validate.Length(min=2, max=120))
-    themes = fields.List(Text(validate=validate.OneOf(THEMES)), required=True)
+    themes = fields.List(Text(), required=True)  # checked against the current list on apply
     team = Text(required=True)
     focus_areas = fields.List(Text(), load_default=list)
 
@@ -74,6 +74,14 @@ def apply_organisation(app: ParticipatieApp, data: dict[str, Any], actor: Actor)
             for code in item.get("areas", []) + item.get("focus_areas", []):
                 if known_areas is not None and code not in known_areas:
                     errors.setdefault(section, {})[number] = {"areas": [f"Onbekend gebied {code}."]}
+    themes = app.theme_list()
+    for number, challenge in enumerate(data["challenges"]):
+        for place, code in enumerate(challenge["themes"]):
+            theme = themes.get(code)
+            if theme is None or not theme.active:
+                why = "is ingetrokken" if theme else "staat niet in de themalijst"
+                found = errors.setdefault("challenges", {}).setdefault(number, {})
+                found.setdefault("themes", {})[place] = [f"Thema '{code}' {why}."]
     if errors:
         raise ValidationError(errors)
     teams = [

@@ -16,7 +16,7 @@ from participatie.domain.organisation import Challenge, Directory
 from participatie.domain.routing import Book, ChallengeFacts, RoutingFacts, book_from, route
 from participatie.domain.rulebook import RuleBook
 from participatie.domain.rulecheck import RuleBookInvalid, check_book
-from participatie.domain.values import THEMES, Actor, Location, RoutingDecision, Status
+from participatie.domain.values import Actor, Location, RoutingDecision, Status
 
 if TYPE_CHECKING:
     from participatie.domain.organisation import Team
@@ -173,12 +173,14 @@ class RoutingCommands(_Uses):
             label, {"default_acceptance_days": default_acceptance_days, "rules": rules}, challenges
         )
         index = self.area_index() if self.has_area_map() else None
+        themes = self.theme_list()
         problems = check_book(
             book,
             teams=[t.code for t in self.teams()],
             areas=index.areas if index else (),
-            themes=THEMES,
+            themes=themes.active_codes,
             chains=index.chains() if index else (),
+            retired=[t.code for t in themes.themes if not t.active],
         )
         if problems:
             raise RuleBookInvalid(problems)

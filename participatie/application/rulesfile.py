@@ -8,13 +8,13 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from participatie.application.schemas import Text
-from participatie.domain.values import THEMES, InitiatorKind
+from participatie.domain.values import InitiatorKind
 from participatie.infra.datafiles import load_yaml
 
 
 class MatchSchema(Schema):
     areas = fields.List(Text(), load_default=list)
-    themes = fields.List(Text(validate=validate.OneOf(THEMES)), load_default=list)
+    themes = fields.List(Text(), load_default=list)  # checked against the current list later
     initiator_kinds = fields.List(
         Text(validate=validate.OneOf([k.value for k in InitiatorKind])),
         load_default=list,

@@ -7,12 +7,13 @@ translate them through its catalogue: `N_` only marks them for extraction.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from participatie.domain.values import THEMES, InitiatorKind
+from participatie.domain.themes import DEFAULT_THEMES
+from participatie.domain.values import InitiatorKind
 from participatie.maps.geo import AreaIndex
 
 Path = tuple[str | int, ...]  # field names and list positions down to a message
@@ -44,6 +45,7 @@ def N_(message: str) -> str:
 REQUIRED = N_("Dit veld is verplicht.")
 NOT_TEXT = N_("Vul tekst in.")
 NOT_A_NUMBER = N_("Vul een getal in, zoals 52.0907.")
+CHOOSE_THEME = N_("Kies een thema uit de lijst.")
 SINGLE_LINE = N_("Gebruik in dit veld geen regeleinden, tabs of andere onzichtbare tekens.")
 MULTI_LINE = N_(
     "Deze tekst bevat een onzichtbaar teken dat niet is toegestaan (regeleinden en tabs mogen wel)."
@@ -220,10 +222,7 @@ class SubmissionSchema(Schema):
         True, 20, 5000, N_("Geef een beschrijving van 20 tot 5000 tekens."), multiline=True
     )
     themes = fields.List(
-        Text(
-            validate=validate.OneOf(THEMES, error=N_("Kies een thema uit de lijst.")),
-            error_messages=_messages(),
-        ),
+        Text(error_messages=_messages()),
         required=True,
         validate=validate.Length(min=1, max=5, error=N_("Kies 1 tot 5 thema's.")),
         error_messages=_messages(invalid=N_("Kies 1 tot 5 thema's.")),
@@ -236,9 +235,20 @@ class SubmissionSchema(Schema):
         False, 0, 2000, N_("Gebruik hoogstens 2000 tekens."), multiline=True
     )
 
-    def __init__(self, areas: AreaIndex, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        areas: AreaIndex,
+        themes: Collection[str] = DEFAULT_THEMES.active_codes,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.area_index = areas
+        self.theme_codes = tuple(themes)
+
+    @classmethod
+    def of(cls, app: Any) -> SubmissionSchema:
+        """The schema for `app`'s current area map and theme list."""
+        return cls(app.area_index(), app.theme_list().active_codes)
 
     def load_submission(self, data: Any) -> dict[str, Any]:
         """Validate `data`; return the clean submission with `location.area_code` resolved."""
@@ -251,10 +261,18 @@ class SubmissionSchema(Schema):
         return result
 
     @validates_schema(skip_on_field_errors=False)
-    def check_location_and_themes(self, data: dict[str, Any], **_: Any) -> None:
+    def check_themes(self, data: dict[str, Any], **_: Any) -> None:
+        """Each theme is in the current list and active, and chosen once."""
         themes = data.get("themes") or []
+        known = self.theme_codes
+        wrong = {n: [CHOOSE_THEME] for n, code in enumerate(themes) if code not in known}
+        if wrong:
+            raise ValidationError(wrong, "themes")
         if len(set(themes)) != len(themes):
             raise ValidationError(N_("Kies elk thema maar één keer."), "themes")
+
+    @validates_schema(skip_on_field_errors=False)
+    def check_location(self, data: dict[str, Any], **_: Any) -> None:
         location = data.get("location")
         if not isinstance(location, dict):
             return

@@ -16,6 +16,7 @@ from participatie.cli import (  # noqa: F401
     rules,
     staff,
     teams,
+    themes,
     views,
 )
 from participatie.cli.common import main

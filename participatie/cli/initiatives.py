@@ -28,7 +28,7 @@ def initiatives_submit(file: Any, channel: str) -> None:
     with container() as c:
         name = getattr(file, "name", None) or "<stdin>"
         data = parse_json(decode(file.read(), name), name)
-        clean = SubmissionSchema(c.app.area_index()).load_submission(data)
+        clean = SubmissionSchema.of(c.app).load_submission(data)
         submission = c.app.submit(clean, channel=channel)
     click.echo(f"id: {submission.initiative_id}")
     click.echo(f"volgcode: {submission.tracking_code}")

@@ -15,6 +15,7 @@ from participatie.application.app import ParticipatieApp
 from participatie.application.orgfile import apply_organisation, read_organisation
 from participatie.application.rulesfile import read_rulebook
 from participatie.application.schemas import SubmissionSchema
+from participatie.application.themesfile import read_themes
 from participatie.domain.commands import (
     AcceptHandoff,
     Command,
@@ -98,10 +99,12 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False) -> DemoSummary:
     items = sorted(demo_initiatives(), key=lambda item: -int(item["days_ago"]))
     start = now - timedelta(days=max(int(i["days_ago"]) for i in items) + 1)
     areas = read_areas(DATA / "wijken_en_buurten.geojson")
+    themes = read_themes(DATA / "themes.yaml")
     organisation = read_organisation(DATA / "teams.yaml")
     rulebook = read_rulebook(DATA / "rulebook.yaml")
     with clock_at(app, start):
         app.import_area_map("2026-1", areas, "demo:wijken_en_buurten.geojson", DEMO_ACTOR)
+        app.apply_themes(themes["version"], themes["themes"], themes["reason"], DEMO_ACTOR)
         apply_organisation(app, organisation, DEMO_ACTOR)
         app.publish_rulebook(
             rulebook["version"],
@@ -110,7 +113,7 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False) -> DemoSummary:
             rulebook["rules"],
             DEMO_ACTOR,
         )
-    schema = SubmissionSchema(app.area_index())
+    schema = SubmissionSchema.of(app)
     for number, item in enumerate(items):
         fields = {k: v for k, v in item.items() if k != "days_ago"}
         submitted_at = now - timedelta(days=int(item["days_ago"]))

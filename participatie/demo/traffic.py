@@ -47,7 +47,7 @@ RESIDENT = Actor("initiatiefnemer", Role.INITIATOR)
 
 
 def submit_one(app: ParticipatieApp, rng: random.Random, number: int) -> UUID:
-    clean = SubmissionSchema(app.area_index()).load_submission(_data(rng, number))
+    clean = SubmissionSchema.of(app).load_submission(_data(rng, number))
     return app.submit(clean, channel="test").initiative_id
 
 

@@ -63,6 +63,14 @@ class UnknownTeam(InvalidChoice):
         super().__init__(field, "unknown team")
 
 
+class UnknownTheme(InvalidChoice):
+    """A theme that is not in the current list, or is retired (new work cannot use it)."""
+
+    def __init__(self, field: str, codes: list[str]) -> None:
+        super().__init__(field, f"unknown or retired theme(s): {', '.join(codes)}")
+        self.codes = list(codes)
+
+
 class UnknownInitiative(InvalidChoice):
     def __init__(self, field: str) -> None:
         super().__init__(field, "no such initiative")

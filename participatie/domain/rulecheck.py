@@ -40,9 +40,16 @@ class RuleBookInvalid(DomainError):
 
 
 def check_references(
-    book: Book, teams: Iterable[str], areas: Iterable[str], themes: Iterable[str]
+    book: Book,
+    teams: Iterable[str],
+    areas: Iterable[str],
+    themes: Iterable[str],
+    retired: Iterable[str] = (),
 ) -> list[RuleProblem]:
+    """Every reference of a rule that names nothing usable: an unknown team, area or challenge,
+    and a theme that is unknown or retired (`themes` are the active ones)."""
     known_teams, known_areas, known_themes = set(teams), set(areas), set(themes)
+    retired_themes = set(retired)
     problems: list[RuleProblem] = []
     for rule in book.rules:
         if rule.lead not in known_teams:
@@ -56,7 +63,11 @@ def check_references(
                     RuleProblem(rule.id, "match.areas", f"onbekend gebied '{code}' op de kaart")
                 )
         for theme in rule.themes:
-            if theme not in known_themes:
+            if theme in retired_themes:
+                problems.append(
+                    RuleProblem(rule.id, "match.themes", f"thema '{theme}' is ingetrokken")
+                )
+            elif theme not in known_themes:
                 problems.append(RuleProblem(rule.id, "match.themes", f"onbekend thema '{theme}'"))
         if rule.challenge is not None and rule.challenge not in book.challenges:
             problems.append(
@@ -133,6 +144,7 @@ def check_book(
     areas: Iterable[str],
     themes: Iterable[str],
     chains: Iterable[Sequence[str]],
+    retired: Iterable[str] = (),
 ) -> list[RuleProblem]:
     """Return every problem of `book`; an empty list means it may be published."""
-    return check_references(book, teams, areas, themes) + check_ambiguity(book, chains)
+    return check_references(book, teams, areas, themes, retired) + check_ambiguity(book, chains)

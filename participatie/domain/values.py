@@ -71,21 +71,6 @@ class AreaLevel(Enum):
     NEIGHBOURHOOD = "neighbourhood"  # buurt
 
 
-THEMES: tuple[str, ...] = (
-    "groen",
-    "energie",
-    "verkeer",
-    "veiligheid",
-    "wonen",
-    "armoede",
-    "jeugd",
-    "ondernemen",
-    "zorg",
-    "cultuur",
-    "sport",
-    "openbare_ruimte",
-)
-
 REGIE_TEAM = "regie"
 
 

@@ -35,6 +35,7 @@ PAGES = (
     "/beheer/admin/medewerkers/beheer",
     "/beheer/admin/teams",
     "/beheer/admin/opgaven",
+    "/beheer/admin/themas",
     "/beheer/admin/gebiedskaart",
     "/beheer/admin/regelboek",
     "/beheer/admin/taken",
@@ -49,6 +50,7 @@ POSTS = (
     "/beheer/admin/medewerkers/beheer/wachtwoord",
     "/beheer/admin/teams",
     "/beheer/admin/opgaven",
+    "/beheer/admin/themas",
     "/beheer/admin/gebiedskaart",
     "/beheer/admin/regelboek",
     "/beheer/admin/taken",
@@ -766,6 +768,152 @@ def test_failed_jobs_are_listed_and_requeued(redis_site: Site) -> None:
     assert registry.get_job_ids() == [] and queue.job_ids == [job_id]
 
 
+# -- themes --------------------------------------------------------------------------------------
+
+DEMO_THEMES = (
+    "groen", "energie", "verkeer", "veiligheid", "wonen", "armoede",
+    "jeugd", "ondernemen", "zorg", "cultuur", "sport", "openbare_ruimte",
+)  # fmt: skip
+DEMO_LABELS = {
+    "groen": ("Groen", "Green"), "energie": ("Energie", "Energy"),
+    "verkeer": ("Verkeer", "Traffic"), "veiligheid": ("Veiligheid", "Safety"),
+    "wonen": ("Wonen", "Housing"), "armoede": ("Armoede", "Poverty"),
+    "jeugd": ("Jeugd", "Youth"), "ondernemen": ("Ondernemen", "Business"),
+    "zorg": ("Zorg", "Care"), "cultuur": ("Cultuur", "Culture"), "sport": ("Sport", "Sport"),
+    "openbare_ruimte": ("Openbare ruimte", "Public space"),
+}  # fmt: skip
+
+
+def theme_form(**changes: Any) -> dict[str, Any]:
+    """The themes form as the page fills it for the demo list, with `changes` on top."""
+    form: dict[str, Any] = {}
+    for code in DEMO_THEMES:
+        nl, en = DEMO_LABELS[code]
+        form |= {f"{code}-nl": nl, f"{code}-en": en, f"{code}-active": "1"}
+    form |= {"versie": "2027-1", "reden": "Coalitieakkoord 2027"}
+    for key, value in changes.items():
+        if value is None:
+            form.pop(key, None)
+        else:
+            form[key] = value
+    return form
+
+
+def test_the_themes_page_shows_the_list_and_its_versions(site: Site, admin: FlaskClient) -> None:
+    response = admin.get("/beheer/admin/themas")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    page = text_of(response)
+    assert '<p id="themaversie">Huidige versie: 2026-1</p>' in page
+    assert re.findall(r'<fieldset class="fieldset" id="thema-([a-z_]+)">', page) == [
+        *DEMO_THEMES,
+        "nieuw",
+    ]
+    assert 'id="veld-groen-nl" name="groen-nl" value="Groen"' in page
+    assert 'id="veld-openbare_ruimte-en" name="openbare_ruimte-en" value="Public space"' in page
+    assert 'name="verkeer-active" value="1" checked' in page
+    versions = re.search(r'<table class="queue" id="versies">.*?</table>', page, re.S)
+    assert versions and '<th scope="row">2026-1</th>' in versions.group(0)
+    assert "De thema&#39;s van de demogemeente" in versions.group(0)
+    assert "system:demo-loader" in versions.group(0)
+
+
+def test_an_admin_renames_retires_and_adds_a_theme_as_a_new_version(
+    site: Site, admin: FlaskClient
+) -> None:
+    form = theme_form(
+        **{
+            "groen-nl": "Groen en water",
+            "verkeer-active": None,  # unchecked: retired
+            "nieuw-code": "hitte",
+            "nieuw-nl": "Hittestress",
+            "nieuw-en": "Heat stress",
+        }
+    )
+    response = post(admin, "/beheer/admin/themas", "/beheer/admin/themas", **form)
+    page = followed(admin, response)
+    assert "Themalijst 2027-1 vastgelegd: 3 thema&#39;s gewijzigd." in page
+    catalogue = site.app.theme_list()
+    assert catalogue.version == "2027-1"
+    assert catalogue.active_codes == (
+        "groen", "energie", "veiligheid", "wonen", "armoede", "jeugd",
+        "ondernemen", "zorg", "cultuur", "sport", "openbare_ruimte", "hitte",
+    )  # fmt: skip
+    assert catalogue.label("groen", "nl") == "Groen en water"
+    assert catalogue.label("verkeer", "en") == "Traffic"  # retired, still readable
+    # The Open311 description of a renamed theme is kept (the page does not edit it).
+    assert catalogue.get("groen").description.startswith("Bomen, plantsoenen")  # type: ignore[union-attr]
+    history = site.app.theme_history()
+    assert history is not None
+    assert [(r.label, r.actor, r.reason) for r in history.history][-1] == (
+        "2027-1",
+        "staff:beheer",
+        "Coalitieakkoord 2027",
+    )
+    assert "verkeer</span> – ingetrokken</legend>" in page
+    # The resident's form offers the new list at once; the API and Open311 too.
+    submit_form = text_of(site.client().get("/indienen"))
+    assert 'value="hitte"' in submit_form and ">Hittestress</label>" in submit_form
+    assert 'value="verkeer"' not in submit_form
+    assert ">Groen en water</label>" in submit_form
+    themes = site.client().get("/api/v1/themes", headers={"Accept-Language": "en"}).get_json()
+    assert {"code": "hitte", "name": "Heat stress", "active": True} in themes
+    assert {"code": "verkeer", "name": "Traffic", "active": False} in themes
+    services = site.client().get("/open311/v2/services.json").get_json()
+    assert [s["service_code"] for s in services][-1] == "hitte"
+    assert "verkeer" not in [s["service_code"] for s in services]
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "message"),
+    [
+        ({"versie": ""}, "versie", "Geef een versie van 1 tot 40 tekens, zoals 2027-1."),
+        ({"versie": "2026-1"}, "versie", "Deze versie bestaat al; kies een nieuwe naam."),
+        ({"reden": ""}, "reden", "Geef een reden van hoogstens 2000 tekens."),
+        ({"groen-nl": ""}, "groen-nl", "Geef een naam van 1 tot 60 tekens."),
+        ({"wonen-en": "x" * 61}, "wonen-en", "Geef een naam van 1 tot 60 tekens."),
+        (
+            {"zorg-nl": "Zorg\nen welzijn"},
+            "zorg-nl",
+            "Gebruik geen regeleinden, tabs of andere onzichtbare tekens.",
+        ),
+        (
+            {"nieuw-code": "Hitte stress", "nieuw-nl": "H", "nieuw-en": "H"},
+            "nieuw-code",
+            "Gebruik 2 tot 40 kleine letters, cijfers en _, beginnend met een letter.",
+        ),
+        (
+            {"nieuw-code": "groen", "nieuw-nl": "Groen", "nieuw-en": "Green"},
+            "nieuw-code",
+            "Dit thema bestaat al; pas het hierboven aan.",
+        ),
+        ({"nieuw-code": "hitte"}, "nieuw-nl", "Geef een naam van 1 tot 60 tekens."),
+        (
+            {f"{code}-active": None for code in DEMO_THEMES},
+            "versie",
+            "Houd minstens één thema in gebruik.",
+        ),
+    ],
+)
+def test_a_wrong_themes_form_gets_field_errors_and_records_nothing(
+    site: Site, admin: FlaskClient, changes: dict[str, Any], key: str, message: str
+) -> None:
+    before = events(site)
+    response = post(admin, "/beheer/admin/themas", "/beheer/admin/themas", **theme_form(**changes))
+    assert response.status_code == 422
+    page = text_of(response)
+    assert field_error(page, key) == f"Fout:  {message}"  # the hidden "Fout:" is read out first
+    assert f'<a href="#veld-{key}">' in page  # the summary links to the field
+    assert events(site) == before
+    assert site.app.theme_list().version == "2026-1"
+
+
+def test_the_same_list_again_records_nothing(site: Site, admin: FlaskClient) -> None:
+    before = events(site)
+    response = post(admin, "/beheer/admin/themas", "/beheer/admin/themas", **theme_form())
+    assert "Er is niets veranderd; er is niets vastgelegd." in followed(admin, response)
+    assert events(site) == before
+
+
 # -- e-mail --------------------------------------------------------------------------------------
 
 WELCOME = "submitted-{}-v1-initiator"  # the key a message to an initiative's initiator has
@@ -970,6 +1118,9 @@ def seed_retention(site: Site) -> None:
     site.project()
 
 
+NEW_PAGES = ("themas", "themas-fouten")  # also checked in English and at 390 px
+
+
 def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
     """axe-core (WCAG 2.1 A and AA) on each admin page, also with errors and a backtest shown."""
     import os
@@ -1036,6 +1187,8 @@ def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
         ("teams-fouten", "/beheer/admin/teams", lambda p: submit(p, "/beheer/admin/teams")),
         ("opgaven", "/beheer/admin/opgaven", None),
         ("opgaven-fouten", "/beheer/admin/opgaven", lambda p: submit(p, "/beheer/admin/opgaven")),
+        ("themas", "/beheer/admin/themas", None),
+        ("themas-fouten", "/beheer/admin/themas", lambda p: submit(p, "/beheer/admin/themas")),
         ("gebiedskaart", "/beheer/admin/gebiedskaart", None),
         (
             "gebiedskaart-fouten",
@@ -1093,6 +1246,32 @@ def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
                         found[name] = [
                             f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in violations
                         ]
+                # Pages added since: also in English and at 390 px, where nothing may make the
+                # page scroll sideways (WCAG 1.4.10 reflow).
+                for language in ("nl", "en"):
+                    page.goto(f"{base}/taal/{language}?terug=/beheer/admin/")
+                    for width in (1280, 390):
+                        page.set_viewport_size({"width": width, "height": 900})
+                        for name, url, prepare in states:
+                            if name not in NEW_PAGES:
+                                continue
+                            page.goto(base + url)
+                            if prepare is not None:
+                                prepare(page)
+                                page.wait_for_load_state()
+                            assert page.evaluate("document.documentElement.lang") == language
+                            key = f"{name}-{language}-{width}"
+                            result = axe.run(page, options=wcag).response["violations"]
+                            if result:
+                                found[key] = [
+                                    f"{v['id']}: {v['nodes'][0]['target']}" for v in result
+                                ]
+                            sideways = page.evaluate(
+                                "document.documentElement.scrollWidth"
+                                " > document.documentElement.clientWidth"
+                            )
+                            if sideways:
+                                found[key] = [*found.get(key, []), "scrolls sideways"]
             finally:
                 browser.close()
     finally:

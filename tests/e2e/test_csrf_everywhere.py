@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from flask.testing import FlaskClient
@@ -86,6 +86,7 @@ ACCEPTED = {
     "admin.set_password": 303,
     "admin.save_team": 303,
     "admin.save_challenge": 303,
+    "admin.apply_themes": 303,
     "admin.import_areas": 303,
     "admin.rulebook_step": 303,
     "admin.requeue_jobs": 409,
@@ -261,6 +262,7 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
         "/beheer/admin/teams",
         {"code": "lijn-nieuw", "name": "Afdeling Nieuw", "kind": "line", "email": ""},
     ),
+    "admin.apply_themes": lambda w: Req("beheer", "/beheer/admin/themas", _themes_form(w)),
     "admin.save_challenge": lambda w: Req(
         "beheer",
         "/beheer/admin/opgaven",
@@ -552,6 +554,17 @@ TRIGGERS = "contactgegevens=1&persoonsgegevens=1&format=csv"
 AUDIT_MOMENT = "2026-01-01T12:00"
 
 
+def _themes_form(w: World) -> dict[str, str]:
+    """The current theme list as the admin page posts it, under a new version name."""
+    unique = uuid4().hex[:8]
+    form = {"versie": f"csrf-{unique}", "reden": "controle", "nieuw-code": f"proef_{unique}"}
+    form |= {"nieuw-nl": "Proef", "nieuw-en": "Trial"}
+    for theme in w.site.app.theme_list().themes:
+        form |= {f"{theme.code}-nl": theme.nl, f"{theme.code}-en": theme.en}
+        form |= {f"{theme.code}-active": "1"} if theme.active else {}
+    return form
+
+
 def _mail_name(w: World) -> str:
     """The outbox copy of the message to the case's initiator (the world puts it there)."""
     return f"submitted-{w.case}-v1-initiator.eml"
@@ -593,6 +606,7 @@ GETS: dict[str, Callable[[World], Req]] = {
     "admin.challenges": lambda w: Req("beheer", "/beheer/admin/opgaven"),
     "admin.jobs": lambda w: Req("beheer", "/beheer/admin/taken"),
     "admin.mail": lambda w: Req("beheer", "/beheer/admin/mail"),
+    "admin.themes": lambda w: Req("beheer", "/beheer/admin/themas"),
     "admin.mail_message": lambda w: Req("beheer", f"/beheer/admin/mail/bericht/{_mail_name(w)}"),
     "admin.privacy": lambda w: Req("beheer", "/beheer/admin/privacy"),
     "admin.rulebook": lambda w: Req("beheer", "/beheer/admin/regelboek"),
@@ -672,6 +686,7 @@ GET_ANSWERS = {
     "admin.challenges": 200,
     "admin.jobs": 200,
     "admin.mail": 200,
+    "admin.themes": 200,
     "admin.mail_message": 200,
     "admin.privacy": 200,
     "admin.rulebook": 200,

@@ -21,6 +21,7 @@ from participatie.domain.errors import (
     ReasonRequired,
     UnknownInitiative,
     UnknownTeam,
+    UnknownTheme,
 )
 from web.errors import http_status
 
@@ -74,4 +75,7 @@ def test_the_english_words_of_a_refusal_do_not_decide_its_message() -> None:
         MergeIntoItself,
         NothingChanged,
         NotATeamMember,
+        UnknownTheme,
     }
+    retired = UnknownTheme("themes", ["verkeer"])
+    assert invalid(retired).errors == {"themes": ["Kies een thema uit de lijst."]}

@@ -1,6 +1,6 @@
-"""The admin area (role "beheerder"): staff accounts, teams, challenges, the area map, the routing
-rulebook, failed background jobs, privacy requests and the e-mail ledger (with the embedded
-outbox), one module per section; what they share is in web/admin/common.py.
+"""The admin area (role "beheerder"): staff accounts, teams, challenges, themes, the area map, the
+routing rulebook, failed background jobs, privacy requests and the e-mail ledger (with the
+embedded outbox), one module per section; what they share is in web/admin/common.py.
 
 Every request is checked with participatie.staff.access ("admin" page); a refusal is logged and
 answered with 403. Every change is recorded as an event with the admin as actor. Bad input gets
@@ -44,6 +44,7 @@ from web.admin import (  # noqa: E402
     privacy,
     rulebook,
     teams,
+    themes,
 )
 
 __all__ = [
@@ -58,4 +59,5 @@ __all__ = [
     "privacy",
     "rulebook",
     "teams",
+    "themes",
 ]

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from participatie.domain.errors import InvariantViolation
-from participatie.domain.values import THEMES, TeamKind
+from participatie.domain.values import TeamKind
 from web import context
 from web.admin import bp
 from web.admin.common import (
@@ -44,10 +44,21 @@ def _challenges_page(
         area_names=_area_names(),
         area_choices=_area_choices(),
         team_choices=_team_choices(TeamKind.CHALLENGE),
-        theme_choices=list(THEMES),
+        theme_choices=_theme_choices(kept),
         errors=errors or {},
         kept=kept or {"themes": [], "focus_areas": []},
     )
+
+
+def _theme_choices(kept: Mapping[str, Any] | None) -> list[str]:
+    """The active themes, and the retired ones the challenge being edited already has."""
+    held = set()
+    code = (kept or {}).get("code")
+    for challenge in context.platform().challenges():
+        if challenge.code == code:
+            held = set(challenge.themes)
+    themes = context.platform().theme_list()
+    return [t.code for t in themes.themes if t.active or t.code in held]
 
 
 @bp.get("/opgaven")
@@ -80,7 +91,7 @@ def save_challenge() -> ResponseReturnValue:
     _check_name(errors, kept["name"])
     if not kept["themes"]:
         _add(errors, "themes", gettext("Kies minstens één thema."))
-    elif any(theme not in THEMES for theme in kept["themes"]):
+    elif any(theme not in _theme_choices(kept) for theme in kept["themes"]):
         _add(errors, "themes", gettext("Kies alleen thema's uit de lijst."))
     if kept["team"] not in dict(_team_choices(TeamKind.CHALLENGE)):
         _add(errors, "team", gettext("Kies het opgaveteam dat eigenaar is van deze opgave."))

@@ -18,6 +18,7 @@ def home() -> ResponseReturnValue:
         accounts=len(context.staff_accounts().all()),
         teams=len(app.teams()),
         challenges=len(app.challenges()),
+        themes=len(app.theme_list().active_codes),
         map_version=app.area_map_version(),
         rulebook_version=rulebook.current_version if rulebook else None,
         redis=bool(context.container().settings.redis_url),

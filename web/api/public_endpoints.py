@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from participatie.application.progress import progress_of
-from participatie.domain.values import THEMES, AreaLevel
+from participatie.domain.values import AreaLevel
 from participatie.notifications.mail import MailError
 from participatie.views import queries
 from web.api.common import PREFIX, Blueprint, fail
@@ -32,10 +32,13 @@ public = Blueprint("api_public", __name__, url_prefix=PREFIX, description="Openb
 @public.route("/themes")
 @public.response(200, ThemeSchema(many=True))
 def themes() -> Any:
-    """The controlled list of themes."""
-    from web.i18n import THEMES as LABELS
-
-    return [{"code": code, "name": str(LABELS.get(code, code))} for code in THEMES]
+    """The municipality's themes, in the language asked for; retired ones (`active`: false)
+    still label older initiatives, but new ones cannot use them."""
+    language = accepted_language()
+    return [
+        {"code": t.code, "name": t.label(language), "active": t.active}
+        for t in platform().theme_list().themes
+    ]
 
 
 @public.route("/areas")

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from participatie.application.schemas import N_, EmailSchema, SubmissionSchema, Text
-from participatie.domain.values import THEMES, Priority
+from participatie.domain.values import Priority
 from participatie.views import queries
 from web.context import platform
 
 
+def _known_theme(code: str) -> None:
+    """A theme of the current list, retired ones included (older work still has them)."""
+    if code not in platform().theme_list().codes:
+        raise ValidationError(N_("Kies een thema uit de lijst."))
+
+
 class ApiSubmissionSchema(SubmissionSchema):
-    """The submission, checked against the current area map of the running platform."""
+    """The submission, checked against the current area map and themes of the platform."""
 
     def __init__(self, **kwargs: Any) -> None:
         Schema.__init__(self, **kwargs)
@@ -22,6 +28,10 @@ class ApiSubmissionSchema(SubmissionSchema):
     @property
     def area_index(self) -> Any:  # type: ignore[override]
         return platform().area_index()
+
+    @property
+    def theme_codes(self) -> Any:  # type: ignore[override]
+        return platform().theme_list().active_codes
 
     @pre_load
     def strip_texts(self, data: Any, **_: Any) -> Any:
@@ -66,6 +76,7 @@ class SupportAcceptedSchema(Schema):
 class ThemeSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
+    active = fields.Boolean(required=True)
 
 
 class AreaSchema(Schema):
@@ -84,7 +95,7 @@ class TeamSchema(Schema):
 
 class QueueArgsSchema(Schema):
     status = Text(validate=validate.OneOf(queries.OPEN_STATUSES))
-    theme = Text(validate=validate.OneOf(THEMES))
+    theme = Text(validate=lambda code: _known_theme(code))
     area = Text(validate=validate.Length(min=1, max=20))
     priority = Text(validate=validate.OneOf([p.value for p in Priority]))
     overdue = fields.Boolean()
@@ -171,7 +182,7 @@ class ActionSchema(Schema):
     outcome = Text(validate=validate.OneOf(["honoured", "partly_honoured", "not_honoured"]))
     rationale = Text(multiline=True)
     into = fields.UUID()
-    themes = fields.List(Text(validate=validate.OneOf(THEMES)))
+    themes = fields.List(Text())  # the current list is checked when the change is made
     area_code = Text(allow_none=True)
 
 

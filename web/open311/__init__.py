@@ -48,7 +48,7 @@ from werkzeug.exceptions import HTTPException
 
 from participatie.application.schemas import SubmissionSchema
 from participatie.domain.errors import DomainError
-from participatie.domain.values import THEMES, AreaLevel
+from participatie.domain.values import AreaLevel
 from participatie.maps.geo import AreaIndex
 from participatie.views.model import OPEN_STATUSES, Row
 from participatie.views.queries import PUBLISHED
@@ -57,7 +57,6 @@ from web.context import container
 from web.i18n import accepted_language
 from web.links import public_url_for
 from web.open311.formats import (
-    SERVICES,
     Open311Error,
     Places,
     error_list,
@@ -65,6 +64,7 @@ from web.open311.formats import (
     reply,
     service,
     service_request,
+    themes,
     title_of,
 )
 
@@ -173,12 +173,12 @@ def discovery(fmt: str) -> Response:
 
 @bp.get(f"/services.{FORMAT}")
 def services(fmt: str) -> Response:
-    return reply(fmt, "services", [service(code) for code in THEMES])
+    return reply(fmt, "services", [service(theme) for theme in themes().active])
 
 
 @bp.get(f"/services/<code>.{FORMAT}")
 def service_definition(code: str, fmt: str) -> Response:
-    if code not in SERVICES:
+    if code not in themes().active_codes:
         raise Open311Error(404, f"service_code: '{code}' bestaat niet. Zie services.{fmt}.")
     return reply(fmt, "service_definition", {"service_code": code, "attributes": []})
 
@@ -235,7 +235,7 @@ def create_request(fmt: str) -> Response:
     service_code = _text("service_code")
     if service_code is None:
         raise Open311Error(400, "service_code: verplicht; kies een code uit services.json.")
-    if service_code not in SERVICES:
+    if service_code not in themes().active_codes:
         raise Open311Error(
             400, f"service_code: '{service_code}' bestaat niet; kies een code uit services.{fmt}."
         )
@@ -256,7 +256,7 @@ def create_request(fmt: str) -> Response:
         "consent_to_publish": False,
     }
     try:
-        clean = SubmissionSchema(index).load_submission(data)
+        clean = SubmissionSchema(index, app.theme_list().active_codes).load_submission(data)
     except ValidationError as error:
         raise Open311Error(400, *field_messages(error.normalized_messages())) from None
     submission = app.submit({**clean, "language": accepted_language()}, channel=CHANNEL)
@@ -370,7 +370,9 @@ def _requests_reply(fmt: str, rows: list[Row]) -> Response:
     app = container().app
     teams = {team.code: team.name for team in app.teams()}
     places = Places(app.area_index())
-    return reply(fmt, "service_requests", [service_request(row, teams, places) for row in rows])
+    labels = app.theme_list()
+    answers = [service_request(row, teams, places, labels) for row in rows]
+    return reply(fmt, "service_requests", answers)
 
 
 @bp.get(f"/requests.{FORMAT}")
@@ -385,7 +387,7 @@ def list_requests(fmt: str) -> Response:
         known = [i for i in ids if _is_id(i)]  # anything else names no initiative
         # ids override every other filter
         return _requests_reply(fmt, _rows(ids=known) if known else [])
-    codes = _listed("service_code", THEMES)
+    codes = _listed("service_code", themes().codes)
     statuses = _listed("status", ("open", "closed"))
     start, end = _moment("start_date"), _moment("end_date")
     if start is None and end is None:

@@ -17,79 +17,16 @@ from flask_babel import force_locale
 from shapely.geometry import Point, shape
 
 from participatie.application.schemas import flatten
-from participatie.domain.values import THEMES
+from participatie.domain.themes import Theme, ThemeCatalogue
 from participatie.maps.geo import AreaIndex
 from participatie.views.model import Row
 from web.context import container
 from web.i18n import OUTCOMES, STATUS
-from web.i18n import THEMES as THEME_LABELS
 
 TITLE_LENGTH = 60
 
-# service_code → (description, keywords, group); service_name is the theme's Dutch label.
-SERVICES: dict[str, tuple[str, str, str]] = {
-    "groen": (
-        "Bomen, plantsoenen, geveltuinen en ander groen in de buurt.",
-        "bomen, planten, geveltuin, park, vergroenen",
-        "Leefomgeving",
-    ),
-    "energie": (
-        "Energie besparen, zonnepanelen, warmte en de energietransitie in de buurt.",
-        "zonnepanelen, isoleren, warmtenet, duurzaam",
-        "Leefomgeving",
-    ),
-    "verkeer": (
-        "Verkeersveiligheid, fietsen, lopen, parkeren en bereikbaarheid.",
-        "fiets, parkeren, oversteekplaats, snelheid, stoep",
-        "Leefomgeving",
-    ),
-    "veiligheid": (
-        "Een veilige buurt: verlichting, overlast en op elkaar letten.",
-        "verlichting, overlast, buurtpreventie",
-        "Samenleving",
-    ),
-    "wonen": (
-        "Woningen, woonvormen en de woonomgeving.",
-        "woning, woongroep, bouwen, huren",
-        "Leefomgeving",
-    ),
-    "armoede": (
-        "Rondkomen, schulden voorkomen en meedoen: bestaanszekerheid.",
-        "schulden, minima, voedselbank, bestaanszekerheid",
-        "Samenleving",
-    ),
-    "jeugd": (
-        "Kinderen en jongeren: spelen, ontmoeten en veilig opgroeien.",
-        "speeltuin, jongeren, kinderen, jongerenplek",
-        "Samenleving",
-    ),
-    "ondernemen": (
-        "Winkels, markten, bedrijven en ondernemers in de buurt.",
-        "winkel, markt, bedrijf, ondernemer",
-        "Economie",
-    ),
-    "zorg": (
-        "Zorg en welzijn: ouderen, mantelzorg, eenzaamheid en elkaar helpen.",
-        "ouderen, mantelzorg, welzijn, eenzaamheid",
-        "Samenleving",
-    ),
-    "cultuur": (
-        "Kunst, cultuur, evenementen en erfgoed.",
-        "kunst, muziek, festival, erfgoed",
-        "Samenleving",
-    ),
-    "sport": (
-        "Sporten en bewegen in de buurt.",
-        "sportveld, bewegen, vereniging, trapveld",
-        "Samenleving",
-    ),
-    "openbare_ruimte": (
-        "Straten, pleinen, bankjes, afval en het beheer van de openbare ruimte.",
-        "straat, plein, bankje, afval, onderhoud",
-        "Leefomgeving",
-    ),
-}
-assert set(SERVICES) == set(THEMES), "every theme is an Open311 service"
+# Open311's services are the active themes of the municipality's current list: service_name is
+# the theme's Dutch label, description, keywords and group come with the theme.
 
 # Where a SubmissionSchema error lands among the Open311 arguments.
 FIELDS = {
@@ -208,24 +145,27 @@ def w3c(moment: datetime | None) -> str | None:
 # -- services and requests -----------------------------------------------------------------------
 
 
-def service(code: str) -> dict[str, Any]:
-    description, keywords, group = SERVICES[code]
+def service(theme: Theme) -> dict[str, Any]:
     return {
-        "service_code": code,
-        "service_name": dutch(THEME_LABELS[code]),
-        "description": description,
+        "service_code": theme.code,
+        "service_name": theme.nl,
+        "description": theme.description,
         "metadata": False,
         "type": "realtime",
-        "keywords": keywords,
-        "group": group,
+        "keywords": theme.keywords,
+        "group": theme.group,
     }
+
+
+def themes() -> ThemeCatalogue:
+    return container().app.theme_list()
 
 
 def title_of(description: str, service_code: str) -> str:
     """The first 60 characters of the description (a Dutch default when too short)."""
     text = " ".join(description.split())
     if len(text) < 5:
-        return f"Melding via Open311: {dutch(THEME_LABELS[service_code])}"
+        return f"Melding via Open311: {themes().label(service_code, 'nl')}"
     if len(text) <= TITLE_LENGTH:
         return text
     return text[: TITLE_LENGTH - 1].rstrip() + "…"
@@ -277,7 +217,9 @@ def status_notes(row: Row) -> str:
     return notes
 
 
-def service_request(row: Row, teams: dict[str, str], places: Places) -> dict[str, Any]:
+def service_request(
+    row: Row, teams: dict[str, str], places: Places, labels: ThemeCatalogue
+) -> dict[str, Any]:
     code = row.themes[0] if row.themes else ""
     point = places.point(row.area_code)
     if row.consent:
@@ -289,7 +231,7 @@ def service_request(row: Row, teams: dict[str, str], places: Places) -> dict[str
         "service_request_id": row.id,
         "status": "open" if row.is_open else "closed",
         "status_notes": status_notes(row),
-        "service_name": dutch(THEME_LABELS[code]) if code in THEME_LABELS else code,
+        "service_name": labels.label(code, "nl"),
         "service_code": code,
         "description": row.description if row.consent and row.description else "",
         "agency_responsible": teams.get(row.lead_team, row.lead_team) if row.lead_team else "",

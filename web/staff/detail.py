@@ -21,7 +21,7 @@ from participatie.application.schemas import N_
 from participatie.audit.history import describe
 from participatie.domain.errors import ConcurrencyConflict, IllegalTransition, InvariantViolation
 from participatie.domain.initiative import Initiative
-from participatie.domain.values import THEMES, Outcome, Priority
+from participatie.domain.values import Outcome, Priority
 from participatie.staff import access
 from web.context import account, platform, staff_accounts
 from web.errors import conflict_message, http_status
@@ -108,6 +108,12 @@ def _timeline(initiative_id: UUID) -> list[dict[str, Any]]:
     return entries
 
 
+def _theme_choices(initiative: Initiative) -> list[str]:
+    """The active themes, and the retired ones the initiative already has (it may keep them)."""
+    themes = platform().theme_list()
+    return [t.code for t in themes.themes if t.active or t.code in initiative.themes]
+
+
 def _detail(
     initiative: Initiative,
     *,
@@ -138,7 +144,7 @@ def _detail(
             area_name=areas.name(case.area_code) if case.area_code in areas else case.area_code,
             outcomes=[o.value for o in Outcome],
             priorities=[p.value for p in Priority],
-            themes=THEMES,
+            themes=_theme_choices(initiative),
             may_contact=access.allowed(account().role, "contact", rel),
             contact=contact,
             errors=errors or {},

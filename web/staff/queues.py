@@ -16,7 +16,7 @@ from participatie.domain.errors import (
     InvariantViolation,
     NotFound,
 )
-from participatie.domain.values import THEMES, Priority
+from participatie.domain.values import Priority
 from participatie.staff import access
 from participatie.views import queries
 from web.context import account, container, platform
@@ -87,7 +87,7 @@ def queue(team: str) -> ResponseReturnValue:
                 key=lambda a: (a.level.value != "district", a.name),
             ),
             statuses=queries.OPEN_STATUSES,
-            themes=THEMES,
+            themes=platform().theme_list().codes,
             priorities=[p.value for p in Priority],
             selection=set(session.get(f"selection:{team}", [])),
             results=session.pop(f"bulk:{team}", None),
