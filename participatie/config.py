@@ -286,6 +286,14 @@ class Settings:
         "Working days from submission to decision (8 weeks); the clock pauses while waiting for"
         " the initiator.",
     )
+    agenda_adopters: tuple[str, ...] = setting(
+        "PARTICIPATIE_AGENDA_ADOPTERS",
+        ("regie",),
+        values.roles,
+        "Staff roles that adopt and revise area agendas (comma-separated); area managers draft"
+        " them.",
+        show=values.joined,
+    )
     sweep_minutes: int = setting(
         "PARTICIPATIE_SWEEP_MINUTES", 15, values.positive_int, "How often the deadline sweep runs."
     )

@@ -193,6 +193,18 @@ def escalate(name: str, raw: str) -> tuple[str, ...]:
     return kinds
 
 
+STAFF_ROLES = ("area_manager", "team_member", "regie", "line_department", "auditor", "admin")
+
+
+def roles(name: str, raw: str) -> tuple[str, ...]:
+    """Staff roles, comma-separated; at least one."""
+    found = tuple(r.strip().lower() for r in raw.split(",") if r.strip())
+    unknown = [r for r in found if r not in STAFF_ROLES]
+    if unknown or not found:
+        raise ConfigError(f"{name} takes one or more of {', '.join(STAFF_ROLES)}")
+    return found
+
+
 def retention(name: str, raw: str) -> tuple[tuple[str, int], ...]:
     return parse_retention(raw)
 

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder, Notification
 from eventsourcing.utils import get_topic
 
+from participatie.application.agenda import AgendaCommands
 from participatie.application.core import Clock, Vault, utcnow
 from participatie.application.initiatives import SWEEPER, InitiativeCommands, Submission
 from participatie.application.organisation import OrganisationCommands
@@ -97,6 +98,7 @@ class ParticipatieApp(
     OrganisationCommands,
     PersonalDataCommands,
     ThemeCommands,
+    AgendaCommands,
     Application[UUID],
 ):
     """Commands for every aggregate, and the few queries the views cannot answer."""

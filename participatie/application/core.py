@@ -53,7 +53,9 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import Notification
 
     from participatie.domain.initiative import Initiative
+    from participatie.domain.organisation import Challenge, Team
     from participatie.domain.themes import ThemeCatalogue
+    from participatie.maps.geo import AreaIndex
 
     class AppCore(Application[UUID]):
         """ParticipatieApp as its parts see it: what app.py sets up and defines."""
@@ -74,6 +76,9 @@ if TYPE_CHECKING:
             self, field: str, codes: Iterable[str], kept: Iterable[str] = ()
         ) -> None: ...
         def theme_list(self) -> ThemeCatalogue: ...
+        def area_index(self, version: str | None = None, checked: bool = False) -> AreaIndex: ...
+        def teams(self) -> list[Team]: ...
+        def challenges(self) -> list[Challenge]: ...
         def _get_young_initiative(self, initiative_id: UUID) -> Initiative: ...
 
 else:

@@ -6,6 +6,7 @@ so that it registers its commands on `main`.
 
 # Imported for their side effect: each module registers its commands on `main`.
 from participatie.cli import (  # noqa: F401
+    agenda,
     areas,
     audit,
     demo,

@@ -112,3 +112,39 @@ def denied(username: str, role: Role, what: str, rel: str, target: str) -> None:
         rel,
         target,
     )
+
+
+# -- area steering -------------------------------------------------------------------------------
+
+STEERING_ROLES = frozenset({Role.AREA_MANAGER, Role.TEAM_MEMBER, Role.REGIE, Role.LINE_DEPARTMENT})
+
+
+def sees_area(role: Role) -> bool:
+    """May an account open the staff area pages (agenda, stacked challenges, figures)?
+
+    Every staff member who works on initiatives, and auditors (read-only): area figures hold no
+    personal data, and seeing where challenges stack is the point of working area-based.
+    """
+    return role in STEERING_ROLES or role is Role.AUDITOR
+
+
+def drafts_agenda(role: Role, owned_areas: Iterable[str], area_chain: Iterable[str]) -> bool:
+    """May an account draft an area's agenda? Regie may for any area; an area manager for an
+    area that one of their teams owns, or that lies inside one (`area_chain`: the area and
+    every area above it)."""
+    if role is Role.REGIE:
+        return True
+    return role is Role.AREA_MANAGER and bool(set(owned_areas) & set(area_chain))
+
+
+def adopts_agenda(role: Role, adopters: Iterable[str]) -> bool:
+    """May an account adopt or revise agendas (the roles of PARTICIPATIE_AGENDA_ADOPTERS)?"""
+    return role.value in set(adopters)
+
+
+def links_to_agenda(role: Role, rel: str, drafts: bool) -> bool:
+    """May an account link an initiative to a priority? Whoever leads or is involved in it (not
+    a team member alone: the manager decides), and whoever may draft the agenda."""
+    if drafts:
+        return True
+    return role in (Role.AREA_MANAGER, Role.REGIE, Role.LINE_DEPARTMENT) and rel in (LEAD, INVOLVED)

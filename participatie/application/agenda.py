@@ -1,0 +1,273 @@
+"""ParticipatieApp's area agenda part: drafting, adopting and revising an area's agenda, linking
+initiatives to its priorities, suggesting links, and the agenda as it was on a date.
+
+Who may do what is decided by the callers (web pages and CLI, through participatie.staff.access);
+what is checked here holds for every caller: the area exists, the period is well-formed, each
+priority names a team, challenges and buurten that exist (the buurten inside the area), and a
+linked initiative lies in the area.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from participatie.application.core import AppCore
+from participatie.domain.agenda import AgendaIndex, AreaAgenda, Priority
+from participatie.domain.errors import ConcurrencyConflict, InvalidChoice, NotFound
+from participatie.domain.initiative import Initiative
+from participatie.domain.values import Actor
+
+PERIOD = re.compile(r"(\d{4})(?:-(\d{4}))?")
+
+
+def check_period(period: str) -> None:
+    """A year (2027) or a run of years (2027-2030)."""
+    found = PERIOD.fullmatch(period)
+    if found is None or (found[2] is not None and int(found[2]) < int(found[1])):
+        raise InvalidChoice("period", f"'{period}' is not a year or a run of years")
+
+
+def period_covers(period: str, year: int) -> bool:
+    found = PERIOD.fullmatch(period)
+    if found is None:
+        return False
+    first = int(found[1])
+    last = int(found[2]) if found[2] else first
+    return first <= year <= last
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A priority an initiative may serve, and why the platform thinks so."""
+
+    area: str
+    period: str
+    priority: Priority
+    score: int
+    why: tuple[str, ...]  # "area", "buurt", "challenge", "theme"
+
+
+def _challenge_of(initiative: Initiative) -> str | None:
+    """The challenge the initiative was routed for (the winning rule's), if any."""
+    if initiative.routing is None or not initiative.routing.candidates:
+        return None
+    found = initiative.routing.candidates[0].get("challenge_code")
+    return str(found) if found else None
+
+
+class AgendaCommands(AppCore):
+    """Area agendas: the commands, the reads, and the links to initiatives."""
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def agenda(self, area: str, period: str) -> AreaAgenda | None:
+        try:
+            found: AreaAgenda = self._read(AreaAgenda.create_id(area, period), AreaAgenda)
+        except NotFound:
+            return None
+        return found
+
+    def agendas(self, area: str | None = None) -> list[AreaAgenda]:
+        """Every agenda (of one area), by area and then period."""
+        try:
+            index: AgendaIndex = self._read(AgendaIndex.create_id(), AgendaIndex)
+        except NotFound:
+            return []
+        wanted = sorted(e for e in index.entries if area is None or e[0] == area)
+        return self._read_all([(AreaAgenda.create_id(a, p), AreaAgenda) for a, p in wanted])
+
+    def agenda_as_of(self, area: str, period: str, at: datetime) -> AreaAgenda | None:
+        """The agenda as it was at `at`, replayed from its events (None: it did not exist yet)."""
+        events = [
+            e
+            for e in self.history(AreaAgenda.create_id(area, period))
+            if isinstance(e, AreaAgenda.Event) and e.timestamp <= at
+        ]
+        if not events:
+            return None
+        found: AreaAgenda = self.repository.get(
+            AreaAgenda.create_id(area, period), version=events[-1].originator_version
+        )
+        return found
+
+    def links_of_initiative(self, initiative_id: UUID) -> list[tuple[AreaAgenda, str]]:
+        """The (agenda, priority key) pairs an initiative is linked to."""
+        return [
+            (agenda, key)
+            for agenda in self.agendas()
+            for (linked, key) in agenda.links
+            if linked == initiative_id
+        ]
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    def draft_agenda(
+        self,
+        area: str,
+        period: str,
+        priorities: list[Priority],
+        reason: str,
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> bool:
+        """Start the agenda or change its draft; False when nothing changed."""
+        check_period(period)
+        self._check_priorities(area, priorities)
+        agenda = self._agenda_to_change(area, period, actor, expected_version, create=True)
+        changed = agenda.draft(priorities, reason, actor, self.clock())
+        if changed:
+            index = self._index()
+            index.add(area, period, self.clock())
+            self.save_all(agenda, index)
+        return changed
+
+    def adopt_agenda(
+        self, area: str, period: str, reason: str, actor: Actor, expected_version: int | None = None
+    ) -> int:
+        agenda = self._agenda_to_change(area, period, actor, expected_version)
+        number = agenda.adopt(reason, actor, self.clock())
+        self.save_all(agenda)
+        return number
+
+    def revise_agenda(
+        self, area: str, period: str, reason: str, actor: Actor, expected_version: int | None = None
+    ) -> int:
+        agenda = self._agenda_to_change(area, period, actor, expected_version)
+        number = agenda.revise(reason, actor, self.clock())
+        self.save_all(agenda)
+        return number
+
+    def link_to_priority(
+        self,
+        area: str,
+        period: str,
+        initiative_id: UUID,
+        key: str,
+        reason: str,
+        actor: Actor,
+        suggested: bool = False,
+    ) -> bool:
+        """Link an initiative in the area to a priority; False when it already was."""
+        agenda = self._agenda_to_change(area, period, actor, None)
+        self._check_in_area(initiative_id, area)
+        changed = agenda.link(initiative_id, key, reason, actor, self.clock(), suggested)
+        if changed:
+            self.save_all(agenda)
+        return changed
+
+    def unlink_from_priority(
+        self, area: str, period: str, initiative_id: UUID, key: str, reason: str, actor: Actor
+    ) -> bool:
+        agenda = self._agenda_to_change(area, period, actor, None)
+        changed = agenda.unlink(initiative_id, key, reason, actor, self.clock())
+        if changed:
+            self.save_all(agenda)
+        return changed
+
+    def suggest_priorities(self, initiative_id: UUID) -> list[Suggestion]:
+        """Priorities of the agendas in force where the initiative lies that it may serve.
+
+        A priority is suggested when the initiative is in the agenda's area (and in one of the
+        priority's buurten, if it names any) and it shares a challenge or a theme with one of
+        the priority's challenges; the best matches first. A person confirms each link.
+        """
+        initiative = self.get_initiative(initiative_id)
+        chain = self.area_index().ancestors(initiative.location.area_code)
+        year = initiative.created_on.year
+        challenges = {c.code: c for c in self.challenges()}
+        routed = _challenge_of(initiative)
+        found: list[Suggestion] = []
+        for agenda in self.agendas():
+            adopted = agenda.adopted
+            if (
+                agenda.area not in chain
+                or adopted is None
+                or not period_covers(agenda.period, year)
+            ):
+                continue
+            for priority in adopted.priorities:
+                if priority.buurten and not set(priority.buurten) & set(chain):
+                    continue
+                why = ["area"] + (["buurt"] if priority.buurten else [])
+                if routed is not None and routed in priority.challenges:
+                    why.append("challenge")
+                served = [challenges[c] for c in priority.challenges if c in challenges]
+                if {t for c in served for t in c.themes} & set(initiative.themes):
+                    why.append("theme")
+                if "challenge" in why or "theme" in why:
+                    score = len(why) + ("challenge" in why)
+                    found.append(
+                        Suggestion(agenda.area, agenda.period, priority, score, tuple(why))
+                    )
+        found.sort(key=lambda s: (-s.score, s.area, s.period, s.priority.key))
+        return found
+
+    # -- checks ------------------------------------------------------------------------------------
+
+    def _agenda_to_change(
+        self,
+        area: str,
+        period: str,
+        actor: Actor,
+        expected_version: int | None,
+        create: bool = False,
+    ) -> AreaAgenda:
+        agenda_id = AreaAgenda.create_id(area, period)
+        try:
+            agenda: AreaAgenda = self._get(agenda_id, AreaAgenda)
+        except NotFound:
+            if not create:
+                raise NotFound(f"no agenda for {area} in {period}") from None
+            if area not in self.area_index():
+                raise InvalidChoice("area", f"unknown area '{area}'") from None
+            agenda = AreaAgenda._create(
+                AreaAgenda.Started,
+                id=agenda_id,
+                area=area,
+                period=period,
+                actor=actor,
+                timestamp=self.clock(),
+            )
+            return agenda
+        if expected_version is not None and agenda.version != expected_version:
+            raise ConcurrencyConflict(agenda_id, expected_version, agenda.version)
+        return agenda
+
+    def _index(self) -> AgendaIndex:
+        try:
+            index: AgendaIndex = self._get(AgendaIndex.create_id(), AgendaIndex)
+        except NotFound:
+            index = AgendaIndex._create(
+                AgendaIndex.Created, id=AgendaIndex.create_id(), timestamp=self.clock()
+            )
+        return index
+
+    def _check_priorities(self, area: str, priorities: list[Priority]) -> None:
+        index = self.area_index()
+        if area not in index:
+            raise InvalidChoice("area", f"unknown area '{area}'")
+        teams = {t.code for t in self.teams()}
+        challenges = {c.code for c in self.challenges()}
+        for p in priorities:
+            if p.team not in teams:
+                raise InvalidChoice("priorities", f"priority '{p.key}': unknown team '{p.team}'")
+            for code in p.challenges:
+                if code not in challenges:
+                    raise InvalidChoice(
+                        "priorities", f"priority '{p.key}': unknown challenge '{code}'"
+                    )
+            for code in p.buurten:
+                if code not in index or area not in index.ancestors(code):
+                    raise InvalidChoice(
+                        "priorities", f"priority '{p.key}': '{code}' is not in area {area}"
+                    )
+
+    def _check_in_area(self, initiative_id: UUID, area: str) -> Initiative:
+        initiative = self.get_initiative(initiative_id)
+        chain = self.area_index().ancestors(initiative.location.area_code)
+        if area not in chain:
+            raise InvalidChoice("initiative", f"the initiative does not lie in area {area}")
+        return initiative
