@@ -17,7 +17,7 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, request
-from flask_babel import Babel, format_date, format_datetime, lazy_gettext
+from flask_babel import Babel, format_date, format_datetime, format_decimal, lazy_gettext
 
 import participatie
 from participatie.application import labels
@@ -75,6 +75,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["theme_label"] = lambda code: theme_labels().get(code, code)
     app.jinja_env.filters["date"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["datetime"] = _datetime_text
+    # Numbers as the page's language writes them: 104,7 on a Dutch page, 104.7 on an English one.
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value, format="#,##0.#")
 
 
 def theme_labels() -> dict[str, str]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from uuid import UUID
 
 from participatie.application.core import AppCore
-from participatie.domain.agenda import AgendaIndex, AreaAgenda, Priority
+from participatie.domain.agenda import AgendaIndex, AreaAgenda, ChallengeOrder, Priority
 from participatie.domain.errors import ConcurrencyConflict, InvalidChoice, NotFound
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor
@@ -204,6 +204,57 @@ class AgendaCommands(AppCore):
                     )
         found.sort(key=lambda s: (-s.score, s.area, s.period, s.priority.key))
         return found
+
+    def challenge_order(self, area: str) -> ChallengeOrder | None:
+        """The order regie decided among the challenges of `area` (None: not decided yet)."""
+        try:
+            found: ChallengeOrder = self._read(ChallengeOrder.create_id(area), ChallengeOrder)
+        except NotFound:
+            return None
+        return found
+
+    def challenges_landing(self, area: str) -> list[str]:
+        """Codes of the challenges that land in `area`: a focus area lies in it, or it lies in
+        a focus area (a challenge focused on a whole wijk lands in each of its buurten)."""
+        index = self.area_index()
+        found = []
+        for challenge in self.challenges():
+            for focus in challenge.focus_areas:
+                if focus in index and (
+                    area in index.ancestors(focus) or focus in index.ancestors(area)
+                ):
+                    found.append(challenge.code)
+                    break
+        return found
+
+    def decide_challenge_order(
+        self,
+        area: str,
+        order: list[str],
+        reason: str,
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> bool:
+        """Record the order among the challenges landing in `area`; False when unchanged."""
+        if area not in self.area_index():
+            raise InvalidChoice("area", f"unknown area '{area}'")
+        landing = set(self.challenges_landing(area))
+        stray = [c for c in order if c not in landing]
+        if stray:
+            raise InvalidChoice("order", f"not landing in {area}: {', '.join(stray)}")
+        order_id = ChallengeOrder.create_id(area)
+        try:
+            found: ChallengeOrder = self._get(order_id, ChallengeOrder)
+        except NotFound:
+            found = ChallengeOrder._create(
+                ChallengeOrder.Started, id=order_id, area=area, timestamp=self.clock()
+            )
+        if expected_version is not None and found.version != expected_version:
+            raise ConcurrencyConflict(order_id, expected_version, found.version)
+        changed = found.decide(order, reason, actor, self.clock())
+        if changed:
+            self.save_all(found)
+        return changed
 
     # -- checks ------------------------------------------------------------------------------------
 

@@ -339,3 +339,53 @@ class AgendaIndex(Aggregate):
     def add(self, area: str, period: str, at: datetime) -> None:
         if (area, period) not in self.entries:
             self.trigger_event(self.Listed, area=area, period=period, timestamp=at)
+
+
+class ChallengeOrder(Aggregate):
+    """The order regie decided among the challenges landing in one area (first matters most).
+
+    Where challenges stack up, someone has to choose: this records that choice, each time with
+    who, when and why, and is shown wherever the area's work is shown."""
+
+    class Started(Aggregate.Created):
+        area: str
+
+    class Decided(Aggregate.Event):
+        order: list[str]
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, ChallengeOrder)
+            aggregate.order = list(self.order)
+            aggregate.decided_at = self.timestamp
+            aggregate.decided_by = self.actor.id
+            aggregate.reason = self.reason
+
+    @staticmethod
+    def create_id(area: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"participatie:challenge-order:{area}")
+
+    def __init__(self, area: str) -> None:
+        self.area = area
+        self.order: list[str] = []
+        self.decided_at: datetime | None = None
+        self.decided_by: str | None = None
+        self.reason = ""
+
+    def decide(self, order: list[str], reason: str, actor: Actor, at: datetime) -> bool:
+        """Record the order; False (nothing recorded) when it is the order already in force."""
+        _check_reason(reason)
+        twice = sorted({c for c in order if order.count(c) > 1})
+        if twice:
+            raise InvalidChoice("order", f"challenges appear twice: {', '.join(twice)}")
+        if list(order) == self.order:
+            return False
+        self.trigger_event(
+            self.Decided, order=list(order), reason=reason, actor=actor, timestamp=at
+        )
+        return True
+
+    def rank(self, code: str) -> int | None:
+        """1 for the first challenge of the order; None for one the order does not name."""
+        return self.order.index(code) + 1 if code in self.order else None

@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from participatie.config import Settings
+from participatie.domain.agenda import Priority
 from participatie.domain.commands import AcceptHandoff, RequestInfo
 from participatie.domain.values import Actor, Role
 from participatie.notifications.links import support_link
@@ -79,6 +80,10 @@ ACCEPTED = {
     "staff.bulk": 303,
     "staff.act": 303,
     "staff.contact": 200,
+    "staff.save_priority": 303,
+    "staff.move_priority": 303,
+    "staff.agenda_step": 303,
+    "staff.order_challenges": 303,
     "admin.add_account": 303,
     "admin.change_account": 303,
     "admin.deactivate_account": 303,
@@ -228,6 +233,25 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
         {"version": str(w.version(w.case)), "note": "Besproken in het overleg"},
     ),
     "staff.contact": lambda w: Req("gea", f"/beheer/initiatieven/{w.case}/contactgegevens", {}),
+    # area steering (each on its own agenda, so the order the tests run in does not matter)
+    "staff.save_priority": lambda w: Req(
+        "gea",
+        "/beheer/gebieden/WK999901/agenda/prioriteit",
+        {"periode": "2031", "key": "p1", "title": "Groen", "team": CENTRUM, "reason": "r"},
+    ),
+    "staff.move_priority": lambda w: Req(
+        "gea",
+        "/beheer/gebieden/WK999901/agenda/volgorde",
+        {"periode": "2032", "key": "p2", "move": "up", "reason": "r"},
+    ),
+    "staff.agenda_step": lambda w: Req(
+        "rita", "/beheer/gebieden/WK999904/agenda/vaststellen", {"periode": "2033", "reason": "r"}
+    ),
+    "staff.order_challenges": lambda w: Req(
+        "rita",
+        "/beheer/gebieden/WK999901/opgaven",
+        {"rank-klimaatadaptatie": "1", "reason": "r"},
+    ),
     # admin pages
     "admin.add_account": lambda w: Req(
         "beheer",
@@ -364,6 +388,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     site.app.act(asked.initiative_id, AcceptHandoff(), actor=manager)
     site.app.act(asked.initiative_id, RequestInfo(question="Welke kant?"), actor=manager)
     tracked = site.app.submit(submission(location={"area_code": KERKBUURT}))
+    two = [Priority(k, "Titel", "", (), CENTRUM, (), ()) for k in ("p1", "p2")]
+    site.app.draft_agenda("WK999901", "2032", two, "concept", manager)
+    site.app.draft_agenda("WK999904", "2033", two, "concept", manager)
     erase_me = _routed(site)
     site.project()
     mail = compose("zoe@example.org", "Uw initiatief", "Beste Zoë, bedankt.")
@@ -596,6 +623,8 @@ GETS: dict[str, Callable[[World], Req]] = {
     "staff.queue": lambda w: Req("gea", f"/beheer/wachtrij/{CENTRUM}"),
     "staff.detail": lambda w: Req("gea", f"/beheer/initiatieven/{w.case}"),
     "staff.regie": lambda w: Req("rita", "/beheer/regie"),
+    "staff.areas": lambda w: Req("gea", "/beheer/gebieden"),
+    "staff.area": lambda w: Req("gea", "/beheer/gebieden/WK999901"),
     "oidc.start": lambda w: Req(None, "/beheer/oidc/start"),
     "oidc.callback": lambda w: Req(None, "/beheer/oidc/terug?code=x&state=y"),
     # admin pages
@@ -677,6 +706,8 @@ GET_ANSWERS = {
     "staff.queue": 200,
     "staff.detail": 200,
     "staff.regie": 200,
+    "staff.areas": 200,
+    "staff.area": 200,
     "oidc.start": 502,
     "oidc.callback": 400,
     "admin.home": 200,

@@ -247,3 +247,41 @@ def test_a_bad_draft_file_exits_2_naming_the_field(
     result = loaded.invoke(main, ["agenda", "draft", OUDE_HAVEN, "2027", str(path)])
     assert result.exit_code == 2, result.output
     assert line in result.output.splitlines()
+
+
+def test_regie_decides_the_order_of_the_challenges_stacking_in_an_area(demo: Container) -> None:
+    app = demo.app
+    # By hand from the demo's teams.yaml: Havenfront (BU99990202) is a focus area of
+    # energietransitie, bestaanszekerheid and veilig-opgroeien; so all three land in its wijk
+    # Oude Haven too. Centrum's buurt BU99990101 is a focus area of klimaatadaptatie only.
+    assert app.challenges_landing(HAVENFRONT) == [
+        "energietransitie",
+        "bestaanszekerheid",
+        "veilig-opgroeien",
+    ]
+    assert app.challenges_landing(OUDE_HAVEN) == app.challenges_landing(HAVENFRONT)
+    assert app.challenges_landing(CENTRUM_BUURT) == ["klimaatadaptatie"]
+    assert app.challenge_order(OUDE_HAVEN) is None
+    with clock_at(app, FEB):
+        order = ["bestaanszekerheid", "veilig-opgroeien", "energietransitie"]
+        assert app.decide_challenge_order(OUDE_HAVEN, order, "armoede eerst", REGIE)
+        assert not app.decide_challenge_order(OUDE_HAVEN, order, "nogmaals", REGIE)
+    decided = app.challenge_order(OUDE_HAVEN)
+    assert decided is not None
+    assert decided.order == order
+    assert (decided.decided_at, decided.decided_by, decided.reason) == (
+        FEB,
+        "staff:rita",
+        "armoede eerst",
+    )
+    assert [decided.rank(c) for c in ("bestaanszekerheid", "energietransitie", "x")] == [
+        1,
+        3,
+        None,
+    ]
+    with pytest.raises(InvalidChoice) as stray:
+        app.decide_challenge_order(OUDE_HAVEN, ["klimaatadaptatie"], "hoort hier niet", REGIE)
+    assert stray.value.field == "order"
+    with pytest.raises(InvalidChoice) as twice:
+        app.decide_challenge_order(OUDE_HAVEN, ["bestaanszekerheid"] * 2, "dubbel", REGIE)
+    assert twice.value.field == "order"

@@ -31,6 +31,7 @@ def labels() -> dict[str, Any]:
         "EVENTS": EVENTS,
         "staff_account": AccountRow.of(g.account) if g.get("account") else None,
         "may": _may_page,
+        "sees_areas": g.get("account") is not None and access.sees_area(g.account.role),
         "admin_area": "admin.home" in current_app.view_functions,
         "oidc_login": "oidc.start" in current_app.view_functions,
     }

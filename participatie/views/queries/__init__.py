@@ -42,6 +42,13 @@ from participatie.views.queries.regie import (
     due_initiatives,
     regie_overview,
 )
+from participatie.views.queries.stacking import (
+    MatrixCell,
+    StackedChallenge,
+    StackingMatrix,
+    stacked_challenges,
+    stacking_matrix,
+)
 from participatie.views.store import (
     ALL,
     DUE,
@@ -70,6 +77,7 @@ __all__ = [
     "ChallengeInArea",
     "ChallengeInfo",
     "ChallengeOverview",
+    "MatrixCell",
     "PublicItem",
     "QuarterFigures",
     "QueryError",
@@ -77,6 +85,8 @@ __all__ = [
     "QueuePage",
     "RegieItem",
     "RegieOverview",
+    "StackedChallenge",
+    "StackingMatrix",
     "ViewTables",
     "area_overview",
     "challenge_overview",
@@ -89,6 +99,8 @@ __all__ = [
     "published_initiative",
     "quarter",
     "regie_overview",
+    "stacked_challenges",
+    "stacking_matrix",
     "stamp",
     "team_queue",
     "unstamp",
