@@ -1,0 +1,145 @@
+"""The area steering pages in a real browser (Debian's chromium): axe-core finds no WCAG 2.1
+A/AA violation, in Dutch and English, at 1280 and 390 px, with a realistic agenda on them, and
+nothing makes a page scroll sideways at 390 px (WCAG 1.4.10 reflow)."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from participatie.config import Settings
+from participatie.domain.agenda import Priority
+from participatie.domain.values import Actor, Role
+from tests.conftest import missing_service
+from tests.e2e.conftest import PASSWORD, Site, make_site
+from tests.services import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+OUDE_HAVEN = "WK999902"
+YEAR = str(datetime.now(tz=UTC).year)
+MANAGER = Actor("staff:gea", Role.AREA_MANAGER, "gebiedsteam-oude-haven")
+REGIE = Actor("staff:rita", Role.REGIE, "regie")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str]]:
+    site = make_site(Settings(var_dir=tmp_path_factory.mktemp("areas") / "var"))
+    system = Actor.system("test")
+    site.container.staff.add("rita", "Rita Regie", Role.REGIE, ["regie"], PASSWORD, system)
+    app = site.app
+    priorities = [
+        Priority(
+            "rondkomen",
+            "Niemand valt tussen wal en schip",
+            "Schulden eerder in beeld bij 200 huishoudens",
+            ("gesprekken schuldhulp", "bereik voedselbank"),
+            "opgaveteam-bestaanszekerheid",
+            ("bestaanszekerheid",),
+            (),
+        ),
+        Priority(
+            "warmte",
+            "Havenfront van het gas af",
+            "400 woningen op het warmtenet",
+            ("aansluitingen warmtenet",),
+            "opgaveteam-energie",
+            ("energietransitie",),
+            ("BU99990202",),
+        ),
+        Priority(
+            "spelen",
+            "Veilig buiten spelen",
+            "Twee nieuwe speelplekken",
+            (),
+            "opgaveteam-jeugd",
+            ("veilig-opgroeien",),
+            ("BU99990202", "BU99990201"),
+        ),
+    ]
+    app.draft_agenda(OUDE_HAVEN, YEAR, priorities, "na de buurtgesprekken", MANAGER)
+    app.adopt_agenda(OUDE_HAVEN, YEAR, "regieoverleg", REGIE)
+    app.revise_agenda(OUDE_HAVEN, YEAR, "voorjaarsnota", REGIE)
+    order = ["bestaanszekerheid", "veilig-opgroeien", "energietransitie"]
+    app.decide_challenge_order(
+        OUDE_HAVEN, order, "armoede eerst, zo besloten in het regieoverleg", REGIE
+    )
+    server = make_server("127.0.0.1", free_port(), site.flask, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        site.container.close()
+
+
+def test_the_area_pages_have_no_wcag_violations_and_reflow(served: tuple[Site, str]) -> None:
+    _, base = served
+    chromium = Path(os.environ.get("PARTICIPATIE_CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.exists():
+        missing_service(f"chromium not found at {chromium} (apt-get install chromium)")
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    def errors(page: Any) -> None:
+        page.click("#opgaven ~ form button[type=submit]")  # no reason given
+        page.wait_for_selector(".error-summary")
+
+    states: list[tuple[str, str, Any]] = [
+        ("matrix", "/beheer/gebieden", None),
+        ("gebied", f"/beheer/gebieden/{OUDE_HAVEN}", None),
+        ("gebied-fouten", f"/beheer/gebieden/{OUDE_HAVEN}", errors),
+        ("buurt", "/beheer/gebieden/BU99990202", None),
+    ]
+    found: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            page.set_default_timeout(15_000)
+            page.goto(base + "/beheer/inloggen")
+            page.fill("#veld-username", "rita")
+            page.fill("#veld-password", PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_url(re.compile(r".*/beheer/$"))
+            axe = Axe()
+            for language in ("nl", "en"):
+                page.goto(f"{base}/taal/{language}?terug=/beheer/")
+                for width in (1280, 390):
+                    page.set_viewport_size({"width": width, "height": 900})
+                    for name, url, prepare in states:
+                        page.goto(base + url)
+                        if prepare is not None:
+                            prepare(page)
+                        assert page.evaluate("document.documentElement.lang") == language
+                        key = f"{name}-{language}-{width}"
+                        result = axe.run(page, options=WCAG).response["violations"]
+                        if result:
+                            found[key] = [f"{v['id']}: {v['nodes'][0]['target']}" for v in result]
+                        if page.evaluate(
+                            "document.documentElement.scrollWidth"
+                            " > document.documentElement.clientWidth"
+                        ):
+                            found[key] = [*found.get(key, []), "scrolls sideways"]
+        finally:
+            browser.close()
+    assert not found, found
