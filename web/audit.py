@@ -139,6 +139,53 @@ def queue_as_of() -> ResponseReturnValue:
     )
 
 
+@bp.get("/gebiedsagenda")
+def agenda_as_of() -> ResponseReturnValue:
+    """An area's agenda, its stacked challenges and its P&C figures as they were at a moment,
+    replayed from the log (the agenda from its own events, the figures from the views)."""
+    app = context.platform()
+    index = app.area_index()
+    choices = {f"{a.area}|{a.period}": (a.area, a.period) for a in app.agendas()}
+    names = {code: area.name for code, area in index.areas.items()}
+    wanted = request.args.get("agenda") or ""
+    at_text = request.args.get("op") or ""
+    at = _moment(at_text)
+    errors: dict[str, list[str]] = {}
+    if wanted not in choices:
+        errors["agenda"] = [gettext("Kies een gebiedsagenda uit de lijst.")]
+    if at is None:
+        errors["op"] = [gettext("Vul een datum en tijd in.")]
+    agenda = figures = stacked = None
+    if not errors:
+        assert at is not None
+        area, period = choices[wanted]
+        agenda = app.agenda_as_of(area, period, at)
+        by_code = {c.code: c for c in app.challenges()}
+        landing = [(c, by_code[c].name, by_code[c].team) for c in app.challenges_landing(area)]
+        order = app.challenge_order(area)
+        with views_as_of(app, at) as then:
+            figures = queries.pc_figures(then, area, now=at)
+            stacked = queries.stacked_challenges(
+                then, area, landing, order.order if order else (), now=at
+            )
+    return (
+        render_template(
+            "audit/agenda.html",
+            choices={key: f"{names.get(a, a)} {p}" for key, (a, p) in choices.items()},
+            wanted=wanted,
+            at_text=at_text,
+            at=at,
+            agenda=agenda,
+            figures=figures,
+            stacked=stacked,
+            errors=errors,
+            names=names,
+            teams={t.code: t.name for t in app.teams()},
+        ),
+        422 if errors and (wanted or at_text) else 200,
+    )
+
+
 @bp.route("/controle", methods=["GET", "POST"])
 def integrity() -> ResponseReturnValue:
     report = None

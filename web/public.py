@@ -21,6 +21,7 @@ from flask_babel import gettext
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from participatie.application.agenda import period_covers
 from participatie.application.progress import progress_of
 from participatie.application.schemas import (
     N_,
@@ -292,6 +293,27 @@ def track_withdraw() -> ResponseReturnValue:
     return _initiator_acts(Withdraw(_initiator_input(WithdrawSchema(), "reason") or None))
 
 
+def _public_agendas(app: Any, code: str) -> list[dict[str, Any]]:
+    """The adopted agendas of the area in force this year, each priority with the published
+    initiatives linked to it and where they stand (nothing of what is not published)."""
+    year = app.clock().year
+    found = []
+    for agenda in app.agendas(code):
+        adopted = agenda.adopted
+        if adopted is None or not period_covers(agenda.period, year):
+            continue
+        priorities = []
+        for priority in adopted.priorities:
+            linked = [
+                item
+                for link in agenda.links_of(priority.key)
+                if (item := queries.published_initiative(views(), str(link.initiative_id)))
+            ]
+            priorities.append({"priority": priority, "initiatives": linked})
+        found.append({"period": agenda.period, "adopted": adopted, "priorities": priorities})
+    return found
+
+
 @bp.get("/gebieden/<code>")
 def area(code: str) -> ResponseReturnValue:
     areas = _areas()
@@ -301,6 +323,7 @@ def area(code: str) -> ResponseReturnValue:
     overview = queries.overview_of_area(app, views(), code)
     return render_template(
         "public/area.html",
+        agendas=_public_agendas(app, code),
         area=areas.areas[code],
         chain=[areas.areas[c] for c in reversed(areas.ancestors(code))][:-1],
         children=[areas.areas[c] for c in areas.children(code)],

@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.config import Settings
+from participatie.demo import ROUTER
 from participatie.domain.agenda import Priority
 from participatie.domain.values import Actor, Role
-from tests.conftest import missing_service
+from tests.conftest import missing_service, submission
 from tests.e2e.conftest import PASSWORD, Site, make_site
 from tests.services import free_port
 
@@ -35,6 +37,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str
     site = make_site(Settings(var_dir=tmp_path_factory.mktemp("areas") / "var"))
     system = Actor.system("test")
     site.container.staff.add("rita", "Rita Regie", Role.REGIE, ["regie"], PASSWORD, system)
+    site.container.staff.add("audrey", "Audrey Audit", Role.AUDITOR, [], PASSWORD, system)
     app = site.app
     priorities = [
         Priority(
@@ -72,6 +75,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str
     app.decide_challenge_order(
         OUDE_HAVEN, order, "armoede eerst, zo besloten in het regieoverleg", REGIE
     )
+    data = SubmissionSchema.of(app).load_submission(
+        submission(themes=["energie"], location={"area_code": "BU99990202"})
+    )
+    energy = app.submit(data).initiative_id
+    app.route_initiative(energy, ROUTER)
+    revised = app.agenda(OUDE_HAVEN, YEAR)
+    assert revised is not None
+    app.link_to_priority(OUDE_HAVEN, YEAR, energy, "rondkomen", "buurtgesprek", MANAGER)
+    site.project()
+    site.energy = energy  # type: ignore[attr-defined]
     server = make_server("127.0.0.1", free_port(), site.flask, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -83,7 +96,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str
 
 
 def test_the_area_pages_have_no_wcag_violations_and_reflow(served: tuple[Site, str]) -> None:
-    _, base = served
+    site, base = served
+    energy = site.energy  # type: ignore[attr-defined]
     chromium = Path(os.environ.get("PARTICIPATIE_CHROMIUM", "/usr/bin/chromium"))
     if not chromium.exists():
         missing_service(f"chromium not found at {chromium} (apt-get install chromium)")
@@ -94,11 +108,20 @@ def test_the_area_pages_have_no_wcag_violations_and_reflow(served: tuple[Site, s
         page.click("#opgaven ~ form button[type=submit]")  # no reason given
         page.wait_for_selector(".error-summary")
 
-    states: list[tuple[str, str, Any]] = [
-        ("matrix", "/beheer/gebieden", None),
-        ("gebied", f"/beheer/gebieden/{OUDE_HAVEN}", None),
-        ("gebied-fouten", f"/beheer/gebieden/{OUDE_HAVEN}", errors),
-        ("buurt", "/beheer/gebieden/BU99990202", None),
+    moment = datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M")
+    states: list[tuple[str, str, str, Any]] = [
+        ("rita", "matrix", "/beheer/gebieden", None),
+        ("rita", "gebied", f"/beheer/gebieden/{OUDE_HAVEN}", None),
+        ("rita", "gebied-fouten", f"/beheer/gebieden/{OUDE_HAVEN}", errors),
+        ("rita", "buurt", "/beheer/gebieden/BU99990202", None),
+        ("rita", "initiatief-agenda", f"/beheer/initiatieven/{energy}", None),
+        ("anon", "openbaar-gebied", f"/gebieden/{OUDE_HAVEN}", None),
+        (
+            "audrey",
+            "audit-agenda",
+            f"/beheer/audit/gebiedsagenda?agenda={OUDE_HAVEN}|{YEAR}&op={moment}",
+            None,
+        ),
     ]
     found: dict[str, list[str]] = {}
     with sync_playwright() as playwright:
@@ -114,19 +137,26 @@ def test_the_area_pages_have_no_wcag_violations_and_reflow(served: tuple[Site, s
             ],
         )
         try:
-            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-            page.set_default_timeout(15_000)
-            page.goto(base + "/beheer/inloggen")
-            page.fill("#veld-username", "rita")
-            page.fill("#veld-password", PASSWORD)
-            page.click("main button[type=submit]")
-            page.wait_for_url(re.compile(r".*/beheer/$"))
+            pages = {}
+            for user in ("rita", "audrey", "anon"):
+                page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+                page.set_default_timeout(15_000)
+                if user != "anon":
+                    page.goto(base + "/beheer/inloggen")
+                    page.fill("#veld-username", user)
+                    page.fill("#veld-password", PASSWORD)
+                    page.click("main button[type=submit]")
+                    page.wait_for_url(re.compile(r".*/beheer/$"))
+                pages[user] = page
             axe = Axe()
             for language in ("nl", "en"):
-                page.goto(f"{base}/taal/{language}?terug=/beheer/")
+                for page in pages.values():
+                    page.goto(f"{base}/taal/{language}?terug=/privacy")
                 for width in (1280, 390):
-                    page.set_viewport_size({"width": width, "height": 900})
-                    for name, url, prepare in states:
+                    for page in pages.values():
+                        page.set_viewport_size({"width": width, "height": 900})
+                    for user, name, url, prepare in states:
+                        page = pages[user]
                         page.goto(base + url)
                         if prepare is not None:
                             prepare(page)

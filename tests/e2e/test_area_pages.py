@@ -10,12 +10,18 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
 
+from participatie.application.schemas import SubmissionSchema
 from participatie.config import Settings
+from participatie.demo import ROUTER
+from participatie.domain.agenda import Priority
 from participatie.domain.values import Actor, Role
+from tests.conftest import submission
 from tests.e2e.conftest import PASSWORD, Site, csrf_token, login, make_site
 
 OUDE_HAVEN = "WK999902"
@@ -255,3 +261,150 @@ def test_regie_decides_the_order_of_the_stacked_challenges(site: Site) -> None:
 
 def test_an_unknown_area_is_404(site: Site) -> None:
     assert client_of(site, "gea").get("/beheer/gebieden/WK000000").status_code == 404
+
+
+def adopted_agenda(site: Site) -> None:
+    app = site.app
+    warmte = Priority(
+        "warmte",
+        "Wijk van het gas af",
+        "",
+        (),
+        "opgaveteam-energie",
+        ("energietransitie",),
+        ("BU99990202",),
+    )
+    app.draft_agenda(OUDE_HAVEN, YEAR, [warmte], "concept", Actor("staff:gea", Role.AREA_MANAGER))
+    app.adopt_agenda(OUDE_HAVEN, YEAR, "regie", Actor("staff:rita", Role.REGIE, "regie"))
+
+
+def energy_initiative(site: Site) -> str:
+    app = site.app
+    data = SubmissionSchema.of(app).load_submission(
+        submission(themes=["energie"], location={"area_code": "BU99990202"})
+    )
+    initiative_id = app.submit(data).initiative_id
+    assert app.route_initiative(initiative_id, ROUTER)
+    site.project()
+    return str(initiative_id)
+
+
+def test_an_area_manager_confirms_a_suggested_priority_on_the_detail_page(site: Site) -> None:
+    adopted_agenda(site)
+    initiative_id = energy_initiative(site)
+    url = f"/beheer/initiatieven/{initiative_id}"
+    gea = client_of(site, "gea")
+    page = text_of(gea.get(url))
+    assert "Dit initiatief is niet gekoppeld aan een prioriteit" in page
+    suggestions = re.search(r'<ul id="agenda-suggesties">(.*?)</ul>', page, re.S)
+    assert suggestions is not None
+    assert "<strong>Wijk van het gas af</strong>" in suggestions.group(1)
+    assert "past op: gebied, buurt, opgave, thema" in suggestions.group(1)
+    form = {"area": OUDE_HAVEN, "periode": YEAR, "key": "warmte", "suggested": "1"}
+    before = site.app.recorder.max_notification_id()
+    empty = gea.post(f"{url}/agenda", data={"csrf_token": csrf_token(gea, url), **form})
+    assert empty.status_code == 303
+    assert "Geef een reden" in text_of(gea.get(empty.headers["Location"]))
+    assert site.app.recorder.max_notification_id() == before
+    token = csrf_token(gea, url)
+    done = gea.post(f"{url}/agenda", data={"csrf_token": token, "reason": "klopt", **form})
+    assert done.status_code == 303
+    page = text_of(gea.get(done.headers["Location"]))
+    assert "Het initiatief is gekoppeld aan de prioriteit." in page
+    links = re.search(r'<ul id="agenda-koppelingen">(.*?)</ul>', page, re.S)
+    assert links is not None and "Wijk van het gas af (gebiedsagenda Oude Haven" in links.group(1)
+    assert 'id="agenda-suggesties"' not in page  # linked: no longer suggested
+    agenda = site.app.agenda(OUDE_HAVEN, YEAR)
+    assert agenda is not None
+    [link] = agenda.links.values()
+    assert (str(link.initiative_id), link.priority, link.actor, link.suggested) == (
+        initiative_id,
+        "warmte",
+        "staff:gea",
+        True,
+    )
+    # The area page counts it.
+    area_page = text_of(gea.get(AREA))
+    assert re.search(r"Gekoppelde initiatieven</dt><dd>1</dd>", area_page)
+    # A team member sees the link but may not change it.
+    tim = client_of(site, "tim")
+    assert 'name="do" value="unlink"' not in text_of(tim.get(url))
+    refused = tim.post(
+        f"{url}/agenda",
+        data={"csrf_token": csrf_token(tim, url), "reason": "weg", "do": "unlink", **form},
+    )
+    assert refused.status_code == 403
+    unlinked = gea.post(
+        f"{url}/agenda",
+        data={"csrf_token": csrf_token(gea, url), "reason": "toch niet", "do": "unlink", **form},
+    )
+    assert "De koppeling is verwijderd." in text_of(gea.get(unlinked.headers["Location"]))
+    assert site.app.links_of_initiative(UUID(initiative_id)) == []
+
+
+def test_the_public_area_page_shows_the_adopted_agenda_and_only_published_links(
+    site: Site,
+) -> None:
+    adopted_agenda(site)
+    published = energy_initiative(site)  # consent given (the default submission)
+    app = site.app
+    hidden_data = SubmissionSchema.of(app).load_submission(
+        submission(
+            themes=["energie"],
+            location={"area_code": "BU99990202"},
+            consent_to_publish=False,
+            title="Niet openbaar initiatief",
+        )
+    )
+    hidden = app.submit(hidden_data).initiative_id
+    app.route_initiative(hidden, ROUTER)
+    manager = Actor("staff:gea", Role.AREA_MANAGER)
+    for initiative_id in (UUID(published), hidden):
+        app.link_to_priority(OUDE_HAVEN, YEAR, initiative_id, "warmte", "past", manager)
+    site.project()
+    page = text_of(site.client().get(f"/gebieden/{OUDE_HAVEN}"))
+    section = re.search(r'<section aria-labelledby="agenda-\d+">(.*?)</section>', page, re.S)
+    assert section is not None, page[:2000]
+    assert "<h3>Wijk van het gas af</h3>" in section.group(1)
+    assert f'href="/initiatieven/{published}">Geveltuinen in de Dorpsstraat</a>' in section.group(1)
+    assert "Niet openbaar initiatief" not in page and str(hidden) not in page
+    # A draft is not public.
+    app.revise_agenda(OUDE_HAVEN, YEAR, "herzien", Actor("staff:rita", Role.REGIE, "regie"))
+    assert "<h3>Wijk van het gas af</h3>" in text_of(site.client().get(f"/gebieden/{OUDE_HAVEN}"))
+    other = text_of(site.client().get("/gebieden/WK999901"))
+    assert "Gebiedsagenda" not in other
+
+
+def test_an_auditor_opens_the_agenda_as_it_was_before_adoption(site: Site) -> None:
+    from datetime import timedelta
+
+    from participatie.demo import clock_at
+
+    app = site.app
+    now = app.clock()
+    warmte = Priority("warmte", "Wijk van het gas af", "", (), "opgaveteam-energie", (), ())
+    with clock_at(app, now - timedelta(days=10)):
+        app.draft_agenda(
+            OUDE_HAVEN, YEAR, [warmte], "concept", Actor("staff:gea", Role.AREA_MANAGER)
+        )
+    with clock_at(app, now - timedelta(days=5)):
+        app.adopt_agenda(OUDE_HAVEN, YEAR, "regie", Actor("staff:rita", Role.REGIE, "regie"))
+    audrey = client_of(site, "audrey")
+    assert 'href="/beheer/audit/gebiedsagenda"' in text_of(audrey.get("/beheer/audit/"))
+
+    def as_of(days_ago: int) -> str:
+        moment = (now - timedelta(days=days_ago)).astimezone(ZoneInfo("Europe/Amsterdam"))
+        when = moment.strftime("%Y-%m-%dT%H:%M")
+        response = audrey.get(f"/beheer/audit/gebiedsagenda?agenda={OUDE_HAVEN}|{YEAR}&op={when}")
+        assert response.status_code == 200
+        return text_of(response)
+
+    assert 'id="geen-agenda"' in as_of(12)
+    draft = as_of(7)
+    assert 'id="versie-1">Versie 1: concept</h3>' in draft
+    assert "<strong>Wijk van het gas af</strong>" in draft
+    adopted = as_of(1)
+    assert 'id="versie-1">Versie 1: vastgesteld</h3>' in adopted
+    wrong = audrey.get("/beheer/audit/gebiedsagenda?agenda=WK0|2027&op=gisteren")
+    assert wrong.status_code == 422
+    assert client_of(site, "gea").get("/beheer/audit/gebiedsagenda").status_code == 403

@@ -84,6 +84,7 @@ ACCEPTED = {
     "staff.move_priority": 303,
     "staff.agenda_step": 303,
     "staff.order_challenges": 303,
+    "staff.link_initiative": 303,
     "admin.add_account": 303,
     "admin.change_account": 303,
     "admin.deactivate_account": 303,
@@ -246,6 +247,11 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     ),
     "staff.agenda_step": lambda w: Req(
         "rita", "/beheer/gebieden/WK999904/agenda/vaststellen", {"periode": "2033", "reason": "r"}
+    ),
+    "staff.link_initiative": lambda w: Req(
+        "gea",
+        f"/beheer/initiatieven/{w.case}/agenda",
+        {"area": "WK999904", "periode": "2033", "key": "p1", "reason": "r"},
     ),
     "staff.order_challenges": lambda w: Req(
         "rita",
@@ -648,6 +654,7 @@ GETS: dict[str, Callable[[World], Req]] = {
         "audrey", f"/beheer/audit/wachtrij?team={CENTRUM}&op={AUDIT_MOMENT}"
     ),
     "audit.integrity": lambda w: Req("audrey", "/beheer/audit/controle"),
+    "audit.agenda_as_of": lambda w: Req("audrey", "/beheer/audit/gebiedsagenda"),
     "audit.processing": lambda w: Req("audrey", "/beheer/audit/verwerkingen"),
     # the JSON API and its documentation
     "api-docs.openapi_json": lambda w: Req(None, "/api/v1/openapi.json"),
@@ -726,6 +733,7 @@ GET_ANSWERS = {
     "audit.history": 200,
     "audit.history_json": 200,
     "audit.queue_as_of": 200,
+    "audit.agenda_as_of": 200,
     "audit.integrity": 200,
     "audit.processing": 200,
     "api-docs.openapi_json": 200,

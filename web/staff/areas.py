@@ -19,13 +19,18 @@ from flask_babel import gettext
 
 from participatie.application.agenda import PERIOD, period_covers
 from participatie.domain.agenda import MAX_PRIORITIES, AreaAgenda, Priority
-from participatie.domain.errors import ConcurrencyConflict, IllegalTransition, InvalidChoice
+from participatie.domain.errors import (
+    ConcurrencyConflict,
+    IllegalTransition,
+    InvalidChoice,
+    NotFound,
+)
 from participatie.domain.values import Actor, AreaLevel
 from participatie.maps import svgmap
 from participatie.staff import access
 from participatie.views import queries
 from web.context import account, container, platform
-from web.staff.common import bp, teams
+from web.staff.common import bp, initiative_or_404, teams
 
 Errors = dict[str, list[str]]
 PRIORITY_KEY = re.compile(r"[a-z][a-z0-9-]{0,39}")
@@ -387,3 +392,88 @@ def order_challenges(code: str) -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for("staff.area", code=code) + "#opgaven", code=303)
+
+
+# -- an initiative's place on the agendas (on its detail page) -----------------------------------
+
+
+def _may_link(initiative: Any, area: str) -> bool:
+    me = account()
+    rel = access.relation(me.teams, initiative.lead_team, initiative.involved_teams)
+    chain = platform().area_index().ancestors(area)
+    return access.links_to_agenda(
+        me.role, rel, access.drafts_agenda(me.role, _owned_areas(), chain)
+    )
+
+
+def agenda_panel(initiative: Any) -> dict[str, Any]:
+    """What the detail page shows of the agendas: the links, and the priorities the platform
+    suggests (a person confirms each with a reason)."""
+    app = platform()
+    links = []
+    for agenda, key in app.links_of_initiative(initiative.id):
+        found = agenda.priority(key)
+        link = agenda.links[(initiative.id, key)]
+        links.append(
+            {
+                "area": agenda.area,
+                "period": agenda.period,
+                "key": key,
+                "title": found.title if found else key,
+                "reason": link.reason,
+                "by": link.actor,
+                "at": link.at,
+                "may_change": _may_link(initiative, agenda.area),
+            }
+        )
+    linked = {(link["area"], link["period"], link["key"]) for link in links}
+    suggestions = [
+        {
+            "area": s.area,
+            "period": s.period,
+            "key": s.priority.key,
+            "title": s.priority.title,
+            "why": s.why,
+        }
+        for s in app.suggest_priorities(initiative.id)
+        if (s.area, s.period, s.priority.key) not in linked and _may_link(initiative, s.area)
+    ]
+    names = {a.code: a.name for a in app.area_index().areas.values()}
+    return {"links": links, "suggestions": suggestions, "area_names": names}
+
+
+@bp.post("/initiatieven/<uuid:initiative_id>/agenda")
+def link_initiative(initiative_id: Any) -> ResponseReturnValue:
+    """Link the initiative to a priority (a suggestion confirmed, with a reason) or unlink it."""
+    initiative = initiative_or_404(initiative_id)
+    app = platform()
+    area = request.form.get("area") or ""
+    period = request.form.get("periode") or ""
+    key = request.form.get("key") or ""
+    unlink = request.form.get("do") == "unlink"
+    if area not in app.area_index() or not PERIOD.fullmatch(period):
+        abort(400)
+    if not _may_link(initiative, area):
+        me = account()
+        access.denied(me.username, me.role, "link_agenda", access.OTHER, str(initiative_id))
+        abort(403)
+    reason = (request.form.get("reason") or "").strip()
+    target = url_for("staff.detail", initiative_id=initiative_id)
+    if not reason or len(reason) > 2000:
+        flash(gettext("Geef een reden (hoogstens 2000 tekens); er is niets vastgelegd."), "warning")
+        return redirect(target + "#agenda", code=303)
+    try:
+        if unlink:
+            app.unlink_from_priority(area, period, initiative_id, key, reason, _me_as_actor())
+            message = gettext("De koppeling is verwijderd.")
+        else:
+            suggested = request.form.get("suggested") == "1"
+            app.link_to_priority(
+                area, period, initiative_id, key, reason, _me_as_actor(), suggested
+            )
+            message = gettext("Het initiatief is gekoppeld aan de prioriteit.")
+    except (InvalidChoice, NotFound):
+        flash(gettext("Deze prioriteit bestaat niet (meer); er is niets vastgelegd."), "warning")
+        return redirect(target + "#agenda", code=303)
+    flash(message, "success")
+    return redirect(target + "#agenda", code=303)

@@ -25,6 +25,7 @@ from participatie.domain.values import Outcome, Priority
 from participatie.staff import access
 from web.context import account, platform, staff_accounts
 from web.errors import conflict_message, http_status
+from web.staff.areas import agenda_panel
 from web.staff.common import actor, bp, initiative_or_404, members, relation, require, teams
 from web.staff.labels import DONE, SHOWN_DETAILS
 
@@ -145,6 +146,7 @@ def _detail(
             outcomes=[o.value for o in Outcome],
             priorities=[p.value for p in Priority],
             themes=_theme_choices(initiative),
+            agenda=agenda_panel(initiative),
             may_contact=access.allowed(account().role, "contact", rel),
             contact=contact,
             errors=errors or {},
