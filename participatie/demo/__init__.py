@@ -16,6 +16,7 @@ from participatie.application.orgfile import apply_organisation, read_organisati
 from participatie.application.rulesfile import read_rulebook
 from participatie.application.schemas import SubmissionSchema
 from participatie.application.themesfile import read_themes
+from participatie.demo.agendas import load_demo_agendas
 from participatie.domain.commands import (
     AcceptHandoff,
     Command,
@@ -91,8 +92,9 @@ def _play_history(
         app.act(initiative_id, command, actor=actor, at=start + span * step)
 
 
-def load_demo(app: ParticipatieApp, *, if_empty: bool = False) -> DemoSummary:
-    """Load the demo municipality; with if_empty, do nothing when an area map exists."""
+def load_demo(app: ParticipatieApp, *, if_empty: bool = False, agendas: bool = True) -> DemoSummary:
+    """Load the demo municipality; with if_empty, do nothing when an area map exists. Without
+    `agendas`, the demo has no area agendas (for tests that make their own)."""
     if if_empty and app.has_area_map():
         return DemoSummary(loaded=False)
     now = app.clock()
@@ -120,6 +122,8 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False) -> DemoSummary:
         result = app.submit(schema.load_submission(fields), channel="demo", at=submitted_at)
         app.route_initiative(result.initiative_id, ROUTER, submitted_at + timedelta(minutes=2))
         _play_history(app, result.initiative_id, number, submitted_at, now)
+    if agendas:
+        load_demo_agendas(app, DATA / "agendas.yaml", now)
     return DemoSummary(
         loaded=True,
         areas=len(areas),

@@ -61,12 +61,12 @@ CLIENT_URL = "http://localhost"
 DEFAULT_PUBLIC_URL = next(f.default for f in fields(Settings) if f.name == "public_url")
 
 
-def make_site(settings: Settings, **config: Any) -> Site:
+def make_site(settings: Settings, *, agendas: bool = True, **config: Any) -> Site:
     if settings.public_url == DEFAULT_PUBLIC_URL:
         settings = settings.with_(public_url=CLIENT_URL)
     flask = create_app(settings, test_config={"RATELIMIT_KEY_PREFIX": f"t{id(settings)}", **config})
     container = container_of(flask)
-    load_demo(container.app)
+    load_demo(container.app, agendas=agendas)
     site = Site(flask, container)
     site.project()
     return site

@@ -34,7 +34,7 @@ REGIE = Actor("staff:rita", Role.REGIE, "regie")
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str]]:
-    site = make_site(Settings(var_dir=tmp_path_factory.mktemp("areas") / "var"))
+    site = make_site(Settings(var_dir=tmp_path_factory.mktemp("areas") / "var"), agendas=False)
     system = Actor.system("test")
     site.container.staff.add("rita", "Rita Regie", Role.REGIE, ["regie"], PASSWORD, system)
     site.container.staff.add("audrey", "Audrey Audit", Role.AUDITOR, [], PASSWORD, system)

@@ -32,7 +32,7 @@ SYSTEM = Actor.system("test")
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    built = make_site(Settings(var_dir=tmp_path / "var"))
+    built = make_site(Settings(var_dir=tmp_path / "var"), agendas=False)  # each test makes its own
     staff = built.container.staff
     staff.add("gea", "Gea", Role.AREA_MANAGER, ["gebiedsteam-oude-haven"], PASSWORD, SYSTEM)
     staff.add("cor", "Cor", Role.AREA_MANAGER, ["gebiedsteam-centrum"], PASSWORD, SYSTEM)

@@ -59,7 +59,7 @@ MAR = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
     container = build(Settings(var_dir=tmp_path_factory.mktemp("agenda") / "var"))
-    load_demo(container.app)
+    load_demo(container.app, agendas=False)  # the tests here make their own
     yield container
     container.close()
 
@@ -285,3 +285,38 @@ def test_regie_decides_the_order_of_the_challenges_stacking_in_an_area(demo: Con
     with pytest.raises(InvalidChoice) as twice:
         app.decide_challenge_order(OUDE_HAVEN, ["bestaanszekerheid"] * 2, "dubbel", REGIE)
     assert twice.value.field == "order"
+
+
+def test_the_demo_has_agendas_and_regie_s_order_where_challenges_stack(
+    tmp_path: Path,
+) -> None:
+    container = build(Settings(var_dir=tmp_path / "var"))
+    try:
+        app = container.app
+        load_demo(app)
+        year = str(app.clock().year)
+        # By hand from demo/data/agendas.yaml.
+        states = {(a.area, a.period): a.latest.status for a in app.agendas() if a.latest}
+        assert states == {
+            ("WK999901", year): "adopted",
+            (OUDE_HAVEN, year): "adopted",
+            ("WK999903", year): "adopted",
+            ("WK999904", year): "draft",
+        }
+        stacked = app.agenda(OUDE_HAVEN, year)
+        assert stacked is not None and stacked.adopted is not None
+        assert [p.key for p in stacked.adopted.priorities] == ["rondkomen", "spelen", "warmte"]
+        order = app.challenge_order(OUDE_HAVEN)
+        assert order is not None
+        assert order.order == ["bestaanszekerheid", "veilig-opgroeien", "energietransitie"]
+        assert len(app.challenges_landing(OUDE_HAVEN)) >= 3
+        # Demo initiatives are linked, each inside the agenda's area.
+        index = app.area_index()
+        links = [(a, link) for a in app.agendas() for link in a.links.values()]
+        assert any(a.area == OUDE_HAVEN for a, _ in links)
+        for agenda, link in links:
+            place = app.get_initiative(link.initiative_id).location.area_code
+            assert agenda.area in index.ancestors(place)
+            assert link.suggested and link.reason
+    finally:
+        container.close()
