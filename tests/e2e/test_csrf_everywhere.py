@@ -662,6 +662,19 @@ GETS: dict[str, Callable[[World], Req]] = {
     "api_public.themes": lambda w: Req(None, "/api/v1/themes"),
     "api_public.areas": lambda w: Req(None, "/api/v1/areas"),
     "api_public.teams": lambda w: Req(None, "/api/v1/teams"),
+    "api_steering.matrix": lambda w: Req(
+        None, "/api/v1/steering/matrix", headers={"Authorization": f"Bearer {w.bearers['gea']}"}
+    ),
+    "api_steering.area": lambda w: Req(
+        None,
+        "/api/v1/areas/WK999901/steering",
+        headers={"Authorization": f"Bearer {w.bearers['gea']}"},
+    ),
+    "api_steering.challenge": lambda w: Req(
+        None,
+        "/api/v1/challenges/klimaatadaptatie/overview",
+        headers={"Authorization": f"Bearer {w.bearers['gea']}"},
+    ),
     "api_staff.queue": lambda w: Req(
         None, f"/api/v1/queues/{CENTRUM}", headers={"Authorization": f"Bearer {w.bearers['gea']}"}
     ),
@@ -742,6 +755,9 @@ GET_ANSWERS = {
     "api_public.areas": 200,
     "api_public.teams": 200,
     "api_staff.queue": 200,
+    "api_steering.matrix": 200,
+    "api_steering.area": 200,
+    "api_steering.challenge": 200,
     "api_staff.case": 200,
     "api_audit.history": 200,
     "api_audit.as_of": 200,

@@ -23,9 +23,10 @@ from flask_smorest import Api
 from web.api.audit_endpoints import auditing
 from web.api.common import PREFIX, fail
 from web.api.public_endpoints import public
+from web.api.steering_endpoints import steering
 from web.api.work_endpoints import work
 
-__all__ = ["PREFIX", "auditing", "docs", "fail", "init_app", "public", "work"]
+__all__ = ["PREFIX", "auditing", "docs", "fail", "init_app", "public", "steering", "work"]
 
 
 def init_app(app: Any) -> None:
@@ -45,7 +46,7 @@ def init_app(app: Any) -> None:
         },
     )
     api = Api(app)  # one per app: its OpenAPI document belongs to that app
-    for blueprint in (public, work, auditing):
+    for blueprint in (public, work, steering, auditing):
         api.register_blueprint(blueprint)
     app.extensions["participatie_api"] = api
     app.add_url_rule(PREFIX + "/docs", "api_docs", docs)

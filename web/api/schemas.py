@@ -223,3 +223,125 @@ class VerifySchema(Schema):
     position = fields.Integer(allow_none=True)
     problem = fields.String(allow_none=True)
     checkpoint = fields.Integer(allow_none=True)
+
+
+# -- area steering -------------------------------------------------------------------------------
+
+
+class SteeringArgsSchema(Schema):
+    period = Text(validate=validate.Length(min=4, max=9))
+
+
+class CodeNameSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class MatrixCellSchema(Schema):
+    area = fields.String(required=True)
+    challenge = fields.String(required=True)
+    lands = fields.Boolean(required=True)
+    open = fields.Integer(required=True)
+    band = fields.String(required=True, metadata={"description": "none, low, medium or high"})
+
+
+class MatrixSchema(Schema):
+    areas = fields.List(fields.Nested(CodeNameSchema), required=True)
+    challenges = fields.List(fields.Nested(CodeNameSchema), required=True)
+    cells = fields.List(fields.Nested(MatrixCellSchema), required=True)
+
+
+class PrioritySchema(Schema):
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    result = fields.String(required=True)
+    indicators = fields.List(fields.String(), required=True)
+    team = fields.String(required=True)
+    challenges = fields.List(fields.String(), required=True)
+    buurten = fields.List(fields.String(), required=True)
+
+
+class AgendaVersionSchema(Schema):
+    number = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "draft, adopted, superseded"})
+    priorities = fields.List(fields.Nested(PrioritySchema), required=True)
+    changed_at = fields.DateTime(required=True)
+    changed_by = fields.String(required=True)
+    reason = fields.String(required=True)
+    adopted_at = fields.DateTime(allow_none=True)
+    adopted_by = fields.String(allow_none=True)
+
+
+class AgendaLinkSchema(Schema):
+    initiative_id = fields.UUID(required=True)
+    priority = fields.String(required=True)
+    reason = fields.String(required=True)
+    by = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    suggested = fields.Boolean(required=True)
+
+
+class AgendaSchema(Schema):
+    area = fields.String(required=True)
+    period = fields.String(required=True)
+    version = fields.Integer(required=True)
+    versions = fields.List(fields.Nested(AgendaVersionSchema), required=True)
+    links = fields.List(fields.Nested(AgendaLinkSchema), required=True)
+
+
+class ChallengeOrderSchema(Schema):
+    challenges = fields.List(fields.String(), required=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    reason = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class StackedChallengeSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    team = fields.String(required=True)
+    rank = fields.Integer(allow_none=True)
+    open = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+    oldest_days = fields.Float(allow_none=True)
+    total = fields.Integer(required=True)
+
+
+class AreaFiguresSchema(Schema):
+    total = fields.Integer(required=True)
+    open = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    median_days_to_decision = fields.Float(allow_none=True)
+    sub_areas = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class QuarterSchema(Schema):
+    quarter = fields.String(required=True)
+    submitted = fields.Integer(required=True)
+    decided = fields.Dict(keys=fields.String(), values=fields.Integer())
+    median_days_to_decision = fields.Float(allow_none=True)
+    overdue = fields.Integer(required=True)
+
+
+class AreaSteeringSchema(Schema):
+    area = fields.String(required=True)
+    period = fields.String(required=True)
+    agenda = fields.Nested(AgendaSchema, allow_none=True)
+    order = fields.Nested(ChallengeOrderSchema, allow_none=True)
+    challenges = fields.List(fields.Nested(StackedChallengeSchema), required=True)
+    figures = fields.Nested(AreaFiguresSchema, required=True)
+    pc = fields.List(fields.Nested(QuarterSchema), required=True)
+
+
+class ChallengeAcrossSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    team = fields.String(required=True)
+    focus_areas = fields.List(fields.String(), required=True)
+    total = fields.Integer(required=True)
+    open = fields.Integer(required=True)
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_area = fields.Dict(keys=fields.String(), values=fields.Integer())
+    median_days_to_decision = fields.Float(allow_none=True)
