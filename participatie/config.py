@@ -22,6 +22,7 @@ from participatie.config_values import OIDC_TEAMLESS_ROLES as OIDC_TEAMLESS_ROLE
 from participatie.config_values import RETENTION_RULES as RETENTION_RULES
 from participatie.config_values import ConfigError as ConfigError
 from participatie.domain.deadlines import DEFAULT_DECISION_DAYS
+from participatie.domain.organisation import DEFAULT_HOURS_PER_CASE
 
 T = TypeVar("T")
 SMTP_DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -293,6 +294,13 @@ class Settings:
         "Staff roles that adopt and revise area agendas (comma-separated); area managers draft"
         " them.",
         show=values.joined,
+    )
+    capacity_hours_per_case: int = setting(
+        "PARTICIPATIE_CAPACITY_HOURS_PER_CASE",
+        DEFAULT_HOURS_PER_CASE,
+        values.positive_int,
+        "Hours a week one open case at full weight takes of a team: a capacity given in hours"
+        " only is held against the load as hours / this many cases.",
     )
     sweep_minutes: int = setting(
         "PARTICIPATIE_SWEEP_MINUTES", 15, values.positive_int, "How often the deadline sweep runs."

@@ -32,9 +32,11 @@ from participatie.domain.commands import (
     StartExecution,
 )
 from participatie.domain.errors import (
+    CapacityOutOfRange,
     InvalidChoice,
     MergeIntoItself,
     MergeTargetClosed,
+    NoCapacity,
     NotATeamMember,
     NotFound,
     NothingChanged,
@@ -219,6 +221,8 @@ CHOICE_MESSAGES: dict[type[InvalidChoice], str] = {
     NothingChanged: N_("Er is niets veranderd."),
     NotATeamMember: N_("Kies iemand uit het team."),
     UnknownTheme: N_("Kies een thema uit de lijst."),
+    NoCapacity: N_("Geef het aantal zaken, de uren per week, of allebei."),
+    CapacityOutOfRange: N_("Geef een geheel getal van 0 tot en met 10000."),
 }
 FORM_FIELDS = {"details": "themes"}  # a refusal of the whole form shows on its first field
 GENERAL = N_("Deze actie kan nu niet: het initiatief is intussen veranderd of al afgehandeld.")

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from participatie.application.core import AppCore
 from participatie.domain.areas import Area, AreaMap
-from participatie.domain.errors import InvariantViolation, NotFound
+from participatie.domain.errors import InvariantViolation, NotFound, UnknownTeam
 from participatie.domain.organisation import Challenge, Directory, Team
 from participatie.domain.values import Actor, TeamKind
 from participatie.maps.geo import AreaIndex
@@ -159,6 +159,25 @@ class OrganisationCommands(AppCore):
         list_in(directory, code, self.clock())
         self.save_all(new, directory)
         return True
+
+    def set_team_capacity(
+        self,
+        code: str,
+        cases: int | None,
+        hours_per_week: int | None,
+        reason: str,
+        actor: Actor,
+    ) -> bool:
+        """Record what team `code` can carry; return whether anything was recorded (an
+        unchanged capacity records nothing). An unknown team is refused as UnknownTeam."""
+        team_id = Team.create_id(code)
+        if team_id not in self.repository:
+            raise UnknownTeam("code")
+        team: Team = self._get(team_id, Team)
+        changed = team.set_capacity(cases, hours_per_week, reason, actor, self.clock())
+        if changed:
+            self.save_all(team)
+        return changed
 
     def _directory(self, to_change: bool = False) -> Directory:
         load = self._get if to_change else self._read

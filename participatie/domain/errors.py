@@ -94,3 +94,18 @@ class NothingChanged(InvalidChoice):
 class NotATeamMember(InvalidChoice):
     def __init__(self, field: str) -> None:
         super().__init__(field, "not a member of the team")
+
+
+class NoCapacity(InvalidChoice):
+    """A team's capacity with neither open cases nor hours a week."""
+
+    def __init__(self) -> None:
+        super().__init__("cases", "give the cases a team can carry, its hours a week, or both")
+
+
+class CapacityOutOfRange(InvalidChoice):
+    """A capacity figure that is not a whole number from 0 up to the maximum."""
+
+    def __init__(self, field: str, maximum: int) -> None:
+        super().__init__(field, f"a whole number from 0 to {maximum}")
+        self.maximum = maximum

@@ -2,12 +2,60 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from participatie.domain.errors import CapacityOutOfRange, NoCapacity, ReasonRequired
 from participatie.domain.values import Actor, TeamKind
+
+# More than this many open cases, or hours a week, is no team's capacity but a typing error
+# (10,000 hours a week would be some 270 full-time people on participation work alone).
+MAX_CAPACITY = 10_000
+# The hours a week one open case at full weight takes of a team (the default of the setting
+# PARTICIPATIE_CAPACITY_HOURS_PER_CASE).
+DEFAULT_HOURS_PER_CASE = 4
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What a team can carry: open cases, hours a week, or both (None: not given)."""
+
+    cases: int | None
+    hours_per_week: int | None
+
+    def in_cases(self, hours_per_case: int) -> float | None:
+        """The capacity a load in cases is held against: the cases when given (the team said
+        so itself), else the hours turned into cases at `hours_per_case`."""
+        if self.cases is not None:
+            return float(self.cases)
+        if self.hours_per_week is None:
+            return None
+        return round(self.hours_per_week / hours_per_case, 2)
+
+
+@dataclass(frozen=True)
+class CapacityRecord:
+    """One capacity a team was given: by whom, when and why."""
+
+    capacity: Capacity
+    at: datetime
+    actor: str
+    reason: str
+
+
+def check_capacity(cases: int | None, hours_per_week: int | None) -> None:
+    """Refuse a capacity a person must correct: neither figure, or one out of range."""
+    if cases is None and hours_per_week is None:
+        raise NoCapacity()
+    for field, value in (("cases", cases), ("hours_per_week", hours_per_week)):
+        # bool is an int to Python, but True cases is a mistake, not a capacity of one.
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_CAPACITY
+        ):
+            raise CapacityOutOfRange(field, MAX_CAPACITY)
 
 
 class Team(Aggregate):
@@ -33,6 +81,19 @@ class Team(Aggregate):
             aggregate.areas = list(self.areas)
             aggregate.email = self.email
 
+    class CapacitySet(Aggregate.Event):
+        cases: int | None
+        hours_per_week: int | None
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Team)
+            aggregate.capacity = Capacity(self.cases, self.hours_per_week)
+            aggregate.capacity_history.append(
+                CapacityRecord(aggregate.capacity, self.timestamp, self.actor.id, self.reason)
+            )
+
     @staticmethod
     def create_id(code: str) -> UUID:
         return uuid5(NAMESPACE_URL, f"participatie:team:{code}")
@@ -51,6 +112,10 @@ class Team(Aggregate):
         self.kind = kind
         self.areas = list(areas)
         self.email = email
+        # Set here, not by Registered: teams registered before capacities existed load as
+        # teams without one.
+        self.capacity: Capacity | None = None
+        self.capacity_history: list[CapacityRecord] = []
 
     def change(
         self, name: str, areas: list[str], email: str | None, actor: Actor, at: datetime
@@ -60,6 +125,31 @@ class Team(Aggregate):
             return False
         self.trigger_event(
             self.Changed, name=name, areas=list(areas), email=email, actor=actor, timestamp=at
+        )
+        return True
+
+    def set_capacity(
+        self,
+        cases: int | None,
+        hours_per_week: int | None,
+        reason: str,
+        actor: Actor,
+        at: datetime,
+    ) -> bool:
+        """Record what the team can carry; return False (and record nothing) when it stays the
+        same. A capacity is a choice someone must be able to explain later: it needs a reason."""
+        check_capacity(cases, hours_per_week)
+        if not reason.strip():
+            raise ReasonRequired("set_capacity")
+        if self.capacity == Capacity(cases, hours_per_week):
+            return False
+        self.trigger_event(
+            self.CapacitySet,
+            cases=cases,
+            hours_per_week=hours_per_week,
+            reason=reason.strip(),
+            actor=actor,
+            timestamp=at,
         )
         return True
 

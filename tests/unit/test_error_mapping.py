@@ -9,12 +9,14 @@ import pytest
 from participatie.application.actions import CHOICE_MESSAGES, ActionInvalid, invalid
 from participatie.domain.errors import (
     AlreadySupported,
+    CapacityOutOfRange,
     ConcurrencyConflict,
     IllegalTransition,
     InvalidChoice,
     InvariantViolation,
     MergeIntoItself,
     MergeTargetClosed,
+    NoCapacity,
     NotATeamMember,
     NotFound,
     NothingChanged,
@@ -55,6 +57,17 @@ def test_each_named_error_has_one_http_status(error: Exception, status: int) -> 
         (MergeIntoItself(), "into", "Een initiatief kan niet met zichzelf worden samengevoegd."),
         (NothingChanged(), "themes", "Er is niets veranderd."),  # the form's first field
         (NotATeamMember("assignee"), "assignee", "Kies iemand uit het team."),
+        (NoCapacity(), "cases", "Geef het aantal zaken, de uren per week, of allebei."),
+        (
+            CapacityOutOfRange("cases", 10_000),
+            "cases",
+            "Geef een geheel getal van 0 tot en met 10000.",
+        ),
+        (
+            CapacityOutOfRange("hours_per_week", 10_000),
+            "hours_per_week",
+            "Geef een geheel getal van 0 tot en met 10000.",
+        ),
     ],
 )
 def test_a_choice_to_correct_becomes_a_field_error_by_its_type(
@@ -76,6 +89,8 @@ def test_the_english_words_of_a_refusal_do_not_decide_its_message() -> None:
         NothingChanged,
         NotATeamMember,
         UnknownTheme,
+        NoCapacity,
+        CapacityOutOfRange,
     }
     retired = UnknownTheme("themes", ["verkeer"])
     assert invalid(retired).errors == {"themes": ["Kies een thema uit de lijst."]}

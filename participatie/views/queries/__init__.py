@@ -3,7 +3,8 @@
 Everything here reads the view tables only (never the event store) and holds no personal data.
 One module per family: `queue` (team queues: filters, sorting, keyset paging, QueryError),
 `area` (area overviews), `challenge`, `public` (public pages and lists), `pc` (P&C figures) and
-`regie` (the regie overview, the deadline sweep); `common` holds what they share. Every public
+`regie` (the regie overview, the deadline sweep), `capacity` (a team's load against its
+capacity); `common` holds what they share. Every public
 name is importable from here, as it was when this was a single module.
 """
 
@@ -16,6 +17,14 @@ from participatie.views.queries.area import (
     ChallengeInfo,
     area_overview,
     overview_of_area,
+)
+from participatie.views.queries.capacity import (
+    LOAD_WEIGHTS,
+    TeamLoad,
+    WeekPoint,
+    WorkShare,
+    loads_of_teams,
+    team_loads,
 )
 from participatie.views.queries.challenge import ChallengeOverview, challenge_overview
 from participatie.views.queries.pc import QuarterFigures, pc_figures, quarter
@@ -67,6 +76,7 @@ __all__ = [
     "DUE",
     "HANDOFF_KINDS",
     "LIVE",
+    "LOAD_WEIGHTS",
     "MUNICIPALITY_PREFIX",
     "NO_DEADLINE",
     "OPEN_STATUSES",
@@ -87,10 +97,14 @@ __all__ = [
     "RegieOverview",
     "StackedChallenge",
     "StackingMatrix",
+    "TeamLoad",
     "ViewTables",
+    "WeekPoint",
+    "WorkShare",
     "area_overview",
     "challenge_overview",
     "due_initiatives",
+    "loads_of_teams",
     "open_counts",
     "overview_of_area",
     "pc_figures",
@@ -102,6 +116,7 @@ __all__ = [
     "stacked_challenges",
     "stacking_matrix",
     "stamp",
+    "team_loads",
     "team_queue",
     "unstamp",
 ]
