@@ -96,7 +96,7 @@ def team_loads(
     loads = []
     for team in sorted(capacities):
         capacity = capacities[team]
-        limit = capacity.in_cases(hours_per_case) if capacity else None
+        limit = capacity.in_cases(hours_per_case) if capacity is not None else None
         lead, involved = _open_work(views, team)
         load = _weighted(lead)
         mine = [w for w in lead if w[0] in linked]
@@ -105,8 +105,8 @@ def team_loads(
         loads.append(
             TeamLoad(
                 team=team,
-                capacity_cases=capacity.cases if capacity else None,
-                capacity_hours_per_week=capacity.hours_per_week if capacity else None,
+                capacity_cases=capacity.cases if capacity is not None else None,
+                capacity_hours_per_week=capacity.hours_per_week if capacity is not None else None,
                 capacity=limit,
                 load=load,
                 ratio=round(load / limit, 2) if limit else None,
