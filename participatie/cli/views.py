@@ -157,3 +157,19 @@ def views_area(code: str) -> None:
             raise click.ClickException(f"onbekend gebied {code!r}")
         overview = overview_of_area(c.app, c.views, code)
     click.echo(json.dumps(plain(asdict(overview)), ensure_ascii=False, indent=2))
+
+
+@views.command("capacity")
+@click.argument("code", required=False)
+def views_capacity(code: str | None) -> None:
+    """Print each team's load against its capacity, or only team CODE's (JSON)."""
+    from participatie.views.queries import loads_of_teams
+
+    with container() as c:
+        loads = loads_of_teams(
+            c.app, c.views, code, hours_per_case=c.settings.capacity_hours_per_case
+        )
+    if code is not None and not loads:
+        raise click.ClickException(f"onbekend team {code!r}")
+    found = plain(asdict(loads[0])) if code is not None else [plain(asdict(t)) for t in loads]
+    click.echo(json.dumps(found, ensure_ascii=False, indent=2))

@@ -27,6 +27,7 @@ from participatie.domain.commands import (
     RequestInfo,
 )
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Role
+from participatie.infra.datafiles import load_yaml
 from participatie.maps.areas_import import read_areas
 
 DATA = Path(__file__).parent / "data"
@@ -58,6 +59,16 @@ def clock_at(app: ParticipatieApp, moment: datetime) -> Iterator[None]:
         yield
     finally:
         app.clock = original
+
+
+def _set_capacities(app: ParticipatieApp) -> None:
+    """Give every demo team what it can carry (capacities.yaml): with the demo's initiatives,
+    exactly one team is overloaded, so the load figures have something to show."""
+    data = load_yaml(DATA / "capacities.yaml")
+    for code, given in data["teams"].items():
+        app.set_team_capacity(
+            code, given.get("cases"), given.get("hours_per_week"), given["reason"], DEMO_ACTOR
+        )
 
 
 def _play_history(
@@ -108,6 +119,7 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False, agendas: bool = T
         app.import_area_map("2026-1", areas, "demo:wijken_en_buurten.geojson", DEMO_ACTOR)
         app.apply_themes(themes["version"], themes["themes"], themes["reason"], DEMO_ACTOR)
         apply_organisation(app, organisation, DEMO_ACTOR)
+        _set_capacities(app)
         app.publish_rulebook(
             rulebook["version"],
             rulebook["description"],
