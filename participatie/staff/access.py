@@ -148,3 +148,9 @@ def links_to_agenda(role: Role, rel: str, drafts: bool) -> bool:
     if drafts:
         return True
     return role in (Role.AREA_MANAGER, Role.REGIE, Role.LINE_DEPARTMENT) and rel in (LEAD, INVOLVED)
+
+
+def sets_capacity(role: Role, adopters: Iterable[str], own_team: bool) -> bool:
+    """May an account record a team's capacity? The steering roles (those who adopt agendas)
+    for any team; an area manager for a team of their own."""
+    return adopts_agenda(role, adopters) or (role is Role.AREA_MANAGER and own_team)

@@ -104,6 +104,15 @@ def test_the_area_pages_have_no_wcag_violations_and_reflow(served: tuple[Site, s
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
+    def open_trends(page: Any) -> None:
+        for summary in page.locator("details.trend summary").all()[:2]:
+            summary.click()
+
+    def capacity_errors(page: Any) -> None:
+        page.fill("#veld-cases", "veel")
+        page.click("form[action$='/capaciteit'] button[type=submit]")
+        page.wait_for_selector(".error-summary")
+
     def errors(page: Any) -> None:
         page.click("#opgaven ~ form button[type=submit]")  # no reason given
         page.wait_for_selector(".error-summary")
@@ -115,6 +124,9 @@ def test_the_area_pages_have_no_wcag_violations_and_reflow(served: tuple[Site, s
         ("rita", "gebied-fouten", f"/beheer/gebieden/{OUDE_HAVEN}", errors),
         ("rita", "buurt", "/beheer/gebieden/BU99990202", None),
         ("rita", "initiatief-agenda", f"/beheer/initiatieven/{energy}", None),
+        ("rita", "capaciteit", "/beheer/capaciteit", open_trends),
+        ("rita", "capaciteit-fouten", "/beheer/capaciteit", capacity_errors),
+        ("rita", "regie", "/beheer/regie", None),
         ("anon", "openbaar-gebied", f"/gebieden/{OUDE_HAVEN}", None),
         (
             "audrey",

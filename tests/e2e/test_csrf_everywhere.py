@@ -85,6 +85,7 @@ ACCEPTED = {
     "staff.agenda_step": 303,
     "staff.order_challenges": 303,
     "staff.link_initiative": 303,
+    "staff.set_capacity": 303,
     "admin.add_account": 303,
     "admin.change_account": 303,
     "admin.deactivate_account": 303,
@@ -247,6 +248,9 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     ),
     "staff.agenda_step": lambda w: Req(
         "rita", "/beheer/gebieden/WK999904/agenda/vaststellen", {"periode": "2033", "reason": "r"}
+    ),
+    "staff.set_capacity": lambda w: Req(
+        "rita", "/beheer/capaciteit", {"team": CENTRUM, "cases": "12", "reason": "r"}
     ),
     "staff.link_initiative": lambda w: Req(
         "gea",
@@ -630,6 +634,9 @@ GETS: dict[str, Callable[[World], Req]] = {
     "staff.detail": lambda w: Req("gea", f"/beheer/initiatieven/{w.case}"),
     "staff.regie": lambda w: Req("rita", "/beheer/regie"),
     "staff.areas": lambda w: Req("gea", "/beheer/gebieden"),
+    "staff.capacity": lambda w: Req("gea", "/beheer/capaciteit"),
+    "staff.capacity_chart": lambda w: Req("gea", "/beheer/capaciteit/belasting.svg"),
+    "staff.capacity_trend": lambda w: Req("gea", f"/beheer/capaciteit/{CENTRUM}/trend.svg"),
     "staff.area": lambda w: Req("gea", "/beheer/gebieden/WK999901"),
     "oidc.start": lambda w: Req(None, "/beheer/oidc/start"),
     "oidc.callback": lambda w: Req(None, "/beheer/oidc/terug?code=x&state=y"),
@@ -727,6 +734,9 @@ GET_ANSWERS = {
     "staff.detail": 200,
     "staff.regie": 200,
     "staff.areas": 200,
+    "staff.capacity": 200,
+    "staff.capacity_chart": 200,
+    "staff.capacity_trend": 200,
     "staff.area": 200,
     "oidc.start": 502,
     "oidc.callback": 400,

@@ -8,12 +8,13 @@ and the regie dashboard. Every page and action is checked against participatie.s
 - `queues`: the home page, team queues and bulk actions;
 - `detail`: the initiative page and its actions;
 - `regie`: the regie dashboard;
+- `capacity`: team capacity and load;
 - `areas`: area steering (the stacking matrix, an area's agenda, challenges and figures).
 """
 
 from __future__ import annotations
 
-from web.staff import areas, detail, queues, regie, sessions
+from web.staff import areas, capacity, detail, queues, regie, sessions
 from web.staff.common import bp, require
 from web.staff.labels import FIELD_LABELS, ROLES
 from web.staff.sessions import COOKIE, _safe_next, _set_cookie, load_account, no_store
@@ -26,6 +27,7 @@ __all__ = [
     "_set_cookie",
     "areas",
     "bp",
+    "capacity",
     "detail",
     "load_account",
     "no_store",

@@ -9,6 +9,7 @@ from participatie.domain.values import REGIE_TEAM
 from participatie.staff import access
 from participatie.views import queries
 from web.context import account, container, platform
+from web.staff.capacity import loads
 from web.staff.common import bp, teams
 
 
@@ -19,4 +20,7 @@ def regie() -> ResponseReturnValue:
         access.denied(me.username, me.role, "regie_dashboard", access.OTHER, "regie")
         abort(403)
     overview = queries.regie_overview(container().views, REGIE_TEAM, now=platform().clock())
-    return render_template("staff/regie.html", overview=overview, teams=teams())
+    overloaded = [t for t in loads() if t.overloaded]
+    return render_template(
+        "staff/regie.html", overview=overview, teams=teams(), overloaded=overloaded
+    )
