@@ -9,12 +9,13 @@ and the regie dashboard. Every page and action is checked against participatie.s
 - `detail`: the initiative page and its actions;
 - `regie`: the regie dashboard;
 - `capacity`: team capacity and load;
+- `pc`: an area's P&C report (page, chart, CSV and XLSX);
 - `areas`: area steering (the stacking matrix, an area's agenda, challenges and figures).
 """
 
 from __future__ import annotations
 
-from web.staff import areas, capacity, detail, queues, regie, sessions
+from web.staff import areas, capacity, detail, pc, queues, regie, sessions
 from web.staff.common import bp, require
 from web.staff.labels import FIELD_LABELS, ROLES
 from web.staff.sessions import COOKIE, _safe_next, _set_cookie, load_account, no_store
@@ -31,6 +32,7 @@ __all__ = [
     "detail",
     "load_account",
     "no_store",
+    "pc",
     "queues",
     "regie",
     "require",
