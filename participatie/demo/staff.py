@@ -1,4 +1,5 @@
-"""Demo staff accounts: one per role, with passwords generated on first load (never in the repo).
+"""Demo staff accounts: one per role, and someone for every team the demo's work lands on, with
+passwords generated on first load (never in the repo).
 
 The passwords are written to `var/demo-medewerkers.txt` (readable by the owner only), so whoever
 ran `make run` can log in at /beheer.
@@ -19,6 +20,21 @@ DEMO_STAFF: tuple[tuple[str, str, Role, tuple[str, ...]], ...] = (
     ("opgavemanager", "Olga Smit", Role.AREA_MANAGER, ("opgaveteam-energie",)),
     ("regie", "Rita Jansen", Role.REGIE, ("regie",)),
     ("lijnafdeling", "Lars Visser", Role.LINE_DEPARTMENT, ("lijn-openbare-ruimte",)),
+    # Someone for every team the demo's initiatives land on, so each queue can be worked.
+    ("gebied-oude-haven", "Hamid el Amrani", Role.AREA_MANAGER, ("gebiedsteam-oude-haven",)),
+    ("gebied-molenkwartier", "Marloes Kok", Role.AREA_MANAGER, ("gebiedsteam-molenkwartier",)),
+    ("gebied-lindepark", "Lotte Peters", Role.AREA_MANAGER, ("gebiedsteam-lindepark",)),
+    ("opgave-klimaat", "Kees Dijkstra", Role.AREA_MANAGER, ("opgaveteam-klimaatadaptatie",)),
+    ("opgave-jeugd", "Jamila Haddou", Role.AREA_MANAGER, ("opgaveteam-jeugd",)),
+    (
+        "opgave-bestaanszekerheid",
+        "Bas Vermeulen",
+        Role.AREA_MANAGER,
+        ("opgaveteam-bestaanszekerheid",),
+    ),
+    ("lijn-economie", "Eva Hendriks", Role.LINE_DEPARTMENT, ("lijn-economische-zaken",)),
+    ("lijn-wonen", "Willem Bos", Role.LINE_DEPARTMENT, ("lijn-wonen",)),
+    ("lijn-verkeer", "Vera Meijer", Role.LINE_DEPARTMENT, ("lijn-verkeer",)),
     ("auditor", "Anouk Mulder", Role.AUDITOR, ()),
     ("beheerder", "Bram de Boer", Role.ADMIN, ()),
 )

@@ -222,6 +222,24 @@ def test_demo_load_creates_one_account_per_role_with_generated_passwords(
         "auditor",
         "admin",
     }
+    # Every team kind has someone, and so has every team the demo's initiatives land on (by
+    # hand from the demo's routing: its lead teams).
+    teams = {t for r in rows for t in r[3].split(",") if t != "-"}
+    assert {
+        "regie",
+        "gebiedsteam-centrum",
+        "gebiedsteam-oude-haven",
+        "gebiedsteam-molenkwartier",
+        "gebiedsteam-lindepark",
+        "opgaveteam-energie",
+        "opgaveteam-klimaatadaptatie",
+        "opgaveteam-jeugd",
+        "opgaveteam-bestaanszekerheid",
+        "lijn-economische-zaken",
+        "lijn-wonen",
+        "lijn-verkeer",
+        "lijn-openbare-ruimte",
+    } <= teams
     container = build(settings)
     try:
         for username, password, *_ in rows:
