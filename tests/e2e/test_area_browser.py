@@ -128,6 +128,7 @@ def test_the_area_pages_have_no_wcag_violations_and_reflow(served: tuple[Site, s
         ("rita", "capaciteit-fouten", "/beheer/capaciteit", capacity_errors),
         ("rita", "regie", "/beheer/regie", None),
         ("rita", "pc", f"/beheer/gebieden/{OUDE_HAVEN}/pc", None),
+        ("rita", "opgave", "/beheer/opgaven/energietransitie", None),
         ("anon", "openbaar-gebied", f"/gebieden/{OUDE_HAVEN}", None),
         (
             "audrey",

@@ -3,6 +3,7 @@ challenge across areas, and who may read them. Oracles by hand from the demo's d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -123,3 +124,24 @@ def test_the_openapi_document_describes_the_steering_operations(site: Site) -> N
     ):
         assert "get" in spec["paths"][path], path
     assert "AreaSteering" in spec["components"]["schemas"]
+
+
+def test_the_challenge_page_shows_where_it_lands_and_what_serves_it(site: Site) -> None:
+    from tests.e2e.conftest import login
+
+    client = site.client()
+    assert login(client, "gea").status_code == 303
+    text = client.get("/beheer/opgaven/energietransitie").get_data(as_text=True)
+    lands = dict(
+        re.findall(r'<tr id="wijk-(WK\d+)"><th scope="row">.*?</th><td>(ja|nee)</td>', text)
+    )
+    # By hand from teams.yaml: focus buurten 0201, 0202 (Oude Haven) and 0302 (Molenkwartier).
+    assert lands == {"WK999901": "nee", "WK999902": "ja", "WK999903": "ja", "WK999904": "nee"}
+    # Regie put it third in Oude Haven (demo/data/agendas.yaml).
+    rank = re.search(r'<tr id="wijk-WK999902">.*?<td>(\d+|–)</td></tr>', text, re.S)
+    assert rank is not None and rank.group(1) == "3"
+    serving = re.search(r'<ul id="prioriteiten">(.*?)</ul>', text, re.S)
+    assert serving is not None
+    assert ">Havenfront van het gas af</a>" in serving.group(1)
+    assert ">Samen energie besparen</a>" in serving.group(1)
+    assert client.get("/beheer/opgaven/geen").status_code == 404

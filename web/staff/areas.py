@@ -477,3 +477,51 @@ def link_initiative(initiative_id: Any) -> ResponseReturnValue:
         return redirect(target + "#agenda", code=303)
     flash(message, "success")
     return redirect(target + "#agenda", code=303)
+
+
+# -- one challenge across areas ------------------------------------------------------------------
+
+
+@bp.get("/opgaven/<code>")
+def challenge(code: str) -> ResponseReturnValue:
+    """One challenge across the municipality: where it lands, its open work per wijk, the place
+    regie gave it in each wijk's order, and the agenda priorities that serve it."""
+    _allowed_to_see()
+    app = platform()
+    found = next((c for c in app.challenges() if c.code == code), None)
+    if found is None:
+        abort(404)
+    index = app.area_index()
+    wijken = sorted(
+        (a for a in index.areas.values() if a.level is AreaLevel.DISTRICT), key=lambda a: a.name
+    )
+    overview = queries.challenge_overview(
+        container().views, code, areas_of_interest=[w.code for w in wijken]
+    )
+    rows = []
+    for wijk in wijken:
+        order = app.challenge_order(wijk.code)
+        rows.append(
+            {
+                "area": wijk,
+                "lands": code in app.challenges_landing(wijk.code),
+                "open": overview.by_area.get(wijk.code, 0),
+                "rank": order.rank(code) if order else None,
+            }
+        )
+    serving = [
+        {"agenda": agenda, "priority": priority}
+        for agenda in app.agendas()
+        if (version := agenda.adopted or agenda.latest) is not None
+        for priority in version.priorities
+        if code in priority.challenges
+    ]
+    return render_template(
+        "staff/challenge.html",
+        challenge=found,
+        overview=overview,
+        rows=rows,
+        serving=serving,
+        teams=teams(),
+        area_names={a.code: a.name for a in index.areas.values()},
+    )
