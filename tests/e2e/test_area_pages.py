@@ -408,3 +408,41 @@ def test_an_auditor_opens_the_agenda_as_it_was_before_adoption(site: Site) -> No
     wrong = audrey.get("/beheer/audit/gebiedsagenda?agenda=WK0|2027&op=gisteren")
     assert wrong.status_code == 422
     assert client_of(site, "gea").get("/beheer/audit/gebiedsagenda").status_code == 403
+
+
+def test_the_queue_filters_by_challenge_and_shows_regie_s_order(tmp_path: Path) -> None:
+    built = make_site(Settings(var_dir=tmp_path / "demo" / "var"))  # with the demo's agendas
+    try:
+        built.container.staff.add(
+            "bas", "Bas", Role.AREA_MANAGER, ["opgaveteam-bestaanszekerheid"], PASSWORD, SYSTEM
+        )
+        app = built.app
+        placed = {}
+        for buurt in ("BU99990202", "BU99990302"):  # Oude Haven (order decided), Molenkwartier
+            data = SubmissionSchema.of(app).load_submission(
+                submission(
+                    themes=["armoede"], location={"area_code": buurt}, title=f"Schulden {buurt}"
+                )
+            )
+            placed[buurt] = str(app.submit(data).initiative_id)
+            assert app.route_initiative(UUID(placed[buurt]), ROUTER)
+        built.project()
+        bas = client_of(built, "bas")
+        queue = "/beheer/wachtrij/opgaveteam-bestaanszekerheid"
+        text = text_of(bas.get(f"{queue}?challenge=bestaanszekerheid"))
+        rows = {}
+        for row in re.findall(r"<tr>(.*?)</tr>", text, re.S):
+            found = re.search(r'href="/beheer/initiatieven/([0-9a-f-]+)"', row)
+            meta = re.findall(r'<br><span class="card__meta">([^<]*)</span></td>', row)
+            if found:
+                rows[found.group(1)] = meta[-1] if meta else ""
+        # By hand: regie put bestaanszekerheid first in Oude Haven (demo/data/agendas.yaml);
+        # Molenkwartier has no decided order.
+        assert rows[placed["BU99990202"]] == (
+            "Bestaanszekerheid en armoede · nr. 1 in de volgorde van regie"
+        )
+        assert rows[placed["BU99990302"]] == "Bestaanszekerheid en armoede"
+        other = text_of(bas.get(f"{queue}?challenge=veilig-opgroeien"))
+        assert placed["BU99990202"] not in other and placed["BU99990302"] not in other
+    finally:
+        built.container.close()

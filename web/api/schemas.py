@@ -97,6 +97,7 @@ class QueueArgsSchema(Schema):
     status = Text(validate=validate.OneOf(queries.OPEN_STATUSES))
     theme = Text(validate=lambda code: _known_theme(code))
     area = Text(validate=validate.Length(min=1, max=20))
+    challenge = Text(validate=validate.Length(min=1, max=63))
     priority = Text(validate=validate.OneOf([p.value for p in Priority]))
     overdue = fields.Boolean()
     mine = fields.Boolean()

@@ -66,6 +66,7 @@ def queue(args: dict[str, Any], team: str) -> Any:
             priority=args.get("priority"),
             overdue=True if args.get("overdue") else None,
             assignee=account.username if args.get("mine") else None,
+            challenge=args.get("challenge"),
             sort=args["sort"],
             after=args.get("after"),
             limit=args["limit"],

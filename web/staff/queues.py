@@ -25,7 +25,7 @@ from web.staff.common import actor, bp, members, relation, require, teams
 from web.staff.labels import DONE, FIELD_LABELS
 
 BULK_ACTIONS = ("accept_handoff", "assign", "set_priority")
-QUEUE_FILTERS = ("status", "theme", "area", "priority", "overdue", "mine", "sort")
+QUEUE_FILTERS = ("status", "theme", "area", "challenge", "priority", "overdue", "mine", "sort")
 
 
 @bp.get("/")
@@ -40,6 +40,28 @@ def home() -> ResponseReturnValue:
         except ValueError:
             pass
     return render_template("staff/home.html", teams=mine, wanted=wanted)
+
+
+def _ranks(items: list[Any]) -> dict[str, int]:
+    """Per initiative on the page, the place regie gave its challenge in the order of its area
+    (the nearest area up its chain with a decided order)."""
+    app = platform()
+    index = app.area_index()
+    orders: dict[str, Any] = {}
+    found = {}
+    for item in items:
+        if item.challenge is None or item.area_code not in index:
+            continue
+        for code in index.ancestors(item.area_code):
+            if code not in orders:
+                orders[code] = app.challenge_order(code)
+            order = orders[code]
+            if order is not None and order.order:
+                rank = order.rank(item.challenge)
+                if rank is not None:
+                    found[item.initiative_id] = rank
+                break
+    return found
 
 
 @bp.get("/wachtrij/<team>")
@@ -64,6 +86,7 @@ def queue(team: str) -> ResponseReturnValue:
             priority=chosen["priority"] or None,
             overdue=True if chosen["overdue"] == "1" else None,
             assignee=me.username if chosen["mine"] == "1" else None,
+            challenge=chosen["challenge"] or None,
             sort=chosen["sort"] or "submitted",
             after=args.get("after") or None,
             now=platform().clock(),
@@ -88,6 +111,8 @@ def queue(team: str) -> ResponseReturnValue:
             ),
             statuses=queries.OPEN_STATUSES,
             themes=platform().theme_list().codes,
+            challenges={c.code: c.name for c in platform().challenges()},
+            ranks=_ranks(page.items if page else []),
             priorities=[p.value for p in Priority],
             selection=set(session.get(f"selection:{team}", [])),
             results=session.pop(f"bulk:{team}", None),

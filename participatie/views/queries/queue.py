@@ -55,6 +55,7 @@ class QueueItem:
     age_days: int
     version: int
     deadline_kind: str | None = None  # handoff or decision
+    challenge: str | None = None  # the challenge its routing chose, if any
 
 
 COUNT_CAP = 100  # counting further costs time on every page; "100+" is enough to know
@@ -96,6 +97,7 @@ def team_queue(
     priority: str | None = None,
     overdue: bool | None = None,
     assignee: str | None = None,
+    challenge: str | None = None,
     sort: str = "submitted",
     after: str | None = None,
     limit: int = 25,
@@ -148,6 +150,12 @@ def team_queue(
     elif overdue is False:
         where.append("q.deadline >= ?")
         params.append(moment)
+    if challenge is not None:
+        where.append(
+            f"EXISTS (SELECT 1 FROM {views.table(LIVE, 'initiatives')} c"
+            " WHERE c.id = q.initiative_id AND c.challenge = ?)"
+        )
+        params.append(challenge)
     if theme is not None and area is not None:
         where.append(
             f"EXISTS (SELECT 1 FROM {views.table(LIVE, 'initiative_themes')} t"
@@ -168,7 +176,7 @@ def team_queue(
     statement = (
         f"SELECT q.initiative_id, q.role, q.status, q.deadline, q.submitted_at, q.last_activity,"
         f" q.area_code, q.assignee, q.priority_rank, i.title, i.priority, i.themes, i.version,"
-        f" i.deadline_kind"
+        f" i.deadline_kind, i.challenge"
         f" FROM {queue_table} q JOIN {views.table(LIVE, 'initiatives')} i"
         f" ON i.id = q.initiative_id WHERE {page_where} ORDER BY {order} LIMIT ?"
     )
@@ -218,4 +226,5 @@ def _item(r: tuple[Any, ...], now: datetime) -> QueueItem:
         age_days=(now - submitted).days,
         version=int(r[12]),
         deadline_kind=r[13],
+        challenge=r[14],
     )
