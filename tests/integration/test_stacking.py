@@ -1,0 +1,124 @@
+"""Stacked challenges and the matrix on SQLite and PostgreSQL, equal to figures computed by hand.
+
+Small map: GM0001 → WK000101 → Westbuurt (BU00010101), Oostbuurt (BU00010102). Two challenges
+routed by hand (the routing decision names the challenge of its winning rule):
+
+1. West, warmte: submitted 2 Feb, accepted 3 Feb; in progress, its decision was due at the end
+   of March: overdue.
+2. West, warmte: submitted 25 May 09:00 (a Monday), not accepted; hand-off due five working days
+   later, Monday 1 June 09:00: overdue at 12:00.
+3. Oost, warmte: submitted 28 May, not accepted; hand-off due 4 June: not overdue.
+4. Oost, armoede: submitted 4 May, accepted 5 May, decided 6 May: decided, still open.
+5. West, armoede: submitted 1 April, withdrawn 2 April: closed.
+6. West, no challenge: submitted 1 May, accepted 2 May.
+
+Wijk WK000101, regie's order [armoede]: armoede ranked 1 first, then warmte unranked.
+  armoede: open #4 = 1, overdue 0, oldest 4 May 09:00 → 1 June 12:00 = 28.1 days, total 2.
+  warmte: open #1 #2 #3 = 3, overdue #1 #2 = 2, oldest #1 2 Feb 09:00 → 1 June 12:00 =
+          119.1 days, total 3.
+Westbuurt without an order: warmte (open 2) before armoede (open 0).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from participatie.application.schemas import SubmissionSchema
+from participatie.bootstrap import Container
+from participatie.domain.commands import AcceptHandoff, Command, Decide, Route, Withdraw
+from participatie.domain.values import Actor, Outcome, Role, RoutingDecision, TeamKind
+from participatie.views import queries
+from participatie.views.projector import Projector, ViewsProjection
+from tests.conftest import submission
+from tests.services import catch_up
+
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+ADMIN = Actor("u-admin", Role.ADMIN)
+ROUTER = Actor.system("router")
+A = Actor("u-a", Role.AREA_MANAGER, "team-a")
+WEST, OOST = "BU00010101", "BU00010102"
+CASES: list[tuple[str, str | None, tuple[int, int], list[tuple[tuple[int, int], Command]]]] = [
+    (WEST, "warmte", (2, 2), [((2, 3), AcceptHandoff())]),
+    (WEST, "warmte", (5, 25), []),
+    (OOST, "warmte", (5, 28), []),
+    (
+        OOST,
+        "armoede",
+        (5, 4),
+        [((5, 5), AcceptHandoff()), ((5, 6), Decide(Outcome.HONOURED, "Goed plan.", "Overleg."))],
+    ),
+    (WEST, "armoede", (4, 1), [((4, 2), Withdraw())]),
+    (WEST, None, (5, 1), [((5, 2), AcceptHandoff())]),
+]
+LANDING = [("armoede", "Armoede", "team-a"), ("warmte", "Warmte", "team-a")]
+
+
+def at(month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=UTC)
+
+
+def build(container: Container) -> list[UUID]:
+    app = container.app
+    app.register_team("team-a", "Team A", TeamKind.AREA, [], None, ADMIN)
+    app.register_team("regie", "Regie", TeamKind.REGIE, [], None, ADMIN)
+    schema = SubmissionSchema(app.area_index())
+    ids = []
+    for buurt, challenge, (month, day), steps in CASES:
+        result = app.submit(
+            schema.load_submission(submission(location={"area_code": buurt})), at=at(month, day, 9)
+        )
+        candidates = ({"rule": "r", "challenge_code": challenge},) if challenge else ()
+        decision = RoutingDecision(
+            "team-a", (), "r", "2026-1", "v1", 5, "regel", candidates=candidates
+        )
+        app.act(result.initiative_id, Route(decision=decision), actor=ROUTER, at=at(month, day, 9))
+        for (step_month, step_day), command in steps:
+            actor = ADMIN if isinstance(command, Withdraw) else A
+            app.act(result.initiative_id, command, actor=actor, at=at(step_month, step_day))
+        ids.append(result.initiative_id)
+    catch_up(Projector(ViewsProjection(container.views, app)))
+    return ids
+
+
+def test_stacked_challenges_equal_the_hand_computed_table(container: Container) -> None:
+    build(container)
+    found = queries.stacked_challenges(
+        container.views, "WK000101", LANDING, order=["armoede"], now=NOW
+    )
+    assert [(c.code, c.rank, c.open, c.overdue, c.oldest_days, c.total) for c in found] == [
+        ("armoede", 1, 1, 0, 28.1, 2),
+        ("warmte", None, 3, 2, 119.1, 3),
+    ]
+    west = queries.stacked_challenges(container.views, WEST, LANDING, now=NOW)
+    assert [(c.code, c.open, c.total) for c in west] == [("warmte", 2, 2), ("armoede", 0, 1)]
+
+
+def test_the_matrix_equals_the_hand_computed_table(container: Container) -> None:
+    build(container)
+    found = queries.stacking_matrix(
+        container.views,
+        [(WEST, "West"), (OOST, "Oost")],
+        [("armoede", "Armoede"), ("warmte", "Warmte")],
+        {WEST: ["warmte"], OOST: ["warmte", "armoede"]},
+    )
+    cells = {key: (cell.lands, cell.open, cell.band) for key, cell in found.cells.items()}
+    assert cells == {
+        (WEST, "armoede"): (False, 0, "none"),
+        (WEST, "warmte"): (True, 2, "low"),
+        (OOST, "armoede"): (True, 1, "low"),
+        (OOST, "warmte"): (True, 1, "low"),
+    }
+    assert [found.stacked(WEST), found.stacked(OOST)] == [1, 2]
+
+
+def test_load_bands() -> None:
+    assert [queries.stacking.band(n) for n in (0, 1, 2, 3, 5, 6, 60)] == [
+        "none",
+        "low",
+        "low",
+        "medium",
+        "medium",
+        "high",
+        "high",
+    ]
