@@ -33,7 +33,7 @@ from participatie.bootstrap import Container
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Status
 from participatie.infra.embedded_redis import connect
-from participatie.infra.follow import LogFollower
+from participatie.infra.follow import MAIL_RECONCILER, RECONCILER, RELAY, LogFollower
 from participatie.infra.queues import mail_queue_for, queue_for
 from participatie.notifications.messages import TOPICS as MAIL_TOPICS
 from workers.jobs import (
@@ -53,9 +53,6 @@ LEAVES_SUBMITTED = tuple(
     get_topic(cls)
     for cls in (Initiative.Routed, Initiative.Escalated, Initiative.Withdrawn, Initiative.Merged)
 )
-RELAY = "relay"
-RECONCILER = "relay-reconciler"
-MAIL_RECONCILER = "relay-mail-reconciler"
 # A mail job in one of these states is done with (sent, nothing to send, or failed for admins).
 SETTLED = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 # A routing job in one of these states will still run: the reconciler leaves it be.

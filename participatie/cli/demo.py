@@ -18,10 +18,15 @@ def demo_load(if_empty: bool) -> None:
     """Load areas, teams, challenges, rulebook and ~50 initiatives of the demo municipality."""
     from participatie.demo import load_demo
     from participatie.demo.staff import load_demo_staff
+    from participatie.infra.follow import mark_handled
 
     with container() as c:
+        empty = not c.app.recorder.max_notification_id()
         summary = load_demo(c.app, if_empty=if_empty)
         accounts = load_demo_staff(c.staff, c.settings.var_dir)
+        if summary.loaded and empty:
+            # The demo's past is fictional: nothing in it is to be mailed (or routed) again.
+            mark_handled(c.app)
     click.echo(f"Medewerkers om mee in te loggen op /beheer: zie {accounts}")
     if not summary.loaded:
         click.echo("Demogegevens zijn al geladen; niets gedaan.")

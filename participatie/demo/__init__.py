@@ -26,6 +26,7 @@ from participatie.domain.commands import (
     PublishDecision,
     RequestInfo,
 )
+from participatie.domain.initiative import HANDOFF
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Role
 from participatie.infra.datafiles import load_yaml
 from participatie.maps.areas_import import read_areas
@@ -103,6 +104,29 @@ def _play_history(
         app.act(initiative_id, command, actor=actor, at=start + span * step)
 
 
+def _sweep_history(app: ParticipatieApp, now: datetime) -> int:
+    """Record the deadlines the demo's history missed as they would have been: each at its own
+    moment (just after it passed, never before the initiative's last event), escalating a missed
+    hand-off to regie as the default settings do. Without this the first live sweep would record
+    dozens at once, escalate them all and mail every team: a demo that looks broken on day one.
+    Returns how many were recorded."""
+    recorded = 0
+    for initiative_id in app.initiative_ids():
+        for _ in range(10):  # an escalation starts regie's own hand-off clock, which may pass too
+            initiative = app.get_initiative(initiative_id)
+            missed = initiative.missed_deadlines(now)
+            if not missed:
+                break
+            first = min(due for _, due in missed)
+            moment = max(
+                first + timedelta(minutes=15), initiative.modified_on + timedelta(minutes=1)
+            )
+            if moment > now:
+                break
+            recorded += len(app.sweep_deadlines(initiative_id, (HANDOFF,), at=moment))
+    return recorded
+
+
 def load_demo(app: ParticipatieApp, *, if_empty: bool = False, agendas: bool = True) -> DemoSummary:
     """Load the demo municipality; with if_empty, do nothing when an area map exists. Without
     `agendas`, the demo has no area agendas (for tests that make their own)."""
@@ -134,6 +158,7 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False, agendas: bool = T
         result = app.submit(schema.load_submission(fields), channel="demo", at=submitted_at)
         app.route_initiative(result.initiative_id, ROUTER, submitted_at + timedelta(minutes=2))
         _play_history(app, result.initiative_id, number, submitted_at, now)
+    _sweep_history(app, now)
     if agendas:
         load_demo_agendas(app, DATA / "agendas.yaml", now)
     return DemoSummary(

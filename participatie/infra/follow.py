@@ -19,6 +19,25 @@ if TYPE_CHECKING:  # annotations only: no import cycle at run time
     from participatie.application.app import ParticipatieApp
 
 
+# The relay's followers (workers/relay.py): new submissions and mail-worthy events, and the two
+# reconcilers that re-enqueue what a lost job left undone.
+RELAY = "relay"
+RECONCILER = "relay-reconciler"
+MAIL_RECONCILER = "relay-mail-reconciler"
+RELAY_FOLLOWERS = (RELAY, RECONCILER, MAIL_RECONCILER)
+
+
+def mark_handled(app: ParticipatieApp, names: Sequence[str] = RELAY_FOLLOWERS) -> int:
+    """Record the whole log up to its head as handled by `names`; return the head.
+
+    For history that happened elsewhere (the demo's fictional past): routing it again is a
+    no-op, but mailing it would send a burst of messages about events long gone."""
+    head = int(app.recorder.max_notification_id() or 0)
+    for name in names:
+        LogFollower(app, name).commit(head)
+    return head
+
+
 class LogFollower:
     """Reads notifications of some topics after a tracked position, in log order."""
 
