@@ -195,12 +195,11 @@ class ParticipatieApp(
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def notifications(self, *event_classes: type[Any]) -> Iterator[Notification]:
-        """Every stored notification of these event classes, in log order, read in pages (rows
-        in the sealed log's gaps left out, as when loading an aggregate)."""
+    def notifications(self, *event_classes: type[Any], start: int = 1) -> Iterator[Notification]:
+        """Every stored notification of these event classes from position `start`, in log order,
+        read in pages (rows in the sealed log's gaps left out, as when loading an aggregate)."""
         topics = [get_topic(cls) for cls in event_classes]
         unvouched = getattr(self.recorder, "unvouched", None)
-        start = 1
         while True:
             batch = self.recorder.select_notifications(start, 1000, topics=topics)
             refused = set(unvouched([n.id for n in batch])) if unvouched and batch else set()

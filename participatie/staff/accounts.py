@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -194,6 +195,8 @@ class Staff:
         self.sessions = Sessions(tables, lambda: self.app.clock())
         self.guard = LoginGuard(tables, lambda: self.app.clock())
         self._dummy = self.hasher.hash(secrets.token_hex(16))
+        self._ids: list[UUID] = []  # registered accounts, as far as the log was read
+        self._scanned = 0  # the head of the log when it was last read
 
     # -- accounts --------------------------------------------------------------------------------
 
@@ -211,8 +214,15 @@ class Staff:
         return account
 
     def all(self) -> list[StaffAccount]:
-        ids = [n.originator_id for n in self.app.notifications(StaffAccount.Registered)]
-        accounts = [self.app.repository.get(i) for i in ids]
+        """Every account, by username. The ids of the registered accounts are kept, and each call
+        reads only the log after the head the last call saw: a page that lists the team's members
+        must not scan the whole log (a million events at 100,000 initiatives)."""
+        head = int(self.app.recorder.max_notification_id() or 0)
+        if head > self._scanned:
+            found = self.app.notifications(StaffAccount.Registered, start=self._scanned + 1)
+            self._ids.extend(n.originator_id for n in found if n.id <= head)
+            self._scanned = head
+        accounts = [self.app.repository.get(i) for i in self._ids]
         return sorted(accounts, key=lambda a: a.username)
 
     def _check_teams(self, teams: list[str]) -> None:
