@@ -51,6 +51,7 @@ bench: $(BENCH_STAMP) ## Benchmarks, written into BENCHMARKS.md (about an hour);
 	$(REPORT) worker-class -- $(BIN)/python -m benchmarks.worker_class --jobs 200 --rounds 2
 	$(REPORT) queue -- $(BIN)/python -m benchmarks.views queue --small 1000 --large 100000
 	$(REPORT) audit -- $(BIN)/python -m benchmarks.audit --events 100000 --rounds 3
+	$(REPORT) steering -- $(BIN)/python -m benchmarks.steering --small 1000 --large 100000
 
 soak: $(BENCH_STAMP) ## 20 minutes of mixed traffic (locust) on loopback: 0 errors, RSS growth < 10%
 	$(BIN)/python -m benchmarks.soak --minutes 20
