@@ -14,6 +14,7 @@ from participatie.domain.themes import (
     ThemeChange,
     ThemeList,
     VersionRecord,
+    compare,
 )
 from participatie.domain.values import Actor, Role
 
@@ -200,3 +201,54 @@ def test_each_version_records_who_when_and_why() -> None:
         VersionRecord("2027-1", AT, "staff:beheer", "nieuw coalitieakkoord"),
         VersionRecord("2027-2", later, "staff:rita", "hitteplan"),
     ]
+
+
+def test_a_change_is_nothing_only_when_every_part_is_empty() -> None:
+    assert ThemeChange((), (), (), ()).nothing is True
+    for change in (
+        ThemeChange(("a",), (), (), ()),
+        ThemeChange((), ("a",), (), ()),
+        ThemeChange((), (), ("a",), ()),
+        ThemeChange((), (), (), ("a",)),
+    ):
+        assert change.nothing is False, change
+
+
+def test_a_new_theme_does_not_hide_the_changes_after_it() -> None:
+    before = ThemeCatalogue("1", (GREEN, HEAT))
+    after = ThemeCatalogue("2", (MOBILITY, GREEN, Theme("hitte", "Hitte", "Heat")))
+    assert compare(before, after) == ThemeChange(("mobiliteit",), (), (), ("hitte",))
+
+
+def test_relabelling_or_reordering_an_applied_list_is_recorded() -> None:
+    themes = applied([GREEN, HEAT])
+    list(themes.collect_events())
+    renamed = themes.apply_version(
+        "2027-2", [Theme("groen", "Groen en water", "Green"), HEAT], "naam", ADMIN, AT
+    )
+    assert renamed.relabelled == ("groen",)
+    assert themes.current_version == "2027-2"
+    reordered = themes.apply_version(
+        "2027-3", [HEAT, Theme("groen", "Groen en water", "Green")], "volgorde", ADMIN, AT
+    )
+    assert reordered.nothing  # nothing added, retired or renamed ...
+    assert themes.current_version == "2027-3"  # ... but the order is the municipality's choice
+    assert themes.catalogue().codes[:2] == ("hitte", "groen")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        GREEN,
+        ThemeCatalogue("1", (GREEN,)),
+        ThemeChange((), (), (), ()),
+        VersionRecord("1", AT, "staff:x", "r"),
+    ],
+)
+def test_theme_values_cannot_be_changed_in_place(value: object) -> None:
+    """They are shared: the catalogue is kept in memory for every request that reads it."""
+    import dataclasses
+
+    field = dataclasses.fields(value)[0].name  # type: ignore[arg-type]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(value, field, None)
