@@ -11,8 +11,10 @@ from participatie.domain.agenda import (
     ADOPTED,
     DRAFT,
     SUPERSEDED,
+    AgendaIndex,
     AgendaVersion,
     AreaAgenda,
+    ChallengeOrder,
     Link,
     Priority,
 )
@@ -181,3 +183,78 @@ def test_one_agenda_per_area_and_period() -> None:
     assert AreaAgenda.create_id("WK999902", "2027") == AreaAgenda.create_id("WK999902", "2027")
     assert AreaAgenda.create_id("WK999902", "2027") != AreaAgenda.create_id("WK999902", "2028")
     assert AreaAgenda.create_id("WK999902", "2027") != AreaAgenda.create_id("WK999903", "2027")
+
+
+def new_order() -> ChallengeOrder:
+    return ChallengeOrder._create(
+        ChallengeOrder.Started,
+        id=ChallengeOrder.create_id("WK999902"),
+        area="WK999902",
+        timestamp=T0,
+    )
+
+
+def test_regie_s_order_is_recorded_once_and_ranks_from_one() -> None:
+    order = new_order()
+    assert (order.order, order.decided_at, order.rank("energie")) == ([], None, None)
+    assert order.decide(["armoede", "jeugd", "energie"], "armoede eerst", REGIE, at(1)) is True
+    assert (order.order, order.decided_at, order.decided_by, order.reason) == (
+        ["armoede", "jeugd", "energie"],
+        at(1),
+        "staff:rita",
+        "armoede eerst",
+    )
+    assert [order.rank(c) for c in ("armoede", "jeugd", "energie", "klimaat")] == [1, 2, 3, None]
+    list(order.collect_events())
+    assert order.decide(["armoede", "jeugd", "energie"], "nogmaals", REGIE, at(2)) is False
+    assert list(order.collect_events()) == []
+    assert order.decide(["jeugd", "armoede"], "jeugd eerst", REGIE, at(3)) is True
+    assert order.rank("energie") is None and order.reason == "jeugd eerst"
+    assert order.decide([], "geen volgorde meer", REGIE, at(4)) is True
+    assert order.order == []
+
+
+@pytest.mark.parametrize(
+    ("codes", "reason", "field"),
+    [
+        (["a", "b", "a"], "dubbel", "order"),
+        (["a", "a"], "dubbel", "order"),
+        (["a"], " ", "reason"),
+    ],
+)
+def test_an_order_that_cannot_be_recorded_is_refused(
+    codes: list[str], reason: str, field: str
+) -> None:
+    order = new_order()
+    with pytest.raises(InvalidChoice) as refused:
+        order.decide(codes, reason, REGIE, at(1))
+    assert refused.value.field == field
+    assert order.order == []
+
+
+def test_the_index_lists_each_agenda_once() -> None:
+    index = AgendaIndex._create(AgendaIndex.Created, id=AgendaIndex.create_id(), timestamp=T0)
+    index.add("WK999902", "2027", at(1))
+    index.add("WK999902", "2027", at(2))  # again: nothing recorded
+    index.add("WK999902", "2028", at(3))  # same area, another period
+    index.add("WK999901", "2027", at(4))  # same period, another area
+    assert index.entries == [("WK999902", "2027"), ("WK999902", "2028"), ("WK999901", "2027")]
+    events = list(index.collect_events())
+    assert len(events) == 1 + 3  # created, and three listings
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        HEAT,
+        AgendaVersion(1, DRAFT, (HEAT,), T0, "staff:gea", "r"),
+        Link(INITIATIVE, "warmte", "r", "staff:gea", T0, False),
+    ],
+)
+def test_agenda_values_cannot_be_changed_in_place(value: object) -> None:
+    """Versions and links are shared by every reader of the agenda kept in memory."""
+    import dataclasses
+
+    field = dataclasses.fields(value)[0].name  # type: ignore[arg-type]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(value, field, None)
