@@ -162,7 +162,7 @@ def agenda_as_of() -> ResponseReturnValue:
         agenda = app.agenda_as_of(area, period, at)
         by_code = {c.code: c for c in app.challenges()}
         landing = [(c, by_code[c].name, by_code[c].team) for c in app.challenges_landing(area)]
-        order = app.challenge_order(area)
+        order = app.challenge_order_as_of(area, at)
         with views_as_of(app, at) as then:
             figures = queries.pc_figures(then, area, now=at)
             stacked = queries.stacked_challenges(

@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from participatie.application.core import AppCore
 from participatie.domain.agenda import AgendaIndex, AreaAgenda, ChallengeOrder, Priority
@@ -81,17 +84,24 @@ class AgendaCommands(AppCore):
 
     def agenda_as_of(self, area: str, period: str, at: datetime) -> AreaAgenda | None:
         """The agenda as it was at `at`, replayed from its events (None: it did not exist yet)."""
+        found: AreaAgenda | None = self._as_of(AreaAgenda.create_id(area, period), at)
+        return found
+
+    def challenge_order_as_of(self, area: str, at: datetime) -> ChallengeOrder | None:
+        """Regie's order for `area` as it was at `at` (None: none was decided yet)."""
+        found: ChallengeOrder | None = self._as_of(ChallengeOrder.create_id(area), at)
+        return found
+
+    def _as_of(self, aggregate_id: UUID, at: datetime) -> Any:
+        """An aggregate replayed from its events up to `at`; None when it had none yet."""
         events = [
             e
-            for e in self.history(AreaAgenda.create_id(area, period))
-            if isinstance(e, AreaAgenda.Event) and e.timestamp <= at
+            for e in self.history(aggregate_id)
+            if isinstance(e, Aggregate.Event) and e.timestamp <= at
         ]
         if not events:
             return None
-        found: AreaAgenda = self.repository.get(
-            AreaAgenda.create_id(area, period), version=events[-1].originator_version
-        )
-        return found
+        return self.repository.get(aggregate_id, version=events[-1].originator_version)
 
     def links_of_initiative(self, initiative_id: UUID) -> list[tuple[AreaAgenda, str]]:
         """The (agenda, priority key) pairs an initiative is linked to."""

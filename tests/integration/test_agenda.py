@@ -274,6 +274,10 @@ def test_regie_decides_the_order_of_the_challenges_stacking_in_an_area(demo: Con
         "staff:rita",
         "armoede eerst",
     )
+    # As it was: nothing decided before February, the order from then on.
+    assert app.challenge_order_as_of(OUDE_HAVEN, datetime(2027, 2, 1, tzinfo=UTC)) is None
+    then = app.challenge_order_as_of(OUDE_HAVEN, datetime(2027, 2, 16, tzinfo=UTC))
+    assert then is not None and then.order == order
     assert [decided.rank(c) for c in ("bestaanszekerheid", "energietransitie", "x")] == [
         1,
         3,
