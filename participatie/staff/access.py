@@ -152,5 +152,6 @@ def links_to_agenda(role: Role, rel: str, drafts: bool) -> bool:
 
 def sets_capacity(role: Role, adopters: Iterable[str], own_team: bool) -> bool:
     """May an account record a team's capacity? The steering roles (those who adopt agendas)
-    for any team; an area manager for a team of their own."""
-    return adopts_agenda(role, adopters) or (role is Role.AREA_MANAGER and own_team)
+    for any team; a team's own manager (area manager or line department) for that team."""
+    managers = (Role.AREA_MANAGER, Role.LINE_DEPARTMENT)
+    return adopts_agenda(role, adopters) or (role in managers and own_team)

@@ -13,6 +13,7 @@ from participatie.staff.access import (
     drafts_agenda,
     links_to_agenda,
     sees_area,
+    sets_capacity,
 )
 
 CHAIN = ["BU99990202", "WK999902", "GM9999"]  # a buurt, its wijk, the municipality
@@ -83,3 +84,23 @@ def test_who_adopts_follows_the_setting(role: Role, adopters: list[str], adopts:
 )
 def test_who_links_initiatives(role: Role, rel: str, drafts: bool, links: bool) -> None:
     assert links_to_agenda(role, rel, drafts) is links
+
+
+@pytest.mark.parametrize(
+    ("role", "adopters", "own_team", "sets"),
+    [
+        (Role.REGIE, ["regie"], False, True),  # regie, for any team
+        (Role.AREA_MANAGER, ["regie"], True, True),  # a manager, for their own team
+        (Role.AREA_MANAGER, ["regie"], False, False),
+        (Role.AREA_MANAGER, ["regie", "area_manager"], False, True),  # an adopter role
+        (Role.TEAM_MEMBER, ["regie"], True, False),
+        (Role.LINE_DEPARTMENT, ["regie"], True, True),  # a line department's manager
+        (Role.LINE_DEPARTMENT, ["regie"], False, False),
+        (Role.AUDITOR, ["regie"], False, False),
+        (Role.ADMIN, ["regie"], False, False),
+    ],
+)
+def test_who_records_a_team_s_capacity(
+    role: Role, adopters: list[str], own_team: bool, sets: bool
+) -> None:
+    assert sets_capacity(role, adopters, own_team) is sets

@@ -307,3 +307,24 @@ def test_an_area_constraint_and_a_far_focus_area_make_the_area_count() -> None:
     # Both are a buurt deep in BU0101 (a by its area, b by its area and focus): a tie there.
     [problem] = check_ambiguity(b, CHAINS)
     assert problem.rule == "b" and "bijvoorbeeld in gebied BU0101)" in problem.message
+
+
+def test_a_retired_theme_is_named_as_retired_not_unknown() -> None:
+    rule = Rule("r1", "noord", themes=("groen", "verkeer", "astrologie"))
+    active = [t for t in THEMES if t != "verkeer"]
+    found = check_references(book(rule), TEAMS, AREAS, active, retired=["verkeer"])
+    assert found == [
+        RuleProblem("r1", "match.themes", "thema 'verkeer' is ingetrokken"),
+        RuleProblem("r1", "match.themes", "onbekend thema 'astrologie'"),
+    ]
+    # The whole check passes the retired themes on.
+    whole = check_book(book(rule), TEAMS, AREAS, active, CHAINS, retired=["verkeer"])
+    assert [p.message for p in whole] == [
+        "thema 'verkeer' is ingetrokken",
+        "onbekend thema 'astrologie'",
+    ]
+    # Without the list of retired themes, a retired one is simply unknown.
+    assert [p.message for p in check_references(book(rule), TEAMS, AREAS, active)] == [
+        "onbekend thema 'verkeer'",
+        "onbekend thema 'astrologie'",
+    ]

@@ -1,6 +1,6 @@
 """Team capacity and load: each team's open work weighted by status against what it can carry,
 its trend, the age of its oldest work, and how much is agenda work and how much comes on top of
-regular work. Regie (the agenda adopters) and a team's own area manager record capacities."""
+regular work. Regie (the agenda adopters) and a team's own manager record capacities."""
 
 from __future__ import annotations
 
