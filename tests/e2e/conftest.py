@@ -119,3 +119,27 @@ def export_events(client: FlaskClient, **fields: str) -> Any:
 def staff_cookie(client: FlaskClient) -> str | None:
     cookie = client.get_cookie("participatie_medewerker", path="/beheer")
     return cookie.value if cookie else None
+
+
+# Debian's chromium, headless, with nothing that reaches beyond this machine.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def browser_page(browser: Any, base: str, username: str = "") -> Any:
+    """A new page at 1280 px, logged in through the login form as `username` (if given)."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(15_000)
+    if username:
+        page.goto(base + "/beheer/inloggen")
+        page.fill("#veld-username", username)
+        page.fill("#veld-password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(r".*/beheer/$"))
+    return page

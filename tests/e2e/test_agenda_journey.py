@@ -6,7 +6,6 @@ adoption and sees the draft."""
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from participatie.config import Settings
 from participatie.demo import ROUTER
 from participatie.domain.values import Actor, Role
 from tests.conftest import missing_service, submission
-from tests.e2e.conftest import PASSWORD, Site, make_site
+from tests.e2e.conftest import CHROMIUM_ARGS, PASSWORD, Site, browser_page, make_site
 from tests.services import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -45,18 +44,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str
     finally:
         server.shutdown()
         site.container.close()
-
-
-def log_in(browser: Any, base: str, username: str) -> Any:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.set_default_timeout(15_000)
-    if username:
-        page.goto(base + "/beheer/inloggen")
-        page.fill("#veld-username", username)
-        page.fill("#veld-password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(re.compile(r".*/beheer/$"))
-    return page
 
 
 def add_priority(page: Any, key: str, title: str, team: str, challenge: str, reason: str) -> None:
@@ -93,18 +80,11 @@ def test_draft_adopt_link_publish_and_look_back(served: tuple[Site, str]) -> Non
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(chromium),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=CHROMIUM_ARGS,
         )
         try:
             # The area manager drafts two priorities and puts the second first.
-            gea = log_in(browser, base, "gea")
+            gea = browser_page(browser, base, "gea")
             gea.goto(area_url)
             add_priority(
                 gea, "warmte", "Havenfront van het gas af", "opgaveteam-energie",
@@ -129,7 +109,7 @@ def test_draft_adopt_link_publish_and_look_back(served: tuple[Site, str]) -> Non
             time.sleep(1.2)
 
             # Regie adopts it.
-            rita = log_in(browser, base, "rita")
+            rita = browser_page(browser, base, "rita")
             rita.goto(area_url)
             rita.fill("#veld-vaststellen-reason", "regieoverleg")
             rita.click("form[action$='/agenda/vaststellen'] button[type=submit]")
@@ -149,7 +129,7 @@ def test_draft_adopt_link_publish_and_look_back(served: tuple[Site, str]) -> Non
 
             # The public area page shows the adopted agenda with the initiative.
             site.project()
-            public = log_in(browser, base, "")
+            public = browser_page(browser, base, "")
             public.goto(f"{base}/gebieden/{OUDE_HAVEN}")
             warmte = public.locator("#prioriteit-warmte")
             assert warmte.locator("h3").text_content() == "Havenfront van het gas af"
@@ -160,7 +140,7 @@ def test_draft_adopt_link_publish_and_look_back(served: tuple[Site, str]) -> Non
             ]
 
             # The auditor looks at the agenda as it was before the adoption: a draft.
-            audrey = log_in(browser, base, "audrey")
+            audrey = browser_page(browser, base, "audrey")
             moment = quote(before_adoption.isoformat())
             audrey.goto(f"{base}/beheer/audit/gebiedsagenda?agenda={OUDE_HAVEN}|{year}&op={moment}")
             assert audrey.text_content("#versie-1") == "Versie 1: concept"

@@ -5,7 +5,6 @@ nothing makes a page scroll sideways at 390 px (WCAG 1.4.10 reflow)."""
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from participatie.demo import ROUTER
 from participatie.domain.agenda import Priority
 from participatie.domain.values import Actor, Role
 from tests.conftest import missing_service, submission
-from tests.e2e.conftest import PASSWORD, Site, make_site
+from tests.e2e.conftest import CHROMIUM_ARGS, PASSWORD, Site, browser_page, make_site
 from tests.services import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -141,27 +140,12 @@ def test_the_area_pages_have_no_wcag_violations_and_reflow(served: tuple[Site, s
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(chromium),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=CHROMIUM_ARGS,
         )
         try:
             pages = {}
             for user in ("rita", "audrey", "anon"):
-                page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-                page.set_default_timeout(15_000)
-                if user != "anon":
-                    page.goto(base + "/beheer/inloggen")
-                    page.fill("#veld-username", user)
-                    page.fill("#veld-password", PASSWORD)
-                    page.click("main button[type=submit]")
-                    page.wait_for_url(re.compile(r".*/beheer/$"))
-                pages[user] = page
+                pages[user] = browser_page(browser, base, "" if user == "anon" else user)
             axe = Axe()
             for language in ("nl", "en"):
                 for page in pages.values():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -36,11 +36,23 @@ Errors = dict[str, list[str]]
 PRIORITY_KEY = re.compile(r"[a-z][a-z0-9-]{0,39}")
 
 
-def _allowed_to_see() -> None:
+def _refuse(what: str, target: str) -> NoReturn:
+    """Log the refusal (who, what, on what) and answer 403."""
     me = account()
-    if not access.sees_area(me.role):
-        access.denied(me.username, me.role, "areas", access.OTHER, request.path)
-        abort(403)
+    access.denied(me.username, me.role, what, access.OTHER, target)
+    abort(403)
+
+
+def _allowed_to_see() -> None:
+    if not access.sees_area(account().role):
+        _refuse("areas", request.path)
+
+
+def _area_to_change(code: str) -> None:
+    """A post about area `code`: the person sees area pages, and the area exists."""
+    _allowed_to_see()
+    if code not in platform().area_index():
+        abort(404)
 
 
 def _me_as_actor() -> Actor:
@@ -222,17 +234,13 @@ def _refused(code: str, form: str, error: Exception) -> ResponseReturnValue:
 
 def _draft_rights(code: str) -> None:
     if not _rights(code)["draft"]:
-        me = account()
-        access.denied(me.username, me.role, "draft_agenda", access.OTHER, code)
-        abort(403)
+        _refuse("draft_agenda", code)
 
 
 @bp.post("/gebieden/<code>/agenda/prioriteit")
 def save_priority(code: str) -> ResponseReturnValue:
     """Add a priority to the draft, or change the one with the same key."""
-    _allowed_to_see()
-    if code not in platform().area_index():
-        abort(404)
+    _area_to_change(code)
     _draft_rights(code)
     app = platform()
     period = request.form.get("periode") or ""
@@ -292,9 +300,7 @@ def save_priority(code: str) -> ResponseReturnValue:
 @bp.post("/gebieden/<code>/agenda/volgorde")
 def move_priority(code: str) -> ResponseReturnValue:
     """Move a priority of the draft up or down, or take it out."""
-    _allowed_to_see()
-    if code not in platform().area_index():
-        abort(404)
+    _area_to_change(code)
     _draft_rights(code)
     app = platform()
     period = request.form.get("periode") or ""
@@ -330,9 +336,7 @@ def agenda_step(code: str, step: str) -> ResponseReturnValue:
     if code not in platform().area_index() or step not in ("vaststellen", "herzien"):
         abort(404)
     if not _rights(code)["adopt"]:
-        me = account()
-        access.denied(me.username, me.role, "adopt_agenda", access.OTHER, code)
-        abort(403)
+        _refuse("adopt_agenda", code)
     app = platform()
     period = request.form.get("periode") or ""
     errors: Errors = {}
@@ -354,13 +358,9 @@ def agenda_step(code: str, step: str) -> ResponseReturnValue:
 @bp.post("/gebieden/<code>/opgaven")
 def order_challenges(code: str) -> ResponseReturnValue:
     """Regie's order among the challenges landing in the area (rank numbers; empty: unranked)."""
-    _allowed_to_see()
-    if code not in platform().area_index():
-        abort(404)
+    _area_to_change(code)
     if not _rights(code)["adopt"]:
-        me = account()
-        access.denied(me.username, me.role, "order_challenges", access.OTHER, code)
-        abort(403)
+        _refuse("order_challenges", code)
     app = platform()
     errors: Errors = {}
     reason = _reason(errors)
@@ -454,9 +454,7 @@ def link_initiative(initiative_id: Any) -> ResponseReturnValue:
     if area not in app.area_index() or not PERIOD.fullmatch(period):
         abort(400)
     if not _may_link(initiative, area):
-        me = account()
-        access.denied(me.username, me.role, "link_agenda", access.OTHER, str(initiative_id))
-        abort(403)
+        _refuse("link_agenda", str(initiative_id))
     reason = (request.form.get("reason") or "").strip()
     target = url_for("staff.detail", initiative_id=initiative_id)
     if not reason or len(reason) > 2000:

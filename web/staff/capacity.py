@@ -15,7 +15,7 @@ from participatie.staff import access
 from participatie.views import queries
 from web import charts
 from web.context import account, container, platform
-from web.staff.areas import _allowed_to_see, _me_as_actor
+from web.staff.areas import _allowed_to_see, _me_as_actor, _refuse
 from web.staff.common import bp, teams
 
 MAX_CASES = 10_000
@@ -115,9 +115,7 @@ def set_capacity() -> ResponseReturnValue:
     if team not in teams():
         abort(400)
     if not _may_set(team):
-        me = account()
-        access.denied(me.username, me.role, "set_capacity", access.OTHER, f"team:{team}")
-        abort(403)
+        _refuse("set_capacity", f"team:{team}")
     errors: dict[str, list[str]] = {}
     cases, hours = _number(errors, "cases"), _number(errors, "hours")
     reason = (request.form.get("reason") or "").strip()
