@@ -4,10 +4,11 @@
 
 Two stores with the demo plus `small` and `large` synthetic initiatives (views rebuilt). For
 each, p95 over `--samples` requests through the Flask app (query, template, everything the
-server does) of: the staff area page of a random wijk, the P&C report of a random wijk, and a
-team queue page (regie's own, first page). Reported as ratios measured in the same run: the
-area page at `large` against `small` (goal: within 3×), and the P&C report against the team
-queue page at `large` (goal: the same order, within 10×).
+server does) of: the staff area page of a random wijk, the P&C report of a random wijk, the
+page of a random challenge across the municipality, and a team queue page (regie's own, first
+page). Reported as ratios measured in the same run: the area page at `large` against `small`
+(goal: within 3×), and the P&C report against the team queue page at `large` (goal: the same
+order, within 10×); the challenge page at `large` against `small` is shown beside them.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def measure(kind: str, size: int, samples: int) -> dict[str, float]:
             found = {
                 "area": p95(client, [f"/beheer/gebieden/{w}" for w in wijken], samples),
                 "pc": p95(client, [f"/beheer/gebieden/{w}/pc" for w in wijken], samples),
+                "challenge": p95(
+                    client,
+                    [f"/beheer/opgaven/{c.code}" for c in app_container.app.challenges()],
+                    samples,
+                ),
                 # regie's own queue: the queue page a regie member opens (the largest, too)
                 "queue": p95(client, ["/beheer/wachtrij/regie"], samples),
             }
@@ -88,9 +94,9 @@ def main() -> None:
     options = parser.parse_args()
     print(
         "| store | initiatives | area page p95 (ms) | vs small | P&C report p95 (ms)"
-        " | team queue p95 (ms) | P&C vs queue |"
+        " | team queue p95 (ms) | P&C vs queue | challenge page p95 (ms) | vs small |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for kind in options.stores.split(","):
         small = measure(kind, options.small, options.samples)
         large = measure(kind, options.large, options.samples)
@@ -98,7 +104,9 @@ def main() -> None:
             print(
                 f"| {kind} | {size:,} | {found['area'] * 1000:.1f} |"
                 f" {found['area'] / small['area']:.2f} | {found['pc'] * 1000:.1f} |"
-                f" {found['queue'] * 1000:.1f} | {found['pc'] / found['queue']:.2f} |",
+                f" {found['queue'] * 1000:.1f} | {found['pc'] / found['queue']:.2f} |"
+                f" {found['challenge'] * 1000:.1f} |"
+                f" {found['challenge'] / small['challenge']:.2f} |",
                 flush=True,
             )
 

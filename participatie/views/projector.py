@@ -23,6 +23,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from participatie.domain.initiative import Initiative
+from participatie.views import tallies
 from participatie.views.model import Row, TimelineEntry, apply
 from participatie.views.store import (
     LIVE,
@@ -314,6 +315,7 @@ def check(projection: ViewsProjection, batch: int = 5000) -> tuple[int, list[Dif
         live_rows = _select(c, view, "initiatives")
         live_queue = _select(c, view, "team_queue")
         live_timeline = _select(c, view, "timeline")
+        live_tallies = {name: _select(c, view, name) for name in TALLY_TABLES}
     rows, timeline = replay(projection, position)
     expected_queue = {
         f"{q[0]}/{q[1]}/{q[2]}": tuple(q[3:]) for r in rows.values() for q in queue_values(r)
@@ -335,8 +337,33 @@ def check(projection: ViewsProjection, batch: int = 5000) -> tuple[int, list[Dif
             {f"{t[0]}/{int(t[1])}/{t[2]}": tuple(t[3:]) for t in live_timeline},
             expected_timeline,
         )
+        + _compare_tallies(live_tallies, list(stored.values()))
     )
     return position, differences
+
+
+TALLY_TABLES = ("area_counts", "area_open", "area_decisions")
+
+
+def _compare_tallies(live: dict[str, list[tuple[Any, ...]]], rows: list[Row]) -> list[Difference]:
+    """The area tallies (views.tallies) as stored against what the replayed rows make."""
+
+    def keyed(entries: Sequence[tuple[Any, ...]], width: int) -> dict[str, Any]:
+        return {"/".join(map(str, e[:width])): tuple(e[width:]) for e in entries}
+
+    expected = {
+        "area_counts": tallies.totals(rows),
+        "area_open": [e for r in rows for e in tallies.open_entries(r)],
+        "area_decisions": [e for r in rows for e in tallies.decision_entries(r)],
+    }
+    widths = {"area_counts": 3, "area_open": 2, "area_decisions": 2}
+    return [
+        difference
+        for name in TALLY_TABLES
+        for difference in _compare(
+            name, keyed(live[name], widths[name]), keyed(expected[name], widths[name])
+        )
+    ]
 
 
 def _compare(table: str, live: dict[str, Any], rebuilt: dict[str, Any]) -> list[Difference]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 VIEWS = "views"  # the tracking name of the views projection
 # Bump when the view tables change shape or what an event projects to: older tables are dropped
 # and projected again. 7: deadlines skip Dutch public holidays; 8: the decision deadline;
-# 9: a new decision withdraws the published one until it is published.
-SCHEMA_VERSION = 9
+# 9: a new decision withdraws the published one until it is published; 10: area counts, open work
+# and decisions per area (tallies).
+SCHEMA_VERSION = 10
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -61,6 +62,9 @@ QUEUE_COLUMNS = (
     "assignee",
 )
 TIMELINE_COLUMNS = ("initiative_id", "version", "kind", "at", "text", "team")
+COUNT_COLUMNS = ("area_code", "kind", "key", "n")
+OPEN_COLUMNS = ("initiative_id", "area_code", "challenge", "submitted_at", "deadline", "quarter")
+DECISION_COLUMNS = ("initiative_id", "area_code", "quarter", "days", "outcome", "challenge")
 
 
 NO_DEADLINE = "9999-12-31T00:00:00.000000Z"  # sorts after every real deadline, on both databases
@@ -105,6 +109,27 @@ def schema_statements(
         f"CREATE TABLE IF NOT EXISTS {t}timeline ("
         + ", ".join(f"{c} {'INTEGER' if c == 'version' else text}" for c in TIMELINE_COLUMNS)
         + ", PRIMARY KEY (initiative_id, version, kind))",
+        # The tallies (see views.tallies): counts, open work and decisions per area.
+        f"CREATE TABLE IF NOT EXISTS {t}area_counts (area_code {text}, kind {text}, key {text},"
+        " n INTEGER, PRIMARY KEY (area_code, kind, key))",
+        f"CREATE TABLE IF NOT EXISTS {t}area_open (initiative_id {text}, area_code {text},"
+        f" challenge {text}, submitted_at {text}, deadline {text}, quarter {text},"
+        " PRIMARY KEY (initiative_id, area_code))",
+        f"CREATE INDEX IF NOT EXISTS {i}area_open_deadline ON {t}area_open (area_code, deadline)",
+        f"CREATE INDEX IF NOT EXISTS {i}area_open_challenge"
+        f" ON {t}area_open (area_code, challenge, submitted_at)",
+        f"CREATE INDEX IF NOT EXISTS {i}area_open_challenge_deadline"
+        f" ON {t}area_open (area_code, challenge, deadline)",
+        f"CREATE INDEX IF NOT EXISTS {i}area_open_quarter"
+        f" ON {t}area_open (area_code, quarter, deadline)",
+        f"CREATE TABLE IF NOT EXISTS {t}area_decisions (initiative_id {text}, area_code {text},"
+        f" quarter {text}, days DOUBLE PRECISION, outcome {text}, challenge {text},"
+        " PRIMARY KEY (initiative_id, area_code))",
+        f"CREATE INDEX IF NOT EXISTS {i}area_decisions_days ON {t}area_decisions (area_code, days)",
+        f"CREATE INDEX IF NOT EXISTS {i}area_decisions_quarter"
+        f" ON {t}area_decisions (area_code, quarter, days)",
+        f"CREATE INDEX IF NOT EXISTS {i}area_decisions_challenge"
+        f" ON {t}area_decisions (area_code, challenge, days)",
     ]
 
 
@@ -129,4 +154,13 @@ DATETIME_COLUMNS = (
     "decided_at",
     "closed_at",
 )
-TABLES = ("initiatives", "initiative_areas", "initiative_themes", "team_queue", "timeline")
+TABLES = (
+    "initiatives",
+    "initiative_areas",
+    "initiative_themes",
+    "team_queue",
+    "timeline",
+    "area_counts",
+    "area_open",
+    "area_decisions",
+)

@@ -24,6 +24,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 
 from participatie.config import Settings
+from participatie.views import tallies
 from participatie.views.model import Row, TimelineEntry
 from participatie.views.rows import (
     facets,
@@ -37,11 +38,14 @@ from participatie.views.rows import (
 )
 from participatie.views.schema import (
     ALL,
+    COUNT_COLUMNS,
     DATETIME_COLUMNS,
+    DECISION_COLUMNS,
     DUE,
     LIVE,
     MUNICIPALITY_PREFIX,
     NO_DEADLINE,
+    OPEN_COLUMNS,
     PRIORITY_RANK,
     QUEUE_COLUMNS,
     REBUILD,
@@ -215,6 +219,7 @@ class ViewTables:
                     ),
                     queue,
                 )
+            self.write_tallies(c, prefix, rows, previous or {})
         if timeline:
             c.executemany(
                 self.sql(
@@ -224,6 +229,48 @@ class ViewTables:
                 ),
                 [timeline_values(e) for e in timeline],
             )
+
+    def write_tallies(
+        self, c: Any, prefix: str, rows: Sequence[Row], previous: dict[str, Row | None]
+    ) -> None:
+        """Move the area counts by what `rows` changed, and replace their open work and
+        decision entries (views.tallies)."""
+        ids = [(r.id,) for r in rows]
+        for name in ("area_open", "area_decisions"):
+            c.executemany(
+                self.sql(f"DELETE FROM {self.table(prefix, name)} WHERE initiative_id = ?"), ids
+            )
+        counts = self.table(prefix, "area_counts")
+        deltas = tallies.deltas(rows, previous)
+        c.executemany(
+            self.sql(
+                f"INSERT INTO {counts} AS c ({', '.join(COUNT_COLUMNS)}) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (area_code, kind, key) DO UPDATE SET n = c.n + excluded.n"
+            ),
+            deltas,
+        )
+        # A count back at 0 goes, as a rebuild would not write it.
+        c.executemany(
+            self.sql(
+                f"DELETE FROM {counts} WHERE area_code = ? AND kind = ? AND key = ? AND n = 0"
+            ),
+            [d[:3] for d in deltas if d[3] < 0],
+        )
+        self.write_entries(c, prefix, rows)
+
+    def write_entries(self, c: Any, prefix: str, rows: Sequence[Row]) -> None:
+        self.insert_many(
+            c,
+            self.table(prefix, "area_open"),
+            OPEN_COLUMNS,
+            (e for r in rows for e in tallies.open_entries(r)),
+        )
+        self.insert_many(
+            c,
+            self.table(prefix, "area_decisions"),
+            DECISION_COLUMNS,
+            (e for r in rows for e in tallies.decision_entries(r)),
+        )
 
     def write_fresh(
         self, c: Any, prefix: str, rows: Sequence[Row], timeline: Sequence[TimelineEntry]
@@ -255,6 +302,8 @@ class ViewTables:
             TIMELINE_COLUMNS,
             map(timeline_values, unique.values()),
         )
+        self.insert_many(c, self.table(prefix, "area_counts"), COUNT_COLUMNS, tallies.totals(rows))
+        self.write_entries(c, prefix, rows)
 
     def insert_many(
         self, c: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]

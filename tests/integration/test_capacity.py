@@ -196,9 +196,11 @@ MOMENTS = [at(4, 13, 12), at(4, 20, 12), at(4, 27, 12), at(5, 4, 12), at(5, 11, 
 MOMENTS += [at(5, 18, 12), at(5, 25, 12), NOW]
 
 
-def build_fixture(container: Container) -> dict[int, UUID]:
-    """The teams with their capacities and the eleven initiatives of the table, projected."""
+def build_fixture(container: Container, *, step: bool = False) -> dict[int, UUID]:
+    """The teams with their capacities and the eleven initiatives of the table, projected (with
+    `step`, the views catch up after every command: each row changes batch by batch)."""
     app = container.app
+    projector = Projector(ViewsProjection(container.views, app))
     for code, kind in (("team-a", TeamKind.AREA), ("team-b", TeamKind.LINE)):
         app.register_team(code, code, kind, [], None, ADMIN)
     app.register_team("regie", "Regie", TeamKind.REGIE, [], None, ADMIN)
@@ -214,9 +216,11 @@ def build_fixture(container: Container) -> dict[int, UUID]:
         routed = at(month, day, hour, 2)
         app.act(result.initiative_id, Route(decision=decision), actor=ROUTER, at=routed)
         for (step_month, step_day), command, actor in case.steps:
+            if step:
+                catch_up(projector)
             app.act(result.initiative_id, command, actor=actor, at=at(step_month, step_day))
         ids[case.number] = result.initiative_id
-    catch_up(Projector(ViewsProjection(container.views, app)))
+    catch_up(projector)
     return ids
 
 

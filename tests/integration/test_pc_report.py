@@ -17,13 +17,20 @@ Linked to the agenda (#1, #5, #6, #8): K1 #1 and #5; K2 #6 and #8.
 
 from __future__ import annotations
 
+import pytest
+
 from participatie.bootstrap import Container
 from participatie.views import queries
 from tests.integration.test_capacity import NOW, build_fixture
 
 
-def test_the_figures_per_quarter_equal_the_hand_computed_table(container: Container) -> None:
-    ids = build_fixture(container)
+@pytest.mark.parametrize("step", [False, True], ids=["at-once", "event-by-event"])
+def test_the_figures_per_quarter_equal_the_hand_computed_table(
+    container: Container, step: bool
+) -> None:
+    """At once: one batch writes each row; event by event: every row is changed over and over,
+    so the area counts must take away what each earlier version added."""
+    ids = build_fixture(container, step=step)
     linked = [str(ids[n]) for n in (1, 5, 6, 8)]
     found = queries.pc_figures(container.views, "GM0001", now=NOW, linked=linked)
     assert [

@@ -24,6 +24,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
+import pytest
+
 from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container
 from participatie.domain.commands import AcceptHandoff, Command, Decide, Route, Withdraw
@@ -58,8 +60,10 @@ def at(month: int, day: int, hour: int = 10) -> datetime:
     return datetime(2026, month, day, hour, tzinfo=UTC)
 
 
-def build(container: Container) -> list[UUID]:
+def build(container: Container, *, step: bool = False) -> list[UUID]:
+    """The six cases of the table, projected (with `step`, after every command)."""
     app = container.app
+    projector = Projector(ViewsProjection(container.views, app))
     app.register_team("team-a", "Team A", TeamKind.AREA, [], None, ADMIN)
     app.register_team("regie", "Regie", TeamKind.REGIE, [], None, ADMIN)
     schema = SubmissionSchema(app.area_index())
@@ -74,15 +78,18 @@ def build(container: Container) -> list[UUID]:
         )
         app.act(result.initiative_id, Route(decision=decision), actor=ROUTER, at=at(month, day, 9))
         for (step_month, step_day), command in steps:
+            if step:
+                catch_up(projector)
             actor = ADMIN if isinstance(command, Withdraw) else A
             app.act(result.initiative_id, command, actor=actor, at=at(step_month, step_day))
         ids.append(result.initiative_id)
-    catch_up(Projector(ViewsProjection(container.views, app)))
+    catch_up(projector)
     return ids
 
 
-def test_stacked_challenges_equal_the_hand_computed_table(container: Container) -> None:
-    build(container)
+@pytest.mark.parametrize("step", [False, True], ids=["at-once", "event-by-event"])
+def test_stacked_challenges_equal_the_hand_computed_table(container: Container, step: bool) -> None:
+    build(container, step=step)
     found = queries.stacked_challenges(
         container.views, "WK000101", LANDING, order=["armoede"], now=NOW
     )
@@ -94,8 +101,9 @@ def test_stacked_challenges_equal_the_hand_computed_table(container: Container) 
     assert [(c.code, c.open, c.total) for c in west] == [("warmte", 2, 2), ("armoede", 0, 1)]
 
 
-def test_the_matrix_equals_the_hand_computed_table(container: Container) -> None:
-    build(container)
+@pytest.mark.parametrize("step", [False, True], ids=["at-once", "event-by-event"])
+def test_the_matrix_equals_the_hand_computed_table(container: Container, step: bool) -> None:
+    build(container, step=step)
     found = queries.stacking_matrix(
         container.views,
         [(WEST, "West"), (OOST, "Oost")],
@@ -122,3 +130,63 @@ def test_load_bands() -> None:
         "high",
         "high",
     ]
+
+
+@pytest.mark.parametrize("step", [False, True], ids=["at-once", "event-by-event"])
+def test_the_area_overview_equals_the_hand_computed_table(container: Container, step: bool) -> None:
+    """WK000101 holds all six: open #1 #2 #3 #4 #6; #5 withdrawn. In progress #1 #6, routed #2
+    #3, decided #4. Overdue at NOW: #1 and #2 (#6's decision is due in July). The one decision,
+    #4: 4 May 09:00 → 6 May 10:00 = 2.04 days. Every case has the theme groen. Westbuurt holds
+    #1 #2 #6 open, Oostbuurt #3 #4. Warmte's focus is the Westbuurt, armoede's the wijk: both
+    land in the wijk (warmte open #1 #2 #3, armoede #4), only warmte in the Westbuurt (#1 #2)."""
+    build(container, step=step)
+    challenges = [
+        queries.ChallengeInfo("armoede", "Armoede", "team-a", ("WK000101",)),
+        queries.ChallengeInfo("warmte", "Warmte", "team-a", (WEST,)),
+    ]
+    chains = {"WK000101": ("WK000101", "GM0001"), WEST: (WEST, "WK000101", "GM0001")}
+    wijk = queries.area_overview(
+        container.views,
+        "WK000101",
+        children=[WEST, OOST],
+        challenges=challenges,
+        area_chains=chains,
+        now=NOW,
+    )
+    assert (wijk.total, wijk.open, wijk.overdue, wijk.supporters) == (6, 5, 2, 0)
+    assert wijk.by_status == {"decided": 1, "in_progress": 2, "routed": 2, "withdrawn": 1}
+    assert wijk.by_theme == {"groen": 6}
+    assert wijk.median_days_to_decision == 2.0
+    assert wijk.sub_areas == {WEST: 3, OOST: 2}
+    assert [(c.code, c.open_work) for c in wijk.challenges] == [("warmte", 3), ("armoede", 1)]
+    west = queries.area_overview(
+        container.views, WEST, challenges=challenges, area_chains=chains, now=NOW
+    )
+    assert (west.total, west.open, west.overdue, west.median_days_to_decision) == (4, 3, 2, None)
+    assert west.by_status == {"in_progress": 2, "routed": 1, "withdrawn": 1}
+    assert [(c.code, c.open_work) for c in west.challenges] == [("warmte", 2)]
+    assert queries.open_counts(container.views, [WEST, OOST, "WK000101", "BU99"]) == {
+        WEST: 3,
+        OOST: 2,
+        "WK000101": 5,
+        "BU99": 0,
+    }
+
+
+@pytest.mark.parametrize("step", [False, True], ids=["at-once", "event-by-event"])
+def test_the_challenge_overview_equals_the_hand_computed_table(
+    container: Container, step: bool
+) -> None:
+    """Warmte: #1 in progress, #2 #3 routed, all open, none decided; West #1 #2, Oost #3.
+    Armoede: #4 decided (2.04 days, open), #5 withdrawn; #4 lies in the Oostbuurt. #6 has no
+    challenge and counts for neither."""
+    build(container, step=step)
+    warmte = queries.challenge_overview(container.views, "warmte")
+    assert (warmte.total, warmte.open, warmte.median_days_to_decision) == (3, 3, None)
+    assert warmte.by_status == {"in_progress": 1, "routed": 2}
+    assert warmte.by_area == {"GM0001": 3, "WK000101": 3, WEST: 2, OOST: 1}
+    armoede = queries.challenge_overview(container.views, "armoede", areas_of_interest=[WEST, OOST])
+    assert (armoede.total, armoede.open, armoede.median_days_to_decision) == (2, 1, 2.0)
+    assert armoede.by_status == {"decided": 1, "withdrawn": 1}
+    assert armoede.by_area == {OOST: 1}
+    assert queries.challenge_overview(container.views, "geen").total == 0

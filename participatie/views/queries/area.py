@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from statistics import median
 from typing import Any
 
-from participatie.views.model import OPEN_STATUSES
-from participatie.views.queries.common import days_between, rows_in_area
-from participatie.views.store import ViewTables, stamp
+from participatie.views.queries.common import area_counts, median_days, of_kind, overdue_count
+from participatie.views.store import ViewTables
+from participatie.views.tallies import CHALLENGE_OPEN, OPEN, STATUS, SUPPORTERS, THEME, TOTAL
 
 
 @dataclass(frozen=True)
@@ -59,39 +57,29 @@ def area_overview(
     `children` are the area's direct sub-areas; `challenges` with `area_chains` (focus area →
     its chain) decide which challenges land in the area.
     """
-    moment = stamp(now or datetime.now(tz=UTC))
-    rows = rows_in_area(
-        views,
-        area,
-        "i.status, i.themes, i.submitted_at, i.decided_at, i.supporters,"
-        " i.deadline, i.challenge, i.area_chain",
-    )
-    by_status = Counter(r[0] for r in rows)
-    by_theme = Counter(t for r in rows for t in (r[1] or "").split(",") if t)
-    open_rows = [r for r in rows if r[0] in OPEN_STATUSES]
-    days = [d for r in rows if (d := days_between(r[2], r[3])) is not None]
-    sub_areas = {child: 0 for child in children or []}
-    for r in open_rows:
-        for code in (r[7] or "").split(","):
-            if code in sub_areas:
-                sub_areas[code] += 1
+    moment = now or datetime.now(tz=UTC)
+    sub_areas = list(children or [])
+    found = area_counts(views, [area, *sub_areas])
+    counts = found[area]
+    open_work = of_kind(counts, CHALLENGE_OPEN)
     landing: list[ChallengeInArea] = []
     chains = area_chains or {}
     for challenge in challenges or []:
         if any(area in chains.get(focus, (focus,)) for focus in challenge.focus_areas):
-            work = sum(1 for r in open_rows if r[6] == challenge.code)
+            work = open_work.get(challenge.code, 0)
             landing.append(ChallengeInArea(challenge.code, challenge.name, challenge.team, work))
     landing.sort(key=lambda c: (-c.open_work, c.code))  # where challenges stack up, first
+    median = median_days(views, area)
     return AreaOverview(
         area_code=area,
-        total=len(rows),
-        open=len(open_rows),
-        overdue=sum(1 for r in open_rows if r[5] is not None and r[5] < moment),
-        by_status=dict(sorted(by_status.items())),
-        by_theme=dict(sorted(by_theme.items())),
-        median_days_to_decision=round(median(days), 1) if days else None,
-        supporters=sum(int(r[4]) for r in rows),
-        sub_areas=sub_areas,
+        total=counts.get((TOTAL, ""), 0),
+        open=counts.get((OPEN, ""), 0),
+        overdue=overdue_count(views, area, moment),
+        by_status=of_kind(counts, STATUS),
+        by_theme=of_kind(counts, THEME),
+        median_days_to_decision=round(median, 1) if median is not None else None,
+        supporters=counts.get((SUPPORTERS, ""), 0),
+        sub_areas={child: found[child].get((OPEN, ""), 0) for child in sub_areas},
         challenges=landing,
     )
 

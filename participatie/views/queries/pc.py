@@ -6,15 +6,10 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from statistics import median
 
-from participatie.views.model import OPEN_STATUSES
-from participatie.views.queries.common import rows_in_area
-from participatie.views.store import ViewTables, stamp, unstamp
-
-
-def quarter(moment: datetime) -> str:
-    return f"{moment.year}-K{(moment.month - 1) // 3 + 1}"
+from participatie.views.queries.common import area_counts, median_days, of_kind, overdue_count
+from participatie.views.store import LIVE, ViewTables, unstamp
+from participatie.views.tallies import DECIDED, SUBMITTED, quarter
 
 
 @dataclass(frozen=True)
@@ -41,39 +36,47 @@ def pc_figures(
 
     `linked`: ids of the initiatives linked to a priority of an area agenda, counted per
     quarter of submission."""
-    moment = stamp(now or datetime.now(tz=UTC))
-    wanted = {str(i) for i in linked}
-    rows = rows_in_area(
-        views, area, "i.status, i.submitted_at, i.decided_at, i.outcome, i.deadline, i.id"
-    )
-    submitted: Counter[str] = Counter()
-    decided: dict[str, Counter[str]] = {}
-    durations: dict[str, list[float]] = {}
-    overdue: Counter[str] = Counter()
-    on_agenda: Counter[str] = Counter()
-    for status, sub, dec, outcome, deadline, initiative_id in rows:
-        sub_at = unstamp(sub)
-        assert sub_at is not None
-        q = quarter(sub_at)
-        submitted[q] += 1
-        if str(initiative_id) in wanted:
-            on_agenda[q] += 1
-        if status in OPEN_STATUSES and deadline is not None and deadline < moment:
-            overdue[q] += 1
-        dec_at = unstamp(dec)
-        if dec_at is not None and outcome:
-            dq = quarter(dec_at)
-            decided.setdefault(dq, Counter())[outcome] += 1
-            durations.setdefault(dq, []).append((dec_at - sub_at).total_seconds() / 86400)
+    moment = now or datetime.now(tz=UTC)
+    counts = area_counts(views, [area])[area]
+    submitted = of_kind(counts, SUBMITTED)
+    decided: dict[str, dict[str, int]] = {}
+    for key, n in of_kind(counts, DECIDED).items():
+        when, outcome = key.split("/", 1)
+        decided.setdefault(when, {})[outcome] = n
+    overdue = {q: overdue_count(views, area, moment, quarter=q) for q in submitted}
+    on_agenda = _linked_per_quarter(views, area, sorted({str(i) for i in linked}))
     quarters = sorted(set(submitted) | set(decided))
+    medians = {q: median_days(views, area, q) for q in decided}
     return [
         QuarterFigures(
             quarter=q,
-            submitted=submitted[q],
-            decided=dict(sorted(decided.get(q, Counter()).items())),
-            median_days_to_decision=round(median(durations[q]), 1) if q in durations else None,
-            overdue=overdue[q],
+            submitted=submitted.get(q, 0),
+            decided=dict(sorted(decided.get(q, {}).items())),
+            median_days_to_decision=round(m, 1) if (m := medians.get(q)) is not None else None,
+            overdue=overdue.get(q, 0),
             linked=on_agenda[q],
         )
         for q in quarters
     ]
+
+
+def _linked_per_quarter(views: ViewTables, area: str, ids: list[str]) -> Counter[str]:
+    """Of the initiatives `ids`, how many in `area` were submitted in each quarter."""
+    found: Counter[str] = Counter()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        with views.cursor(commit=False) as c:
+            c.execute(
+                views.sql(
+                    f"SELECT i.submitted_at FROM {views.table(LIVE, 'initiatives')} i"
+                    f" JOIN {views.table(LIVE, 'initiative_areas')} a ON a.initiative_id = i.id"
+                    f" WHERE a.area_code = ? AND i.id IN ({marks})"
+                ),
+                [area, *chunk],
+            )
+            for (submitted,) in (tuple(r) for r in c.fetchall()):
+                moment = unstamp(submitted)
+                assert moment is not None
+                found[quarter(moment)] += 1
+    return found

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from participatie.views.model import OPEN_STATUSES
+from participatie.views.queries.common import area_counts
 from participatie.views.store import LIVE, ViewTables, unstamp
+from participatie.views.tallies import OPEN
 
 # The one rule of what is public: an initiative whose initiator agreed to publish it. Every
 # public entrance (pages, the support request by form and API, Open311) asks it, so an
@@ -128,19 +129,5 @@ def public_initiatives(
 
 def open_counts(views: ViewTables, codes: list[str]) -> dict[str, int]:
     """Open initiatives in each of `codes`, everything below an area included."""
-    if not codes:
-        return {}
-    marks = ", ".join("?" for _ in codes)
-    statuses = ", ".join("?" for _ in OPEN_STATUSES)
-    with views.cursor(commit=False) as c:
-        c.execute(
-            views.sql(
-                f"SELECT a.area_code, COUNT(*) FROM {views.table(LIVE, 'initiative_areas')} a"
-                f" JOIN {views.table(LIVE, 'initiatives')} i ON i.id = a.initiative_id"
-                f" WHERE a.area_code IN ({marks}) AND i.status IN ({statuses})"
-                " GROUP BY a.area_code"
-            ),
-            [*codes, *OPEN_STATUSES],
-        )
-        found = {str(r[0]): int(r[1]) for r in (tuple(x) for x in c.fetchall())}
+    found = {area: n.get((OPEN, ""), 0) for area, n in area_counts(views, codes, OPEN).items()}
     return {code: found.get(code, 0) for code in codes}

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from participatie.views.model import OPEN_STATUSES
-from participatie.views.queries.common import days_between, rows_in_area
-from participatie.views.store import ViewTables, stamp
+from participatie.views.queries.common import area_counts, days_between, overdue_count, scalar
+from participatie.views.store import LIVE, ViewTables, stamp
+from participatie.views.tallies import CHALLENGE, CHALLENGE_OPEN
 
 # Load bands of a matrix cell (open initiatives): what a colour and its text say.
 BANDS: tuple[tuple[int, str], ...] = ((0, "none"), (1, "low"), (3, "medium"), (6, "high"))
@@ -56,22 +56,27 @@ def stacked_challenges(
     in regie's order, then the most open work first."""
     moment = now or datetime.now(tz=UTC)
     now_stamp = stamp(moment)
-    rows = rows_in_area(views, area, "i.status, i.challenge, i.submitted_at, i.deadline")
+    assert now_stamp is not None
+    counts = area_counts(views, [area])[area]
     found = []
     for code, name, team in landing:
-        mine = [r for r in rows if r[1] == code]
-        open_rows = [r for r in mine if r[0] in OPEN_STATUSES]
-        ages = [d for r in open_rows if (d := days_between(r[2], now_stamp)) is not None]
+        oldest = scalar(
+            views,
+            f"SELECT MIN(submitted_at) FROM {views.table(LIVE, 'area_open')}"
+            " WHERE area_code = ? AND challenge = ?",
+            [area, code],
+        )
+        age = days_between(oldest, now_stamp)
         found.append(
             StackedChallenge(
                 code=code,
                 name=name,
                 team=team,
                 rank=order.index(code) + 1 if code in order else None,
-                open=len(open_rows),
-                overdue=sum(1 for r in open_rows if r[3] is not None and r[3] < now_stamp),
-                oldest_days=round(max(ages), 1) if ages else None,
-                total=len(mine),
+                open=counts.get((CHALLENGE_OPEN, code), 0),
+                overdue=overdue_count(views, area, moment, challenge=code),
+                oldest_days=round(age, 1) if age is not None else None,
+                total=counts.get((CHALLENGE, code), 0),
             )
         )
     found.sort(key=lambda c: (c.rank is None, c.rank or 0, -c.open, c.code))
@@ -107,10 +112,10 @@ def stacking_matrix(
 ) -> StackingMatrix:
     """Areas × challenges: where each lands (`landing`: area → challenge codes) and its open
     work there."""
+    found = area_counts(views, [code for code, _ in areas], CHALLENGE_OPEN)
     cells = {}
     for area, _ in areas:
-        rows = rows_in_area(views, area, "i.status, i.challenge")
         for code, _ in challenges:
-            work = sum(1 for r in rows if r[1] == code and r[0] in OPEN_STATUSES)
+            work = found[area].get((CHALLENGE_OPEN, code), 0)
             cells[(area, code)] = MatrixCell(code in landing.get(area, ()), work)
     return StackingMatrix(list(areas), list(challenges), cells)
