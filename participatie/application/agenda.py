@@ -223,6 +223,24 @@ class AgendaCommands(AppCore):
             return None
         return found
 
+    def challenge_orders(self) -> list[ChallengeOrder]:
+        """Every area's decided order (not the emptied ones), by area. The orders' ids are
+        kept; each call reads only the log after the head the last call saw."""
+        head = int(self.recorder.max_notification_id() or 0)
+        if head > self._orders_seen:
+            found = self.notifications(ChallengeOrder.Started, start=self._orders_seen + 1)
+            self._order_ids.extend(UUID(str(n.originator_id)) for n in found if n.id <= head)
+            self._orders_seen = head
+        orders = self._read_all([(i, ChallengeOrder) for i in self._order_ids])
+        return sorted((o for o in orders if o.order), key=lambda o: o.area)
+
+    def orders_nearest_first(self) -> list[tuple[str, list[str]]]:
+        """(area, its order) for every decided order of an area on the current map, deeper
+        areas first: what a queue sorted by regie's order needs (views.queries.rank_case)."""
+        index = self.area_index()
+        found = [(o.area, list(o.order)) for o in self.challenge_orders() if o.area in index]
+        return sorted(found, key=lambda e: (-len(index.ancestors(e[0])), e[0]))
+
     def challenges_landing(self, area: str) -> list[str]:
         """Codes of the challenges that land in `area`: a focus area lies in it, or it lies in
         a focus area (a challenge focused on a whole wijk lands in each of its buurten)."""

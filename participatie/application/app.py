@@ -126,6 +126,8 @@ class ParticipatieApp(
         self.clock = clock
         self._area_indexes: dict[str, AreaIndex] = {}
         self._readonly: dict[UUID, Aggregate] = {}
+        self._orders_seen = 0  # the head challenge_orders last read up to
+        self._order_ids: list[UUID] = []
         self._book: tuple[Any, Book] | None = None
 
     def construct_snapshot_store(self) -> EventStore[UUID]:

@@ -64,6 +64,8 @@ if TYPE_CHECKING:
         vault: Vault
         clock: Clock
         _readonly: dict[UUID, Aggregate]
+        _orders_seen: int
+        _order_ids: list[UUID]
 
         def save_all(self, *aggregates: Aggregate) -> None: ...
         def _get(self, aggregate_id: UUID, kind: type[Any]) -> Any: ...

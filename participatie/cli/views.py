@@ -75,7 +75,13 @@ def views_check() -> None:
 @click.option("--priority")
 @click.option("--overdue/--not-overdue", default=None)
 @click.option("--assignee")
-@click.option("--sort", default="submitted", show_default=True)
+@click.option("--challenge", help="Only initiatives routed for this challenge (its code).")
+@click.option(
+    "--sort",
+    default="submitted",
+    show_default=True,
+    help="submitted, deadline, activity, priority or challenge_order (regie's order per area).",
+)
 @click.option("--after", help="The cursor printed at the end of the previous page.")
 @click.option("--limit", default=25, show_default=True)
 def views_queue(team: str, **filters: Any) -> None:
@@ -84,7 +90,8 @@ def views_queue(team: str, **filters: Any) -> None:
 
     with container() as c:
         try:
-            page = team_queue(c.views, team, **filters)
+            orders = c.app.orders_nearest_first() if filters["sort"] == "challenge_order" else ()
+            page = team_queue(c.views, team, orders=orders, **filters)
         except QueryError as error:
             raise click.BadParameter(str(error), param_hint=f"--{error.field}") from None
     for item in page.items:

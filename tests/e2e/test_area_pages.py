@@ -418,7 +418,8 @@ def test_the_queue_filters_by_challenge_and_shows_regie_s_order(tmp_path: Path) 
         )
         app = built.app
         placed = {}
-        for buurt in ("BU99990202", "BU99990302"):  # Oude Haven (order decided), Molenkwartier
+        # Molenkwartier (no decided order) first, then Oude Haven (bestaanszekerheid ranked 1)
+        for buurt in ("BU99990302", "BU99990202"):
             data = SubmissionSchema.of(app).load_submission(
                 submission(
                     themes=["armoede"], location={"area_code": buurt}, title=f"Schulden {buurt}"
@@ -442,6 +443,24 @@ def test_the_queue_filters_by_challenge_and_shows_regie_s_order(tmp_path: Path) 
             "Bestaanszekerheid en armoede · nr. 1 in de volgorde van regie"
         )
         assert rows[placed["BU99990302"]] == "Bestaanszekerheid en armoede"
+
+        # Sorted by regie's order, what regie ranked comes first, whenever it was submitted.
+        def order_of(query: str) -> list[tuple[str, bool]]:
+            page = text_of(bas.get(f"{queue}?challenge=bestaanszekerheid&{query}"))
+            found = []
+            for row in re.findall(r"<tr>(.*?)</tr>", page, re.S):
+                link = re.search(r'href="/beheer/initiatieven/([0-9a-f-]+)"', row)
+                if link:
+                    found.append((link.group(1), "in de volgorde van regie" in row))
+            return found
+
+        by_date = [i for i, _ in order_of("sort=submitted")]
+        assert by_date.index(placed["BU99990302"]) < by_date.index(placed["BU99990202"])
+        by_rank = order_of("sort=challenge_order")
+        ids = [i for i, _ in by_rank]
+        assert ids.index(placed["BU99990202"]) < ids.index(placed["BU99990302"])
+        ranked = [flag for _, flag in by_rank]
+        assert ranked == sorted(ranked, reverse=True) and ranked[0]  # ranked rows first
         other = text_of(bas.get(f"{queue}?challenge=veilig-opgroeien"))
         assert placed["BU99990202"] not in other and placed["BU99990302"] not in other
     finally:

@@ -190,3 +190,36 @@ def test_the_challenge_overview_equals_the_hand_computed_table(
     assert armoede.by_status == {"decided": 1, "withdrawn": 1}
     assert armoede.by_area == {OOST: 1}
     assert queries.challenge_overview(container.views, "geen").total == 0
+
+
+def test_the_queue_sorted_by_regie_s_order_follows_the_hand_computed_table(
+    container: Container,
+) -> None:
+    """Regie's orders: the wijk [armoede, warmte]; the Oostbuurt [warmte] (nearest first, so
+    the Oostbuurt's order counts for its initiatives). Team A's open work and its rank:
+    #3 Oost warmte → 1; #1 West warmte (2 Feb) → 2 by the wijk; #2 West warmte (25 May) → 2;
+    #6 West, no challenge (1 May) → unranked; #4 Oost armoede (4 May) → unranked, the Oostbuurt's
+    order leaves it out. Equal ranks go by submission."""
+    ids = build(container)
+    orders = [(OOST, ["warmte"]), ("WK000101", ["armoede", "warmte"])]
+    expected = [ids[2], ids[0], ids[1], ids[5], ids[3]]
+    whole = queries.team_queue(container.views, "team-a", sort="challenge_order", orders=orders)
+    assert [i.initiative_id for i in whole.items] == [str(i) for i in expected]
+    pages, after = [], None
+    for _ in range(4):  # two at a time: the cursor carries the rank
+        page = queries.team_queue(
+            container.views, "team-a", sort="challenge_order", orders=orders, limit=2, after=after
+        )
+        pages.append([i.initiative_id for i in page.items])
+        after = page.next_cursor
+        if after is None:
+            break
+    assert pages == [[str(i) for i in expected[k : k + 2]] for k in (0, 2, 4)]
+    # Without any order every rank is equal: the submission order.
+    plain = queries.team_queue(container.views, "team-a", sort="challenge_order")
+    assert [i.initiative_id for i in plain.items] == [str(ids[k]) for k in (0, 5, 3, 1, 2)]
+    # An area code is matched whole, not as a pattern: "WK0001_1" is no wijk here.
+    odd = queries.team_queue(
+        container.views, "team-a", sort="challenge_order", orders=[("WK0001_1", ["warmte"])]
+    )
+    assert [i.initiative_id for i in odd.items] == [str(ids[k]) for k in (0, 5, 3, 1, 2)]

@@ -69,10 +69,24 @@ def test_incremental_views_equal_rebuilt_views(busy: Container) -> None:
     head = rebuild(projection)
     assert head == position == busy.app.recorder.max_notification_id()
     assert dump(busy) == incremental
+    assert incremental["area_counts"] and incremental["area_open"] and incremental["area_decisions"]
     # More events after the rebuild are projected on top of the swapped-in tables.
     generate(busy.app, 5, seed=11)
     catch_up(projector)
     assert check(projection)[1] == []
+    # A count or an entry that no longer matches the log is found by the check.
+    with busy.views.cursor(commit=True) as c:
+        c.execute(
+            busy.views.sql(
+                f"UPDATE {busy.views.table(LIVE, 'area_counts')} SET n = n + 1"
+                " WHERE area_code = ? AND kind = ?"
+            ),
+            ["GM9999", "total"],
+        )
+        c.execute(f"DELETE FROM {busy.views.table(LIVE, 'area_decisions')}")
+    found = {(d.table, d.key) for d in check(projection)[1]}
+    assert ("area_counts", "GM9999/total/") in found
+    assert {t for t, _ in found} == {"area_counts", "area_decisions"}
 
 
 def test_a_batch_delivered_twice_counts_once(busy: Container) -> None:
@@ -167,8 +181,19 @@ def test_team_queue_pages_through_every_item_once_in_order(projected: Container,
     team = "gebiedsteam-molenkwartier"
     seen: list[queries.QueueItem] = []
     after = None
+    # Regie's order in the wijk of the Molenkwartier: every challenge, last code first.
+    order = sorted((c.code for c in projected.app.challenges()), reverse=True)
+    orders = [("WK999903", order)]
+    index = projected.app.area_index()
+
+    def rank(item: queries.QueueItem) -> int:
+        ranked = "WK999903" in index.ancestors(item.area_code) and item.challenge in order
+        return order.index(str(item.challenge)) + 1 if ranked else queries.queue.UNRANKED
+
     while True:
-        page = queries.team_queue(projected.views, team, sort=sort, after=after, limit=7, now=NOW)
+        page = queries.team_queue(
+            projected.views, team, sort=sort, after=after, limit=7, now=NOW, orders=orders
+        )
         seen.extend(page.items)
         if page.next_cursor is None:
             break
@@ -181,10 +206,13 @@ def test_team_queue_pages_through_every_item_once_in_order(projected: Container,
         "deadline": lambda i: (i.deadline or datetime.max.replace(tzinfo=UTC), i.initiative_id),
         "activity": lambda i: (i.last_activity, i.initiative_id),
         "priority": lambda i: (queries.PRIORITY_RANK[i.priority], i.submitted_at, i.initiative_id),
+        "challenge_order": lambda i: (rank(i), i.submitted_at, i.initiative_id),
     }
     assert [keys[sort](i) for i in seen] == sorted(
         (keys[sort](i) for i in seen), reverse=sort == "activity"
     )
+    if sort == "challenge_order":  # the fixture has ranked and unranked work in the queue
+        assert rank(seen[0]) < queries.queue.UNRANKED == rank(seen[-1])
 
 
 def test_team_queue_filters(projected: Container) -> None:

@@ -71,6 +71,7 @@ def queue(args: dict[str, Any], team: str) -> Any:
             after=args.get("after"),
             limit=args["limit"],
             now=platform().clock(),
+            orders=platform().orders_nearest_first() if args["sort"] == "challenge_order" else (),
         )
     except queries.QueryError as error:
         fail(422, errors={"query": {error.field: [str(error)]}})

@@ -90,6 +90,7 @@ def queue(team: str) -> ResponseReturnValue:
             sort=chosen["sort"] or "submitted",
             after=args.get("after") or None,
             now=platform().clock(),
+            orders=platform().orders_nearest_first() if chosen["sort"] == "challenge_order" else (),
         )
     except queries.QueryError as error:
         errors[error.field] = [gettext("Deze keuze bestaat niet.")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,13 +22,44 @@ from participatie.views.store import (
     unstamp,
 )
 
+RANK = "rank"  # the computed sort key of "challenge_order"
 SORTS = {
     # name: (columns in order, descending)
     "submitted": (("q.submitted_at", "q.initiative_id"), False),
     "deadline": (("q.deadline", "q.initiative_id"), False),
     "activity": (("q.last_activity", "q.initiative_id"), True),
     "priority": (("q.priority_rank", "q.submitted_at", "q.initiative_id"), False),
+    # the place regie gave the initiative's challenge in its area (see `rank_case`)
+    "challenge_order": ((RANK, "q.submitted_at", "q.initiative_id"), False),
 }
+UNRANKED = 999_999  # after every ranked challenge: not in an order, or no challenge
+
+
+def rank_case(orders: Sequence[tuple[str, Sequence[str]]]) -> tuple[str, list[Any]]:
+    """SQL for an initiative's rank in regie's challenge order, with its parameters.
+
+    `orders`: (area, challenge codes first to last) nearest first, i.e. deeper areas before
+    the areas above them. The order that counts for an initiative is that of the nearest area
+    up its chain with an order (as on its detail page); a challenge it leaves out, or an
+    initiative without one, is UNRANKED."""
+    if not any(order for _, order in orders):
+        return f"CAST({UNRANKED} AS INTEGER)", []  # not a bare number: ORDER BY 2 is a column
+    parts, params = ["CASE"], []
+    for area, order in orders:
+        if not order:
+            continue
+        parts.append(r"WHEN (',' || i.area_chain || ',') LIKE ? ESCAPE '\' THEN CASE i.challenge")
+        params.append(f"%,{_like(area)},%")
+        for rank, code in enumerate(order, start=1):
+            parts.append(f"WHEN ? THEN {rank}")
+            params.append(code)
+        parts.append(f"ELSE {UNRANKED} END")
+    parts.append(f"ELSE {UNRANKED} END")
+    return " ".join(parts), params
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class QueryError(ValueError):
@@ -102,8 +134,11 @@ def team_queue(
     after: str | None = None,
     limit: int = 25,
     now: datetime | None = None,
+    orders: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> QueuePage:
     """One page of a team's queue: open initiatives it leads or is involved in.
+
+    `orders`: regie's challenge orders (see `rank_case`), for the sort "challenge_order".
 
     Keyset paging: pass the page's `next_cursor` as `after` to get the next page; the order is
     stable under concurrent changes (no skipped or repeated items for unchanged rows).
@@ -163,23 +198,26 @@ def team_queue(
         )
         params.append(theme)
     filters = " AND ".join(where)
+    rank, rank_params = rank_case(orders) if sort == "challenge_order" else ("0", [])
+    sql_columns = [rank if c == RANK else c for c in columns]
     page_where = filters
     page_params = list(params)
     if after is not None:
         values = _decode(after, len(columns))
         compare = "<" if descending else ">"
         marks = ", ".join("?" * len(columns))
-        page_where += f" AND ({', '.join(columns)}) {compare} ({marks})"
-        page_params.extend(values)
-    order = ", ".join(f"{c} {'DESC' if descending else 'ASC'}" for c in columns)
+        page_where += f" AND ({', '.join(sql_columns)}) {compare} ({marks})"
+        page_params = [*page_params, *(rank_params if RANK in columns else []), *values]
+    order = ", ".join(f"{c} {'DESC' if descending else 'ASC'}" for c in sql_columns)
     queue_table = views.table(LIVE, "team_queue")
     statement = (
         f"SELECT q.initiative_id, q.role, q.status, q.deadline, q.submitted_at, q.last_activity,"
         f" q.area_code, q.assignee, q.priority_rank, i.title, i.priority, i.themes, i.version,"
-        f" i.deadline_kind, i.challenge"
+        f" i.deadline_kind, i.challenge, {rank}"
         f" FROM {queue_table} q JOIN {views.table(LIVE, 'initiatives')} i"
         f" ON i.id = q.initiative_id WHERE {page_where} ORDER BY {order} LIMIT ?"
     )
+    page_params = [*rank_params, *page_params, *(rank_params if RANK in columns else [])]
     with views.cursor(commit=False) as c:
         c.execute(views.sql(statement), [*page_params, limit + 1])
         found = [tuple(r) for r in c.fetchall()]
@@ -198,7 +236,7 @@ def team_queue(
     if len(found) > limit:
         last = found[limit - 1]
         keys = {"q.submitted_at": last[4], "q.deadline": last[3], "q.last_activity": last[5]}
-        keys |= {"q.initiative_id": last[0], "q.priority_rank": last[8]}
+        keys |= {"q.initiative_id": last[0], "q.priority_rank": last[8], RANK: last[15]}
         next_cursor = _encode(tuple(keys[c] for c in columns))
     exact = int(total) <= COUNT_CAP
     return QueuePage(items, next_cursor, min(int(total), COUNT_CAP), exact)
