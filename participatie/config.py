@@ -302,6 +302,14 @@ class Settings:
         "Hours a week one open case at full weight takes of a team: a capacity given in hours"
         " only is held against the load as hours / this many cases.",
     )
+    fresh_wait_ms: int = setting(
+        "PARTICIPATIE_FRESH_WAIT_MS",
+        3000,
+        values.count,
+        "After a person's own change, the page they land on waits up to this many milliseconds"
+        " for the views (queues, public pages) to include it, and says so when they do not"
+        " yet; 0: never wait.",
+    )
     sweep_minutes: int = setting(
         "PARTICIPATIE_SWEEP_MINUTES", 15, values.positive_int, "How often the deadline sweep runs."
     )

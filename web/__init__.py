@@ -23,6 +23,7 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024  # area maps are the largest uploads
     app.config.update(security.transport_config(settings))
+    app.config["FRESH_WAIT_MS"] = settings.fresh_wait_ms  # see web/fresh.py
     if test_config:
         app.config.update(test_config)
     app.extensions["participatie"] = container

@@ -43,6 +43,7 @@ from web import context
 from web.context import container, platform, views
 from web.errors import too_many_page
 from web.forms import HONEYPOT, field_errors, submission_from_form
+from web.fresh import caught_up, written
 from web.i18n import COOKIE, LOCALES, select_locale
 from web.links import public_url_for
 from web.security import cookie_options, local_target
@@ -427,9 +428,10 @@ def support_confirm(token: str) -> ResponseReturnValue:
         return render_template("public/support_confirm.html", item=item, token=None, already=True)
     except DomainError:
         return render_template("public/support_confirm.html", item=item, token=None, closed=True)
-    return redirect(
-        url_for("public.initiative", initiative_id=str(initiative_id), steun="bevestigd"), 303
-    )
+    target = url_for("public.initiative", initiative_id=str(initiative_id), steun="bevestigd")
+    if not caught_up(written()):  # the counter comes from the views: say it is not there yet
+        target += "&bijgewerkt=0"
+    return redirect(target, 303)
 
 
 @bp.get("/privacy")

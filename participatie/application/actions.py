@@ -204,6 +204,11 @@ ACTION_TABLE: dict[str, tuple[type[Schema], Performer]] = {
 }
 
 
+# Actions whose outcome does not depend on the state the person saw: two internal notes from
+# two tabs do not conflict, so neither is refused as stale (the state still has to allow it).
+VERSION_FREE = frozenset({"add_internal_note"})
+
+
 class ActionInvalid(ValueError):
     """The input of an action is wrong; `errors` maps field → messages (Dutch, untranslated)."""
 
@@ -271,6 +276,8 @@ def perform(
             raise invalid(NotATeamMember("assignee"))
     if action == "merge" and sees is not None and not _visible(app, data["into"], sees):
         raise invalid(UnknownInitiative("into"))
+    if action in VERSION_FREE:
+        expected_version = None  # the outcome does not depend on the state the person saw
     try:
         return performer(app, initiative_id, data, actor, expected_version)
     except ReasonRequired:

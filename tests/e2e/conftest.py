@@ -64,7 +64,9 @@ DEFAULT_PUBLIC_URL = next(f.default for f in fields(Settings) if f.name == "publ
 def make_site(settings: Settings, *, agendas: bool = True, **config: Any) -> Site:
     if settings.public_url == DEFAULT_PUBLIC_URL:
         settings = settings.with_(public_url=CLIENT_URL)
-    flask = create_app(settings, test_config={"RATELIMIT_KEY_PREFIX": f"t{id(settings)}", **config})
+    # No projector runs behind a test site (tests project on demand): never wait for one.
+    defaults = {"RATELIMIT_KEY_PREFIX": f"t{id(settings)}", "FRESH_WAIT_MS": 0}
+    flask = create_app(settings, test_config={**defaults, **config})
     container = container_of(flask)
     load_demo(container.app, agendas=agendas)
     site = Site(flask, container)

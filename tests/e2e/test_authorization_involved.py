@@ -254,6 +254,13 @@ def test_the_bulk_form_of_its_own_queue_cannot_touch_an_involved_initiative(
     )
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'class="result--failed"' in page and "Geen toegang." in page
+    assert 'class="result--failed"' in page
+    assert (
+        "Uw team is alleen betrokken bij dit initiatief; dit kan alleen het leidende team doen."
+        in page
+    )
     assert 'class="result--ok"' not in page
     assert world.history() == before and world.site.events() == events
+    # The queue offers no checkbox for it in the first place, and says why.
+    assert f'id="kies-{world.initiative}"' not in page
+    assert f'id="inzien-{world.initiative}">Alleen inzien<' in page

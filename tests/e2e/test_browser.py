@@ -70,7 +70,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         settings = Settings(
             var_dir=workdir / "var", redis_url=redis_url, queue_name=queue, reconcile_after=5
         )
-        site = make_site(settings, SUBMIT_RATE_LIMIT="100 per minute")
+        # The projector runs as a process: a person's own change is waited for (web/fresh.py).
+        site = make_site(settings, SUBMIT_RATE_LIMIT="100 per minute", FRESH_WAIT_MS=5000)
         server = make_server("127.0.0.1", free_port(), site.flask, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -456,6 +457,71 @@ def test_a_manager_triages_and_the_resident_sees_the_decision(
     assert "Besluit: Gehonoreerd" in " ".join(resident.text_content("#besluit-kop").split())
     assert "Drie bankjes passen bij de lindeboom; ze komen in mei." in body
     resident.context.close()
+
+
+def _routed_to(live: Live, title: str, team: str) -> Any:
+    """A fresh initiative the workers route to `team` (cultuur in the Centrum does)."""
+    from participatie.application.schemas import SubmissionSchema
+    from tests.conftest import submission
+
+    app = live.site.app
+    data = SubmissionSchema.of(app).load_submission(
+        submission(title=title, themes=["cultuur"], location={"area_code": "BU99990101"})
+    )
+    initiative_id = app.submit(data).initiative_id
+    wait_until_routed(app, initiative_id)
+    assert app.get_initiative(initiative_id).lead_team == team
+    return initiative_id
+
+
+def test_the_queue_shows_a_bulk_accept_at_once_and_offers_only_what_the_team_may_do(
+    live: Live, browser: Any, page: Any
+) -> None:
+    """Read your own writes: after the bulk accept the row says "In behandeling" on the page
+    the manager lands on, though the views are kept by a separate projector process. Work the
+    team is only involved in has no checkbox."""
+    from tests.e2e.conftest import add_staff
+
+    team = "gebiedsteam-centrum"
+    add_staff(live.site, "gm.bulk", Role.AREA_MANAGER, [team])
+    initiative_id = _routed_to(live, "Zitbanken bij de bibliotheek", team)
+    staff_login(page, live, "gm.bulk")
+    queue = live.url(f"/beheer/wachtrij/{team}?sort=activity")  # the newest work first
+    wait_for_text(page, queue, "Zitbanken bij de bibliotheek")
+    page.check(f"#kies-{initiative_id}")
+    page.select_option("#bulk-action", "accept_handoff")
+    page.click("fieldset.bulk button[type=submit]")
+    page.wait_for_selector("#resultaten")
+    assert "opgeslagen, maar de lijst" not in page.text_content("#resultaten")
+    row = page.locator("tr", has_text="Zitbanken bij de bibliotheek")  # the page landed on
+    assert row.count() == 1 and "In behandeling" in row.text_content()
+    # Involved work is there to read: no checkbox, and it says so.
+    page.goto(live.url(f"/beheer/wachtrij/{team}?role=involved"))
+    rows = page.locator("table.queue tbody tr")
+    assert rows.count() > 0
+    assert page.locator("table.queue tbody input[type=checkbox]").count() == 0
+    assert rows.first.locator("td").first.text_content().strip() == "Alleen inzien"
+
+
+def test_notes_from_two_tabs_are_both_kept(live: Live, browser: Any, page: Any) -> None:
+    """Two tabs on the same initiative each add an internal note: no 409, both are kept."""
+    from tests.e2e.conftest import add_staff
+
+    team = "gebiedsteam-centrum"
+    add_staff(live.site, "gm.tabs", Role.AREA_MANAGER, [team])
+    initiative_id = _routed_to(live, "Leesplekken in het park", team)
+    staff_login(page, live, "gm.tabs")
+    detail = live.url(f"/beheer/initiatieven/{initiative_id}")
+    other = page.context.new_page()
+    for tab in (page, other):
+        tab.goto(detail)
+    for tab, note in ((page, "Eerst de buurt vragen."), (other, "Budget bij cultuur navragen.")):
+        open_action(tab, "add_internal_note")
+        tab.fill("#veld-add_internal_note-note", note)
+        tab.click("#actie-add_internal_note button[type=submit]")
+        tab.wait_for_url(re.compile(r".*gedaan=add_internal_note$"))
+    timeline = other.text_content("#tijdlijn")
+    assert "Eerst de buurt vragen." in timeline and "Budget bij cultuur navragen." in timeline
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])

@@ -278,6 +278,9 @@ def test_next_page_after_login_is_kept_but_never_off_site(clocked: tuple[Site, C
 # -- queue ---------------------------------------------------------------------------------------
 
 
+ROW_LINK = re.compile(r'<tr>\s*<td>.*?href="/beheer/initiatieven/([0-9a-f-]+)"', re.S)
+
+
 def test_queue_lists_the_team_and_filters(staffed: Site) -> None:
     site = staffed
     client = site.client()
@@ -285,20 +288,29 @@ def test_queue_lists_the_team_and_filters(staffed: Site) -> None:
     page = client.get(f"/beheer/wachtrij/{CENTRUM}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
-    listed = set(re.findall(r'name="ids" value="([^"]+)"', body))
+    listed = set(ROW_LINK.findall(body))
     expected = {str(i.id) for i in open_in(site, CENTRUM)}
     assert listed and listed <= expected
     assert len(listed) == min(25, len(expected))
+    # Only the work the team leads can be picked for a bulk action.
+    picked = set(re.findall(r'name="ids" value="([^"]+)"', body))
+    leads = {str(i.id) for i in open_in(site, CENTRUM) if i.lead_team == CENTRUM}
+    assert picked == listed & leads and listed - leads
     routed = client.get(f"/beheer/wachtrij/{CENTRUM}?status=routed").get_data(as_text=True)
-    shown = set(re.findall(r'name="ids" value="([^"]+)"', routed))
+    shown = set(ROW_LINK.findall(routed))
     wanted = {str(i.id) for i in open_in(site, CENTRUM) if i.status is Status.ROUTED}
     assert shown and shown == wanted
     for theme in ("groen", "cultuur"):
         themed = client.get(f"/beheer/wachtrij/{CENTRUM}?theme={theme}").get_data(as_text=True)
-        shown = set(re.findall(r'name="ids" value="([^"]+)"', themed))
+        shown = set(ROW_LINK.findall(themed))
         assert shown == {str(i.id) for i in open_in(site, CENTRUM) if theme in i.themes}
+    for role, wanted in (("lead", leads), ("involved", expected - leads)):
+        only = client.get(f"/beheer/wachtrij/{CENTRUM}?role={role}").get_data(as_text=True)
+        assert set(ROW_LINK.findall(only)) == wanted
     bad = client.get(f"/beheer/wachtrij/{CENTRUM}?priority=enorm")
     assert bad.status_code == 400 and "Een filter bestaat niet" in bad.get_data(as_text=True)
+    wrong_role = client.get(f"/beheer/wachtrij/{CENTRUM}?role=baas")
+    assert wrong_role.status_code == 400
 
 
 def test_bulk_accept_and_assign_keep_the_selection(staffed: Site) -> None:
@@ -449,14 +461,38 @@ def test_stale_action_gets_409_with_the_current_state_and_the_text_kept(staffed:
     )
     before = site.events()
     page = post_action(
-        client, initiative.id, "add_internal_note", seen, note="Mijn zorgvuldige notitie"
+        client,
+        initiative.id,
+        "set_priority",
+        seen,
+        priority="high",
+        reason="Mijn zorgvuldige reden",
     )
     body = page.get_data(as_text=True)
     assert page.status_code == 409
     assert "Iemand anders heeft dit initiatief gewijzigd" in body
-    assert "Mijn zorgvuldige notitie" in body
+    assert "Mijn zorgvuldige reden" in body
     assert "In behandeling" in body  # the current state
     assert site.events() == before
+
+
+def test_notes_from_two_tabs_do_not_conflict(staffed: Site) -> None:
+    """A note does not depend on the state: the second tab's note, on the version both tabs
+    saw, is kept beside the first instead of refused as stale."""
+    site = staffed
+    initiative = fresh_routed(site)
+    client = site.client()
+    login(client, "gea")
+    seen = initiative.version
+    first = post_action(client, initiative.id, "add_internal_note", seen, note="Notitie uit tab 1")
+    second = post_action(client, initiative.id, "add_internal_note", seen, note="Notitie uit tab 2")
+    assert (first.status_code, second.status_code) == (303, 303)
+    notes = [
+        e.note
+        for e in site.app.history(initiative.id)
+        if isinstance(e, Initiative.InternalNoteAdded)
+    ]
+    assert notes == ["Notitie uit tab 1", "Notitie uit tab 2"]
 
 
 def test_two_managers_decide_at_once_exactly_one_decision(staffed: Site) -> None:

@@ -101,7 +101,18 @@ class QueueArgsSchema(Schema):
     priority = Text(validate=validate.OneOf([p.value for p in Priority]))
     overdue = fields.Boolean()
     mine = fields.Boolean()
-    sort = Text(validate=validate.OneOf(list(queries.SORTS)), load_default="submitted")
+    role = Text(
+        validate=validate.OneOf(queries.queue.ROLES),
+        metadata={"description": "`lead`: work the team leads; `involved`: only involved in."},
+    )
+    sort = Text(
+        validate=validate.OneOf(list(queries.SORTS)),
+        load_default="submitted",
+        metadata={
+            "description": "`challenge_order`: the place regie gave the initiative's challenge in"
+            " the nearest area up its chain with a decided order, ranked work first."
+        },
+    )
     after = Text(validate=validate.Length(max=500))
     limit = fields.Integer(validate=validate.Range(min=1, max=200), load_default=25)
 
@@ -126,6 +137,9 @@ class QueueItemSchema(Schema):
     overdue = fields.Boolean(required=True)
     age_days = fields.Integer(required=True)
     version = fields.Integer(required=True)
+    challenge = fields.String(allow_none=True)
+    lead_team = fields.String(allow_none=True)
+    involved_teams = fields.List(fields.String())
 
 
 class QueuePageSchema(Schema):

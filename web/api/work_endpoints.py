@@ -67,6 +67,7 @@ def queue(args: dict[str, Any], team: str) -> Any:
             overdue=True if args.get("overdue") else None,
             assignee=account.username if args.get("mine") else None,
             challenge=args.get("challenge"),
+            role=args.get("role"),
             sort=args["sort"],
             after=args.get("after"),
             limit=args["limit"],

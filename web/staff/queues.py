@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from participatie.application.actions import GENERAL, ActionInvalid, perform
+from participatie.application.schemas import N_
 from participatie.domain.errors import (
     ConcurrencyConflict,
     IllegalTransition,
@@ -20,12 +21,31 @@ from participatie.domain.values import Priority
 from participatie.staff import access
 from participatie.views import queries
 from web.context import account, container, platform
+from web.fresh import caught_up, written
 from web.security import local_target
 from web.staff.common import actor, bp, members, relation, require, teams
 from web.staff.labels import DONE, FIELD_LABELS
 
 BULK_ACTIONS = ("accept_handoff", "assign", "set_priority")
-QUEUE_FILTERS = ("status", "theme", "area", "challenge", "priority", "overdue", "mine", "sort")
+INVOLVED_ONLY = N_(
+    "Uw team is alleen betrokken bij dit initiatief; dit kan alleen het leidende team doen."
+)
+NOT_YOURS = N_("Dit initiatief ligt niet bij uw team; u kunt het alleen inzien.")
+NOT_YET_SHOWN = N_(
+    "De wijziging is opgeslagen, maar de lijst hieronder toont die nog niet. Ververs de pagina"
+    " over enkele seconden."
+)
+QUEUE_FILTERS = (
+    "status",
+    "theme",
+    "area",
+    "challenge",
+    "role",
+    "priority",
+    "overdue",
+    "mine",
+    "sort",
+)
 
 
 @bp.get("/")
@@ -64,6 +84,18 @@ def _ranks(items: list[Any]) -> dict[str, int]:
     return found
 
 
+def _actionable(items: list[Any]) -> set[str]:
+    """The initiatives on the page the user may take a bulk action on: only these get a
+    checkbox (work the team is only involved in is there to read, not to act on)."""
+    me = account()
+    found = set()
+    for item in items:
+        rel = access.relation(me.teams, item.lead_team, item.involved_teams)
+        if any(access.allowed(me.role, action, rel) for action in BULK_ACTIONS):
+            found.add(item.initiative_id)
+    return found
+
+
 @bp.get("/wachtrij/<team>")
 def queue(team: str) -> ResponseReturnValue:
     names = teams()
@@ -87,6 +119,7 @@ def queue(team: str) -> ResponseReturnValue:
             overdue=True if chosen["overdue"] == "1" else None,
             assignee=me.username if chosen["mine"] == "1" else None,
             challenge=chosen["challenge"] or None,
+            role=chosen["role"] or None,
             sort=chosen["sort"] or "submitted",
             after=args.get("after") or None,
             now=platform().clock(),
@@ -114,6 +147,7 @@ def queue(team: str) -> ResponseReturnValue:
             themes=platform().theme_list().codes,
             challenges={c.code: c.name for c in platform().challenges()},
             ranks=_ranks(page.items if page else []),
+            actionable=_actionable(page.items if page else []),
             priorities=[p.value for p in Priority],
             selection=set(session.get(f"selection:{team}", [])),
             results=session.pop(f"bulk:{team}", None),
@@ -155,6 +189,8 @@ def bulk(team: str) -> ResponseReturnValue:
         }[action]
         for text_id in ids:
             results.append(_bulk_one(team, action, text_id, raw))
+    if any(r["ok"] for r in results) and not caught_up(written()):
+        results.append({"id": "", "title": "", "ok": "", "text": gettext(NOT_YET_SHOWN)})
     session[f"bulk:{team}"] = results
     back = request.form.get("back") or ""
     queue = url_for("staff.queue", team=team)
@@ -174,7 +210,8 @@ def _bulk_one(team: str, action: str, text_id: str, raw: dict[str, Any]) -> dict
     rel = relation(initiative)
     if not access.allowed(me.role, action, rel):
         access.denied(me.username, me.role, action, rel, f"initiative:{text_id}")
-        return result(False, gettext("Geen toegang."), initiative.title)
+        why = INVOLVED_ONLY if rel == access.INVOLVED else NOT_YOURS
+        return result(False, gettext(why), initiative.title)
     version_text = request.form.get(f"version-{text_id}") or ""
     version = int(version_text) if version_text.isdigit() else None
     try:

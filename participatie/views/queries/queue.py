@@ -88,8 +88,11 @@ class QueueItem:
     version: int
     deadline_kind: str | None = None  # handoff or decision
     challenge: str | None = None  # the challenge its routing chose, if any
+    lead_team: str | None = None
+    involved_teams: tuple[str, ...] = ()
 
 
+ROLES = ("lead", "involved")  # the team leads the initiative, or is only involved in it
 COUNT_CAP = 100  # counting further costs time on every page; "100+" is enough to know
 
 
@@ -130,6 +133,7 @@ def team_queue(
     overdue: bool | None = None,
     assignee: str | None = None,
     challenge: str | None = None,
+    role: str | None = None,
     sort: str = "submitted",
     after: str | None = None,
     limit: int = 25,
@@ -149,6 +153,8 @@ def team_queue(
         raise QueryError("priority", f"kies uit {', '.join(PRIORITY_RANK)}")
     if status is not None and status not in OPEN_STATUSES:
         raise QueryError("status", f"kies uit {', '.join(OPEN_STATUSES)}")
+    if role is not None and role not in ROLES:
+        raise QueryError("role", f"kies uit {', '.join(ROLES)}")
     if not 1 <= limit <= 200:
         raise QueryError("limit", "tussen 1 en 200")
     moment = stamp(now or datetime.now(tz=UTC))
@@ -177,6 +183,9 @@ def team_queue(
     if assignee is not None:
         where.append("q.assignee = ?")
         params.append(assignee)
+    if role is not None:
+        where.append("q.role = ?")
+        params.append(role)
     if overdue is True:
         # Unless sorting by deadline, keep the planner on the sort's index: the overdue rows
         # come early in any order, while collecting all of them to sort them does not scale.
@@ -213,7 +222,7 @@ def team_queue(
     statement = (
         f"SELECT q.initiative_id, q.role, q.status, q.deadline, q.submitted_at, q.last_activity,"
         f" q.area_code, q.assignee, q.priority_rank, i.title, i.priority, i.themes, i.version,"
-        f" i.deadline_kind, i.challenge, {rank}"
+        f" i.deadline_kind, i.challenge, {rank}, i.lead_team, i.involved_teams"
         f" FROM {queue_table} q JOIN {views.table(LIVE, 'initiatives')} i"
         f" ON i.id = q.initiative_id WHERE {page_where} ORDER BY {order} LIMIT ?"
     )
@@ -265,4 +274,6 @@ def _item(r: tuple[Any, ...], now: datetime) -> QueueItem:
         version=int(r[12]),
         deadline_kind=r[13],
         challenge=r[14],
+        lead_team=r[16],
+        involved_teams=tuple(t for t in (r[17] or "").split(",") if t),
     )
