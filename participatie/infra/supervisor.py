@@ -24,9 +24,22 @@ def read_procfile(path: Path) -> dict[str, str]:
 
 
 def run(settings: Settings, procfile: Path) -> int:
-    """Start Redis (unless REDIS_URL is set) and every process; Ctrl-C stops them all."""
+    """Start Redis (unless REDIS_URL is set) and every process; Ctrl-C stops them all.
+
+    Stopped by Ctrl-C or SIGTERM while every process ran, it exits 0: that is the operator's
+    orderly stop, not a failure (`make run` would report "Error 130"). A process that stopped
+    by itself first gives its exit code, as before."""
     from honcho.manager import Manager
     from honcho.printer import Printer
+
+    class Supervisor(Manager):
+        asked_to_stop: bool | None = None  # decided at the first terminate()
+
+        def terminate(self) -> None:
+            if self.asked_to_stop is None:
+                # Honcho terminates everything after a signal, or after a process stopped.
+                self.asked_to_stop = not self._any_stopped()
+            super().terminate()
 
     embedded = None if settings.redis_url else EmbeddedRedis(settings.var_dir)
     env = dict(os.environ)
@@ -35,7 +48,7 @@ def run(settings: Settings, procfile: Path) -> int:
         env["REDIS_URL"] = embedded.url
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
-    manager = Manager(Printer(sys.stdout))
+    manager = Supervisor(Printer(sys.stdout))
     try:
         for name, command in read_procfile(procfile).items():
             manager.add_process(name, " ".join(shlex.split(command)), env=env)
@@ -43,4 +56,4 @@ def run(settings: Settings, procfile: Path) -> int:
     finally:
         if embedded is not None:
             embedded.stop()
-    return int(manager.returncode or 0)
+    return 0 if manager.asked_to_stop else int(manager.returncode or 0)

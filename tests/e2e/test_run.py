@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REDIS_URL
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -101,7 +103,8 @@ def test_run_serves_healthz_with_demo_data_and_ctrl_c_stops_everything(tmp_path:
             assert any(name in n for n in names), (name, names)
         assert any(b"participatie projector" in n for n in names), names
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
-        process.wait(timeout=30)
+        # An orderly stop, not a failure: `make run` would otherwise end in "Error 130".
+        assert process.wait(timeout=30) == 0
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(alive(p) for p in processes):
             time.sleep(0.1)
@@ -119,3 +122,19 @@ def test_run_serves_healthz_with_demo_data_and_ctrl_c_stops_everything(tmp_path:
         for pid in leftovers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_run_gives_the_exit_code_of_a_process_that_stops_by_itself(tmp_path: Path) -> None:
+    """A process failing is not an orderly stop: its code is the supervisor's."""
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("sleeper: sleep 30\nfailing: sh -c 'sleep 0.5; exit 3'\n")
+    # REDIS_URL set: no embedded Redis is started for this
+    env = dict(os.environ, PARTICIPATIE_VAR_DIR=str(tmp_path / "var"), REDIS_URL=REDIS_URL)
+    done = subprocess.run(
+        [BIN / "participatie", "run", "--procfile", str(procfile)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 3, done.stdout.decode()
