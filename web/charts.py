@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import pygal
 from flask import Response
+from flask_babel import format_decimal
 from pygal.style import Style
 
 # pygal writes its configuration as an inline script even without its tooltip script; a chart
@@ -32,6 +33,8 @@ STYLE = Style(
 
 def _options(title: str, legend: bool) -> dict[str, object]:
     return {
+        # The page's conventions: "2,5" on a Dutch page, "2.5" on an English one.
+        "value_formatter": lambda value: format_decimal(value, format="#,##0.#"),
         "title": title,
         "style": STYLE,
         "js": [],  # no script: nothing to load, nothing to run

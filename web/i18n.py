@@ -75,6 +75,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["theme_label"] = lambda code: theme_labels().get(code, code)
     app.jinja_env.filters["date"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["datetime"] = _datetime_text
+    app.jinja_env.filters["moment"] = _moment_text  # to the second: the audit pages
     # Numbers as the page's language writes them: 104,7 on a Dutch page, 104.7 on an English one.
     app.jinja_env.filters["number"] = lambda value: format_decimal(value, format="#,##0.#")
 
@@ -97,6 +98,14 @@ def _datetime_text(value: datetime | str | None) -> str:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return str(format_datetime(moment, "d MMMM y, HH:mm"))
+
+
+def _moment_text(value: datetime | str | None) -> str:
+    """A moment to the second, on the municipal clock (Europe/Amsterdam)."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return str(format_datetime(moment, "d MMMM y, HH:mm:ss"))
 
 
 # Plain-language names for what the platform stores as codes.

@@ -20,11 +20,13 @@ from participatie.demo.agendas import load_demo_agendas
 from participatie.domain.commands import (
     AcceptHandoff,
     Command,
+    Complete,
     Decide,
     DeclineHandoff,
     ProvideInfo,
     PublishDecision,
     RequestInfo,
+    StartExecution,
 )
 from participatie.domain.initiative import HANDOFF
 from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Role
@@ -72,36 +74,72 @@ def _set_capacities(app: ParticipatieApp) -> None:
         )
 
 
+# How a demo initiative's story goes, by its place in the list (oldest first) and its age. The
+# teams answer in time, as a working municipality does: a hand-off is accepted (or declined and
+# picked up by regie) the next day, a question answered within days, and whatever is older than
+# about seven weeks has been decided well before its decision deadline. Only what the data asks
+# for on purpose ("left_unaccepted") misses a deadline, so the regie dashboard shows what the demo
+# means it to show.
+FRESH_DAYS = 4  # younger: waiting to be accepted (5 working days: 5 calendar days from a Sunday)
+DECIDED_AFTER_DAYS = 50  # older: decided (the decision is due 40 working days after acceptance)
+EXECUTED_AFTER_DAYS = 60  # older decided work is being carried out, or done
+COMPLETED_AFTER_DAYS = 250
+
+
+def _steps(item: dict[str, Any], number: int, team: str) -> list[tuple[float, Command, str]]:
+    """The demo initiative's story: (days after submission, command, who: team, regie or
+    initiator)."""
+    age = int(item["days_ago"])
+    if age <= FRESH_DAYS or item.get("left_unaccepted"):
+        return []
+    kind = number % 5
+    steps: list[tuple[float, Command, str]] = []
+    if kind == 1 and team != REGIE_TEAM:
+        steps += [(1, DeclineHandoff("Past beter bij een ander team."), "team")]
+        steps += [(2, AcceptHandoff("Regie pakt dit zelf op."), "regie")]
+    else:
+        steps += [(1, AcceptHandoff(), "team")]
+    who = "regie" if steps[-1][2] == "regie" else "team"
+    if kind in (3, 4):
+        steps += [(3, RequestInfo("Kunt u aangeven hoeveel buren meedoen?"), who)]
+        steps += [(5, ProvideInfo("Ongeveer vijftien huishoudens."), "initiator")]
+    if kind == 4 or age > DECIDED_AFTER_DAYS:
+        honoured = Outcome.HONOURED if number % 2 else Outcome.PARTLY_HONOURED
+        decided = min(30.0, age / 2)
+        steps += [
+            (
+                decided,
+                Decide(
+                    honoured,
+                    "Het initiatief past in het gebiedsplan en er is budget.",
+                    "Besproken in het gebiedsteamoverleg.",
+                ),
+                who,
+            ),
+            (decided + 1, PublishDecision(), who),
+        ]
+        if age > EXECUTED_AFTER_DAYS:
+            steps += [(decided + 15, StartExecution("Uitvoering ingepland."), who)]
+        if age > COMPLETED_AFTER_DAYS:
+            steps += [(150, Complete("Uitgevoerd en opgeleverd."), who)]
+    return steps
+
+
 def _play_history(
-    app: ParticipatieApp, initiative_id: UUID, number: int, start: datetime, now: datetime
+    app: ParticipatieApp, initiative_id: UUID, item: dict[str, Any], number: int, start: datetime
 ) -> None:
-    """Move some demo initiatives along, so queues and histories look lived-in."""
+    """Move a demo initiative along its story (`_steps`), so queues and histories look
+    lived-in and every date is one the deadlines allow."""
     initiative = app.get_initiative(initiative_id)
     team = initiative.lead_team
     assert team is not None
-    manager = Actor(f"demo-{team}", Role.AREA_MANAGER, team)
-    steps: list[Command] = []
-    if number % 5 == 1 and team != REGIE_TEAM:
-        steps = [DeclineHandoff("Past beter bij een ander team.")]
-    elif number % 5 in (2, 3, 4):
-        steps = [AcceptHandoff()]
-        if number % 5 >= 3:
-            steps.append(RequestInfo("Kunt u aangeven hoeveel buren meedoen?"))
-            steps.append(ProvideInfo("Ongeveer vijftien huishoudens."))
-        if number % 5 == 4:
-            steps.append(
-                Decide(
-                    Outcome.HONOURED if number % 2 else Outcome.PARTLY_HONOURED,
-                    "Het initiatief past in het gebiedsplan en er is budget.",
-                    "Besproken in het gebiedsteamoverleg.",
-                )
-            )
-            steps.append(PublishDecision())
-    span = max((now - start) / (len(steps) + 1), timedelta(minutes=1))
-    for step, command in enumerate(steps, start=1):
-        initiator = Actor(f"subject:{initiative.initiator.subject_id.hex}", Role.INITIATOR)
-        actor = initiator if isinstance(command, ProvideInfo) else manager
-        app.act(initiative_id, command, actor=actor, at=start + span * step)
+    actors = {
+        "team": Actor(f"demo-{team}", Role.AREA_MANAGER, team),
+        "regie": Actor(f"demo-{REGIE_TEAM}", Role.REGIE, REGIE_TEAM),
+        "initiator": Actor(f"subject:{initiative.initiator.subject_id.hex}", Role.INITIATOR),
+    }
+    for days, command, who in _steps(item, number, team):
+        app.act(initiative_id, command, actor=actors[who], at=start + timedelta(days=days))
 
 
 def _sweep_history(app: ParticipatieApp, now: datetime) -> int:
@@ -124,7 +162,19 @@ def _sweep_history(app: ParticipatieApp, now: datetime) -> int:
             if moment > now:
                 break
             recorded += len(app.sweep_deadlines(initiative_id, (HANDOFF,), at=moment))
+            _regie_picks_up(app, initiative_id, moment + timedelta(days=1), now)
     return recorded
+
+
+def _regie_picks_up(app: ParticipatieApp, initiative_id: UUID, at: datetime, now: datetime) -> None:
+    """After an escalation regie takes the initiative up the next day, as a regie team does,
+    instead of letting its own hand-off clock run out too."""
+    initiative = app.get_initiative(initiative_id)
+    if initiative.lead_team == REGIE_TEAM and initiative.handoff_pending and at <= now:
+        regie = Actor(f"demo-{REGIE_TEAM}", Role.REGIE, REGIE_TEAM)
+        app.act(
+            initiative_id, AcceptHandoff("Regie pakt dit na de escalatie op."), actor=regie, at=at
+        )
 
 
 def load_demo(app: ParticipatieApp, *, if_empty: bool = False, agendas: bool = True) -> DemoSummary:
@@ -153,11 +203,11 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False, agendas: bool = T
         )
     schema = SubmissionSchema.of(app)
     for number, item in enumerate(items):
-        fields = {k: v for k, v in item.items() if k != "days_ago"}
+        fields = {k: v for k, v in item.items() if k not in ("days_ago", "left_unaccepted")}
         submitted_at = now - timedelta(days=int(item["days_ago"]))
         result = app.submit(schema.load_submission(fields), channel="demo", at=submitted_at)
         app.route_initiative(result.initiative_id, ROUTER, submitted_at + timedelta(minutes=2))
-        _play_history(app, result.initiative_id, number, submitted_at, now)
+        _play_history(app, result.initiative_id, item, number, submitted_at)
     _sweep_history(app, now)
     if agendas:
         load_demo_agendas(app, DATA / "agendas.yaml", now)

@@ -216,14 +216,32 @@ def test_errors_of_list_items_and_of_the_list_itself_come_back_together(site: Si
 
 
 def test_the_queue_says_which_deadline_is_late(site: Site) -> None:
-    """The demo's older hand-offs and decisions are past due; the API says which is which."""
-    from datetime import UTC, datetime
+    """A hand-off nobody accepted for a month and a decision not taken in ten weeks are past
+    due (the demo's own teams answer in time); the API says which is which."""
+    from datetime import UTC, datetime, timedelta
 
+    from participatie.application.schemas import SubmissionSchema
+    from participatie.demo import ROUTER
+    from participatie.domain.commands import AcceptHandoff
+
+    app = site.app
+    now = datetime.now(tz=UTC)
+    for days, accept in ((30, False), (70, True)):
+        data = SubmissionSchema.of(app).load_submission(
+            submission(themes=["cultuur"], location={"area_code": "BU99990101"})
+        )
+        at = now - timedelta(days=days)
+        iid = app.submit(data, at=at).initiative_id
+        app.route_initiative(iid, ROUTER, at + timedelta(minutes=1))
+        assert app.get_initiative(iid).lead_team == CENTRUM
+        if accept:
+            manager = Actor("staff:gea", Role.AREA_MANAGER, CENTRUM)
+            app.act(iid, AcceptHandoff(), actor=manager, at=at + timedelta(days=1))
+    site.project()
     headers = bearer(site, "gea", Role.AREA_MANAGER, [CENTRUM])
     body = site.client().get(f"/api/v1/queues/{CENTRUM}?overdue=true", headers=headers)
     items = body.get_json()["items"]
     assert items
-    now = datetime.now(tz=UTC)
     for item in items:
         assert item["overdue"] is True
         assert datetime.fromisoformat(item["deadline"]) < now

@@ -120,3 +120,22 @@ def test_with_a_grant_an_auditor_exports_personal_data_and_it_is_recorded(site: 
     site.app.clock = lambda: later
     login(client, "anouk")  # the session itself expired meanwhile
     assert export_events(client, format="jsonl", persoonsgegevens="1").status_code == 403
+
+
+def test_the_history_shows_each_moment_on_the_municipal_clock(site: Site) -> None:
+    """Submitted 1 July 2026 09:22:03 UTC: 11:22:03 in Amsterdam (summer time), to the second,
+    with the exact UTC moment kept in the page's markup; routed 20 January 2027 08:05:09 UTC:
+    09:05:09 (winter time). In English the month is English."""
+    data = submission(location={"area_code": "BU99990101"}, themes=["cultuur"])
+    summer = datetime(2026, 7, 1, 9, 22, 3, tzinfo=UTC)
+    iid = site.app.submit(data, at=summer).initiative_id
+    site.app.route_initiative(iid, Actor.system("test"), datetime(2027, 1, 20, 8, 5, 9, tzinfo=UTC))
+    add_staff(site, "anouk", Role.AUDITOR, [])
+    client = site.client()
+    login(client, "anouk")
+    page = client.get(f"/beheer/audit/initiatieven/{iid}").get_data(as_text=True)
+    assert '<time datetime="2026-07-01T09:22:03+00:00">1 juli 2026, 11:22:03</time>' in page
+    assert ">20 januari 2027, 09:05:09</time>" in page
+    client.set_cookie("taal", "en")
+    english = client.get(f"/beheer/audit/initiatieven/{iid}").get_data(as_text=True)
+    assert ">July 1, 2026, 11:22:03</time>" in english or ">1 July 2026, 11:22:03</time>" in english

@@ -167,3 +167,44 @@ def test_the_regie_dashboard_flags_overloaded_teams(site: Site) -> None:
     assert "Gebiedsteam Oude Haven" not in re.findall(r"<li>([^<:]+): belasting", relaxed)
     # The demo has exactly one overloaded team (demo/data/capacities.yaml sets it so).
     assert len(flagged) == 1
+
+
+def test_the_regie_dashboard_opens_on_its_overview_and_flags_every_late_deadline(
+    site: Site,
+) -> None:
+    """Counts and the weekly chart with its table come before the lists; a deadline that has
+    passed is flagged in every list, not only in "niet op tijd"; and of the demo only the one
+    hand-off it misses on purpose was escalated (demo/data/initiatives.json)."""
+    from datetime import UTC, datetime, timedelta
+
+    from participatie.application.schemas import SubmissionSchema
+    from participatie.demo import ROUTER
+    from participatie.domain.commands import Forward
+    from tests.conftest import submission
+
+    app = site.app
+    now = datetime.now(tz=UTC)
+    # Forwarded to regie three weeks ago and never accepted: regie's hand-off is long past.
+    data = SubmissionSchema.of(app).load_submission(
+        submission(
+            title="Doorgestuurd en blijven liggen",
+            themes=["cultuur"],
+            location={"area_code": "BU99990101"},
+        )
+    )
+    at = now - timedelta(days=21)
+    iid = app.submit(data, at=at).initiative_id
+    app.route_initiative(iid, ROUTER, at)
+    lead = app.get_initiative(iid).lead_team
+    manager = Actor("staff:gea", Role.AREA_MANAGER, lead)
+    app.act(iid, Forward("regie", "Hoort bij regie."), actor=manager, at=at + timedelta(hours=1))
+    site.project()
+    page = client_of(site, "rita").get("/beheer/regie").get_data(as_text=True)
+    assert page.index('id="aantal-escalated"') < page.index('id="trend"')
+    assert page.index('id="trend-cijfers"') < page.index('id="lijst-unrouted"')
+    assert re.search(r'id="aantal-escalated">1<', page)
+    escalated = page[page.index('id="lijst-escalated"') : page.index('id="lijst-other"')]
+    assert "Kookclub voor alleenstaande ouderen" in escalated
+    other = page[page.index('id="lijst-other"') : page.index('id="lijst-expired"')]
+    row = other[other.index("Doorgestuurd en blijven liggen") :].split("</tr>")[0]
+    assert "deadline--overdue" in row and "Acceptatie te laat sinds" in row

@@ -283,6 +283,8 @@ ROW_LINK = re.compile(r'<tr>\s*<td>.*?href="/beheer/initiatieven/([0-9a-f-]+)"',
 
 def test_queue_lists_the_team_and_filters(staffed: Site) -> None:
     site = staffed
+    fresh_routed(site)  # the demo's teams accept in time: make sure something waits
+    site.project()
     client = site.client()
     login(client, "gea")
     page = client.get(f"/beheer/wachtrij/{CENTRUM}")

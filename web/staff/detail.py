@@ -25,6 +25,7 @@ from participatie.domain.values import Outcome, Priority
 from participatie.staff import access
 from web.context import account, platform, staff_accounts
 from web.errors import conflict_message, http_status
+from web.explain import routing_explanation
 from web.staff.areas import agenda_panel
 from web.staff.common import actor, bp, initiative_or_404, members, relation, require, teams
 from web.staff.labels import DONE, SHOWN_DETAILS
@@ -104,7 +105,7 @@ def _timeline(initiative_id: UUID) -> list[dict[str, Any]]:
         entry = describe(event)
         details = {k: entry.details[k] for k in SHOWN_DETAILS if entry.details.get(k)}
         if entry.event in ("Routed", "Rerouted"):
-            details["explanation"] = entry.details.get("decision", {}).get("explanation")
+            details["explanation"] = routing_explanation(entry.details.get("decision") or {})
         entries.append({"entry": entry, "details": details})
     return entries
 

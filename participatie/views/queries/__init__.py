@@ -46,9 +46,11 @@ from participatie.views.queries.queue import (
 )
 from participatie.views.queries.regie import (
     HANDOFF_KINDS,
+    HandoffWeek,
     RegieItem,
     RegieOverview,
     due_initiatives,
+    handoff_trend,
     regie_overview,
 )
 from participatie.views.queries.stacking import (
@@ -87,6 +89,7 @@ __all__ = [
     "ChallengeInArea",
     "ChallengeInfo",
     "ChallengeOverview",
+    "HandoffWeek",
     "MatrixCell",
     "PublicItem",
     "QuarterFigures",
@@ -104,6 +107,7 @@ __all__ = [
     "area_overview",
     "challenge_overview",
     "due_initiatives",
+    "handoff_trend",
     "loads_of_teams",
     "open_counts",
     "overview_of_area",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from participatie.domain.calendar import AMSTERDAM
 from participatie.views.store import ALL, DUE, LIVE, ViewTables, stamp, unstamp
 
 
@@ -32,6 +33,7 @@ class RegieItem:
     deadline: datetime | None
     version: int
     deadline_kind: str | None = None
+    overdue: bool = False  # its deadline had passed when the overview was read
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ def regie_overview(
     views: ViewTables, regie_team: str, now: datetime | None = None, limit: int = 100
 ) -> RegieOverview:
     """What needs the regie team: unrouted, declined, escalated and expired hand-offs."""
-    moment = stamp(now or datetime.now(tz=UTC))
+    current = now or datetime.now(tz=UTC)
+    moment = stamp(current)
     initiatives = views.table(LIVE, "initiatives")
     queue = views.table(LIVE, "team_queue")
     timeline = views.table(LIVE, "timeline")
@@ -64,7 +67,9 @@ def regie_overview(
         for r in (tuple(x) for x in rows):
             since = unstamp(r[4])
             assert since is not None
-            found.append(RegieItem(r[0], r[1], r[2], r[3], since, unstamp(r[5]), int(r[6]), r[7]))
+            due = unstamp(r[5])
+            late = due is not None and due < current
+            found.append(RegieItem(r[0], r[1], r[2], r[3], since, due, int(r[6]), r[7], late))
         return found
 
     with views.cursor(commit=False) as c:
@@ -121,8 +126,57 @@ def regie_overview(
             item.deadline,
             item.version,
             item.deadline_kind,
+            item.overdue,
         )
         grouped[kind if kind in grouped else "other"].append(moved)
     return RegieOverview(
         unrouted, grouped["declined"], grouped["escalated"], grouped["other"], expired
     )
+
+
+@dataclass(frozen=True)
+class HandoffWeek:
+    """How many hand-offs were declined to regie and escalated to it in one week."""
+
+    week: str  # ISO week on the municipal calendar, e.g. "2026-W48"
+    declined: int
+    escalated: int
+
+
+TREND_KINDS = ("declined", "escalated")
+
+
+def handoff_trend(views: ViewTables, now: datetime, weeks: int = 8) -> list[HandoffWeek]:
+    """Declined and escalated hand-offs per calendar week (Monday to Sunday, Amsterdam time),
+    the last `weeks` weeks with this one last: whether hand-offs stall more or less."""
+    local = now.astimezone(AMSTERDAM)
+    this_monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    mondays = [this_monday - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
+    counts: dict[tuple[int, str], int] = {}
+    marks = ", ".join("?" for _ in TREND_KINDS)
+    with views.cursor(commit=False) as c:
+        c.execute(
+            views.sql(
+                f"SELECT kind, at FROM {views.table(LIVE, 'timeline')}"
+                f" WHERE kind IN ({marks}) AND at >= ? AND at <= ?"
+            ),
+            [*TREND_KINDS, stamp(mondays[0]), stamp(now)],
+        )
+        for kind, at in (tuple(r) for r in c.fetchall()):
+            moment = unstamp(at)
+            assert moment is not None
+            index = sum(1 for monday in mondays if monday <= moment) - 1
+            counts[(index, kind)] = counts.get((index, kind), 0) + 1
+    found = []
+    for index, monday in enumerate(mondays):
+        year, week, _ = monday.isocalendar()
+        found.append(
+            HandoffWeek(
+                f"{year}-W{week:02d}",
+                counts.get((index, "declined"), 0),
+                counts.get((index, "escalated"), 0),
+            )
+        )
+    return found
