@@ -393,6 +393,6 @@ def callback() -> ResponseReturnValue:
         staff.sessions.end(old)
     session.clear()  # a fresh CSRF token too
     token_value = staff.sessions.start(account.username)
-    response = redirect(_safe_next(pending.get("next")), code=303)
+    response = redirect(_safe_next(pending.get("next"), account.role), code=303)
     _set_cookie(response, token_value)
     return response

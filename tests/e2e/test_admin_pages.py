@@ -126,6 +126,34 @@ def test_home_links_every_section_and_is_never_cached(site: Site, admin: FlaskCl
     assert 'href="/beheer/admin/" aria-current="page">Beheer' in body
 
 
+@pytest.mark.parametrize(
+    ("username", "role", "teams", "asked", "landing"),
+    [
+        ("beheer", Role.ADMIN, [], None, "/beheer/admin/"),
+        ("beheer", Role.ADMIN, [], "/beheer/admin/mail", "/beheer/admin/mail"),
+        ("beheer", Role.ADMIN, [], "//elders.example/beheer", "/beheer/admin/"),
+        ("gea", Role.AREA_MANAGER, [CENTRUM], None, "/beheer/"),
+        ("rita", Role.REGIE, ["regie"], None, "/beheer/"),
+        ("audrey", Role.AUDITOR, [], None, "/beheer/"),
+    ],
+)
+def test_after_login_an_admin_lands_on_the_admin_home_and_others_on_their_work(
+    site: Site, username: str, role: Role, teams: list[str], asked: str | None, landing: str
+) -> None:
+    site.container.staff.add(
+        username, username.title(), role, teams, ADMIN_PASSWORD, Actor.system("test")
+    )
+    client = site.client()
+    token = csrf_token(client, "/beheer/inloggen")
+    form = {"csrf_token": token, "username": username, "password": ADMIN_PASSWORD}
+    if asked is not None:
+        form["volgende"] = asked
+    response = client.post("/beheer/inloggen", data=form)
+    assert response.status_code == 303
+    assert response.headers["Location"] == landing
+    assert client.get(landing).status_code == 200
+
+
 def test_without_a_session_every_admin_page_goes_to_the_login(site: Site) -> None:
     client = site.client()
     for url in PAGES:
@@ -1232,7 +1260,7 @@ def test_every_admin_page_has_no_wcag_violations(site: Site) -> None:
                 page.fill("#veld-username", "beheer")
                 page.fill("#veld-password", ADMIN_PASSWORD)
                 page.click("main button[type=submit]")
-                page.wait_for_url(re.compile(r".*/beheer/$"))
+                page.wait_for_url(re.compile(r".*/beheer/admin/$"))
                 axe = Axe()
                 for name, url, prepare in states:
                     page.goto(base + url)

@@ -437,6 +437,13 @@ def test_username_falls_back_to_sub(site: Site, idp: FakeIdP) -> None:
     assert site.container.staff.get("7f1c0a52-sub") is not None
 
 
+def test_an_admin_without_next_lands_on_the_admin_home(site: Site, idp: FakeIdP) -> None:
+    as_user(idp, "carla", ["beheer"])
+    response = oidc_login(site.client())
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/beheer/admin/"
+
+
 def test_unsafe_next_goes_home(site: Site, idp: FakeIdP) -> None:
     as_user(idp, "gert", ["gebied-centrum"])
     response = oidc_login(site.client(), "/beheer/oidc/start?volgende=//kwaad.example/beheer")

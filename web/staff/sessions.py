@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
+from participatie.domain.values import Role
 from participatie.staff.accounts import LockedOut, LoginFailed
 from web.context import staff_accounts
 from web.security import cookie_options, local_target
@@ -49,8 +50,13 @@ def _set_cookie(response: Response, token: str) -> None:
     response.set_cookie(COOKIE, token, **cookie_options(bp.url_prefix or "/"))
 
 
-def _safe_next(target: str | None) -> str:
-    return local_target(target, url_for("staff.home"), prefix="/beheer")
+def _safe_next(target: str | None, role: Role | None = None) -> str:
+    """Where a login leads: the page asked for (under /beheer), else the person's home page.
+
+    An admin has no work queue, so their home page is the admin area, not an empty
+    "Werkvoorraad"."""
+    home = url_for("admin.home") if role is Role.ADMIN else url_for("staff.home")
+    return local_target(target, home, prefix="/beheer")
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
@@ -87,7 +93,7 @@ def login() -> ResponseReturnValue:
                     staff_accounts().sessions.end(old)
                 session.clear()  # a fresh CSRF token too
                 token = staff_accounts().sessions.start(found.username)
-                response = redirect(_safe_next(request.form.get("volgende")), code=303)
+                response = redirect(_safe_next(request.form.get("volgende"), found.role), code=303)
                 _set_cookie(response, token)
                 return response
         else:
