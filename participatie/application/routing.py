@@ -193,8 +193,11 @@ class RoutingCommands(_Uses):
         default_acceptance_days: int,
         rules: list[dict[str, Any]],
         actor: Actor,
+        source: str | None = None,
     ) -> None:
-        """Validate and publish a new rulebook version; open work is not moved."""
+        """Validate and publish a new rulebook version; open work is not moved.
+
+        `source` is the YAML text the version was read from, kept as written for the editor."""
         self.candidate_book(label, default_acceptance_days, rules)
         try:
             rulebook: RuleBook = self._get(RuleBook.create_id(), RuleBook)
@@ -202,7 +205,9 @@ class RoutingCommands(_Uses):
             rulebook = RuleBook._create(
                 RuleBook.Created, id=RuleBook.create_id(), timestamp=self.clock()
             )
-        rulebook.publish(label, description, default_acceptance_days, rules, actor, self.clock())
+        rulebook.publish(
+            label, description, default_acceptance_days, rules, actor, self.clock(), source
+        )
         self.save_all(rulebook)
 
     def rulebook(self) -> RuleBook | None:

@@ -58,6 +58,7 @@ def rules_publish(file: Path) -> None:
             data["default_acceptance_days"],
             data["rules"],
             CLI_ACTOR,
+            source=file.read_text(encoding="utf-8"),
         )
     click.echo(
         f"Regelboek {data['version']} gepubliceerd ({len(data['rules'])} regels). Lopende "

@@ -200,6 +200,7 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False, agendas: bool = T
             rulebook["default_acceptance_days"],
             rulebook["rules"],
             DEMO_ACTOR,
+            source=(DATA / "rulebook.yaml").read_text(encoding="utf-8"),
         )
     schema = SubmissionSchema.of(app)
     for number, item in enumerate(items):

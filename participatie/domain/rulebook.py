@@ -16,11 +16,22 @@ class RuleBook(Aggregate):
     """Every published version of the routing rules; publishing never moves open work."""
 
     class Published(Aggregate.Event):
+        """A new version; `source` is the YAML text as its author wrote it (comments, layout),
+        or None when it was published from data rather than from a text."""
+
+        class_version = 2
+
         label: str
         description: str
         default_acceptance_days: int
         rules: list[dict[str, Any]]
         actor: Actor
+        source: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 kept only the parsed rules, not the text they were read from."""
+            state["source"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, RuleBook)
@@ -29,6 +40,8 @@ class RuleBook(Aggregate):
                 "default_acceptance_days": self.default_acceptance_days,
                 "rules": list(self.rules),
             }
+            if self.source is not None:
+                aggregate.sources[self.label] = self.source
             aggregate.current_version = self.label
 
     @staticmethod
@@ -38,6 +51,7 @@ class RuleBook(Aggregate):
     def __init__(self) -> None:
         self.versions: dict[str, dict[str, Any]] = {}
         self.current_version: str | None = None
+        self.sources: dict[str, str] = {}  # the text of each version that was published as one
 
     def publish(
         self,
@@ -47,6 +61,7 @@ class RuleBook(Aggregate):
         rules: list[dict[str, Any]],
         actor: Actor,
         at: datetime,
+        source: str | None = None,
     ) -> None:
         if label in self.versions:
             raise InvariantViolation("version", f"rulebook version '{label}' already exists")
@@ -59,5 +74,6 @@ class RuleBook(Aggregate):
             default_acceptance_days=default_acceptance_days,
             rules=rules,
             actor=actor,
+            source=source,
             timestamp=at,
         )

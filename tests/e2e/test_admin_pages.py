@@ -26,7 +26,9 @@ from tests.services import drop_queue, redis_for_test, unique_queue
 
 ADMIN_PASSWORD = "a long password 123"
 CENTRUM = "gebiedsteam-centrum"
-DEMO_MAP = Path(__file__).resolve().parents[2] / "participatie/demo/data/wijken_en_buurten.geojson"
+DEMO_DATA = Path(__file__).resolve().parents[2] / "participatie/demo/data"
+DEMO_MAP = DEMO_DATA / "wijken_en_buurten.geojson"
+DEMO_RULEBOOK = DEMO_DATA / "rulebook.yaml"
 TEXTAREA = re.compile(r'<textarea[^>]*name="text"[^>]*>\n?(.*?)</textarea>', re.S)
 SHA = re.compile(r'name="sha" value="([0-9a-f]{64})"')
 PAGES = (
@@ -627,15 +629,51 @@ def leads(site: Site) -> dict[Any, str | None]:
     return {i: site.app.get_initiative(i).lead_team for i in site.app.initiative_ids()}
 
 
-def test_the_rulebook_page_holds_the_current_version_as_yaml(
+def test_the_rulebook_page_holds_the_demo_file_as_written(site: Site, admin: FlaskClient) -> None:
+    text = current_text(admin)
+    assert text == DEMO_RULEBOOK.read_text(encoding="utf-8")
+    assert text.startswith("# Routeringsregels voor de fictieve demogemeente Lindewaard (GM9999).")
+    assert "default_acceptance_days: 5     # werkdagen\n" in text
+
+
+def test_a_published_text_comes_back_with_its_comments_and_layout(
     site: Site, admin: FlaskClient
 ) -> None:
+    written = current_text(admin).replace(
+        'version: "2026-1"', 'version: "2026-2"  # na de herindeling van maart'
+    )
+    written += "\n# Laatste wijziging: Bea, na overleg met regie.\n"
+    sha = SHA.search(text_of(rulebook_post(admin, written, "backtest")))
+    assert sha
+    page = followed(admin, rulebook_post(admin, written, "publiceren", sha.group(1)))
+    assert "Regelboek 2026-2 is gepubliceerd" in page
+    shown = current_text(admin)
+    assert shown == written
+    assert 'version: "2026-2"  # na de herindeling van maart\n' in shown
+    assert shown.endswith("\n\n# Laatste wijziging: Bea, na overleg met regie.\n")
+    assert site.app.history(site.app.rulebook().id)[-1].source == written
+
+
+def test_a_version_published_without_its_text_is_written_out_as_yaml(
+    site: Site, admin: FlaskClient
+) -> None:
+    """Versions published before the text was kept (or from data) are shown as their rules."""
+    current = site.app.rulebook().versions["2026-1"]
+    site.app.publish_rulebook("2026-1z", "zonder tekst", 7, current["rules"], Actor.system("test"))
     text = current_text(admin)
+    assert not text.startswith("#")
     data = yaml.safe_load(text)
-    published = site.app.rulebook().versions["2026-1"]
-    assert data["version"] == "2026-1"
+    assert (data["version"], data["description"]) == ("2026-1z", "zonder tekst")
+    assert data["default_acceptance_days"] == 7
+    assert data["rules"][0] == {
+        "id": "wijk-centrum",
+        "description": "Initiatieven in de wijk Centrum gaan naar het gebiedsteam Centrum",
+        "priority": 10,
+        "match": {"areas": ["WK999901"]},
+        "lead": "gebiedsteam-centrum",
+    }
+    published = site.app.rulebook().versions["2026-1z"]
     assert [r["id"] for r in data["rules"]] == [r["id"] for r in published["rules"]]
-    assert data["default_acceptance_days"] == published["default_acceptance_days"]
     # The text as shown describes the same rulebook: backtesting it under a new label moves nothing.
     page = text_of(rulebook_post(admin, edited(text, "2026-1b"), "backtest"))
     assert "en 0 naar een ander team" in page

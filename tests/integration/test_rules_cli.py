@@ -49,6 +49,17 @@ def routed_by(tmp_path: Path, rule_id: str) -> set[str]:
         container.close()
 
 
+def kept_text(tmp_path: Path, label: str) -> str | None:
+    """The source text the store keeps for rulebook version `label`."""
+    container = build(Settings(var_dir=tmp_path / "var"))
+    try:
+        rulebook = container.app.rulebook()
+        assert rulebook is not None
+        return rulebook.sources.get(label)
+    finally:
+        container.close()
+
+
 def test_backtest_of_a_changed_rule_prints_the_from_to_summary_and_the_list(
     loaded: CliRunner, tmp_path: Path
 ) -> None:
@@ -134,6 +145,7 @@ def test_publish_moves_no_open_work_until_an_explicit_reroute(
     )
     again = loaded.invoke(main, ["rules", "publish", write(tmp_path, changed)])
     assert again.exit_code == 1 and "already exists" in again.output
+    assert kept_text(tmp_path, "2026-2") == changed  # the file as written, comments and all
     assert routed_by(tmp_path, "wijk-centrum") == moved_candidates  # nothing moved by itself
 
     dry = loaded.invoke(

@@ -1,5 +1,5 @@
 """Events stored by an older version of the code are still read (Submitted v1 had no channel,
-v2 no language or decision term)."""
+v2 no language or decision term; a rulebook's Published v1 kept no source text)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from uuid import uuid4
 
 from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
+from participatie.domain.rulebook import RuleBook
 from participatie.domain.values import Actor
 from tests.conftest import submission
 
@@ -93,6 +94,33 @@ def test_version_5_snapshot_with_supporters_as_uuids_is_upcast(container: Contai
         assert upcast.supporter_ids == [supporter.subject_id.hex]
         assert upcast.supporters == [supporter.subject_id]
         assert upcast.subjects()[supporter.subject_id] == "supporter"
+
+
+RULE = {"id": "wijk-a", "priority": 1, "match": {"areas": ["WK0001"]}, "lead": "team-a"}
+
+
+def test_version_1_rulebook_published_without_its_text_still_loads(
+    container: Container,
+) -> None:
+    app = container.app
+    rulebook = RuleBook._create(RuleBook.Created, id=uuid4(), timestamp=app.clock())
+    rulebook.publish("1", "eerste", 5, [RULE], Actor.system("test"), app.clock(), "# tekst\n")
+    created, published = (app.mapper.to_stored_event(e) for e in rulebook.collect_events())
+    state = json.loads(published.state)
+    assert state.pop("class_version") == 2
+    assert state.pop("source") == "# tekst\n"
+    # Rewrite the Published event as version 1 of the code would have written it.
+    old = replace(published, state=json.dumps(state, separators=(",", ":")).encode())
+    app.recorder.insert_events([created, old])
+    other = build(container.settings)
+    try:
+        upcast = other.app.repository.get(rulebook.id)
+        assert upcast.current_version == "1"
+        assert upcast.versions["1"]["rules"] == [RULE]
+        assert upcast.sources == {}  # no text: the editor writes the rules out anew
+        assert other.app.history(rulebook.id)[1].source is None  # type: ignore[attr-defined]
+    finally:
+        other.close()
 
 
 @contextlib.contextmanager

@@ -46,9 +46,14 @@ def _compact(value: Any) -> Any:
 
 
 def rulebook_yaml(rulebook: Any) -> str:
-    """The YAML of the current rulebook version, in the format `participatie rules` reads."""
+    """The YAML of the current rulebook version, in the format `participatie rules` reads: the
+    text as its author wrote it (comments and layout kept), or, for a version published before
+    the text was kept, the rules written out anew."""
     if rulebook is None or rulebook.current_version is None:
         return RULEBOOK_TEMPLATE
+    written: str | None = rulebook.sources.get(rulebook.current_version)
+    if written is not None:
+        return written
     version = rulebook.versions[rulebook.current_version]
     data = {
         "version": rulebook.current_version,
@@ -179,6 +184,7 @@ def rulebook_step() -> ResponseReturnValue:
             data["default_acceptance_days"],
             data["rules"],
             _actor(),
+            source=text,
         )
     except RuleBookInvalid as error:
         return _rulebook_page(
