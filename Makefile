@@ -52,6 +52,7 @@ bench: $(BENCH_STAMP) ## Benchmarks, written into BENCHMARKS.md (about an hour);
 	$(REPORT) queue -- $(BIN)/python -m benchmarks.views queue --small 1000 --large 100000
 	$(REPORT) audit -- $(BIN)/python -m benchmarks.audit --events 100000 --rounds 3
 	$(REPORT) steering -- $(BIN)/python -m benchmarks.steering --small 1000 --large 100000
+	$(REPORT) mail -- $(BIN)/python -m benchmarks.mail --messages 500
 
 soak: $(BENCH_STAMP) ## 20 minutes of mixed traffic (locust) on loopback: 0 errors, RSS growth < 10%
 	$(BIN)/python -m benchmarks.soak --minutes 20

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import email
+import email.parser
 import email.policy
 import os
 import re
 import smtplib
 import ssl
 import tempfile
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -64,6 +66,19 @@ class Transport(Protocol):
         """Deliver `message` (`key` only names it) or raise a MailError."""
 
 
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One message of the outbox as a list shows it: its file, subject and Date header (text)."""
+
+    name: str
+    subject: str
+    date: str
+
+
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+HEADER_LIMIT = 64 * 1024  # headers longer than this are cut; a list needs only a few of them
+
+
 class OutboxTransport:
     """Writes each message as `<key>.eml` in a folder (atomically): twice the same key, one file."""
 
@@ -89,6 +104,41 @@ class OutboxTransport:
 
     def messages(self) -> list[Path]:
         return sorted(self.folder.glob("*.eml")) if self.folder.exists() else []
+
+    def page(self, offset: int, limit: int) -> tuple[list[OutboxEntry], int]:
+        """The messages `offset` to `offset + limit`, newest first, and how many there are.
+
+        Only the files on the page are opened, and of those only the headers are parsed: a
+        full outbox lists as fast as an empty one, give or take a directory listing."""
+        if not self.folder.exists():
+            return [], 0
+        found = []
+        with os.scandir(self.folder) as listing:
+            for item in listing:
+                if OUTBOX_NAME.fullmatch(item.name) and item.is_file():
+                    found.append((item.stat().st_mtime, item.name))
+        found.sort(key=lambda pair: (-pair[0], pair[1]))
+        entries = []
+        for _, name in found[offset : offset + limit]:
+            headers = self._headers(name)
+            if headers is not None:
+                subject = str(headers["Subject"] or "")
+                entries.append(OutboxEntry(name, subject, str(headers["Date"] or "")))
+        return entries, len(found)
+
+    def _headers(self, name: str) -> EmailMessage | None:
+        """The headers of message `name` (no body); None when it went away meanwhile."""
+        try:
+            with open(self.folder / name, "rb") as handle:
+                start = handle.read(HEADER_LIMIT)
+        except OSError:
+            return None
+        end = HEADER_END.search(start)
+        block = start[: end.start()] + b"\n\n" if end else start
+        parser = email.parser.BytesHeaderParser(policy=email.policy.default)
+        parsed = parser.parsebytes(block)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
 
     def read(self, name: str) -> EmailMessage | None:
         """The message in file `name` of the outbox; None for an unknown or unsafe name."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -1028,6 +1029,41 @@ def test_the_mail_page_shows_counts_failures_and_the_outbox(site: Site, admin: F
     assert f'href="/beheer/admin/mail/bericht/{welcome}">Welkom &lt;b&gt;Anna&lt;/b&gt;' in page
     # The home page says something failed.
     assert "1 bericht niet bezorgd" in text_of(admin.get("/beheer/admin/"))
+
+
+OUTBOX_ROW = re.compile(r'<th scope="row"><a href="/beheer/admin/mail/bericht/([^"]+)">([^<]*)</a>')
+
+
+def test_the_outbox_is_listed_in_pages_of_fifty_newest_first(
+    site: Site, admin: FlaskClient
+) -> None:
+    outbox = site.container.mailer.outbox
+    assert outbox is not None
+    for number in range(1, 121):
+        message = compose("centrum@gemeente.example", f"Bericht {number}", "Tekst.")
+        site.container.mailer.send(f"los-{number}", message)
+        os.utime(outbox.folder / f"los-{number}.eml", (1_700_000_000 + number,) * 2)
+    first = text_of(admin.get("/beheer/admin/mail"))
+    rows = OUTBOX_ROW.findall(first)
+    assert len(rows) == 50
+    assert rows[0] == ("los-120.eml", "Bericht 120") and rows[-1] == ("los-71.eml", "Bericht 71")
+    assert "Bericht 1 tot en met 50 van 120, nieuwste eerst." in first
+    assert "Pagina 1 van 3" in first
+    assert 'href="/beheer/admin/mail?pagina=2#postvak-uit" rel="next"' in first
+    assert 'rel="prev"' not in first
+    last = text_of(admin.get("/beheer/admin/mail?pagina=3&status=sent"))
+    rows = OUTBOX_ROW.findall(last)
+    assert [subject for _, subject in rows] == [f"Bericht {n}" for n in range(20, 0, -1)]
+    assert "Bericht 101 tot en met 120 van 120, nieuwste eerst." in last
+    assert 'href="/beheer/admin/mail?status=sent&amp;pagina=2#postvak-uit" rel="prev"' in last
+    assert 'rel="next"' not in last
+    # Past the end shows the last page; a page that is no number, the first.
+    assert OUTBOX_ROW.findall(text_of(admin.get("/beheer/admin/mail?pagina=99")))[0][1] == (
+        "Bericht 20"
+    )
+    for wrong in ("0", "-1", "x", "9" * 40):
+        page = text_of(admin.get(f"/beheer/admin/mail?pagina={wrong}"))
+        assert OUTBOX_ROW.findall(page)[0][1] == "Bericht 120", wrong
 
 
 def test_a_mail_job_that_failed_for_good_shows_with_its_error(

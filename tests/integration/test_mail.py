@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import multiprocessing
+import os
 import smtplib
 import ssl
 import threading
@@ -517,6 +518,33 @@ def test_the_outbox_keeps_one_file_per_key_and_reads_only_its_own_files(tmp_path
     for name in ("../secret.eml", "..", ".eml", "outbox/../../secret.eml", "confirm-1", "x.txt"):
         assert outbox.read(name) is None, name
     assert outbox.read("missing.eml") is None
+
+
+def test_a_page_of_the_outbox_lists_the_newest_first_from_their_headers(tmp_path: Path) -> None:
+    outbox = OutboxTransport(tmp_path / "outbox")
+    assert outbox.page(0, 2) == ([], 0)  # no folder yet
+    for number, subject in enumerate(["oudste", "Één ünicode onderwerp", "nieuwste"]):
+        outbox.send(compose("a@example.org", subject, "tekst"), f"bericht-{number}")
+        os.utime(outbox.folder / f"bericht-{number}.eml", (1_700_000_000 + number,) * 2)
+    # Only the headers are read: a message whose body is cut off still lists.
+    (outbox.folder / "kapot.eml").write_bytes(
+        b"Subject: =?utf-8?q?afgebroken_bericht?=\r\nDate: geen datum\r\n\r\n--grens\r\nContent-"
+    )
+    os.utime(outbox.folder / "kapot.eml", (1_600_000_000,) * 2)
+    (outbox.folder / "notitie.txt").write_text("Subject: geen bericht\n\n")
+    first, total = outbox.page(0, 2)
+    assert total == 4
+    assert [(e.name, e.subject) for e in first] == [
+        ("bericht-2.eml", "nieuwste"),
+        ("bericht-1.eml", "Één ünicode onderwerp"),
+    ]
+    rest, total = outbox.page(2, 2)
+    assert [(e.name, e.subject) for e in rest] == [
+        ("bericht-0.eml", "oudste"),
+        ("kapot.eml", "afgebroken bericht"),
+    ]
+    assert rest[0].date.endswith(" -0000") and rest[1].date == "geen datum"
+    assert outbox.page(4, 2) == ([], 4)
 
 
 def test_an_unwritable_outbox_is_a_temporary_error(tmp_path: Path, log: MailLog) -> None:

@@ -10,7 +10,6 @@ from flask import abort, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
-from participatie.notifications.mail import OutboxTransport
 from participatie.privacy.mail_copies import recipient_of
 from web import context
 from web.admin import bp
@@ -22,54 +21,54 @@ MAIL_STATES = {
     "sent": lazy_gettext("Verzonden"),
     "failed": lazy_gettext("Mislukt"),
 }
-OUTBOX_SHOWN = 200
+OUTBOX_PAGE = 50  # messages of the outbox per page
 MAIL_FIELDS = ["email", "mail"]  # what opening a message to a resident shows of them
 
 
-def _date_of(message: EmailMessage) -> Any:
-    """The Date header as a datetime, or as its text when it is no valid date."""
-    raw = str(message["Date"] or "")
+def _date(raw: str) -> Any:
+    """A Date header as a datetime, or as its text when it is no valid date."""
     try:
         return parsedate_to_datetime(raw)
     except (TypeError, ValueError):
         return raw or None
 
 
-def _outbox_rows(outbox: OutboxTransport) -> list[dict[str, Any]]:
-    """The newest messages in the outbox: file name, subject and date."""
-    paths = sorted(outbox.messages(), key=lambda p: p.stat().st_mtime, reverse=True)
-    rows = []
-    for path in paths[:OUTBOX_SHOWN]:
-        message = outbox.read(path.name)
-        if message is not None:
-            rows.append(
-                {
-                    "name": path.name,
-                    "subject": str(message["Subject"] or ""),
-                    "date": _date_of(message),
-                }
-            )
-    return rows
+def _page_number() -> int:
+    """The outbox page asked for (from 1); anything else is the first."""
+    raw = request.args.get("pagina") or "1"
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
 
 
 @bp.get("/mail")
 def mail() -> ResponseReturnValue:
-    """Counts per state, the ledger (optionally one state) and the embedded outbox."""
+    """Counts per state, the ledger (optionally one state) and a page of the embedded outbox."""
     mailer = context.container().mailer
     settings = context.container().settings
     state = request.args.get("status") or ""
     if state not in MAIL_STATES:
         state = ""
     outbox = mailer.outbox
+    number = _page_number()
+    rows: list[dict[str, Any]] | None = None
+    total = 0
+    if outbox is not None:
+        entries, total = outbox.page((number - 1) * OUTBOX_PAGE, OUTBOX_PAGE)
+        if not entries and number > 1:  # past the end: the last page
+            number = max(1, -(-total // OUTBOX_PAGE))
+            entries, total = outbox.page((number - 1) * OUTBOX_PAGE, OUTBOX_PAGE)
+        rows = [{"name": e.name, "subject": e.subject, "date": _date(e.date)} for e in entries]
     return _render(
         "admin/mail.html",
         STATES=MAIL_STATES,
         counts=mailer.log.counts(),
         entries=mailer.log.entries(state or None),
         state=state,
-        outbox=_outbox_rows(outbox) if outbox else None,
-        outbox_total=len(outbox.messages()) if outbox else 0,
-        shown=OUTBOX_SHOWN,
+        outbox=rows,
+        outbox_total=total,
+        outbox_page=number,
+        outbox_pages=max(1, -(-total // OUTBOX_PAGE)),
+        outbox_first=(number - 1) * OUTBOX_PAGE + 1,
+        outbox_last=(number - 1) * OUTBOX_PAGE + len(rows or []),
         smtp=f"{settings.smtp_host}:{settings.smtp_effective_port}",
     )
 
@@ -108,7 +107,7 @@ def mail_message(name: str) -> ResponseReturnValue:
         sender=str(message["From"] or ""),
         to=str(message["To"] or "") if opened else None,
         subject=str(message["Subject"] or ""),
-        date=_date_of(message),
+        date=_date(str(message["Date"] or "")),
         message_id=str(message["Message-ID"] or ""),
         text=text.get_content() if opened and isinstance(text, EmailMessage) else None,
         html=markup.get_content() if opened and isinstance(markup, EmailMessage) else None,
