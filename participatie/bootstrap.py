@@ -24,6 +24,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from participatie.audit.chain import Sealer
     from participatie.infra.tables import Tables
+    from participatie.maps.pending import PendingImports
     from participatie.staff.accounts import Staff
     from participatie.views.store import PostgresViews, SQLiteViews
 
@@ -50,6 +51,13 @@ class Container:
     def tokens(self) -> TokenBox:
         """Tokens for e-mailed links, under the platform secret."""
         return TokenBox(secret_key(self.settings))
+
+    @cached_property
+    def pending_maps(self) -> PendingImports:
+        """Uploaded area maps waiting for the admin's confirmation (under var/)."""
+        from participatie.maps.pending import PendingImports
+
+        return PendingImports(self.settings.var_dir / "kaartimport")
 
     @cached_property
     def staff(self) -> Staff:

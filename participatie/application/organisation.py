@@ -49,6 +49,10 @@ class OrganisationCommands(AppCore):
         """Return the current map version label, or None before the first import."""
         return self._area_map().current_version if self.has_area_map() else None
 
+    def area_map_versions(self) -> list[str]:
+        """Every imported map version label, oldest first."""
+        return list(self._area_map().versions) if self.has_area_map() else []
+
     def municipality(self) -> tuple[str, str]:
         """Return the municipality's code and name (from the area map)."""
         area_map = self._area_map()

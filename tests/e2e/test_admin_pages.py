@@ -486,14 +486,139 @@ def upload(client: FlaskClient, label: str, content: bytes, filename: str) -> An
     )
 
 
-def test_an_uploaded_area_map_becomes_the_new_version(site: Site, admin: FlaskClient) -> None:
-    assert site.app.area_map_version() == "2026-1"
-    response = upload(admin, "2026-2", DEMO_MAP.read_bytes(), "wijken_en_buurten.geojson")
-    page = followed(admin, response)
-    assert "Kaartversie 2026-2 is geïmporteerd: 20 gebieden." in page
-    assert 'id="huidige-versie">2026-2' in page
+PREVIEW = re.compile(r"/beheer/admin/gebiedskaart/voorvertoning/([A-Za-z0-9_-]{32})$")
+CONFIRM_FORM = re.compile(
+    r'<form method="post" action="(/beheer/admin/gebiedskaart/voorvertoning/[^"]+)"'
+    r'.*?name="sha" value="([0-9a-f]{64})"',
+    re.S,
+)
+
+
+def preview_of(client: FlaskClient, response: Any) -> tuple[str, str, str]:
+    """The preview an upload leads to: its page, the confirmation's address and the file hash."""
+    assert response.status_code == 303, text_of(response)[:3000]
+    assert PREVIEW.search(response.headers["Location"]), response.headers["Location"]
+    page = text_of(client.get(response.headers["Location"]))
+    form = CONFIRM_FORM.search(page)
+    assert form, "no confirmation form"
+    return page, form.group(1), form.group(2)
+
+
+def confirm(client: FlaskClient, action: str, sha: str) -> Any:
+    return post(client, action, "/beheer/admin/gebiedskaart", sha=sha)
+
+
+def changed_demo_map() -> bytes:
+    """The demo map with, by hand: Kerkbuurt renamed Kerkhof, Raadhuisbuurt moved from Centrum
+    to Oude Haven, Marktkwartier's boundary shifted, Boomgaard gone and Nieuwe Boomgaard new."""
+    document = json.loads(DEMO_MAP.read_text(encoding="utf-8"))
+    features = document["features"]
+    features[5]["properties"]["buurtnaam"] = "Kerkhof"
+    features[8]["properties"]["wijkcode"] = "WK999902"
+    ring = features[6]["geometry"]["coordinates"][0]
+    features[6]["geometry"]["coordinates"][0] = [[x + 0.0001, y] for x, y in ring]
+    features[19]["properties"].update(buurtcode="BU99990404", buurtnaam="Nieuwe Boomgaard")
+    return json.dumps(document).encode()
+
+
+def listed(page: str, list_id: str) -> list[str]:
+    found = re.search(rf'<ul id="{list_id}" class="link-list">(.*?)</ul>', page, re.S)
+    assert found, f"no list {list_id}"
+    items = re.findall(r"<li>(.*?)</li>", found.group(1), re.S)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", i)).split()) for i in items]
+
+
+def test_the_demo_map_features_changed_below_are_these() -> None:
+    assert [demo_feature(n) for n in (6, 7, 9, 20)] == [
+        ("BU99990101", "Kerkbuurt"),
+        ("BU99990102", "Marktkwartier"),
+        ("BU99990104", "Raadhuisbuurt"),
+        ("BU99990403", "Boomgaard"),
+    ]
+
+
+def test_an_upload_shows_its_differences_and_imports_only_when_confirmed(
+    site: Site, admin: FlaskClient
+) -> None:
+    before = events(site)
+    response = upload(admin, "2026-2", changed_demo_map(), "wijken 2026.geojson")
+    page, action, sha = preview_of(admin, response)
+    assert "<h1>Voorvertoning kaartversie 2026-2</h1>" in page
+    assert 'id="vergeleken-met">versie 2026-1' in page
+    counts = dict(re.findall(r'<dd id="aantal-(\w+)">(\d+)</dd>', page))
+    assert counts == {
+        "nieuw": "1",
+        "vervallen": "1",
+        "hernoemd": "1",
+        "verplaatst": "1",
+        "grenzen": "1",
+        "ongewijzigd": "16",
+    }
+    assert listed(page, "nieuw") == ["BU99990404 Nieuwe Boomgaard"]
+    assert listed(page, "vervallen") == ["BU99990403 Boomgaard"]
+    assert listed(page, "hernoemd") == ["BU99990101 Kerkbuurt wordt Kerkhof"]
+    assert listed(page, "verplaatst") == ["BU99990104 Raadhuisbuurt: van Centrum naar Oude Haven"]
+    assert listed(page, "grenzen") == ["BU99990102 Marktkwartier"]
+    # The new map is drawn, the new and changed buurten dark, the others as before.
+    darkest = re.findall(r'fill="#1f5a96"[^>]*data-code="(\w+)"', page)
+    assert sorted(darkest) == ["BU99990101", "BU99990102", "BU99990104", "BU99990404"]
+    assert page.count("<path ") == 15  # the 15 buurten
+    # Nothing is imported by the upload or the preview.
+    assert events(site) == before and site.app.area_map_version() == "2026-1"
+    done = followed(admin, confirm(admin, action, sha))
+    assert "Kaartversie 2026-2 is geïmporteerd: 20 gebieden." in done
+    assert 'id="huidige-versie">2026-2' in done
     assert site.app.area_map_version() == "2026-2"
-    assert "BU99990101" in site.app.area_index()
+    index = site.app.area_index()
+    assert index.name("BU99990101") == "Kerkhof" and "BU99990403" not in index
+    # The preview is used up: a second confirmation finds nothing.
+    assert confirm(admin, action, sha).status_code == 404
+
+
+def test_the_same_map_again_says_nothing_changes(site: Site, admin: FlaskClient) -> None:
+    page, _, _ = preview_of(admin, upload(admin, "2026-2", DEMO_MAP.read_bytes(), "k.geojson"))
+    assert 'id="geen-verschillen"' in page
+    assert '<dd id="aantal-ongewijzigd">20</dd>' in page
+
+
+def test_a_stale_preview_is_refused_and_imports_nothing(site: Site, admin: FlaskClient) -> None:
+    _, action, sha = preview_of(admin, upload(admin, "2026-2", changed_demo_map(), "a.geojson"))
+    # Meanwhile another admin imports a version (through their own preview).
+    other = admin_client(site)
+    _, other_action, other_sha = preview_of(
+        other, upload(other, "2026-3", DEMO_MAP.read_bytes(), "b.geojson")
+    )
+    assert confirm(other, other_action, other_sha).status_code == 303
+    before = events(site)
+    stale = admin.get(action)
+    assert stale.status_code == 409
+    refused = confirm(admin, action, sha)
+    assert refused.status_code == 409
+    message = text_of(refused)
+    assert "Er is niets geïmporteerd: de gebiedskaart is veranderd sinds deze voorvertoning" in (
+        message
+    )
+    assert "(nu versie 2026-3, de voorvertoning vergeleek met versie 2026-1)" in message
+    assert events(site) == before and site.app.area_map_version() == "2026-3"
+
+
+def test_a_confirmation_needs_the_previewed_files_hash_and_a_known_preview(
+    site: Site, admin: FlaskClient
+) -> None:
+    _, action, sha = preview_of(admin, upload(admin, "2026-2", changed_demo_map(), "a.geojson"))
+    before = events(site)
+    for wrong in ("", "0" * 64):
+        refused = confirm(admin, action, wrong)
+        assert refused.status_code == 409
+        assert "dit is niet het bestand uit de voorvertoning" in text_of(refused)
+    unknown = "/beheer/admin/gebiedskaart/voorvertoning/" + "A" * 32
+    assert admin.get(unknown).status_code == 404
+    assert confirm(admin, unknown, sha).status_code == 404
+    assert admin.get("/beheer/admin/gebiedskaart/voorvertoning/..%2Fsecret.key").status_code == 404
+    # Without its CSRF token nothing is imported.
+    assert admin.post(action, data={"sha": sha}).status_code == 400
+    assert events(site) == before and site.app.area_map_version() == "2026-1"
+    assert confirm(admin, action, sha).status_code == 303  # the real one still works
 
 
 @pytest.mark.parametrize(

@@ -95,6 +95,7 @@ ACCEPTED = {
     "admin.save_challenge": 303,
     "admin.apply_themes": 303,
     "admin.import_areas": 303,
+    "admin.confirm_areas": 303,
     "admin.rulebook_step": 303,
     "admin.requeue_jobs": 409,
     "admin.erase": 303,
@@ -177,6 +178,17 @@ def _rulebook_form() -> dict[str, Any]:
 
 def _map_form() -> dict[str, Any]:
     return {"version": "2026-9", "file": (io.BytesIO(DEMO_MAP.read_bytes()), "kaart.geojson")}
+
+
+def _map_preview(w: World) -> tuple[str, dict[str, str]]:
+    """A fresh preview of the demo map under a new label: its address and confirmation form."""
+    pending = w.site.container.pending_maps.put(
+        DEMO_MAP.read_bytes(),
+        f"csrf-{uuid4().hex[:8]}",
+        "kaart.geojson",
+        w.site.app.area_map_version(),
+    )
+    return f"/beheer/admin/gebiedskaart/voorvertoning/{pending.token}", {"sha": pending.sha256}
 
 
 def _open311_form() -> dict[str, str]:
@@ -309,6 +321,7 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
         },
     ),
     "admin.import_areas": lambda w: Req("beheer", "/beheer/admin/gebiedskaart", _map_form()),
+    "admin.confirm_areas": lambda w: Req("beheer", *_map_preview(w)),
     "admin.mail_message": lambda w: Req(
         "beheer", f"/beheer/admin/mail/bericht/{_mail_name(w)}", {}
     ),
@@ -651,6 +664,7 @@ GETS: dict[str, Callable[[World], Req]] = {
     "admin.accounts": lambda w: Req("beheer", "/beheer/admin/medewerkers"),
     "admin.account": lambda w: Req("beheer", "/beheer/admin/medewerkers/gea"),
     "admin.areas": lambda w: Req("beheer", "/beheer/admin/gebiedskaart"),
+    "admin.preview_areas": lambda w: Req("beheer", _map_preview(w)[0]),
     "admin.challenges": lambda w: Req("beheer", "/beheer/admin/opgaven"),
     "admin.jobs": lambda w: Req("beheer", "/beheer/admin/taken"),
     "admin.mail": lambda w: Req("beheer", "/beheer/admin/mail"),
@@ -756,6 +770,7 @@ GET_ANSWERS = {
     "admin.accounts": 200,
     "admin.account": 200,
     "admin.areas": 200,
+    "admin.preview_areas": 200,
     "admin.challenges": 200,
     "admin.jobs": 200,
     "admin.mail": 200,
