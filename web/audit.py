@@ -59,15 +59,15 @@ def _actor() -> Any:
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    wanted = (request.args.get("nummer") or "").strip()
-    if wanted:
-        try:
-            return history(UUID(wanted))
-        except ValueError:
-            pass
     teams = {t.code: t.name for t in context.platform().teams()}
     grant = context.account().grant_purpose(context.platform().clock())
-    return render_template("audit/home.html", wanted=wanted, teams=teams, grant=grant)
+    return render_template("audit/home.html", teams=teams, grant=grant)
+
+
+@bp.route("/zoeken", methods=["GET", "POST"])
+def search() -> ResponseReturnValue:
+    """The staff search, opening an initiative's history."""
+    return staff.search.search_page("audit.search", "audit.history")
 
 
 def _history(initiative_id: UUID) -> list[dict[str, Any]]:

@@ -91,6 +91,12 @@ def sees(role: Role, teams: Iterable[str], lead_team: str | None, involved: Iter
     return allowed(role, "detail", relation(teams, lead_team, involved))
 
 
+def searches(role: Role) -> bool:
+    """May an account use the staff search? Whoever may open the detail page of some initiative
+    (the search shows each only what it may open)."""
+    return any(allowed(role, "detail", rel) for rel in (LEAD, INVOLVED, OTHER))
+
+
 def acting_team(teams: Iterable[str], lead_team: str | None, involved: Iterable[str]) -> str | None:
     """The team an account acts for on an initiative: the lead team, else an involved one."""
     mine = list(teams)

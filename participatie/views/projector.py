@@ -23,7 +23,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from participatie.domain.initiative import Initiative
-from participatie.views import tallies
+from participatie.views import tallies, words
 from participatie.views.model import Row, TimelineEntry, apply
 from participatie.views.store import (
     LIVE,
@@ -316,6 +316,7 @@ def check(projection: ViewsProjection, batch: int = 5000) -> tuple[int, list[Dif
         live_queue = _select(c, view, "team_queue")
         live_timeline = _select(c, view, "timeline")
         live_tallies = {name: _select(c, view, name) for name in TALLY_TABLES}
+        live_words = _select(c, view, "initiative_words")
     rows, timeline = replay(projection, position)
     expected_queue = {
         f"{q[0]}/{q[1]}/{q[2]}": tuple(q[3:]) for r in rows.values() for q in queue_values(r)
@@ -338,6 +339,11 @@ def check(projection: ViewsProjection, batch: int = 5000) -> tuple[int, list[Dif
             expected_timeline,
         )
         + _compare_tallies(live_tallies, list(stored.values()))
+        + _compare(
+            "initiative_words",
+            {f"{w[0]}/{w[1]}": () for w in live_words},
+            {f"{i}/{w}": () for r in stored.values() for i, w in words.word_entries(r.id, r.title)},
+        )
     )
     return position, differences
 

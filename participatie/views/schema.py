@@ -6,8 +6,8 @@ VIEWS = "views"  # the tracking name of the views projection
 # Bump when the view tables change shape or what an event projects to: older tables are dropped
 # and projected again. 7: deadlines skip Dutch public holidays; 8: the decision deadline;
 # 9: a new decision withdraws the published one until it is published; 10: area counts, open work
-# and decisions per area (tallies).
-SCHEMA_VERSION = 10
+# and decisions per area (tallies); 11: the words of each title (the staff search).
+SCHEMA_VERSION = 11
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -65,6 +65,7 @@ TIMELINE_COLUMNS = ("initiative_id", "version", "kind", "at", "text", "team")
 COUNT_COLUMNS = ("area_code", "kind", "key", "n")
 OPEN_COLUMNS = ("initiative_id", "area_code", "challenge", "submitted_at", "deadline", "quarter")
 DECISION_COLUMNS = ("initiative_id", "area_code", "quarter", "days", "outcome", "challenge")
+WORD_COLUMNS = ("initiative_id", "word")
 
 
 NO_DEADLINE = "9999-12-31T00:00:00.000000Z"  # sorts after every real deadline, on both databases
@@ -76,9 +77,14 @@ DUE = "due"
 
 
 def schema_statements(
-    prefix: str, text: str = "TEXT", index_prefix: str | None = None
+    prefix: str, text: str = "TEXT", index_prefix: str | None = None, binary: str = ""
 ) -> list[str]:
-    """CREATE statements; `prefix` names tables (maybe schema-qualified), index names are bare."""
+    """CREATE statements; `prefix` names tables (maybe schema-qualified), index names are bare.
+
+    `binary` is the collation that compares text by code point (PostgreSQL: `COLLATE "C"`;
+    SQLite does so by default): a search reads the words starting with "buurt" as the range
+    from "buurt" up to the next prefix, which other collations do not keep together.
+    """
     t = prefix
     i = prefix if index_prefix is None else index_prefix
     return [
@@ -130,6 +136,17 @@ def schema_statements(
         f" ON {t}area_decisions (area_code, quarter, days)",
         f"CREATE INDEX IF NOT EXISTS {i}area_decisions_challenge"
         f" ON {t}area_decisions (area_code, challenge, days)",
+        # The words of each title (views.words), found by the start of a word.
+        f"CREATE TABLE IF NOT EXISTS {t}initiative_words (initiative_id {text},"
+        f" word {text}{binary}, PRIMARY KEY (initiative_id, word))",
+        f"CREATE INDEX IF NOT EXISTS {i}initiative_words_word"
+        f" ON {t}initiative_words (word, initiative_id)",
+        # Ids by their start (SQLite's primary key compares by code point already).
+        *(
+            [f"CREATE INDEX IF NOT EXISTS {i}initiatives_id_binary ON {t}initiatives (id{binary})"]
+            if binary
+            else []
+        ),
     ]
 
 
@@ -163,4 +180,5 @@ TABLES = (
     "area_counts",
     "area_open",
     "area_decisions",
+    "initiative_words",
 )

@@ -24,7 +24,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 
 from participatie.config import Settings
-from participatie.views import tallies
+from participatie.views import tallies, words
 from participatie.views.model import Row, TimelineEntry
 from participatie.views.rows import (
     facets,
@@ -55,6 +55,7 @@ from participatie.views.schema import (
     TABLES,
     TIMELINE_COLUMNS,
     VIEWS,
+    WORD_COLUMNS,
     schema_statements,
 )
 
@@ -96,6 +97,7 @@ class ViewTables:
 
     placeholder = "?"
     text_type = "TEXT"
+    binary = ""  # the collation of text compared by code point (see schema_statements)
 
     def table(self, prefix: str, name: str) -> str:
         return f"{prefix}{name}"
@@ -118,7 +120,8 @@ class ViewTables:
     def create_views(self, prefix: str = LIVE, indexes: bool = True) -> None:
         """Create the tables (and, unless told otherwise, their secondary indexes)."""
         with self.cursor(commit=True) as c:
-            for statement in schema_statements(self.table(prefix, ""), self.text_type, prefix):
+            table = self.table(prefix, "")
+            for statement in schema_statements(table, self.text_type, prefix, self.binary):
                 if indexes or not statement.startswith("CREATE INDEX"):
                     c.execute(statement)
 
@@ -220,6 +223,7 @@ class ViewTables:
                     queue,
                 )
             self.write_tallies(c, prefix, rows, previous or {})
+            self.write_words(c, prefix, rows, previous or {})
         if timeline:
             c.executemany(
                 self.sql(
@@ -257,6 +261,25 @@ class ViewTables:
             [d[:3] for d in deltas if d[3] < 0],
         )
         self.write_entries(c, prefix, rows)
+
+    def write_words(
+        self, c: Any, prefix: str, rows: Sequence[Row], previous: dict[str, Row | None]
+    ) -> None:
+        """Replace the title words (views.words) of the rows whose title is new or changed."""
+        retitled = [
+            r for r in rows if (before := previous.get(r.id)) is None or before.title != r.title
+        ]
+        table = self.table(prefix, "initiative_words")
+        c.executemany(
+            self.sql(f"DELETE FROM {table} WHERE initiative_id = ?"),
+            [(r.id,) for r in retitled if previous.get(r.id) is not None],
+        )
+        self.insert_many(
+            c,
+            table,
+            WORD_COLUMNS,
+            (e for r in retitled for e in words.word_entries(r.id, r.title)),
+        )
 
     def write_entries(self, c: Any, prefix: str, rows: Sequence[Row]) -> None:
         self.insert_many(
@@ -304,6 +327,12 @@ class ViewTables:
         )
         self.insert_many(c, self.table(prefix, "area_counts"), COUNT_COLUMNS, tallies.totals(rows))
         self.write_entries(c, prefix, rows)
+        self.insert_many(
+            c,
+            self.table(prefix, "initiative_words"),
+            WORD_COLUMNS,
+            (e for r in rows for e in words.word_entries(r.id, r.title)),
+        )
 
     def insert_many(
         self, c: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
@@ -396,6 +425,7 @@ class SQLiteViews(SQLiteTrackingRecorder, ViewTables):
 
 class PostgresViews(PostgresTrackingRecorder, ViewTables):
     placeholder = "%s"
+    binary = ' COLLATE "C"'
 
     def table(self, prefix: str, name: str) -> str:
         return f'"{self.datastore.schema}".{prefix}{name}'

@@ -1,4 +1,4 @@
-"""The staff home page (my teams, jump to a number), a team's queue and its bulk actions."""
+"""The staff home page (my teams, the search box), a team's queue and its bulk actions."""
 
 from __future__ import annotations
 
@@ -53,13 +53,7 @@ def home() -> ResponseReturnValue:
     me = account()
     names = teams()
     mine = [(code, names.get(code, code)) for code in me.teams]
-    wanted = (request.args.get("nummer") or "").strip()
-    if wanted:
-        try:
-            return redirect(url_for("staff.detail", initiative_id=UUID(wanted)))
-        except ValueError:
-            pass
-    return render_template("staff/home.html", teams=mine, wanted=wanted)
+    return render_template("staff/home.html", teams=mine, searches=access.searches(me.role))
 
 
 def _ranks(items: list[Any]) -> dict[str, int]:
