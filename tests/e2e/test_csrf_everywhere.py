@@ -80,6 +80,7 @@ ACCEPTED = {
     "staff.bulk": 303,
     "staff.act": 303,
     "staff.contact": 200,
+    "staff.search": 303,
     "staff.save_priority": 303,
     "staff.move_priority": 303,
     "staff.agenda_step": 303,
@@ -103,6 +104,7 @@ ACCEPTED = {
     "admin.mail_message": 200,
     "audit.integrity": 200,
     "audit.export": 200,
+    "audit.search": 303,
 }
 PROTECTED = sorted(ACCEPTED)
 
@@ -247,6 +249,7 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
         {"version": str(w.version(w.case)), "note": "Besproken in het overleg"},
     ),
     "staff.contact": lambda w: Req("gea", f"/beheer/initiatieven/{w.case}/contactgegevens", {}),
+    "staff.search": lambda w: Req("gea", "/beheer/zoeken", {"q": str(w.case)}),
     # area steering (each on its own agenda, so the order the tests run in does not matter)
     "staff.save_priority": lambda w: Req(
         "gea",
@@ -339,6 +342,7 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     ),
     # audit pages
     "audit.integrity": lambda w: Req("audrey", "/beheer/audit/controle", {}),
+    "audit.search": lambda w: Req("audrey", "/beheer/audit/zoeken", {"q": str(w.case)}),
     "audit.export": lambda w: Req(
         "audrey", "/beheer/audit/export", {"format": "csv", "persoonsgegevens": "1"}
     ),
@@ -657,6 +661,7 @@ GETS: dict[str, Callable[[World], Req]] = {
     "staff.capacity_chart": lambda w: Req("gea", "/beheer/capaciteit/belasting.svg"),
     "staff.capacity_trend": lambda w: Req("gea", f"/beheer/capaciteit/{CENTRUM}/trend.svg"),
     "staff.area": lambda w: Req("gea", "/beheer/gebieden/WK999901"),
+    "staff.search": lambda w: Req("gea", "/beheer/zoeken?q=geveltuinen"),
     "oidc.start": lambda w: Req(None, "/beheer/oidc/start"),
     "oidc.callback": lambda w: Req(None, "/beheer/oidc/terug?code=x&state=y"),
     # admin pages
@@ -683,6 +688,7 @@ GETS: dict[str, Callable[[World], Req]] = {
     "audit.integrity": lambda w: Req("audrey", "/beheer/audit/controle"),
     "audit.agenda_as_of": lambda w: Req("audrey", "/beheer/audit/gebiedsagenda"),
     "audit.processing": lambda w: Req("audrey", "/beheer/audit/verwerkingen"),
+    "audit.search": lambda w: Req("audrey", "/beheer/audit/zoeken?q=geveltuinen"),
     # the JSON API and its documentation
     "api-docs.openapi_json": lambda w: Req(None, "/api/v1/openapi.json"),
     "api_docs": lambda w: Req(None, "/api/v1/docs"),
@@ -764,6 +770,7 @@ GET_ANSWERS = {
     "staff.capacity_chart": 200,
     "staff.capacity_trend": 200,
     "staff.area": 200,
+    "staff.search": 200,
     "oidc.start": 502,
     "oidc.callback": 400,
     "admin.home": 200,
@@ -786,6 +793,7 @@ GET_ANSWERS = {
     "audit.agenda_as_of": 200,
     "audit.integrity": 200,
     "audit.processing": 200,
+    "audit.search": 200,
     "api-docs.openapi_json": 200,
     "api_docs": 200,
     "api_public.themes": 200,
