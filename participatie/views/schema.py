@@ -115,6 +115,8 @@ def schema_statements(
         f"CREATE TABLE IF NOT EXISTS {t}timeline ("
         + ", ".join(f"{c} {'INTEGER' if c == 'version' else text}" for c in TIMELINE_COLUMNS)
         + ", PRIMARY KEY (initiative_id, version, kind))",
+        # regie's weekly trend reads hand-offs by kind and moment (an index needs no new version)
+        f"CREATE INDEX IF NOT EXISTS {i}timeline_kind ON {t}timeline (kind, at)",
         # The tallies (see views.tallies): counts, open work and decisions per area.
         f"CREATE TABLE IF NOT EXISTS {t}area_counts (area_code {text}, kind {text}, key {text},"
         " n INTEGER, PRIMARY KEY (area_code, kind, key))",

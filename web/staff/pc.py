@@ -111,6 +111,16 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
     return response
 
 
+def _csv_value(value: Any) -> str:
+    """A cell as the page shows it, with a decimal comma for Dutch spreadsheets: 30 (not
+    30,0), 17,5; empty for no value."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
 @bp.get("/gebieden/<code>/pc.csv")
 def pc_csv(code: str) -> ResponseReturnValue:
     _allowed_to_see()
@@ -119,7 +129,7 @@ def pc_csv(code: str) -> ResponseReturnValue:
     writer = csv.writer(out, delimiter=";")  # what Dutch spreadsheet settings expect
     writer.writerow([safe_cell(h) for h in _header()])
     for row in _rows(figures):
-        writer.writerow([safe_cell("" if v is None else str(v).replace(".", ",")) for v in row])
+        writer.writerow([safe_cell(_csv_value(v)) for v in row])
     return _download(("\ufeff" + out.getvalue()).encode(), "text/csv", f"pc-{area.code}.csv")
 
 
