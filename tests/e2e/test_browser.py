@@ -503,6 +503,22 @@ def test_the_queue_shows_a_bulk_accept_at_once_and_offers_only_what_the_team_may
     assert rows.first.locator("td").first.text_content().strip() == "Alleen inzien"
 
 
+def test_the_demo_s_regie_dashboard_shows_only_the_escalation_it_means_to(
+    live: Live, browser: Any, page: Any
+) -> None:
+    """A fresh demo (with its processes running, as `make run` starts it): the regie dashboard
+    shows the one hand-off the demo misses on purpose, taken up by regie, and nothing late."""
+    from tests.e2e.conftest import add_staff
+
+    add_staff(live.site, "regie.demo", Role.REGIE, ["regie"])
+    staff_login(page, live, "regie.demo")
+    page.goto(live.url("/beheer/regie"))
+    assert page.text_content("#aantal-escalated") == "1"
+    assert page.text_content("#aantal-expired") == "0"
+    assert "Kookclub voor alleenstaande ouderen" in page.text_content("#lijst-escalated")
+    assert page.locator(".deadline--overdue").count() == 0
+
+
 def test_notes_from_two_tabs_are_both_kept(live: Live, browser: Any, page: Any) -> None:
     """Two tabs on the same initiative each add an internal note: no 409, both are kept."""
     from tests.e2e.conftest import add_staff
