@@ -8,7 +8,15 @@ from typing import Any
 
 from participatie.views.queries.common import area_counts, median_days, of_kind, overdue_count
 from participatie.views.store import ViewTables
-from participatie.views.tallies import CHALLENGE_OPEN, OPEN, STATUS, SUPPORTERS, THEME, TOTAL
+from participatie.views.tallies import (
+    CHALLENGE_OPEN,
+    DECIDED,
+    OPEN,
+    STATUS,
+    SUPPORTERS,
+    THEME,
+    TOTAL,
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ def area_overview(
             work = open_work.get(challenge.code, 0)
             landing.append(ChallengeInArea(challenge.code, challenge.name, challenge.team, work))
     landing.sort(key=lambda c: (-c.open_work, c.code))  # where challenges stack up, first
-    median = median_days(views, area)
+    median = median_days(views, area, count=sum(of_kind(counts, DECIDED).values()))
     return AreaOverview(
         area_code=area,
         total=counts.get((TOTAL, ""), 0),

@@ -76,11 +76,15 @@ def overdue_count(
 
 
 def median_days(
-    views: ViewTables, area: str, quarter: str | None = None, challenge: str | None = None
+    views: ViewTables,
+    area: str,
+    quarter: str | None = None,
+    challenge: str | None = None,
+    count: int | None = None,
 ) -> float | None:
     """The median of the days from submission to decision in `area` (decided in `quarter`, or
     routed for `challenge`, only when given), read at the middle of the index; None without
-    decisions."""
+    decisions. `count`: how many decisions that is, when the caller knows (one query less)."""
     condition, params = "", []
     if quarter is not None:
         condition, params = " AND quarter = ?", [quarter]
@@ -88,7 +92,11 @@ def median_days(
         condition, params = " AND challenge = ?", [challenge]
     table = views.table(LIVE, "area_decisions")
     where = f" WHERE area_code = ?{condition}"
-    n = int(scalar(views, f"SELECT COUNT(*) FROM {table}{where}", [area, *params]))
+    n = (
+        count
+        if count is not None
+        else int(scalar(views, f"SELECT COUNT(*) FROM {table}{where}", [area, *params]))
+    )
     if n == 0:
         return None
     with views.cursor(commit=False) as c:

@@ -46,7 +46,7 @@ def pc_figures(
     overdue = {q: overdue_count(views, area, moment, quarter=q) for q in submitted}
     on_agenda = _linked_per_quarter(views, area, sorted({str(i) for i in linked}))
     quarters = sorted(set(submitted) | set(decided))
-    medians = {q: median_days(views, area, q) for q in decided}
+    medians = {q: median_days(views, area, q, count=sum(decided[q].values())) for q in decided}
     return [
         QuarterFigures(
             quarter=q,
