@@ -27,6 +27,7 @@ DIRECT_FLOORS = {
     "flask": "3.1.3",  # CVE-2026-27205
     "marshmallow": "3.26.2",  # CVE-2025-68480
     "aiosmtpd": "1.4.6",  # CVE-2024-27305 (1.4.5), CVE-2024-34083 (1.4.6)
+    "pillow": "13.0.0",  # CVE-2026-59199/59205 (12.3.0), later heap advisories (13.0.0)
 }
 # Packages that come in through others: only the pins must be above these.
 PINNED_FLOORS = {
