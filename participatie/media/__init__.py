@@ -1,0 +1,1 @@
+"""What residents upload: photos read within limits and written anew without their metadata."""
