@@ -344,6 +344,15 @@ class Initiative(Aggregate):
             return InvariantViolation(
                 "outcome", "an initiative that was not honoured is not executed"
             )
+        if command == "complete" and self.status is Status.DECIDED:
+            if self.outcome is not Outcome.NOT_HONOURED:
+                return InvariantViolation(
+                    "outcome", "a decision to honour is carried out before it is complete"
+                )
+            if not self.decision_published:
+                return InvariantViolation(
+                    "decision", "publish the decision before the initiative is closed"
+                )
         if command == "confirm_email" and self.email_confirmed:
             return InvariantViolation("email", "the e-mail address is already confirmed")
         return None
@@ -515,6 +524,7 @@ class Initiative(Aggregate):
         self._record(self.ExecutionStarted, "start_execution", actor, at, reason)
 
     def complete(self, actor: Actor, at: datetime, reason: str | None = None) -> None:
+        self._require("complete")
         self._record(self.Completed, "complete", actor, at, reason)
 
     def withdraw(self, actor: Actor, at: datetime, reason: str | None = None) -> None:

@@ -45,7 +45,9 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
     "decide": {S.IN_PROGRESS: S.DECIDED},
     "publish_decision": _stay((S.DECIDED, S.IN_EXECUTION)),
     "start_execution": {S.DECIDED: S.IN_EXECUTION},
-    "complete": {S.IN_EXECUTION: S.COMPLETED},
+    # Carried out; or, for a decision not to honour, closed once that decision is published
+    # (Initiative._refusal holds the rest): nothing is left to do.
+    "complete": {S.IN_EXECUTION: S.COMPLETED, S.DECIDED: S.COMPLETED},
     "withdraw": _all_to(OPEN, S.WITHDRAWN),
     "merge": _all_to(OPEN, S.MERGED),
     "set_priority": _stay(OPEN),

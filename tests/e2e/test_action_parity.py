@@ -108,7 +108,7 @@ MANAGER = {
     "decided_honoured": "asg pri note upd esc pub start merge chg",
     "decided_honoured_published": "asg pri note upd esc start merge chg",
     "decided_refused": "asg pri note upd esc pub merge chg",
-    "decided_refused_published": "asg pri note upd esc merge chg",
+    "decided_refused_published": "asg pri note upd esc done merge chg",  # closes it
     "in_execution": "asg pri note upd esc pub done merge chg",
     "in_execution_published": "asg pri note upd esc done merge chg",
     "completed": "note",
@@ -123,7 +123,7 @@ MEMBER = {
     "decided_honoured": "asg pri note upd esc start chg",
     "decided_honoured_published": "asg pri note upd esc start chg",
     "decided_refused": "asg pri note upd esc chg",
-    "decided_refused_published": "asg pri note upd esc chg",
+    "decided_refused_published": "asg pri note upd esc done chg",
     "in_execution": "asg pri note upd esc done chg",
     "in_execution_published": "asg pri note upd esc done chg",
     "completed": "note",

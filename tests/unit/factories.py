@@ -126,3 +126,13 @@ def initiative_in(status: Status) -> Initiative:
         run(initiative, command)
     assert initiative.status is status
     return initiative
+
+
+def not_honoured(published: bool) -> Initiative:
+    """Decided not to honour (its decision published or not): the state in which `complete`
+    closes a decided initiative."""
+    initiative = initiative_in(Status.IN_PROGRESS)
+    initiative.decide(NOORD, T0, Outcome.NOT_HONOURED, "Past niet in het plan.", "geen budget")
+    if published:
+        initiative.publish_decision(NOORD, T0)
+    return initiative

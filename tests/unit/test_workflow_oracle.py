@@ -17,7 +17,16 @@ from participatie.domain import workflow
 from participatie.domain.errors import IllegalTransition, InvariantViolation, ReasonRequired
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import REGIE_TEAM, Outcome, Status
-from tests.unit.factories import NOORD, REGIE, T0, arguments, decision, initiative_in, run
+from tests.unit.factories import (
+    NOORD,
+    REGIE,
+    T0,
+    arguments,
+    decision,
+    initiative_in,
+    not_honoured,
+    run,
+)
 
 # Column abbreviations of the grid, in the order the columns appear.
 COLUMNS: dict[str, Status] = {
@@ -39,6 +48,8 @@ COLUMNS: dict[str, Status] = {
 #   route SUB→ROU; accept ROU→PRG; decline ROU→ROU (to the regie queue); request_info PRG→WAI;
 #   provide_info WAI→PRG; forward and reroute ROU/PRG/WAI→ROU; escalate any open→ROU (regie);
 #   decide PRG→DEC; start DEC→EXE; complete EXE→CMP; withdraw and merge any open→WDR/MRG.
+# Chosen here (issue 22's follow-up): complete DEC→CMP closes a decision not to honour, once
+#   it is published (the state, not the status, refuses it otherwise: see the tests below).
 # Design silent, chosen here (none of these changes the status):
 #   change_details, set_priority, support: any open status (a closed initiative is history).
 #   publish_decision: once there is a decision and the work is not closed (DEC, EXE).
@@ -61,7 +72,7 @@ change_details          SUB   ROU   PRG   WAI   DEC   EXE   -     -     -
 decide                  -     -     DEC   -     -     -     -     -     -
 publish_decision        -     -     -     -     DEC   EXE   -     -     -
 start_execution         -     -     -     -     EXE   -     -     -     -
-complete                -     -     -     -     -     CMP   -     -     -
+complete                -     -     -     -     CMP   CMP   -     -     -
 withdraw                WDR   WDR   WDR   WDR   WDR   WDR   -     -     -
 merge                   MRG   MRG   MRG   MRG   MRG   MRG   -     -     -
 set_priority            SUB   ROU   PRG   WAI   DEC   EXE   -     -     -
@@ -192,7 +203,9 @@ def test_allowed_commands_are_the_grid_column(status: Status) -> None:
 def test_the_aggregate_follows_the_grid_and_records_nothing_when_refused(
     command: str, status: Status, target: Status | None
 ) -> None:
-    initiative = initiative_in(status)
+    # The one cell whose state the factory does not give: closing a decision not to honour.
+    special = (command, status) == ("complete", Status.DECIDED)
+    initiative = not_honoured(published=True) if special else initiative_in(status)
     version = initiative.version
     if target is None:
         with pytest.raises(IllegalTransition):
@@ -326,11 +339,29 @@ def test_publishing_before_a_decision_is_refused() -> None:
     assert not initiative.decision_published
 
 
-def test_completing_a_decision_without_executing_it_is_refused() -> None:
-    initiative = initiative_in(Status.DECIDED)
-    with pytest.raises(IllegalTransition):
+def test_completing_a_decision_to_honour_without_executing_it_is_refused() -> None:
+    initiative = initiative_in(Status.DECIDED)  # honoured (the factory's decision)
+    version = initiative.version
+    with pytest.raises(InvariantViolation) as refused:
         initiative.complete(NOORD, T0)
-    assert initiative.status is Status.DECIDED
+    assert refused.value.field == "outcome"
+    assert (initiative.status, initiative.version) == (Status.DECIDED, version)
+    assert "complete" not in initiative.possible_commands()
+
+
+def test_a_decision_not_to_honour_closes_once_it_is_published() -> None:
+    unpublished = not_honoured(published=False)
+    version = unpublished.version
+    with pytest.raises(InvariantViolation) as refused:
+        unpublished.complete(NOORD, T0)
+    assert refused.value.field == "decision"
+    assert (unpublished.status, unpublished.version) == (Status.DECIDED, version)
+    assert "complete" not in unpublished.possible_commands()
+    published = not_honoured(published=True)
+    assert "complete" in published.possible_commands()
+    assert "start_execution" not in published.possible_commands()
+    published.complete(NOORD, T0)
+    assert published.status is Status.COMPLETED
 
 
 def test_an_initiative_is_routed_and_its_handoff_accepted_only_once() -> None:
