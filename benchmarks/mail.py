@@ -14,14 +14,12 @@ one, measured in the same run.
 from __future__ import annotations
 
 import argparse
-import random
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.stack import p95
 from participatie.config import Settings
 from participatie.domain.values import Actor, Role
 from participatie.notifications.mail import compose
@@ -71,20 +69,6 @@ def fill_outbox(container: Any, messages: int) -> list[str]:
         assert mailer.send(key, message, audience=audience, kind=key.split("-")[0]) == "sent"
         names.append(key.replace(":", "_") + ".eml")
     return names
-
-
-def p95(client: Any, urls: list[str], samples: int) -> float:
-    rng = random.Random(7)
-    timings = []
-    for url in urls[:3]:  # warm up
-        assert client.get(url).status_code == 200, url
-    for _ in range(samples):
-        url = rng.choice(urls)
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - started)
-        assert response.status_code == 200, (url, response.status_code)
-    return statistics.quantiles(timings, n=20)[18]
 
 
 def measure(messages: int, samples: int) -> dict[str, float]:

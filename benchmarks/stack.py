@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import random
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import psutil
 
@@ -236,3 +239,19 @@ class Stack:
                 running.process.wait(10)
         self.running.clear()
         self.redis.kill()
+
+
+def p95(client: Any, urls: list[str], samples: int) -> float:
+    """p95 seconds of GETs through a Flask test client, random among `urls` (after a warm-up);
+    every answer must be 200."""
+    rng = random.Random(7)
+    timings = []
+    for url in urls[:3]:  # warm up
+        assert client.get(url).status_code == 200, url
+    for _ in range(samples):
+        url = rng.choice(urls)
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.quantiles(timings, n=20)[18]

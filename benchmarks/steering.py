@@ -14,15 +14,12 @@ order, within 10×); the challenge page at `large` against `small` is shown besi
 from __future__ import annotations
 
 import argparse
-import random
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.stack import store
+from benchmarks.stack import p95, store
 from benchmarks.views import populated
 from participatie.config import Settings
 from participatie.domain.values import Actor, AreaLevel, Role
@@ -45,20 +42,6 @@ def _client(settings: Settings) -> tuple[Any, Any, list[str], list[str]]:
     wijken = [a.code for a in index.areas.values() if a.level is AreaLevel.DISTRICT]
     teams = [t.code for t in container.app.teams()]
     return client, container, wijken, teams
-
-
-def p95(client: Any, urls: list[str], samples: int) -> float:
-    rng = random.Random(7)
-    timings = []
-    for url in urls[:3]:  # warm up
-        assert client.get(url).status_code == 200, url
-    for _ in range(samples):
-        url = rng.choice(urls)
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - started)
-        assert response.status_code == 200, (url, response.status_code)
-    return statistics.quantiles(timings, n=20)[18]
 
 
 def analyze(settings: Settings) -> None:

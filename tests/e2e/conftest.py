@@ -118,6 +118,29 @@ def export_events(client: FlaskClient, **fields: str) -> Any:
     return client.post("/beheer/audit/export", data={"csrf_token": token, **fields})
 
 
+def client_of(site: Site, username: str) -> FlaskClient:
+    """A client logged in as `username` through the login form."""
+    client = site.client()
+    assert login(client, username).status_code == 303
+    return client
+
+
+# The WCAG 2.1 A/AA rules axe-core runs on every page in the browser tests.
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+SIDEWAYS = "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+
+
+def page_problems(page: Any, axe: Any) -> list[str]:
+    """What axe-core finds on the page (one line per rule), and whether it scrolls sideways."""
+    found = [
+        f"{v['id']}: {v['nodes'][0]['target']}"
+        for v in axe.run(page, options=WCAG).response["violations"]
+    ]
+    if page.evaluate(SIDEWAYS):
+        found.append("scrolls sideways")
+    return found
+
+
 def staff_cookie(client: FlaskClient) -> str | None:
     cookie = client.get_cookie("participatie_medewerker", path="/beheer")
     return cookie.value if cookie else None

@@ -20,11 +20,10 @@ from participatie.demo import ROUTER
 from participatie.domain.agenda import Priority
 from participatie.domain.values import Actor, Role
 from tests.conftest import missing_service, submission
-from tests.e2e.conftest import CHROMIUM_ARGS, PASSWORD, Site, browser_page, make_site
+from tests.e2e.conftest import CHROMIUM_ARGS, PASSWORD, Site, browser_page, make_site, page_problems
 from tests.services import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 OUDE_HAVEN = "WK999902"
 YEAR = str(datetime.now(tz=UTC).year)
 MANAGER = Actor("staff:gea", Role.AREA_MANAGER, "gebiedsteam-oude-haven")
@@ -160,14 +159,8 @@ def test_the_area_pages_have_no_wcag_violations_and_reflow(served: tuple[Site, s
                             prepare(page)
                         assert page.evaluate("document.documentElement.lang") == language
                         key = f"{name}-{language}-{width}"
-                        result = axe.run(page, options=WCAG).response["violations"]
-                        if result:
-                            found[key] = [f"{v['id']}: {v['nodes'][0]['target']}" for v in result]
-                        if page.evaluate(
-                            "document.documentElement.scrollWidth"
-                            " > document.documentElement.clientWidth"
-                        ):
-                            found[key] = [*found.get(key, []), "scrolls sideways"]
+                        if problems := page_problems(page, axe):
+                            found[key] = problems
         finally:
             browser.close()
     assert not found, found

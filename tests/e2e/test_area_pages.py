@@ -22,7 +22,7 @@ from participatie.demo import ROUTER
 from participatie.domain.agenda import Priority
 from participatie.domain.values import Actor, Role
 from tests.conftest import submission
-from tests.e2e.conftest import PASSWORD, Site, csrf_token, login, make_site
+from tests.e2e.conftest import PASSWORD, Site, client_of, csrf_token, make_site
 
 OUDE_HAVEN = "WK999902"
 AREA = f"/beheer/gebieden/{OUDE_HAVEN}"
@@ -44,12 +44,6 @@ def site(tmp_path: Path) -> Iterator[Site]:
         yield built
     finally:
         built.container.close()
-
-
-def client_of(site: Site, username: str) -> FlaskClient:
-    client = site.client()
-    assert login(client, username).status_code == 303
-    return client
 
 
 def text_of(response: Any) -> str:

@@ -22,12 +22,11 @@ from werkzeug.serving import make_server
 
 from participatie.domain.values import Actor, Role
 from tests.conftest import missing_service
-from tests.e2e.conftest import CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM_ARGS, page_problems
 from tests.e2e.test_csrf_everywhere import GETS, STAFF_COOKIE, World, _new_rulebook, world
 from tests.services import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 AREAS = ("staff.", "admin.", "audit.")
 NOT_PAGES = (".svg", ".csv", ".xlsx", ".json")
 # Tables (in their scrolling wrapper) wider than the wrapper: a column is cut off.
@@ -120,14 +119,8 @@ def test_every_staff_admin_and_audit_page_passes_axe_and_reflows(
                         prepare(tab)
                     assert tab.evaluate("document.documentElement.lang") == language
                     key = f"{name}-{language}-{width}"
-                    result = axe.run(tab, options=WCAG).response["violations"]
-                    if result:
-                        found[key] = [f"{v['id']}: {v['nodes'][0]['target']}" for v in result]
-                    if tab.evaluate(
-                        "document.documentElement.scrollWidth"
-                        " > document.documentElement.clientWidth"
-                    ):
-                        found[key] = [*found.get(key, []), "scrolls sideways"]
+                    if problems := page_problems(tab, axe):
+                        found[key] = problems
                     if width == 1280:  # on a desktop a table fits: no column cut off
                         clipped = tab.evaluate(CLIPPED)
                         if clipped:

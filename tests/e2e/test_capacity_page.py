@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 
 from participatie.config import Settings
 from participatie.domain.values import Actor, Role
-from tests.e2e.conftest import PASSWORD, Site, csrf_token, login, make_site
+from tests.e2e.conftest import PASSWORD, Site, client_of, csrf_token, make_site
 
 SYSTEM = Actor.system("test")
 TEAM = "gebiedsteam-oude-haven"
@@ -30,12 +29,6 @@ def site(tmp_path: Path) -> Iterator[Site]:
         yield built
     finally:
         built.container.close()
-
-
-def client_of(site: Site, username: str) -> FlaskClient:
-    client = site.client()
-    assert login(client, username).status_code == 303
-    return client
 
 
 def row(page: str, team: str) -> str:

@@ -10,11 +10,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from flask.testing import FlaskClient
 
 from participatie.config import Settings
 from participatie.domain.values import Actor, Role
-from tests.e2e.conftest import PASSWORD, Site, login, make_site
+from tests.e2e.conftest import PASSWORD, Site, client_of, make_site
 
 AREA = "WK999902"
 
@@ -30,12 +29,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield built
     finally:
         built.container.close()
-
-
-def client_of(site: Site, username: str) -> FlaskClient:
-    client = site.client()
-    assert login(client, username).status_code == 303
-    return client
 
 
 def page_rows(text: str) -> list[list[str]]:

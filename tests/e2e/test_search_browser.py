@@ -17,11 +17,17 @@ from werkzeug.serving import make_server
 from participatie.config import Settings
 from participatie.domain.values import Role
 from tests.conftest import missing_service
-from tests.e2e.conftest import CHROMIUM_ARGS, Site, add_staff, browser_page, make_site
+from tests.e2e.conftest import (
+    CHROMIUM_ARGS,
+    Site,
+    add_staff,
+    browser_page,
+    make_site,
+    page_problems,
+)
 from tests.services import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 MOESTUIN = "Buurtmoestuin op het braakliggende veld aan de Graanstraat"
 
 
@@ -104,14 +110,8 @@ def test_the_search_pages_have_no_wcag_violations_and_reflow(served: tuple[Site,
                             prepare(page)
                         assert page.evaluate("document.documentElement.lang") == language
                         key = f"{name}-{language}-{width}"
-                        result = axe.run(page, options=WCAG).response["violations"]
-                        if result:
-                            found[key] = [f"{v['id']}: {v['nodes'][0]['target']}" for v in result]
-                        if page.evaluate(
-                            "document.documentElement.scrollWidth"
-                            " > document.documentElement.clientWidth"
-                        ):
-                            found[key] = [*found.get(key, []), "scrolls sideways"]
+                        if problems := page_problems(page, axe):
+                            found[key] = problems
         finally:
             browser.close()
     assert not found, found
