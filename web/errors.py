@@ -48,9 +48,19 @@ def http_status(error: Exception) -> int:
     return 500
 
 
+ERASED_AUTHOR = N_(
+    "De gegevens van de indiener zijn verwijderd: bij dit initiatief kan geen tekst meer worden"
+    " bewaard die onder hun sleutel valt (een notitie, vraag of antwoord)."
+)
+
+
 def conflict_message(error: Exception) -> str:
     """What a person is told about a 409: someone acted first, or the state refuses it."""
-    return gettext(STALE) if isinstance(error, ConcurrencyConflict) else gettext(GENERAL)
+    if isinstance(error, ConcurrencyConflict):
+        return gettext(STALE)
+    if isinstance(error, InvariantViolation) and error.field == "text":
+        return gettext(ERASED_AUTHOR)
+    return gettext(GENERAL)
 
 
 def _current(error: ConcurrencyConflict) -> dict[str, Any]:

@@ -76,8 +76,18 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["datetime"] = _datetime_text
     app.jinja_env.filters["moment"] = _moment_text  # to the second: the audit pages
+    app.jinja_env.filters["resident_text"] = resident_text
     # Numbers as the page's language writes them: 104,7 on a Dutch page, 104.7 on an English one.
     app.jinja_env.filters["number"] = lambda value: format_decimal(value, format="#,##0.#")
+
+
+ERASED_TEXT = lazy_gettext("(tekst verwijderd op verzoek van de indiener)")
+
+
+def resident_text(value: str | None) -> str:
+    """What a person wrote (a title, a description, an answer), or, once it was erased with
+    them, a note saying so: an initiative's title is never empty otherwise."""
+    return value if value else str(ERASED_TEXT)
 
 
 def theme_labels() -> dict[str, str]:

@@ -14,7 +14,13 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder, Notification
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Notification,
+)
 from eventsourcing.utils import get_topic
 
 from participatie.application.agenda import AgendaCommands
@@ -34,6 +40,7 @@ from participatie.infra.recorders import (
     NumberedSQLiteRecorder,
     TaggedSnapshots,
 )
+from participatie.infra.sealing import SealedTextAsDict, SealingMapper
 from participatie.maps.geo import AreaIndex
 
 __all__ = [
@@ -118,11 +125,11 @@ class ParticipatieApp(
         decision_days: int = DEFAULT_DECISION_DAYS,
     ) -> None:
         self.snapshot_key = snapshot_key
+        self.vault = vault  # before the mapper is made: it seals free text with the vault
         super().__init__({**env, "APPLICATION_RECORDER_TOPIC": numbered_recorder(env)})
         self.decision_days = decision_days
         # eventsourcing reads the interval through the instance, so each app can have its own.
         self.__dict__["snapshotting_intervals"] = {Initiative: snapshot_interval}
-        self.vault = vault
         self.clock = clock
         self._area_indexes: dict[str, AreaIndex] = {}
         self._readonly: dict[UUID, Aggregate] = {}
@@ -137,9 +144,19 @@ class ParticipatieApp(
             mapper=self.mapper, recorder=TaggedSnapshots(inner, self.snapshot_key)
         )
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        """A mapper that seals free text (FreeText) under its person's key: infra/sealing.py."""
+        mapper = self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=SealingMapper
+        )
+        assert isinstance(mapper, SealingMapper)
+        mapper.sealer = self.vault
+        return mapper
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcodings.register_all(transcoder)
+        transcoder.register(SealedTextAsDict())
 
     # -- saving and loading ----------------------------------------------------------------------
 

@@ -37,6 +37,12 @@ class Vault(Protocol):
     def readable(self, subject_id: UUID) -> bool:
         """Whether the subject still has a key."""
 
+    def seal_texts(self, subject_id: UUID, texts: list[str]) -> list[bytes]:
+        """Encrypt a subject's free texts with their key."""
+
+    def open_texts(self, subject_id: UUID, ciphertexts: list[bytes]) -> list[str] | None:
+        """Decrypt a subject's free texts; None when their key was erased."""
+
     def shred(self, subject_id: UUID) -> bool:
         """Delete the subject's key; return whether there was one."""
 

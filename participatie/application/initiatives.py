@@ -22,6 +22,7 @@ from participatie.domain.values import (
     PERSONAL_FIELDS,
     REGIE_TEAM,
     Actor,
+    FreeText,
     InitiatorKind,
     Location,
     Role,
@@ -92,8 +93,8 @@ class InitiativeCommands(_Uses):
         initiative = Initiative._create(
             Initiative.Submitted,
             id=uuid4(),
-            title=data["title"],
-            description=data["description"],
+            title=FreeText(data["title"], sealed.subject_id),
+            description=FreeText(data["description"], sealed.subject_id),
             themes=list(data["themes"]),
             location=Location(
                 area_code=location["area_code"],
@@ -104,7 +105,7 @@ class InitiativeCommands(_Uses):
             initiator_kind=InitiatorKind(initiator["kind"]),
             initiator=sealed,
             consent_to_publish=bool(data["consent_to_publish"]),
-            requested_support=data.get("requested_support"),
+            requested_support=FreeText.of(data.get("requested_support"), sealed.subject_id),
             tracking_code_hash=code_hash,
             actor=actor or Actor.initiator(sealed.subject_id),
             channel=channel,

@@ -12,6 +12,7 @@ from participatie.application.core import AppCore
 from participatie.domain.initiative import Initiative
 from participatie.domain.processing import PersonalDataOpened
 from participatie.domain.values import Actor, SealedPersonalData
+from participatie.infra.recorders import TaggedSnapshots
 
 
 class PersonalDataCommands(AppCore):
@@ -60,7 +61,17 @@ class PersonalDataCommands(AppCore):
         for subject_id in wanted:
             self.vault.shred(subject_id)
         self.vault.scrub()
+        if initiative.initiator.subject_id in wanted:
+            self.forget_snapshots(initiative_id)
         return fresh
+
+    def forget_snapshots(self, initiative_id: UUID) -> None:
+        """Delete an initiative's snapshots: one written before free text was sealed holds its
+        title and description in clear (infra/sealing.py); the next load takes a new one."""
+        if self.snapshots is not None:
+            recorder = self.snapshots.recorder
+            assert isinstance(recorder, TaggedSnapshots)
+            recorder.forget(initiative_id)
 
     def personal_data(self, initiative_id: UUID) -> dict[str, Any] | None:
         """Decrypt the initiator's personal fields (None once erased)."""

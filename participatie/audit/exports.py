@@ -38,6 +38,7 @@ COLUMNS = (
     "status",
     "reason",
     "details",
+    "erased",  # the fields whose text was erased with its person
 )
 
 
@@ -125,6 +126,7 @@ def _record(position: int, event: Any, opened: dict[str, Any] | None) -> dict[st
         "status": entry.status,
         "reason": entry.reason,
         "details": plain(details),
+        "erased": list(entry.erased),
     }
 
 
@@ -169,6 +171,7 @@ def export_events(
         record = _record(position, event, opened)
         if writer is not None:
             record["details"] = json.dumps(record["details"], ensure_ascii=False, sort_keys=True)
+            record["erased"] = " ".join(record["erased"])
             writer.writerow(record)
         else:
             out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")

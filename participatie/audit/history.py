@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from participatie.domain.values import Actor, SealedPersonalData
+from participatie.domain.values import Actor, FreeText, SealedPersonalData
 
 BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 WHO_FIELDS = {"actor", "status", "reason"}
@@ -25,6 +25,7 @@ class HistoryEntry:
     status: str | None
     reason: str | None
     details: dict[str, Any]
+    erased: tuple[str, ...] = ()  # fields whose text was erased with its person (now None)
 
 
 def describe(event: Any) -> HistoryEntry:
@@ -36,6 +37,12 @@ def describe(event: Any) -> HistoryEntry:
         for f in fields(event)
         if f.name not in BASE_FIELDS | WHO_FIELDS
     }
+    reason = getattr(event, "reason", None)
+    erased = tuple(
+        name
+        for name in ("reason", *details)
+        if isinstance(value := getattr(event, name, None), FreeText) and value.erased
+    )
     return HistoryEntry(
         version=event.originator_version,
         at=event.timestamp,
@@ -44,8 +51,9 @@ def describe(event: Any) -> HistoryEntry:
         role=actor.role.value if actor else "-",
         team=actor.team if actor else None,
         status=status.value if isinstance(status, Enum) else None,
-        reason=getattr(event, "reason", None),
+        reason=None if "reason" in erased else reason,
         details=details,
+        erased=erased,
     )
 
 
@@ -53,6 +61,8 @@ def plain(value: Any) -> Any:
     """Turn a value into JSON-friendly data; sealed personal data shows only its subject id."""
     if isinstance(value, SealedPersonalData):
         return {"subject_id": str(value.subject_id), "encrypted": True}
+    if isinstance(value, FreeText):
+        return None if value.erased else str(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, UUID):

@@ -106,6 +106,26 @@ def privacy_retention(dry_run: bool, at_text: str | None) -> None:
     click.echo(report.summary())
 
 
+@privacy.command("legacy-text")
+def privacy_legacy_text() -> None:
+    """List free text stored in clear before it was sealed per person (it stays in the log)."""
+    from participatie.privacy.legacy import legacy_texts
+
+    with container() as c:
+        found = list(legacy_texts(c.app))
+    for item in found:
+        whose = str(item.subject_id) if item.subject_id else "onbekend"
+        state = "verborgen (persoon gewist)" if item.hidden else "leesbaar"
+        where = f"{item.initiative_id} v{item.version}  {item.event}.{item.field}"
+        click.echo(f"{where}  van: {whose}  {state}")
+    hidden = sum(1 for item in found if item.hidden)
+    unknown = sum(1 for item in found if item.subject_id is None)
+    click.echo(
+        f"{len(found)} teksten van vóór de verzegeling: {hidden} verborgen omdat hun persoon is"
+        f" gewist, {unknown} zonder bekende persoon (vragen en notities van medewerkers)."
+    )
+
+
 @privacy.command("export")
 @click.argument("subject")
 @click.option("--purpose", required=True, help="Why the data is gathered (recorded).")

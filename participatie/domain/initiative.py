@@ -28,10 +28,12 @@ from participatie.domain.errors import (
 from participatie.domain.values import (
     REGIE_TEAM,
     Actor,
+    FreeText,
     InitiatorKind,
     Location,
     Outcome,
     Priority,
+    Role,
     RoutingDecision,
     SealedPersonalData,
     Status,
@@ -50,8 +52,9 @@ class Initiative(Aggregate):
     # 3 whether the initiator confirmed their e-mail address, 4 the initiator's language and the
     # decision clock (decision_days, paused_since, paused_days) and the missed deadlines, 5 the
     # erased subjects, 6 supporter_ids as hex strings (a snapshot of a much-supported initiative
-    # decodes a list of strings fast; a list of UUID objects needs one decoder call per item).
-    class_version = 6
+    # decodes a list of strings fast; a list of UUID objects needs one decoder call per item),
+    # 7 the title, description and requested support as the initiator's sealed free text.
+    class_version = 7
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -80,8 +83,17 @@ class Initiative(Aggregate):
             s.hex if isinstance(s, UUID) else str(s) for s in state.pop("supporters", [])
         ]
 
+    @staticmethod
+    def upcast_v6_v7(state: dict[str, Any]) -> None:
+        subject = state["initiator"].subject_id
+        for name in ("title", "description", "requested_support"):
+            state[name] = _legacy(state[name], subject)
+
     class Submitted(Aggregate.Created):
-        class_version = 3
+        """The title, description and requested support are the initiator's free text (sealed
+        from version 4)."""
+
+        class_version = 4
 
         title: str
         description: str
@@ -107,6 +119,13 @@ class Initiative(Aggregate):
             """Version 2 had no language (all was Dutch) and the default decision term."""
             state["language"] = "nl"
             state["decision_days"] = DEFAULT_DECISION_DAYS
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            """Version 3 stored the initiator's text in clear."""
+            subject = state["initiator"].subject_id
+            for name in ("title", "description", "requested_support"):
+                state[name] = _legacy(state[name], subject)
 
     class Action(Aggregate.Event):
         """Every change after submission records who did it, the status after it, and why."""
@@ -164,13 +183,27 @@ class Initiative(Aggregate):
             initiative.hand_off(REGIE_TEAM, [], self.timestamp)
 
     class InformationRequested(Action):
+        """The question is sealed under the initiator's key: it may quote them (version 2)."""
+
+        class_version = 2
         question: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["question"] = _legacy(state["question"], None)
 
         def apply_to(self, initiative: Initiative) -> None:
             initiative.paused_since = self.timestamp
 
     class InformationProvided(Action):
+        """The initiator's answer, their sealed free text (from version 2)."""
+
+        class_version = 2
         answer: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["answer"] = _legacy(state["answer"], _subject_of(state["actor"]))
 
     class Forwarded(Action):
         to_team: str
@@ -198,7 +231,14 @@ class Initiative(Aggregate):
             initiative.assignee = self.assignee
 
     class InternalNoteAdded(Action):
+        """A staff note may quote the initiator: sealed under their key (version 2)."""
+
+        class_version = 2
         note: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["note"] = _legacy(state["note"], None)
 
     class PublicUpdatePosted(Action):
         message: str
@@ -226,7 +266,15 @@ class Initiative(Aggregate):
         pass
 
     class Withdrawn(Action):
-        pass
+        """The initiator's reason is their sealed free text (version 2)."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            subject = _subject_of(state["actor"])
+            if subject is not None:
+                state["reason"] = _legacy(state["reason"], subject)
 
     class Merged(Action):
         into: UUID
@@ -419,6 +467,8 @@ class Initiative(Aggregate):
         reason = (reason or "").strip() or None
         if command in workflow.REASON_REQUIRED and reason is None:
             raise ReasonRequired(command)
+        if reason is not None and actor.role is Role.INITIATOR:
+            reason = self._free_text(reason)
         self.trigger_event(
             event_class, actor=actor, status=status, reason=reason, timestamp=at, **fields
         )
@@ -458,11 +508,11 @@ class Initiative(Aggregate):
         self._record(self.HandoffDeclined, "decline_handoff", actor, at, reason, team=actor.team)
 
     def request_info(self, actor: Actor, at: datetime, question: str) -> None:
-        question = _required_text("question", question)
+        question = self._free_text(_required_text("question", question))
         self._record(self.InformationRequested, "request_info", actor, at, None, question=question)
 
     def provide_info(self, actor: Actor, at: datetime, answer: str) -> None:
-        answer = _required_text("answer", answer)
+        answer = self._free_text(_required_text("answer", answer))
         self._record(self.InformationProvided, "provide_info", actor, at, None, answer=answer)
 
     def forward(
@@ -491,7 +541,7 @@ class Initiative(Aggregate):
         self._record(self.Assigned, "assign", actor, at, None, assignee=assignee)
 
     def add_internal_note(self, actor: Actor, at: datetime, note: str) -> None:
-        note = _required_text("note", note)
+        note = self._free_text(_required_text("note", note))
         self._record(self.InternalNoteAdded, "add_internal_note", actor, at, None, note=note)
 
     def post_public_update(self, actor: Actor, at: datetime, message: str) -> None:
@@ -590,11 +640,37 @@ class Initiative(Aggregate):
     def support(self, actor: Actor, at: datetime, supporter: SealedPersonalData) -> None:
         self._record(self.Supported, "support", actor, at, None, supporter=supporter)
 
+    def _free_text(self, text: str) -> FreeText:
+        """`text` as free text of the initiator, sealed under their key when stored.
+
+        Once their data is erased nothing can be written under it any more: refused.
+        """
+        subject = self.initiator.subject_id
+        if subject in self.erased:
+            raise InvariantViolation(
+                "text", "the initiator's data was erased: no text can be kept for them"
+            )
+        return FreeText(text, subject)
+
     def _check_handoff_team(self, actor: Actor) -> None:
         if actor.team != self.lead_team:
             raise InvariantViolation(
                 "team", f"only the lead team '{self.lead_team}' can answer this hand-off"
             )
+
+
+def _legacy(value: Any, subject: UUID | None) -> Any:
+    """Text stored in clear by an older version, marked so (see FreeText)."""
+    if isinstance(value, str) and not isinstance(value, FreeText):
+        return FreeText(value, subject, legacy=True)
+    return value
+
+
+def _subject_of(actor: Actor) -> UUID | None:
+    """The subject id of an initiator who acted (None: staff or the system acted)."""
+    if actor.role is Role.INITIATOR and actor.id.startswith("subject:"):
+        return UUID(hex=actor.id.removeprefix("subject:"))
+    return None
 
 
 def _required_text(field: str, value: str) -> str:

@@ -114,6 +114,47 @@ class SealedPersonalData:
     ciphertext: bytes
 
 
+class FreeText(str):
+    """Text a person typed (a title, an answer, a note): their personal data until proven
+    otherwise, so it is stored sealed under the key of `subject_id` and gone when that key is.
+
+    It is a str, so whoever reads it reads the text; the event store seals it on the way in
+    (infra/sealing.py) and opens it on the way out. `erased` marks text whose key was deleted
+    (its value then is ""); `legacy` marks text stored in clear before free text was sealed.
+    """
+
+    subject_id: UUID | None
+    erased: bool
+    legacy: bool
+
+    def __new__(
+        cls, value: str, subject_id: UUID | None = None, erased: bool = False, legacy: bool = False
+    ) -> FreeText:
+        text = super().__new__(cls, "" if erased else value)
+        text.subject_id = subject_id
+        text.erased = erased
+        text.legacy = legacy
+        return text
+
+    def __getnewargs__(self) -> tuple[str, UUID | None, bool, bool]:  # type: ignore[override]
+        return (str(self), self.subject_id, self.erased, self.legacy)
+
+    @classmethod
+    def of(cls, value: str | None, subject_id: UUID | None) -> FreeText | None:
+        """`value` as the free text of `subject_id` (None and "" stay as they are)."""
+        if value is None:
+            return None
+        return cls(value, subject_id)
+
+
+@dataclass(frozen=True)
+class SealedText:
+    """Free text as stored: AES-GCM encrypted with its subject's key (empty: erased)."""
+
+    subject_id: UUID
+    ciphertext: bytes
+
+
 @dataclass(frozen=True)
 class RoutingDecision:
     """Where an initiative goes and why; produced by the pure routing function.

@@ -217,6 +217,30 @@ class TaggedSnapshots(AggregateRecorder):
         found = self.inner.select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
         return [s for s in map(self.untagged, found) if s is not None]
 
+    def forget(self, originator_id: UUID) -> int:
+        """Delete every snapshot of one aggregate (they are taken again when needed); return how
+        many. On SQLite the rows are overwritten (secure_delete) and the write-ahead log is
+        emptied when no reader holds it, so no old snapshot's bytes stay in the files."""
+        inner = self.inner
+        if isinstance(inner, SQLiteAggregateRecorder):
+            with inner.datastore.get_connection(commit=True) as conn:
+                conn.cursor().execute("PRAGMA secure_delete=ON")
+                with conn.transaction(commit=True) as c:
+                    c.execute(
+                        f"DELETE FROM {inner.events_table_name} WHERE originator_id = ?",
+                        (originator_id.hex,),
+                    )
+                    deleted = int(c.sqlite_cursor.rowcount)
+                conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")  # best effort
+            return deleted
+        assert isinstance(inner, PostgresAggregateRecorder)
+        statement = SQL("DELETE FROM {schema}.{table} WHERE originator_id = %s").format(
+            schema=Identifier(inner.datastore.schema), table=Identifier(inner.events_table_name)
+        )
+        with inner.datastore.transaction(commit=True) as curs:
+            curs.execute(statement, (originator_id,))
+            return int(curs.rowcount)
+
     def all_rows(self, batch: int) -> Iterator[StoredEvent]:
         """Every stored snapshot as stored (tag included), by originator id and version."""
         after: tuple[str, int] = ("", -(2**63))

@@ -35,7 +35,7 @@ NUL, REPLACEMENT = "\x00", "\ufffd"
 
 def without_nul(value: Any) -> Any:
     """`value` as a text column can hold it on either database (no NUL)."""
-    if type(value) is str and NUL in value:
+    if isinstance(value, str) and NUL in value:
         return value.replace(NUL, REPLACEMENT)
     return value
 

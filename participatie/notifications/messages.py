@@ -68,6 +68,7 @@ SUBJECTS = {
     "handoff": N_("Nieuw in de wachtrij: %(title)s"),
     "overdue": N_("Termijn verstreken: %(title)s"),
 }
+ERASED_TITLE = N_("(tekst verwijderd op verzoek van de indiener)")  # the initiator was erased
 DEADLINES = {
     "handoff": N_("de termijn om de overdracht te accepteren"),
     DECISION: N_("de beslistermijn"),
@@ -127,6 +128,13 @@ def initiator_mail_prefixes(initiative_id: UUID) -> list[str]:
     return [f"{kind}-{initiative_id}-" for kind in TO_INITIATOR.values()]
 
 
+def initiative_mail_prefixes(initiative_id: UUID) -> list[str]:
+    """What the key of every message about the initiative starts with, to anyone: each quotes
+    its title, the initiator's words (support mails start with `support-<id>-` too)."""
+    kinds = sorted({*TO_INITIATOR.values(), *TO_TEAM.values(), "support"})
+    return [f"{kind}-{initiative_id}-" for kind in kinds]
+
+
 def kind_of(event: Any) -> tuple[str, str] | None:
     """(audience, kind) for an event that sends mail, else None."""
     if type(event) in TO_INITIATOR:
@@ -169,7 +177,7 @@ class Notifier:
             return None
         language = initiative.language if initiative.language in LANGUAGES else "nl"
         context: dict[str, Any] = {
-            "title": initiative.title,
+            "title": _title(initiative, language),
             "track_url": f"{self.public_url}/volgen",
         }
         if kind == "submitted":
@@ -195,7 +203,7 @@ class Notifier:
         if team is None or not team.email:
             return None
         context: dict[str, Any] = {
-            "title": initiative.title,
+            "title": _title(initiative, "nl"),
             "team": team.name,
             "reason": event.reason,
             "staff_url": f"{self.public_url}/beheer/initiatieven/{initiative.id}",
@@ -227,7 +235,7 @@ class Notifier:
         context: dict[str, Any],
     ) -> Outgoing:
         env = environment(language)
-        subject = translations(language).gettext(SUBJECTS[kind]) % {"title": initiative.title}
+        subject = translations(language).gettext(SUBJECTS[kind]) % {"title": context["title"]}
         context = {**context, "subject": subject, "language": language}
         return Outgoing(
             key=mail_key(kind, initiative.id, event.originator_version, audience),
@@ -328,3 +336,8 @@ def _settle(container: Container, key: str) -> None:
     entry = log.get(key)
     if entry is not None and entry.state == "failed" and log.claim(key, "", "event"):
         log.sent(key)
+
+
+def _title(initiative: Initiative, language: str) -> str:
+    """The initiative's title, or once its initiator was erased a note saying so."""
+    return initiative.title or translations(language).gettext(ERASED_TITLE)

@@ -19,7 +19,10 @@ from participatie.domain.errors import NotFound
 from participatie.domain.initiative import INITIATOR, Initiative
 from participatie.domain.values import Actor
 from participatie.notifications.links import LINK_DAYS, support_mail_prefix
-from participatie.notifications.messages import initiator_mail_prefixes
+from participatie.notifications.messages import (
+    initiative_mail_prefixes,
+    initiator_mail_prefixes,
+)
 
 if TYPE_CHECKING:  # annotations only: no import cycle at run time
     from participatie.application.app import ParticipatieApp
@@ -61,9 +64,11 @@ def erase_initiative(
 
 
 def mail_prefixes(initiative_id: UUID, subject_id: UUID, subject: str) -> list[str]:
-    """What the outbox keys of mail to one subject (an initiator or a supporter) start with."""
+    """What the outbox keys of mail with one subject's data (an initiator or a supporter) start
+    with: every mail about the initiative quotes the initiator's title, so erasing them takes
+    every mail of the initiative; a supporter's own mails hold their address."""
     if subject == INITIATOR:
-        return initiator_mail_prefixes(initiative_id)
+        return initiator_mail_prefixes(initiative_id) + initiative_mail_prefixes(initiative_id)
     return [support_mail_prefix(initiative_id, subject_id)]
 
 
@@ -79,6 +84,8 @@ def _erase(
     kinds = app.get_initiative(initiative_id).subjects()
     prefixes = [p for s in subject_ids for p in mail_prefixes(initiative_id, s, kinds.get(s, ""))]
     supporters = [s for s in subject_ids if kinds.get(s) != INITIATOR]
+    if len(supporters) < len(subject_ids):  # the initiator: their title is in every mail
+        supporters = [s for s, kind in kinds.items() if kind != INITIATOR]
     prefixes += _old_support_prefixes(app, initiative_id, supporters)
     erased = app.erase_subjects(initiative_id, subject_ids, actor, reason, at)
     removed = container.mailer.forget(prefixes)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -28,6 +30,10 @@ from participatie.infra.tables import PostgresTables, SQLiteTables
 
 NONCE_BYTES = 12
 KEY_BATCH = 64  # new subjects' keys made and stored per transaction (see PersonalDataVault)
+SEALING_KEYS = 4096  # data keys kept in memory to seal free text (never to open it)
+TEXT_AAD = b"|free text"  # told apart from personal fields: one cannot pass for the other
+
+log = logging.getLogger("participatie.privacy")
 
 
 class KeyStore(ABC):
@@ -193,6 +199,7 @@ class PersonalDataVault:
         self._spare: list[tuple[UUID, bytes]] = []
         self._spare_pid = os.getpid()
         self._spare_lock = threading.Lock()
+        self._sealing: OrderedDict[UUID, bytes] = OrderedDict()
         self._master = AESGCM(master_key)
         self._pseudonyms = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"participatie pseudonyms"
@@ -211,9 +218,11 @@ class PersonalDataVault:
             subject_id, data_key = self._new_subject()
         else:
             data_key = AESGCM.generate_key(bit_length=256)
-            self.keys.put(subject_id, _encrypt(self._master, data_key, subject_id))
+            self.keys.put(subject_id, _encrypt(self._master, data_key, subject_id.bytes))
+            self._keep_for_sealing(subject_id, data_key)
         plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
-        return SealedPersonalData(subject_id, _encrypt(AESGCM(data_key), plaintext, subject_id))
+        sealed = _encrypt(AESGCM(data_key), plaintext, subject_id.bytes)
+        return SealedPersonalData(subject_id, sealed)
 
     def _new_subject(self) -> tuple[UUID, bytes]:
         """A new subject id and its data key, the key already stored."""
@@ -224,9 +233,48 @@ class PersonalDataVault:
                 batch = [
                     (uuid4(), AESGCM.generate_key(bit_length=256)) for _ in range(self.key_batch)
                 ]
-                self.keys.put_many([(s, _encrypt(self._master, k, s)) for s, k in batch])
+                self.keys.put_many([(s, _encrypt(self._master, k, s.bytes)) for s, k in batch])
                 self._spare = batch[::-1]
-            return self._spare.pop()
+            subject_id, data_key = self._spare.pop()
+        self._keep_for_sealing(subject_id, data_key)
+        return subject_id, data_key
+
+    def _keep_for_sealing(self, subject_id: UUID, data_key: bytes) -> None:
+        with self._spare_lock:
+            self._sealing[subject_id] = data_key
+            self._sealing.move_to_end(subject_id)
+            while len(self._sealing) > SEALING_KEYS:
+                self._sealing.popitem(last=False)
+
+    def seal_texts(self, subject_id: UUID, texts: list[str]) -> list[bytes]:
+        """Encrypt free `texts` of a subject with their key.
+
+        The key of a subject sealed lately is kept in memory, so a submission's title and
+        description cost no key store read. A subject whose key is gone (erased while this
+        was written) gets a fresh key that is never stored: the text is unreadable at once.
+        """
+        with self._spare_lock:
+            data_key = self._sealing.get(subject_id)
+        if data_key is None:
+            wrapped = self.keys.get(subject_id)
+            if wrapped is None:
+                log.warning("free text of erased subject %s sealed under a lost key", subject_id)
+                data_key = AESGCM.generate_key(bit_length=256)
+            else:
+                data_key = _decrypt(self._master, wrapped, subject_id.bytes)
+                self._keep_for_sealing(subject_id, data_key)
+        aead, aad = AESGCM(data_key), subject_id.bytes + TEXT_AAD
+        return [_encrypt(aead, text.encode(), aad) for text in texts]
+
+    def open_texts(self, subject_id: UUID, ciphertexts: list[bytes]) -> list[str] | None:
+        """Decrypt free texts of a subject; None when their key was erased (read from the key
+        store every time, so an erasure in any process is seen at once)."""
+        wrapped = self.keys.get(subject_id)
+        if wrapped is None:
+            return None
+        aead = AESGCM(_decrypt(self._master, wrapped, subject_id.bytes))
+        aad = subject_id.bytes + TEXT_AAD
+        return [_decrypt(aead, blob, aad, subject_id).decode() for blob in ciphertexts]
 
     def seal_as(self, subject_id: UUID, fields: dict[str, Any]) -> SealedPersonalData:
         """Encrypt `fields` under the subject's key, made (and stored) first if it has none.
@@ -240,13 +288,14 @@ class PersonalDataVault:
         wrapped = self.keys.get(subject_id)
         if wrapped is None:
             fresh = AESGCM.generate_key(bit_length=256)
-            self.keys.put_if_absent(subject_id, _encrypt(self._master, fresh, subject_id))
+            self.keys.put_if_absent(subject_id, _encrypt(self._master, fresh, subject_id.bytes))
             wrapped = self.keys.get(subject_id)  # the one stored, ours or a racing caller's
             if wrapped is None:
                 raise ValueError(f"subject {subject_id} was shredded while being sealed")
-        data_key = _decrypt(self._master, wrapped, subject_id)
+        data_key = _decrypt(self._master, wrapped, subject_id.bytes)
         plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
-        return SealedPersonalData(subject_id, _encrypt(AESGCM(data_key), plaintext, subject_id))
+        sealed = _encrypt(AESGCM(data_key), plaintext, subject_id.bytes)
+        return SealedPersonalData(subject_id, sealed)
 
     def readable(self, subject_id: UUID) -> bool:
         """Whether the subject still has a key (was not shredded)."""
@@ -257,13 +306,15 @@ class PersonalDataVault:
         wrapped = self.keys.get(sealed.subject_id)
         if wrapped is None:
             return None
-        data_key = _decrypt(self._master, wrapped, sealed.subject_id)
-        plaintext = _decrypt(AESGCM(data_key), sealed.ciphertext, sealed.subject_id)
+        data_key = _decrypt(self._master, wrapped, sealed.subject_id.bytes)
+        plaintext = _decrypt(AESGCM(data_key), sealed.ciphertext, sealed.subject_id.bytes)
         result: dict[str, Any] = json.loads(plaintext)
         return result
 
     def shred(self, subject_id: UUID) -> bool:
         """Delete the subject's key; return whether there was one. Then call `scrub`."""
+        with self._spare_lock:
+            self._sealing.pop(subject_id, None)
         return self.keys.delete(subject_id)
 
     def scrub(self) -> None:
@@ -271,13 +322,14 @@ class PersonalDataVault:
         self.keys.scrub()
 
 
-def _encrypt(aead: AESGCM, plaintext: bytes, subject_id: UUID) -> bytes:
+def _encrypt(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + aead.encrypt(nonce, plaintext, subject_id.bytes)
+    return nonce + aead.encrypt(nonce, plaintext, aad)
 
 
-def _decrypt(aead: AESGCM, blob: bytes, subject_id: UUID) -> bytes:
+def _decrypt(aead: AESGCM, blob: bytes, aad: bytes, subject_id: UUID | None = None) -> bytes:
     try:
-        return aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], subject_id.bytes)
+        return aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
     except InvalidTag:
-        raise ValueError(f"personal data of subject {subject_id} failed authentication") from None
+        who = subject_id or UUID(bytes=aad[:16])
+        raise ValueError(f"personal data of subject {who} failed authentication") from None

@@ -12,7 +12,7 @@ from typing import Any
 
 from participatie.domain import deadlines
 from participatie.domain.deadlines import DEFAULT_ACCEPTANCE_DAYS, DEFAULT_DECISION_DAYS
-from participatie.domain.initiative import Initiative
+from participatie.domain.initiative import INITIATOR, Initiative
 from participatie.domain.values import CLOSED_STATUSES, REGIE_TEAM, Status
 
 OPEN_STATUSES = tuple(s.value for s in Status if s not in CLOSED_STATUSES)
@@ -56,6 +56,7 @@ class Row:
     rationale: str | None = None  # public only once published
     closed_at: datetime | None = None
     supporters: int = 0
+    text_erased: bool = False  # the initiator was erased: their title and description are gone
     version: int = 1
 
     @property
@@ -207,6 +208,8 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
         timeline.append(entry("merged", "Samengevoegd met een ander initiatief"))
     elif isinstance(event, Initiative.Supported):
         row.supporters += 1
+    elif isinstance(event, Initiative.PersonalDataErased) and event.subject == INITIATOR:
+        row.title, row.description, row.text_erased = "", None, True
     if not row.is_open:
         row.handoff_pending = False
     _settle_deadlines(row)

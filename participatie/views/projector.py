@@ -131,6 +131,8 @@ class ViewsProjection(Projection[ViewStore]):
             self.view.write_rows(c, prefix, list(changed.values()), timeline, stored)
             if track and not self.view.move_position(c, expected, reached):
                 raise StalePosition
+        if any(isinstance(e, Initiative.PersonalDataErased) for e in events):
+            self.view.scrub()
 
 
 def lock_in_schema_order(view: PostgresViews, c: Any, prefix: str) -> None:

@@ -77,6 +77,7 @@ def row_values(row: Row) -> tuple[Any, ...]:
         "involved_teams": ",".join(row.involved_teams),
         "handoff_pending": int(row.handoff_pending),
         "decision_published": int(row.decision_published),
+        "text_erased": int(row.text_erased),
     }
     for key in DATETIME_COLUMNS:
         values[key] = stamp(values[key])
@@ -100,7 +101,7 @@ def row_from(values: Sequence[Any]) -> Row:
     data = dict(zip(ROW_COLUMNS, values, strict=True))
     for key in ("themes", "area_chain", "involved_teams"):
         data[key] = tuple(x for x in (data[key] or "").split(",") if x)
-    for key in ("consent", "handoff_pending", "decision_published"):
+    for key in ("consent", "handoff_pending", "decision_published", "text_erased"):
         data[key] = bool(data[key])
     for key in DATETIME_COLUMNS:
         data[key] = unstamp(data[key])

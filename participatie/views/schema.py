@@ -6,8 +6,9 @@ VIEWS = "views"  # the tracking name of the views projection
 # Bump when the view tables change shape or what an event projects to: older tables are dropped
 # and projected again. 7: deadlines skip Dutch public holidays; 8: the decision deadline;
 # 9: a new decision withdraws the published one until it is published; 10: area counts, open work
-# and decisions per area (tallies); 11: the words of each title (the staff search).
-SCHEMA_VERSION = 11
+# and decisions per area (tallies); 11: the words of each title (the staff search); 12: the
+# initiator's text blanked when they are erased (text_erased).
+SCHEMA_VERSION = 12
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -46,6 +47,7 @@ ROW_COLUMNS = (
     "rationale",
     "closed_at",
     "supporters",
+    "text_erased",
     "version",
 )
 QUEUE_COLUMNS = (
@@ -160,6 +162,7 @@ _INTS = {
     "paused_days",
     "decision_published",
     "supporters",
+    "text_erased",
     "version",
 }
 DATETIME_COLUMNS = (

@@ -406,7 +406,16 @@ class SQLiteViews(SQLiteTrackingRecorder, ViewTables):
     @contextlib.contextmanager
     def cursor(self, commit: bool) -> Iterator[Any]:
         with self.datastore.transaction(commit=commit) as c:
+            if commit:  # what a change removes is overwritten, not left in free space
+                c.sqlite_cursor.execute("PRAGMA secure_delete=ON")
             yield c.sqlite_cursor  # the plain sqlite3 cursor (it has rowcount)
+
+    def scrub(self) -> None:
+        """Empty the write-ahead log into the file (after an erasure blanked text): the old
+        pages stay in the -wal file until a checkpoint. Best effort: a reader holding an older
+        snapshot stops it short, and the next erasure or automatic checkpoint finishes it."""
+        with self.datastore.get_connection(commit=True) as conn:
+            conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def tracking_table(self) -> str:
         return "tracking"
@@ -437,6 +446,10 @@ class PostgresViews(PostgresTrackingRecorder, ViewTables):
 
     def tracking_table(self) -> str:
         return f'"{self.datastore.schema}"."{self.tracking_table_name}"'
+
+    def scrub(self) -> None:
+        """Nothing to do: old row versions stay in the server's files until reused, out of
+        reach of SQL (README, Privacy)."""
 
     def insert_many(
         self, c: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]

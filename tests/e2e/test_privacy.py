@@ -1,6 +1,7 @@
-"""Erasure by crypto-shredding, end to end: a canary submits through the web, a supporter signs
-up, mail goes out through the relay and a worker, staff open the contact details; an admin
-erases. Afterwards the canary is nowhere: not in the SQLite files (WAL included) or PostgreSQL
+"""Erasure by crypto-shredding, end to end: a canary submits through the web (their name in the
+title and description too), a supporter signs up, mail goes out through the relay and a worker,
+staff ask a question the canary answers (naming themselves), staff open the contact details; an
+admin erases. Afterwards the canary is nowhere: not in the SQLite files (WAL included) or PostgreSQL
 tables, not in any Redis key (RQ job data included), not in the logs, the views or the outbox.
 Replay, a view rebuild and the audit verification still pass."""
 
@@ -22,7 +23,7 @@ import redis
 
 from participatie.audit.chain import signing_key, verify
 from participatie.config import Settings
-from participatie.domain.commands import Withdraw
+from participatie.domain.commands import AcceptHandoff, ProvideInfo, RequestInfo, Withdraw
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Role
 from participatie.views.projector import ViewsProjection, check, rebuild
@@ -38,6 +39,9 @@ CANARY = {
     "phone": "06-91827364",
 }
 SUPPORTER = f"steuner.{TOKEN}@example.org"
+WRITTEN = f"Kanariepiet Okergeel {TOKEN}"  # what the canary writes about themselves
+TITLE = f"Speeltuin op het Kerkplein van {WRITTEN}"
+ERASED = "(tekst verwijderd op verzoek van de indiener)"
 CENTRUM = "gebiedsteam-centrum"
 
 
@@ -57,8 +61,11 @@ def privacy_site(settings: Settings, tmp_path: Path) -> Iterator[Site]:
             site.container.close()
 
 
+NEEDLES = [*CANARY.values(), SUPPORTER, WRITTEN]
+
+
 def hits(blob: bytes) -> list[str]:
-    values = [*CANARY.values(), SUPPORTER]
+    values = NEEDLES
     lowered = blob.lower()
     return [v for v in values if v.lower().encode() in lowered]
 
@@ -73,8 +80,8 @@ def submit_canary(site: Site) -> UUID:
         "address": "",
         "organisation_name": "",
         "kvk_number": "",
-        "title": "Speeltuin op het Kerkplein",
-        "description": "Een speeltuin voor de kinderen uit de buurt, met een bank voor ouders.",
+        "title": TITLE,
+        "description": f"Een speeltuin voor de kinderen uit de buurt. Groet, {WRITTEN}.",
         "themes": ["jeugd"],
         "area_code": "BU99990101",
         "lat": "",
@@ -85,11 +92,19 @@ def submit_canary(site: Site) -> UUID:
     }
     assert client.post("/indienen", data=form).status_code == 303
     iid = next(
-        i
-        for i in reversed(site.app.initiative_ids())
-        if site.app.get_initiative(i).title == "Speeltuin op het Kerkplein"
+        i for i in reversed(site.app.initiative_ids()) if site.app.get_initiative(i).title == TITLE
     )
     return iid
+
+
+def answer_a_question(site: Site, iid: UUID) -> None:
+    """The team asks; the canary answers, naming themselves again."""
+    team = Actor("staff:gea", Role.AREA_MANAGER, CENTRUM)
+    site.app.act(iid, AcceptHandoff(), actor=team)
+    site.app.act(iid, RequestInfo(question="Waar precies op het plein?"), actor=team)
+    initiator = Actor.initiator(site.app.get_initiative(iid).initiator.subject_id)
+    answer = f"Bij de kerkdeur, zegt {WRITTEN}."
+    site.app.act(iid, ProvideInfo(answer=answer), actor=initiator)
 
 
 def ask_support(site: Site, iid: UUID) -> None:
@@ -152,8 +167,12 @@ def pg_hits(dumps: dict[str, bytes]) -> dict[str, list[str]]:
     found = {}
     for table, dump in dumps.items():
         # bytea columns print as hex: look for the hex of each canary too
-        values = [*CANARY.values(), SUPPORTER]
-        matched = [v for v in values if v.encode() in dump or v.encode().hex().encode() in dump]
+        lowered = dump.lower()
+        matched = [
+            v
+            for v in NEEDLES
+            if v.lower().encode() in lowered or v.encode().hex().encode() in lowered
+        ]
         if matched:
             found[table] = matched
     return found
@@ -167,6 +186,9 @@ def test_an_erased_canary_is_nowhere_and_history_still_verifies(
     iid = submit_canary(site)
     ask_support(site, iid)
     pump(site.container)  # routing, confirmation mail to the canary
+    answer_a_question(site, iid)
+    pump(site.container)
+    site.project()
     initiative = site.app.get_initiative(iid)
     assert initiative.lead_team == CENTRUM and len(initiative.supporters) == 1
     staff = site.client()
@@ -174,9 +196,17 @@ def test_an_erased_canary_is_nowhere_and_history_still_verifies(
     contact = open_contact(staff, iid).get_data(as_text=True)
     assert CANARY["email"] in contact
 
-    # Before erasure the scan finds the canary (in the outbox): the scan works.
-    before = [p for p, blob in var_files(site).items() if hits(blob)]
-    assert before and all(p.suffix == ".eml" for p in before), before
+    # Before erasure the scan finds the canary (in the outbox, and what they wrote in the views
+    # and their search words): the scan works. The event store holds it only sealed.
+    before = {p: hits(blob) for p, blob in var_files(site).items() if hits(blob)}
+    assert any(p.suffix == ".eml" for p in before), before
+    views = [p for p in before if "-views.sqlite" in p.name]
+    assert all(p.suffix == ".eml" or p in views for p in before), before
+    assert views or site.container.settings.uses_postgres
+    assert all(found == [WRITTEN] for p, found in before.items() if p in views)
+    if site.container.settings.uses_postgres:
+        tables = pg_hits(postgres_dump(site.container.settings.database_schema))
+        assert {t for t, found in tables.items() if WRITTEN in found} == {"v_initiatives"}
 
     admin = site.client()
     login(admin, "beheer")
@@ -205,7 +235,11 @@ def test_an_erased_canary_is_nowhere_and_history_still_verifies(
     assert "De persoonsgegevens van de indiener zijn verwijderd." in shown
     assert "Persoonsgegevens verwijderd" in shown  # on the timeline
     public = site.client().get(f"/initiatieven/{iid}").get_data(as_text=True)
-    assert "Speeltuin op het Kerkplein" in public  # the non-personal record stays
+    assert ERASED in public and "Speeltuin" not in public  # what they wrote is gone
+    assert "De indiener heeft de vraag beantwoord" in public  # what happened stays on record
+    history = [type(e).__name__ for e in site.app.history(iid)]
+    assert history[0] == "Submitted" and {"Routed", "InformationProvided"} <= set(history)
+    assert f"Antwoord: <em>{ERASED}</em>" in shown and "Speeltuin" not in shown
 
     # Nowhere: files under var/ (event store, WAL, keys, views, staff, mail ledger, outbox).
     files = var_files(site)

@@ -28,7 +28,7 @@ from tests.integration.test_audit import RawLog
 
 ACTOR = Actor.system("test")
 ROUTED = "participatie.domain.initiative:Initiative.Routed"
-TITLE = b'"title":"Geveltuinen in de Dorpsstraat"'
+THEMES = b'"themes":["groen"]'  # (the title is sealed: its bytes show nothing to edit)
 
 
 class Scene:
@@ -203,7 +203,7 @@ def test_every_row_is_counted(scene: Scene) -> None:
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        (TITLE, b'"title":"Vervalste titel"'),
+        (THEMES, b'"themes":["verkeer"]'),
         (b'"_data_":"routed"', b'"_data_":"completed"'),
     ],
 )

@@ -25,7 +25,7 @@ CANARY = {
 def submit_canary(container: Container) -> None:
     data = submission(
         initiator={"kind": "resident", **CANARY},
-        description=f"Niet-persoonlijke beschrijving met controlewaarde {CONTROL}.",
+        location={"area_code": CONTROL},
     )
     schema = SubmissionSchema(container.app.area_index())
     result = container.app.submit(schema.load_submission(data))
@@ -40,7 +40,10 @@ def submit_canary(container: Container) -> None:
     assert len(sealed.supporters) == 1
 
 
-CONTROL = "CONTROLE-4711-zichtbaar"
+CONTROL = "BU00010101"  # a buurt of small_map(): stored in clear, unlike all people write
+
+
+WRITTEN = b"Geveltuinen in de Dorpsstraat"  # the title submission() gives
 
 
 def canary_hits(blob: bytes) -> list[str]:
@@ -58,6 +61,9 @@ def test_sqlite_files_hold_no_clear_personal_data(sqlite_settings: Settings) -> 
         assert canary_hits(path.read_bytes()) == [], path
     # The scan works: non-personal content is stored in clear and is found.
     assert any(CONTROL.encode() in path.read_bytes() for path in stores)
+    # What the canary wrote is sealed in the event store (the views keep it, to be shown).
+    log = [p for p in stores if p.name.startswith(container.settings.event_store_path.name)]
+    assert log and not any(WRITTEN in path.read_bytes() for path in log)
     container.close()
     for path in stores:
         if path.exists():
@@ -82,6 +88,7 @@ def test_postgres_tables_hold_no_clear_personal_data(postgres_settings: Settings
         assert {"participatie_events", "participatie_subject_keys"} <= set(tables)
         events = conn.execute(f'SELECT t::text FROM "{schema}".participatie_events t').fetchall()
         assert any(CONTROL.encode().hex() in row[0] for row in events)  # the scan sees content
+        assert not any(WRITTEN.hex() in row[0] for row in events)  # what they wrote: sealed
         for table in tables:
             rows = conn.execute(f'SELECT t::text FROM "{schema}"."{table}" t').fetchall()
             dump = "\n".join(row[0] for row in rows).encode()

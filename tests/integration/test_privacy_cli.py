@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -20,6 +20,7 @@ from participatie.domain.commands import Route, Withdraw
 from participatie.domain.values import Actor, Role, RoutingDecision
 from participatie.views.projector import Projector, ViewsProjection
 from tests.conftest import small_map, submission
+from tests.integration.test_upcasting import in_clear
 from tests.services import catch_up
 
 MANAGER = Actor("u-centrum", Role.AREA_MANAGER, "gebiedsteam-centrum")
@@ -215,3 +216,35 @@ def test_export_refuses_an_unknown_subject_and_needs_a_purpose(runner: CliRunner
     blank = runner.invoke(main, ["privacy", "export", str(stored.initiator), "--purpose", " "])
     assert blank.exit_code == 1
     assert "purpose" in blank.output
+
+
+def test_legacy_text_lists_clear_text_of_older_versions_and_whether_it_is_hidden(
+    runner: CliRunner,
+) -> None:
+    stored = store(project=False)
+    container = build(Settings.from_env())
+    try:  # the withdrawn initiative's submission, as a version before sealing stored it
+        app = container.app
+        row = app.recorder.select_events(stored.withdrawn, limit=1)[0]
+        state = json.loads(row.state)
+        assert state.pop("class_version") == 4
+        in_clear(state)
+        state["class_version"] = 3
+        old = replace(row, originator_id=uuid4(), state=json.dumps(state).encode())
+        app.recorder.insert_events([old])
+    finally:
+        container.close()
+    listed = runner.invoke(main, ["privacy", "legacy-text"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines() == [
+        f"{old.originator_id} v1  Submitted.title  van: {stored.initiator}  leesbaar",
+        f"{old.originator_id} v1  Submitted.description  van: {stored.initiator}  leesbaar",
+        f"{old.originator_id} v1  Submitted.requested_support  van: {stored.initiator}  leesbaar",
+        "3 teksten van vóór de verzegeling: 0 verborgen omdat hun persoon is gewist, 0 zonder"
+        " bekende persoon (vragen en notities van medewerkers).",
+    ]
+    erased = runner.invoke(main, ["privacy", "erase", str(stored.initiator), "--reason", "x"])
+    assert erased.exit_code == 0, erased.output
+    listed = runner.invoke(main, ["privacy", "legacy-text"])
+    assert listed.output.splitlines()[0].endswith("verborgen (persoon gewist)")
+    assert listed.output.splitlines()[-1].startswith("3 teksten van vóór de verzegeling: 3 ")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 from uuid import uuid4
@@ -13,7 +13,8 @@ from uuid import uuid4
 from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.domain.rulebook import RuleBook
-from participatie.domain.values import Actor
+from participatie.domain.values import Actor, FreeText, Role, RoutingDecision
+from participatie.privacy.legacy import legacy_texts
 from tests.conftest import submission
 
 
@@ -24,7 +25,8 @@ def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container
     current = app.history(result.initiative_id)[0]
     stored = app.mapper.to_stored_event(current)
     state = json.loads(stored.state)
-    assert state.pop("class_version") == 3
+    assert state.pop("class_version") == 4
+    in_clear(state)
     assert state.pop("channel") == "api"
     assert state.pop("language") == "nl"
     assert state.pop("decision_days") == 40
@@ -41,6 +43,7 @@ def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container
         assert (upcast.language, upcast.decision_days) == ("nl", 40)
         assert upcast.decision_due is not None
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
+        assert isinstance(upcast.title, FreeText) and upcast.title.legacy  # v3 → v4
         assert other.app.history(new_id)[0].channel == "web"  # type: ignore[attr-defined]
         assert other.app.get_initiative(result.initiative_id).channel == "api"
     finally:
@@ -56,7 +59,8 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
     stored = app.snapshots.recorder.select_events(result.initiative_id, desc=True, limit=1)[0]
     state = json.loads(stored.state)
     # Rewrite the snapshot as version 1 of the code would have written it.
-    assert state["state"].pop("class_version") == 6
+    assert state["state"].pop("class_version") == 7
+    in_clear(state["state"])
     assert state["state"].pop("handoff_since") is None
     assert state["state"].pop("handoff_days") == 5
     assert state["state"].pop("email_confirmed") is False
@@ -71,6 +75,7 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
         assert (upcast.language, upcast.paused_days, upcast.missed) == ("nl", 0, [])  # v3 → v4
         assert upcast.erased == []  # v4 → v5
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
+        assert upcast.title.legacy and upcast.title.subject_id == upcast.initiator.subject_id
 
 
 def test_version_5_snapshot_with_supporters_as_uuids_is_upcast(container: Container) -> None:
@@ -88,12 +93,104 @@ def test_version_5_snapshot_with_supporters_as_uuids_is_upcast(container: Contai
     assert state["state"]["supporter_ids"] == [supporter.subject_id.hex]
     # Version 5 kept the supporters as UUID objects.
     state["state"]["class_version"] = 5
+    in_clear(state["state"])
     del state["state"]["supporter_ids"]
     state["state"]["supporters"] = [{"_type_": "uuid_hex", "_data_": supporter.subject_id.hex}]
     with read_back(container, stored, state) as upcast:
         assert upcast.supporter_ids == [supporter.subject_id.hex]
         assert upcast.supporters == [supporter.subject_id]
         assert upcast.subjects()[supporter.subject_id] == "supporter"
+
+
+def test_text_stored_in_clear_by_older_versions_is_hidden_once_its_author_is_erased(
+    container: Container,
+) -> None:
+    """Rows written before free text was sealed cannot be rewritten (the hash chain vouches for
+    them): they are read as legacy text, and as erased once the person they belong to is."""
+    app = container.app
+    schema = SubmissionSchema(app.area_index())
+    result = app.submit(schema.load_submission(submission()))
+    initiative = app.get_initiative(result.initiative_id)
+    subject = initiative.initiator.subject_id
+    staff = Actor("greet", Role.AREA_MANAGER, "gebied-noord")
+    me = Actor.initiator(subject)
+    at = initiative.modified_on
+    initiative.route(decision(), Actor.system("routing"), at)
+    initiative.accept_handoff(staff, at)
+    initiative.request_info(staff, at, "Welke huisnummers doen mee?")
+    initiative.provide_info(me, at, "Nummer 3 tot en met 17, behalve mevrouw Jansen op 9.")
+    initiative.add_internal_note(staff, at, "Mevrouw Jansen belde: zij wil niet meedoen.")
+    initiative.withdraw(me, at, "Wij verhuizen naar Zwolle.")
+    stored = [app.mapper.to_stored_event(e) for e in initiative.collect_events()]
+    texts = {
+        "question": "Welke huisnummers doen mee?",
+        "answer": "Nummer 3 tot en met 17, behalve mevrouw Jansen op 9.",
+        "note": "Mevrouw Jansen belde: zij wil niet meedoen.",
+        "reason": "Wij verhuizen naar Zwolle.",
+    }
+    new_id = uuid4()
+    old = []
+    for row in [app.recorder.select_events(result.initiative_id)[0], *stored]:
+        state = json.loads(row.state)
+        if row.originator_version == 1:
+            assert state.pop("class_version") == 4
+            in_clear(state)
+            state["class_version"] = 3
+        for name, text in texts.items():
+            if isinstance(state.get(name), dict):
+                assert state[name]["_type_"] == "sealed_text"
+                assert state.pop("class_version") == 2
+                state[name] = text
+        raw = json.dumps(state, separators=(",", ":")).encode()
+        old.append(replace(row, originator_id=new_id, state=raw))
+    app.recorder.insert_events(old)
+    other = build(container.settings)
+    try:
+        events = other.app.history(new_id)
+        read = written(events, texts)
+        assert read == texts
+        assert all(isinstance(v, FreeText) and v.legacy for v in read.values())
+        assert other.app.get_initiative(new_id).title == TITLE
+
+        other.app.vault.shred(subject)
+        events = other.app.history(new_id)
+        read = written(events, texts)
+        # Of the initiator's own words nothing is shown; a staff question or note names no
+        # person in its event, so it cannot be hidden by whose it is: it stays, marked legacy.
+        assert read == {"question": texts["question"], "note": texts["note"]}
+        assert (events[0].title, events[0].description) == ("", "")  # type: ignore[attr-defined]
+        assert events[0].title.erased  # type: ignore[attr-defined]
+        assert other.app.get_initiative(new_id).title == ""
+        listed = [
+            (t.event, t.field, t.subject_id, t.hidden)
+            for t in legacy_texts(other.app)
+            if t.initiative_id == new_id
+        ]
+        assert listed == [
+            ("Submitted", "title", subject, True),
+            ("Submitted", "description", subject, True),
+            ("Submitted", "requested_support", subject, True),
+            ("InformationRequested", "question", None, False),
+            ("InformationProvided", "answer", subject, True),
+            ("InternalNoteAdded", "note", None, False),
+            ("Withdrawn", "reason", subject, True),
+        ]
+    finally:
+        other.close()
+
+
+def written(events: list[Any], names: Iterable[str]) -> dict[str, str]:
+    """The free texts of the events that are not empty (the reason: the initiator's own)."""
+    return {
+        name: getattr(event, name)
+        for event in events
+        for name in names
+        if getattr(event, name, None) and (name != "reason" or type(event).__name__ == "Withdrawn")
+    }
+
+
+def decision() -> RoutingDecision:
+    return RoutingDecision("gebied-noord", (), "r1", "1", None, 5, "regel r1")
 
 
 RULE = {"id": "wijk-a", "priority": 1, "match": {"areas": ["WK0001"]}, "lead": "team-a"}
@@ -121,6 +218,18 @@ def test_version_1_rulebook_published_without_its_text_still_loads(
         assert other.app.history(rulebook.id)[1].source is None  # type: ignore[attr-defined]
     finally:
         other.close()
+
+
+TITLE = "Geveltuinen in de Dorpsstraat"
+DESCRIPTION = "Wij willen met de buren geveltuinen aanleggen langs de hele straat."
+SUPPORT = "Tegels eruit laten halen"
+
+
+def in_clear(state: dict[str, Any]) -> None:
+    """The title and description as versions before sealed free text stored them: in clear."""
+    assert state["title"]["_type_"] == "sealed_text"  # as this version stores them
+    state["title"], state["description"] = TITLE, DESCRIPTION
+    state["requested_support"] = SUPPORT
 
 
 @contextlib.contextmanager

@@ -168,6 +168,10 @@ class CaseSchema(Schema):
     version = fields.Integer(required=True)
     title = fields.String(required=True)
     description = fields.String(required=True)
+    text_erased = fields.Boolean(
+        required=True,
+        metadata={"description": "The initiator was erased: title and description are empty."},
+    )
     status = fields.String(required=True)
     themes = fields.List(fields.String(), required=True)
     area_code = fields.String(required=True)

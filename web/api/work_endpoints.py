@@ -27,6 +27,7 @@ def _case(initiative: Any, account: StaffAccount) -> dict[str, Any]:
         "version": initiative.version,
         "title": initiative.title,
         "description": initiative.description,
+        "text_erased": initiative.initiator.subject_id in initiative.erased,
         "status": initiative.status.value,
         "themes": list(initiative.themes),
         "area_code": initiative.location.area_code,
