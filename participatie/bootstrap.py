@@ -144,6 +144,7 @@ def build(settings: Settings | None = None, clock: Clock = utcnow) -> Container:
             clock=clock,
             snapshot_interval=settings.snapshot_interval,
             decision_days=settings.decision_days,
+            auto_approve=settings.auto_approve,
         )
     )
     container = Container(settings=settings, app=app, keys=keys)

@@ -287,6 +287,22 @@ class Settings:
         "Working days from submission to decision (8 weeks); the clock pauses while waiting for"
         " the initiator.",
     )
+    auto_approve: bool = setting(
+        "PARTICIPATIE_AUTO_APPROVE",
+        False,
+        values.flag,
+        "1: publish the title and description of an initiative with consent at once, without"
+        " a moderator; 0: a moderator approves, redacts or hides it first (see *Moderation*).",
+        show=lambda on: "1" if on else "0",
+    )
+    moderators: tuple[str, ...] = setting(
+        "PARTICIPATIE_MODERATORS",
+        ("regie", "admin"),
+        values.roles,
+        "Staff roles that moderate what residents publish (comma-separated): approve, redact or"
+        " hide it.",
+        show=values.joined,
+    )
     agenda_adopters: tuple[str, ...] = setting(
         "PARTICIPATIE_AGENDA_ADOPTERS",
         ("regie",),

@@ -40,9 +40,14 @@ def _postgres_connect() -> object:
         raise
 
 
+# Tests publish public text at once (PARTICIPATIE_AUTO_APPROVE), as a municipality that does not
+# moderate does; the tests of moderation turn it off.
+AUTO_APPROVE = True
+
+
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
-    return Settings(var_dir=tmp_path / "var")
+    return Settings(var_dir=tmp_path / "var", auto_approve=AUTO_APPROVE)
 
 
 @contextlib.contextmanager
@@ -52,7 +57,12 @@ def postgres_schema(var_dir: Path) -> Iterator[Settings]:
     schema = f"t_{uuid.uuid4().hex[:16]}"
     conn.execute(f"CREATE SCHEMA {schema}")  # type: ignore[attr-defined]
     try:
-        yield Settings(var_dir=var_dir, database_url=POSTGRES_URL, database_schema=schema)
+        yield Settings(
+            var_dir=var_dir,
+            database_url=POSTGRES_URL,
+            database_schema=schema,
+            auto_approve=AUTO_APPROVE,
+        )
     finally:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")  # type: ignore[attr-defined]
         conn.close()  # type: ignore[attr-defined]

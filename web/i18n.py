@@ -71,6 +71,7 @@ def init_app(app: Flask) -> None:
         KINDS=KINDS,
         OUTCOMES=OUTCOMES,
         timeline_text=timeline_text,
+        PUBLIC_TEXT=PUBLIC_TEXT,
     )
     app.jinja_env.filters["theme_label"] = lambda code: theme_labels().get(code, code)
     app.jinja_env.filters["date"] = lambda value: format_date(value, "long") if value else ""
@@ -81,6 +82,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda value: format_decimal(value, format="#,##0.#")
 
 
+# Where an initiator's public text stands, told to them (domain.values.Moderation).
+PUBLIC_TEXT = {
+    "none": lazy_gettext("Nee, u gaf geen toestemming om het te publiceren."),
+    "pending": lazy_gettext("Nog niet: een moderator bekijkt uw tekst eerst."),
+    "approved": lazy_gettext("Ja, zoals u het schreef."),
+    "redacted": lazy_gettext("Ja, in een versie die de moderator heeft aangepast."),
+    "hidden": lazy_gettext("Nee, de moderator heeft uw tekst niet gepubliceerd."),
+}
 ERASED_TEXT = lazy_gettext("(tekst verwijderd op verzoek van de indiener)")
 
 

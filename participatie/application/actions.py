@@ -17,6 +17,7 @@ from participatie.application.schemas import N_, REQUIRED, Text, _messages, _str
 from participatie.domain.commands import (
     AcceptHandoff,
     AddInternalNote,
+    ApprovePublicText,
     Assign,
     Command,
     Complete,
@@ -24,9 +25,11 @@ from participatie.domain.commands import (
     DeclineHandoff,
     Escalate,
     Forward,
+    HidePublicText,
     Merge,
     PostPublicUpdate,
     PublishDecision,
+    RedactPublicText,
     RequestInfo,
     SetPriority,
     StartExecution,
@@ -204,6 +207,26 @@ ACTION_TABLE: dict[str, tuple[type[Schema], Performer]] = {
 }
 
 
+class RedactSchema(ReasonRequiredSchema):
+    """A moderator's public version of the initiator's text (the submission's limits)."""
+
+    title = _string(True, 5, 150, N_("Geef een titel van 5 tot 150 tekens."))
+    description = _string(
+        True, 20, 5000, N_("Geef een beschrijving van 20 tot 5000 tekens."), multiline=True
+    )
+
+
+# What a moderator does with the public text (participatie.staff.access.moderates says who).
+MODERATION_TABLE: dict[str, tuple[type[Schema], Performer]] = {
+    "approve_public_text": (Empty, _command(lambda d: ApprovePublicText())),
+    "redact_public_text": (
+        RedactSchema,
+        _command(lambda d: RedactPublicText(d["title"], d["description"], d["reason"])),
+    ),
+    "hide_public_text": (ReasonRequiredSchema, _command(lambda d: HidePublicText(d["reason"]))),
+}
+
+
 # Actions whose outcome does not depend on the state the person saw: two internal notes from
 # two tabs do not conflict, so neither is refused as stale (the state still has to allow it).
 VERSION_FREE = frozenset({"add_internal_note"})
@@ -250,6 +273,7 @@ def perform(
     expected_version: int | None,
     members: Callable[[str], bool] | None = None,
     sees: Callable[[Initiative], bool] | None = None,
+    table: dict[str, tuple[type[Schema], Performer]] = ACTION_TABLE,
 ) -> Any:
     """Validate `raw` for `action` and carry it out; raise ActionInvalid with field errors.
 
@@ -258,10 +282,11 @@ def perform(
     `members(username)` says whether an assignee belongs to the acting team; `sees(initiative)`
     whether the person acting may see an initiative: one it may not see is, as a merge target,
     answered as an unknown number (whether it exists, or is closed, is not theirs to learn).
+    The moderation pages pass `table=MODERATION_TABLE` (their own actions, their own check).
     """
-    if action not in ACTION_TABLE:
+    if action not in table:
         raise ActionInvalid({"action": [N_("Onbekende actie.")]})
-    schema_class, performer = ACTION_TABLE[action]
+    schema_class, performer = table[action]
     try:
         data: dict[str, Any] = schema_class().load(raw)
     except ValidationError as error:

@@ -123,11 +123,13 @@ class ParticipatieApp(
         clock: Clock = utcnow,
         snapshot_interval: int = Settings.snapshot_interval,
         decision_days: int = DEFAULT_DECISION_DAYS,
+        auto_approve: bool = False,
     ) -> None:
         self.snapshot_key = snapshot_key
         self.vault = vault  # before the mapper is made: it seals free text with the vault
         super().__init__({**env, "APPLICATION_RECORDER_TOPIC": numbered_recorder(env)})
         self.decision_days = decision_days
+        self.auto_approve = auto_approve  # public text without a moderator (see submit)
         # eventsourcing reads the interval through the instance, so each app can have its own.
         self.__dict__["snapshotting_intervals"] = {Initiative: snapshot_interval}
         self.clock = clock

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         """ParticipatieApp as its parts see it: what app.py sets up and defines."""
 
         decision_days: int
+        auto_approve: bool
         vault: Vault
         clock: Clock
         _readonly: dict[UUID, Aggregate]

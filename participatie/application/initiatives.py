@@ -25,6 +25,7 @@ from participatie.domain.values import (
     FreeText,
     InitiatorKind,
     Location,
+    Moderation,
     Role,
     SealedPersonalData,
 )
@@ -111,6 +112,7 @@ class InitiativeCommands(_Uses):
             channel=channel,
             language=data.get("language") or "nl",
             decision_days=self.decision_days,
+            moderation=self._moderation_at_submission(bool(data["consent_to_publish"])),
             timestamp=at or self.clock(),
         )
         index: TrackingIndex = TrackingIndex._create(
@@ -120,6 +122,13 @@ class InitiativeCommands(_Uses):
             initiative_id=initiative.id,
         )
         return initiative, index, code
+
+    def _moderation_at_submission(self, consent: bool) -> Moderation:
+        """Nothing to moderate without consent; else a moderator's turn, unless the
+        municipality approves public text automatically (PARTICIPATIE_AUTO_APPROVE)."""
+        if not consent:
+            return Moderation.NONE
+        return Moderation.APPROVED if self.auto_approve else Moderation.PENDING
 
     def act(
         self,

@@ -46,6 +46,10 @@ class Progress:
     timeline: list[TimelineEntry] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
     decision_due: datetime | None = None  # None: decided, closed, or paused
+    moderation: str = "none"  # where the public text stands (domain.values.Moderation)
+    public_title: str | None = None  # what the public sees of it (None: nothing)
+    public_description: str | None = None
+    moderation_reason: str | None = None  # the moderator's, when they redacted or hid it
 
     @property
     def waiting_for_answer(self) -> bool:
@@ -68,6 +72,7 @@ def progress_of(app: ParticipatieApp, initiative_id: UUID) -> Progress:
     row: Row | None = None
     timeline: list[TimelineEntry] = []
     exchanges: list[Exchange] = []
+    moderation_reason: str | None = None
     for event in app.history(initiative_id):
         change = apply(row, event, chains)
         row = change.row
@@ -79,6 +84,10 @@ def progress_of(app: ParticipatieApp, initiative_id: UUID) -> Progress:
             exchanges[-1] = Exchange(
                 last.asked_at, last.team, last.question, event.timestamp, event.answer
             )
+        elif isinstance(event, Initiative.PublicTextRedacted | Initiative.PublicTextHidden):
+            moderation_reason = event.reason
+        elif isinstance(event, Initiative.PublicTextApproved):
+            moderation_reason = None
     if row is None:
         raise LookupError(f"initiative {initiative_id} has no history")
     return Progress(
@@ -97,4 +106,8 @@ def progress_of(app: ParticipatieApp, initiative_id: UUID) -> Progress:
         timeline=timeline,
         exchanges=exchanges,
         decision_due=row.decision_due,
+        moderation=row.moderation,
+        public_title=row.public_title,
+        public_description=row.public_description,
+        moderation_reason=moderation_reason,
     )

@@ -19,6 +19,7 @@ from participatie.application.themesfile import read_themes
 from participatie.demo.agendas import load_demo_agendas
 from participatie.domain.commands import (
     AcceptHandoff,
+    ApprovePublicText,
     Command,
     Complete,
     Decide,
@@ -29,7 +30,7 @@ from participatie.domain.commands import (
     StartExecution,
 )
 from participatie.domain.initiative import HANDOFF
-from participatie.domain.values import REGIE_TEAM, Actor, Outcome, Role
+from participatie.domain.values import REGIE_TEAM, Actor, Moderation, Outcome, Role
 from participatie.infra.datafiles import load_yaml
 from participatie.maps.areas_import import read_areas
 
@@ -142,6 +143,17 @@ def _play_history(
         app.act(initiative_id, command, actor=actors[who], at=start + timedelta(days=days))
 
 
+def _moderate(
+    app: ParticipatieApp, initiative_id: UUID, item: dict[str, Any], start: datetime
+) -> None:
+    """Regie's moderator approves what residents asked to publish a few hours after it came in;
+    the freshest wait in the moderation queue, as on a real Monday morning."""
+    initiative = app.get_initiative(initiative_id)
+    if initiative.moderation is Moderation.PENDING and int(item["days_ago"]) > FRESH_DAYS:
+        moderator = Actor(f"demo-{REGIE_TEAM}", Role.REGIE, REGIE_TEAM)
+        app.act(initiative_id, ApprovePublicText(), actor=moderator, at=start + timedelta(hours=3))
+
+
 def _sweep_history(app: ParticipatieApp, now: datetime) -> int:
     """Record the deadlines the demo's history missed as they would have been: each at its own
     moment (just after it passed, never before the initiative's last event), escalating a missed
@@ -208,6 +220,7 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False, agendas: bool = T
         submitted_at = now - timedelta(days=int(item["days_ago"]))
         result = app.submit(schema.load_submission(fields), channel="demo", at=submitted_at)
         app.route_initiative(result.initiative_id, ROUTER, submitted_at + timedelta(minutes=2))
+        _moderate(app, result.initiative_id, item, submitted_at)
         _play_history(app, result.initiative_id, item, number, submitted_at)
     _sweep_history(app, now)
     if agendas:

@@ -158,6 +158,25 @@ class ConfirmEmail(Command):
 
 
 @dataclass(frozen=True)
+class ApprovePublicText(Command):
+    name = "approve_public_text"
+
+
+@dataclass(frozen=True)
+class RedactPublicText(Command):
+    name = "redact_public_text"
+    title: str
+    description: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HidePublicText(Command):
+    name = "hide_public_text"
+    reason: str
+
+
+@dataclass(frozen=True)
 class Support(Command):
     """One more supporter; the application seals their contact details before executing."""
 
@@ -208,6 +227,12 @@ def execute(initiative: Initiative, command: Command, actor: Actor, at: datetime
             initiative.merge(actor, at, into, reason)
         case ConfirmEmail():
             initiative.confirm_email(actor, at)
+        case ApprovePublicText():
+            initiative.approve_public_text(actor, at)
+        case RedactPublicText(title=title, description=description, reason=reason):
+            initiative.redact_public_text(actor, at, title, description, reason)
+        case HidePublicText(reason=reason):
+            initiative.hide_public_text(actor, at, reason)
         case Support(supporter=SealedPersonalData() as sealed):
             initiative.support(actor, at, sealed)
         case _:

@@ -87,8 +87,8 @@ class MergeIntoItself(InvalidChoice):
 
 
 class NothingChanged(InvalidChoice):
-    def __init__(self) -> None:
-        super().__init__("details", "nothing changed")
+    def __init__(self, field: str = "details") -> None:
+        super().__init__(field, "nothing changed")
 
 
 class NotATeamMember(InvalidChoice):

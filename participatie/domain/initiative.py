@@ -31,6 +31,7 @@ from participatie.domain.values import (
     FreeText,
     InitiatorKind,
     Location,
+    Moderation,
     Outcome,
     Priority,
     Role,
@@ -53,8 +54,9 @@ class Initiative(Aggregate):
     # decision clock (decision_days, paused_since, paused_days) and the missed deadlines, 5 the
     # erased subjects, 6 supporter_ids as hex strings (a snapshot of a much-supported initiative
     # decodes a list of strings fast; a list of UUID objects needs one decoder call per item),
-    # 7 the title, description and requested support as the initiator's sealed free text.
-    class_version = 7
+    # 7 the title, description and requested support as the initiator's sealed free text,
+    # 8 moderation (the public text waits for a moderator).
+    class_version = 8
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -89,11 +91,18 @@ class Initiative(Aggregate):
         for name in ("title", "description", "requested_support"):
             state[name] = _legacy(state[name], subject)
 
+    @staticmethod
+    def upcast_v7_v8(state: dict[str, Any]) -> None:
+        state["moderation"] = _published_at_once(state["consent_to_publish"])
+        state["public_title"] = None
+        state["public_description"] = None
+
     class Submitted(Aggregate.Created):
         """The title, description and requested support are the initiator's free text (sealed
-        from version 4)."""
+        from version 4); `moderation` says whether the public text waits for a moderator (from
+        version 5: pending, or approved when the municipality approves automatically)."""
 
-        class_version = 4
+        class_version = 5
 
         title: str
         description: str
@@ -108,6 +117,7 @@ class Initiative(Aggregate):
         channel: str
         language: str
         decision_days: int
+        moderation: Moderation
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -126,6 +136,11 @@ class Initiative(Aggregate):
             subject = state["initiator"].subject_id
             for name in ("title", "description", "requested_support"):
                 state[name] = _legacy(state[name], subject)
+
+        @staticmethod
+        def upcast_v4_v5(state: dict[str, Any]) -> None:
+            """Before moderation a text with consent was public at once."""
+            state["moderation"] = _published_at_once(state["consent_to_publish"])
 
     class Action(Aggregate.Event):
         """Every change after submission records who did it, the status after it, and why."""
@@ -310,6 +325,28 @@ class Initiative(Aggregate):
         def apply_to(self, initiative: Initiative) -> None:
             initiative.erased.append(self.subject_id)
 
+    class PublicTextApproved(Action):
+        """A moderator let the initiator's own title and description be public."""
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.publish_text(Moderation.APPROVED, None, None)
+
+    class PublicTextRedacted(Action):
+        """A moderator published an edited version (the initiator's text still, so sealed
+        under their key); `reason` says why."""
+
+        title: str
+        description: str
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.publish_text(Moderation.REDACTED, self.title, self.description)
+
+    class PublicTextHidden(Action):
+        """A moderator took the public text off the public pages; `reason` says why."""
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.publish_text(Moderation.HIDDEN, None, None)
+
     class Supported(Action):
         supporter: SealedPersonalData
 
@@ -331,6 +368,7 @@ class Initiative(Aggregate):
         channel: str,
         language: str,
         decision_days: int,
+        moderation: Moderation,
     ) -> None:
         self.title = title
         self.description = description
@@ -363,6 +401,25 @@ class Initiative(Aggregate):
         self.paused_days = 0  # working days the decision clock stood still
         self.missed: list[str] = []
         self.erased: list[UUID] = []  # subjects whose personal data was erased
+        self.moderation = moderation
+        self.public_title: str | None = None  # a redacted version (None: as written)
+        self.public_description: str | None = None
+
+    def publish_text(
+        self, moderation: Moderation, title: str | None, description: str | None
+    ) -> None:
+        """Set where the public text stands (used by event handlers)."""
+        self.moderation = moderation
+        self.public_title, self.public_description = title, description
+
+    @property
+    def public_text(self) -> tuple[str, str] | None:
+        """The title and description the public sees (None: nothing is public)."""
+        if not self.moderation.is_public:
+            return None
+        if self.public_title is not None and self.public_description is not None:
+            return self.public_title, self.public_description
+        return self.title, self.description
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -401,6 +458,12 @@ class Initiative(Aggregate):
                 return InvariantViolation(
                     "decision", "publish the decision before the initiative is closed"
                 )
+        if command in MODERATION and not self.consent_to_publish:
+            return InvariantViolation("consent", "the initiator did not agree to publish")
+        if command == "approve_public_text" and self.moderation is Moderation.APPROVED:
+            return InvariantViolation("moderation", "the text is already public as written")
+        if command == "hide_public_text" and self.moderation is Moderation.HIDDEN:
+            return InvariantViolation("moderation", "the text is already hidden")
         if command == "confirm_email" and self.email_confirmed:
             return InvariantViolation("email", "the e-mail address is already confirmed")
         return None
@@ -637,6 +700,32 @@ class Initiative(Aggregate):
             subject=subject,
         )
 
+    def approve_public_text(self, actor: Actor, at: datetime) -> None:
+        self._require("approve_public_text")
+        self._record(self.PublicTextApproved, "approve_public_text", actor, at, None)
+
+    def redact_public_text(
+        self, actor: Actor, at: datetime, title: str, description: str, reason: str
+    ) -> None:
+        self._require("redact_public_text")
+        title = _required_text("title", title)
+        description = _required_text("description", description)
+        if self.public_text == (title, description):
+            raise NothingChanged("title")
+        self._record(
+            self.PublicTextRedacted,
+            "redact_public_text",
+            actor,
+            at,
+            reason,
+            title=self._free_text(title),
+            description=self._free_text(description),
+        )
+
+    def hide_public_text(self, actor: Actor, at: datetime, reason: str) -> None:
+        self._require("hide_public_text")
+        self._record(self.PublicTextHidden, "hide_public_text", actor, at, reason)
+
     def support(self, actor: Actor, at: datetime, supporter: SealedPersonalData) -> None:
         self._record(self.Supported, "support", actor, at, None, supporter=supporter)
 
@@ -657,6 +746,13 @@ class Initiative(Aggregate):
             raise InvariantViolation(
                 "team", f"only the lead team '{self.lead_team}' can answer this hand-off"
             )
+
+
+MODERATION = ("approve_public_text", "redact_public_text", "hide_public_text")
+
+
+def _published_at_once(consent: bool) -> Moderation:
+    return Moderation.APPROVED if consent else Moderation.NONE
 
 
 def _legacy(value: Any, subject: UUID | None) -> Any:

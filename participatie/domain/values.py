@@ -45,6 +45,20 @@ class InitiatorKind(Enum):
     ORGANISATION = "organisation"
 
 
+class Moderation(Enum):
+    """Where the public text of an initiative stands (its title, description and photos)."""
+
+    NONE = "none"  # the initiator did not agree to publish: nothing is public
+    PENDING = "pending"  # waiting for a moderator
+    APPROVED = "approved"  # public as written
+    REDACTED = "redacted"  # public in a version a moderator edited
+    HIDDEN = "hidden"  # not public, by a moderator's decision
+
+    @property
+    def is_public(self) -> bool:
+        return self in (Moderation.APPROVED, Moderation.REDACTED)
+
+
 class Outcome(Enum):
     HONOURED = "honoured"
     PARTLY_HONOURED = "partly_honoured"

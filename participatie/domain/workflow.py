@@ -58,6 +58,10 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
     "confirm_email": _stay(tuple(Status)),  # the initiator's address reaches them
     "record_missed_deadline": _stay(CLOCKED),  # by the deadline sweep
     "erase_personal_data": _stay(tuple(Status)),  # on request or when retention ends
+    # What the public sees of the initiator's text, decided by a moderator at any time.
+    "approve_public_text": _stay(tuple(Status)),
+    "redact_public_text": _stay(tuple(Status)),
+    "hide_public_text": _stay(tuple(Status)),
 }
 
 # Commands where a person decides something: they must say why.
@@ -72,6 +76,8 @@ REASON_REQUIRED = frozenset(
         "merge",
         "set_priority",
         "erase_personal_data",
+        "redact_public_text",
+        "hide_public_text",
     }
 )
 

@@ -17,6 +17,7 @@ from participatie.domain.values import (
     AreaLevel,
     InitiatorKind,
     Location,
+    Moderation,
     Outcome,
     Priority,
     Role,
@@ -103,6 +104,7 @@ ENUMS: dict[str, type[Enum]] = {
     "outcome": Outcome,
     "priority": Priority,
     "team_kind": TeamKind,
+    "moderation": Moderation,
     "area_level": AreaLevel,
 }
 

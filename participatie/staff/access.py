@@ -148,6 +148,11 @@ def adopts_agenda(role: Role, adopters: Iterable[str]) -> bool:
     return role.value in set(adopters)
 
 
+def moderates(role: Role, moderators: Iterable[str]) -> bool:
+    """May an account approve, redact or hide what residents publish (PARTICIPATIE_MODERATORS)?"""
+    return role.value in set(moderators)
+
+
 def links_to_agenda(role: Role, rel: str, drafts: bool) -> bool:
     """May an account link an initiative to a priority? Whoever leads or is involved in it (not
     a team member alone: the manager decides), and whoever may draft the agenda."""

@@ -57,11 +57,19 @@ class Row:
     closed_at: datetime | None = None
     supporters: int = 0
     text_erased: bool = False  # the initiator was erased: their title and description are gone
+    moderation: str = "none"  # domain.values.Moderation
+    public_title: str | None = None  # what the public sees (None: nothing is public)
+    public_description: str | None = None
     version: int = 1
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def published(self) -> bool:
+        """Whether the public sees it (consent given and approved or redacted by a moderator)."""
+        return self.public_title is not None
 
     def teams(self) -> dict[str, str]:
         """Team → 'lead' or 'involved' while the initiative is open (the team queues)."""
@@ -125,8 +133,11 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
             submitted_at=at,
             last_activity=at,
             decision_days=event.decision_days,
+            moderation=event.moderation.value,
             version=version,
         )
+        if event.moderation.is_public:
+            new.public_title, new.public_description = new.title, new.description
         _settle_deadlines(new)
         return Change(new, [entry("submitted", "Initiatief ingediend")])
     if row is None:
@@ -208,8 +219,19 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
         timeline.append(entry("merged", "Samengevoegd met een ander initiatief"))
     elif isinstance(event, Initiative.Supported):
         row.supporters += 1
+    elif isinstance(event, Initiative.PublicTextApproved):
+        row.moderation = "approved"
+        row.public_title, row.public_description = row.title, row.description
+    elif isinstance(event, Initiative.PublicTextRedacted):
+        row.moderation = "redacted"
+        row.public_title, row.public_description = event.title, event.description
+    elif isinstance(event, Initiative.PublicTextHidden):
+        row.moderation = "hidden"
+        row.public_title, row.public_description = None, None
     elif isinstance(event, Initiative.PersonalDataErased) and event.subject == INITIATOR:
         row.title, row.description, row.text_erased = "", None, True
+        if row.public_title is not None:
+            row.public_title, row.public_description = "", ""
     if not row.is_open:
         row.handoff_pending = False
     _settle_deadlines(row)

@@ -7,8 +7,9 @@ VIEWS = "views"  # the tracking name of the views projection
 # and projected again. 7: deadlines skip Dutch public holidays; 8: the decision deadline;
 # 9: a new decision withdraws the published one until it is published; 10: area counts, open work
 # and decisions per area (tallies); 11: the words of each title (the staff search); 12: the
-# initiator's text blanked when they are erased (text_erased).
-SCHEMA_VERSION = 12
+# initiator's text blanked when they are erased (text_erased); 13: moderation and the public
+# text (public_title and public_description: NULL while nothing is public).
+SCHEMA_VERSION = 13
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -48,6 +49,9 @@ ROW_COLUMNS = (
     "closed_at",
     "supporters",
     "text_erased",
+    "moderation",
+    "public_title",
+    "public_description",
     "version",
 )
 QUEUE_COLUMNS = (
@@ -97,6 +101,8 @@ def schema_statements(
         )
         + ")",
         f"CREATE INDEX IF NOT EXISTS {i}initiatives_deadline ON {t}initiatives (deadline)",
+        f"CREATE INDEX IF NOT EXISTS {i}initiatives_moderation"
+        f" ON {t}initiatives (moderation, submitted_at)",
         f"CREATE TABLE IF NOT EXISTS {t}initiative_areas (initiative_id {text}, area_code {text},"
         " PRIMARY KEY (initiative_id, area_code))",
         f"CREATE INDEX IF NOT EXISTS {i}initiative_areas_area ON {t}initiative_areas (area_code)",

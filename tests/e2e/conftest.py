@@ -17,6 +17,7 @@ from participatie.bootstrap import Container
 from participatie.config import Settings
 from participatie.demo import load_demo
 from participatie.views.projector import Projector, ViewsProjection
+from tests.conftest import AUTO_APPROVE
 from tests.services import catch_up
 from web import container_of, create_app
 
@@ -76,7 +77,7 @@ def make_site(settings: Settings, *, agendas: bool = True, **config: Any) -> Sit
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    built = make_site(Settings(var_dir=tmp_path / "var"))
+    built = make_site(Settings(var_dir=tmp_path / "var", auto_approve=AUTO_APPROVE))
     try:
         yield built
     finally:

@@ -81,6 +81,8 @@ ACCEPTED = {
     "staff.act": 303,
     "staff.contact": 200,
     "staff.search": 303,
+    "staff.moderation_bulk": 200,
+    "staff.moderate": 303,
     "staff.save_priority": 303,
     "staff.move_priority": 303,
     "staff.agenda_step": 303,
@@ -119,6 +121,8 @@ class World:
     support_token: str
     erase_me: UUID
     subject: UUID  # the initiator of `case`
+    pending: UUID  # its public text waits for a moderator
+    hide_me: UUID  # public, for a moderator to hide
     bearers: dict[str, str] = field(default_factory=dict)
 
     def version(self, initiative_id: UUID) -> int:
@@ -250,6 +254,20 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     ),
     "staff.contact": lambda w: Req("gea", f"/beheer/initiatieven/{w.case}/contactgegevens", {}),
     "staff.search": lambda w: Req("gea", "/beheer/zoeken", {"q": str(w.case)}),
+    "staff.moderation_bulk": lambda w: Req(
+        "rita",
+        "/beheer/moderatie",
+        {"ids": [str(w.pending)], f"version-{w.pending}": str(w.version(w.pending))},
+    ),
+    "staff.moderate": lambda w: Req(
+        "rita",
+        f"/beheer/moderatie/{w.hide_me}",
+        {
+            "action": "hide_public_text",
+            "version": str(w.version(w.hide_me)),
+            "reason": "Noemt de buren bij naam",
+        },
+    ),
     # area steering (each on its own agenda, so the order the tests run in does not matter)
     "staff.save_priority": lambda w: Req(
         "gea",
@@ -392,6 +410,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         oidc_issuer="https://idp.example.invalid",
         oidc_client_id="participatie",
         oidc_role_map="beheer=admin",
+        auto_approve=True,
     )
     site = make_site(settings)
     staff = site.container.staff
@@ -419,6 +438,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     site.app.draft_agenda("WK999901", "2032", two, "concept", manager)
     site.app.draft_agenda("WK999904", "2033", two, "concept", manager)
     erase_me = _routed(site)
+    hide_me = _routed(site)
+    site.app.auto_approve = False  # this one waits for a moderator
+    pending = _routed(site)
+    site.app.auto_approve = True
     site.project()
     mail = compose("zoe@example.org", "Uw initiatief", "Beste Zoë, bedankt.")
     welcome = f"submitted-{case.initiative_id}-v1-initiator"
@@ -435,6 +458,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         support_token=support_token(site, UUID(str(case.initiative_id))),
         erase_me=UUID(str(erase_me.initiative_id)),
         subject=site.app.get_initiative(case.initiative_id).initiator.subject_id,
+        pending=UUID(str(pending.initiative_id)),
+        hide_me=UUID(str(hide_me.initiative_id)),
         bearers={name: staff.issue_token(name, "test", 1) for name in ("gea", "audrey")},
     )
     assert site.client().get(f"/initiatieven/{built.case}").status_code == 200  # public
@@ -662,6 +687,8 @@ GETS: dict[str, Callable[[World], Req]] = {
     "staff.capacity_trend": lambda w: Req("gea", f"/beheer/capaciteit/{CENTRUM}/trend.svg"),
     "staff.area": lambda w: Req("gea", "/beheer/gebieden/WK999901"),
     "staff.search": lambda w: Req("gea", "/beheer/zoeken?q=geveltuinen"),
+    "staff.moderation": lambda w: Req("rita", "/beheer/moderatie"),
+    "staff.moderate": lambda w: Req("rita", f"/beheer/moderatie/{w.pending}"),
     "oidc.start": lambda w: Req(None, "/beheer/oidc/start"),
     "oidc.callback": lambda w: Req(None, "/beheer/oidc/terug?code=x&state=y"),
     # admin pages
@@ -771,6 +798,8 @@ GET_ANSWERS = {
     "staff.capacity_trend": 200,
     "staff.area": 200,
     "staff.search": 200,
+    "staff.moderation": 200,
+    "staff.moderate": 200,
     "oidc.start": 502,
     "oidc.callback": 400,
     "admin.home": 200,

@@ -13,7 +13,7 @@ from uuid import uuid4
 from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container, build
 from participatie.domain.rulebook import RuleBook
-from participatie.domain.values import Actor, FreeText, Role, RoutingDecision
+from participatie.domain.values import Actor, FreeText, Moderation, Role, RoutingDecision
 from participatie.privacy.legacy import legacy_texts
 from tests.conftest import submission
 
@@ -25,8 +25,9 @@ def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container
     current = app.history(result.initiative_id)[0]
     stored = app.mapper.to_stored_event(current)
     state = json.loads(stored.state)
-    assert state.pop("class_version") == 4
+    assert state.pop("class_version") == 5
     in_clear(state)
+    assert state.pop("moderation") == {"_type_": "moderation", "_data_": "approved"}
     assert state.pop("channel") == "api"
     assert state.pop("language") == "nl"
     assert state.pop("decision_days") == 40
@@ -44,6 +45,7 @@ def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container
         assert upcast.decision_due is not None
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
         assert isinstance(upcast.title, FreeText) and upcast.title.legacy  # v3 → v4
+        assert upcast.moderation is Moderation.APPROVED  # v4 → v5: consent was publication
         assert other.app.history(new_id)[0].channel == "web"  # type: ignore[attr-defined]
         assert other.app.get_initiative(result.initiative_id).channel == "api"
     finally:
@@ -59,8 +61,10 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
     stored = app.snapshots.recorder.select_events(result.initiative_id, desc=True, limit=1)[0]
     state = json.loads(stored.state)
     # Rewrite the snapshot as version 1 of the code would have written it.
-    assert state["state"].pop("class_version") == 7
+    assert state["state"].pop("class_version") == 8
     in_clear(state["state"])
+    for name in ("moderation", "public_title", "public_description"):
+        state["state"].pop(name)
     assert state["state"].pop("handoff_since") is None
     assert state["state"].pop("handoff_days") == 5
     assert state["state"].pop("email_confirmed") is False
@@ -74,6 +78,8 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
         assert upcast.email_confirmed is False  # v2 → v3 on the way
         assert (upcast.language, upcast.paused_days, upcast.missed) == ("nl", 0, [])  # v3 → v4
         assert upcast.erased == []  # v4 → v5
+        assert upcast.moderation is Moderation.APPROVED  # v7 → v8: published at once
+        assert upcast.public_text == (TITLE, DESCRIPTION)
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
         assert upcast.title.legacy and upcast.title.subject_id == upcast.initiator.subject_id
 
@@ -94,6 +100,8 @@ def test_version_5_snapshot_with_supporters_as_uuids_is_upcast(container: Contai
     # Version 5 kept the supporters as UUID objects.
     state["state"]["class_version"] = 5
     in_clear(state["state"])
+    for name in ("moderation", "public_title", "public_description"):
+        state["state"].pop(name)
     del state["state"]["supporter_ids"]
     state["state"]["supporters"] = [{"_type_": "uuid_hex", "_data_": supporter.subject_id.hex}]
     with read_back(container, stored, state) as upcast:
@@ -133,8 +141,9 @@ def test_text_stored_in_clear_by_older_versions_is_hidden_once_its_author_is_era
     for row in [app.recorder.select_events(result.initiative_id)[0], *stored]:
         state = json.loads(row.state)
         if row.originator_version == 1:
-            assert state.pop("class_version") == 4
+            assert state.pop("class_version") == 5
             in_clear(state)
+            state.pop("moderation")
             state["class_version"] = 3
         for name, text in texts.items():
             if isinstance(state.get(name), dict):

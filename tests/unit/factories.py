@@ -11,6 +11,7 @@ from participatie.domain.values import (
     Actor,
     InitiatorKind,
     Location,
+    Moderation,
     Outcome,
     Priority,
     Role,
@@ -47,6 +48,7 @@ def new_initiative() -> Initiative:
         channel="web",
         language="nl",
         decision_days=DEFAULT_DECISION_DAYS,
+        moderation=Moderation.PENDING,
         timestamp=T0,
     )
 
@@ -92,6 +94,14 @@ def arguments(command: str, initiative: Initiative) -> dict[str, Any]:
             "subject_id": initiative.initiator.subject_id,
             "reason": "verzoek van de indiener (art. 17 AVG)",
         },
+        "approve_public_text": {"actor": REGIE},
+        "redact_public_text": {
+            "actor": REGIE,
+            "title": "Bankjes op het plein",
+            "description": "Graag drie bankjes op het plein voor wie wil uitrusten.",
+            "reason": "naam van een buurvrouw weggehaald",
+        },
+        "hide_public_text": {"actor": REGIE, "reason": "beledigend"},
         "record_missed_deadline": {
             "actor": WORKER,
             "at": T0 + timedelta(days=365),

@@ -63,6 +63,9 @@ def test_every_status_is_reachable_and_closed_statuses_allow_only_notes_and_eras
             "add_internal_note",
             "confirm_email",
             "erase_personal_data",
+            "approve_public_text",
+            "redact_public_text",
+            "hide_public_text",
         ]
         assert not status.is_open
 

@@ -58,6 +58,9 @@ COLUMNS: dict[str, Status] = {
 #   (staff may annotate history; a late confirmation link is harmless; erasure is a legal duty).
 #   record_missed_deadline: only while a clock runs: the decision clock in SUB/ROU/PRG (paused
 #   while waiting), the hand-off clock in ROU.
+# Chosen here (issue 23): approve, redact and hide the public text in every status, closed ones
+#   too: a text may need hiding long after the work is done (the state refuses them when the
+#   initiator did not agree to publish: see test_moderation.py).
 GRID = """
                         SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 route                   ROU   -     -     -     -     -     -     -     -
@@ -83,6 +86,9 @@ support                 SUB   ROU   PRG   WAI   DEC   EXE   -     -     -
 confirm_email           SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 record_missed_deadline  SUB   ROU   PRG   -     -     -     -     -     -
 erase_personal_data     SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
+approve_public_text     SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
+redact_public_text      SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
+hide_public_text        SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 """
 
 # Commands where a person decides something and must say why (DESIGN.md §3: "where a person
@@ -98,6 +104,8 @@ REASON_REQUIRED: frozenset[str] = frozenset(
         "merge",
         "set_priority",
         "erase_personal_data",
+        "redact_public_text",
+        "hide_public_text",
     }
 )
 NO_REASON_NEEDED: frozenset[str] = frozenset(
@@ -116,6 +124,7 @@ NO_REASON_NEEDED: frozenset[str] = frozenset(
         "support",
         "confirm_email",
         "record_missed_deadline",
+        "approve_public_text",
     }
 )
 
@@ -130,6 +139,8 @@ REASON_SOURCES: dict[str, Status] = {
     "merge": Status.IN_EXECUTION,
     "set_priority": Status.ROUTED,
     "erase_personal_data": Status.COMPLETED,
+    "redact_public_text": Status.IN_PROGRESS,
+    "hide_public_text": Status.WITHDRAWN,
 }
 # For each command that needs no reason: a status (picked by hand) in which it is allowed.
 NO_REASON_SOURCES: dict[str, Status] = {
@@ -147,6 +158,7 @@ NO_REASON_SOURCES: dict[str, Status] = {
     "support": Status.SUBMITTED,
     "confirm_email": Status.WITHDRAWN,
     "record_missed_deadline": Status.IN_PROGRESS,
+    "approve_public_text": Status.COMPLETED,
 }
 
 
@@ -176,7 +188,7 @@ def _cell_id(value: object) -> str:
 
 def test_the_grid_covers_every_command_of_the_workflow_and_nothing_else() -> None:
     assert sorted(EXPECTED) == sorted(workflow.TRANSITIONS)
-    assert len(EXPECTED) == 23
+    assert len(EXPECTED) == 26
 
 
 @pytest.mark.parametrize(("command", "status", "target"), CELLS, ids=_cell_id)
@@ -217,8 +229,15 @@ def test_the_aggregate_follows_the_grid_and_records_nothing_when_refused(
         assert initiative.collect_events()[-1].status is target  # type: ignore[attr-defined]
 
 
-def test_closed_statuses_allow_only_notes_email_confirmation_and_erasure() -> None:
-    closed = {"add_internal_note", "confirm_email", "erase_personal_data"}
+def test_closed_statuses_allow_only_notes_email_confirmation_erasure_and_moderation() -> None:
+    closed = {
+        "add_internal_note",
+        "confirm_email",
+        "erase_personal_data",
+        "approve_public_text",
+        "redact_public_text",
+        "hide_public_text",
+    }
     for status in (Status.COMPLETED, Status.WITHDRAWN, Status.MERGED):
         assert set(workflow.allowed_commands(status)) == closed
 

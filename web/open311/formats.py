@@ -212,7 +212,7 @@ def status_notes(row: Row) -> str:
     notes = dutch(STATUS.get(row.status, row.status))
     if row.decision_published and row.outcome:
         notes += f". Uitkomst: {dutch(OUTCOMES.get(row.outcome, row.outcome)).lower()}"
-        if row.consent and row.rationale:
+        if row.published and row.rationale:
             notes += f". {row.rationale}"
     return notes
 
@@ -222,7 +222,7 @@ def service_request(
 ) -> dict[str, Any]:
     code = row.themes[0] if row.themes else ""
     point = places.point(row.area_code)
-    if row.consent:
+    if row.published:
         location = container().app.get_initiative(UUID(row.id)).location
         if location.lat is not None and location.lon is not None:  # a point was given
             point = (location.lat, location.lon)
@@ -233,7 +233,7 @@ def service_request(
         "status_notes": status_notes(row),
         "service_name": labels.label(code, "nl"),
         "service_code": code,
-        "description": row.description if row.consent and row.description else "",
+        "description": (row.public_description or "") if row.published else "",
         "agency_responsible": teams.get(row.lead_team, row.lead_team) if row.lead_team else "",
         "service_notice": "",
         "requested_datetime": w3c(row.submitted_at),

@@ -11,12 +11,13 @@ and the regie dashboard. Every page and action is checked against participatie.s
 - `capacity`: team capacity and load;
 - `pc`: an area's P&C report (page, chart, CSV and XLSX);
 - `areas`: area steering (the stacking matrix, an area's agenda, challenges and figures);
-- `search`: finding an initiative by tracking code, id or title words (also on the audit pages).
+- `search`: finding an initiative by tracking code, id or title words (also on the audit pages);
+- `moderation`: what residents publish, approved, redacted or hidden by a moderator.
 """
 
 from __future__ import annotations
 
-from web.staff import areas, capacity, detail, pc, queues, regie, search, sessions
+from web.staff import areas, capacity, detail, moderation, pc, queues, regie, search, sessions
 from web.staff.common import bp, require
 from web.staff.labels import FIELD_LABELS, ROLES
 from web.staff.sessions import COOKIE, _safe_next, _set_cookie, load_account, no_store
@@ -32,6 +33,7 @@ __all__ = [
     "capacity",
     "detail",
     "load_account",
+    "moderation",
     "no_store",
     "pc",
     "queues",

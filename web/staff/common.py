@@ -16,7 +16,7 @@ from participatie.domain.values import Actor
 from participatie.staff import access
 from web.context import account, platform, staff_accounts
 from web.plain import AccountRow
-from web.staff.labels import ACTION_LABELS, EVENTS, FIELD_LABELS, PRIORITIES, ROLES
+from web.staff.labels import ACTION_LABELS, EVENTS, FIELD_LABELS, MODERATION, PRIORITIES, ROLES
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 
@@ -29,6 +29,11 @@ def labels() -> dict[str, Any]:
         "ACTION_LABELS": ACTION_LABELS,
         "FIELD_LABELS": FIELD_LABELS,
         "EVENTS": EVENTS,
+        "MODERATION": MODERATION,
+        "moderates": g.get("account") is not None
+        and access.moderates(
+            g.account.role, current_app.extensions["participatie"].settings.moderators
+        ),
         "staff_account": AccountRow.of(g.account) if g.get("account") else None,
         "may": _may_page,
         "sees_areas": g.get("account") is not None and access.sees_area(g.account.role),

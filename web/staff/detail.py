@@ -68,6 +68,7 @@ class CaseView:
     outcome: str | None
     rationale: str | None
     decision_published: bool
+    moderation: str
 
     @classmethod
     def of(cls, initiative: Initiative) -> CaseView:
@@ -96,6 +97,7 @@ class CaseView:
             outcome=initiative.outcome.value if initiative.outcome else None,
             rationale=initiative.rationale,
             decision_published=initiative.decision_published,
+            moderation=initiative.moderation.value,
         )
 
 

@@ -84,6 +84,16 @@ FIELD_LABELS = {
     "bulk_action": lazy_gettext("Actie"),
     "username": lazy_gettext("Gebruikersnaam"),
     "password": lazy_gettext("Wachtwoord"),
+    "title": lazy_gettext("Openbare titel"),
+    "description": lazy_gettext("Openbare beschrijving"),
+}
+# Where the public text of an initiative stands (domain.values.Moderation).
+MODERATION = {
+    "none": lazy_gettext("Niet openbaar: de indiener gaf geen toestemming"),
+    "pending": lazy_gettext("Wacht op moderatie"),
+    "approved": lazy_gettext("Openbaar zoals ingediend"),
+    "redacted": lazy_gettext("Openbaar in een aangepaste versie"),
+    "hidden": lazy_gettext("Verborgen door de moderator"),
 }
 EVENTS = {
     "Submitted": lazy_gettext("Ingediend"),
@@ -110,6 +120,9 @@ EVENTS = {
     "Supported": lazy_gettext("Steun ontvangen"),
     "DeadlineMissed": lazy_gettext("Termijn verstreken"),
     "PersonalDataErased": lazy_gettext("Persoonsgegevens verwijderd"),
+    "PublicTextApproved": lazy_gettext("Openbare tekst goedgekeurd"),
+    "PublicTextRedacted": lazy_gettext("Openbare tekst aangepast"),
+    "PublicTextHidden": lazy_gettext("Openbare tekst verborgen"),
 }
 # Event details shown on the timeline (others are internal bookkeeping or sealed).
 SHOWN_DETAILS = (

@@ -13,10 +13,12 @@ from participatie.views.queries.common import area_counts
 from participatie.views.store import LIVE, ViewTables, unstamp
 from participatie.views.tallies import OPEN
 
-# The one rule of what is public: an initiative whose initiator agreed to publish it. Every
-# public entrance (pages, the support request by form and API, Open311) asks it, so an
-# initiative without consent is, to anyone outside, the same as one that does not exist.
-PUBLISHED = "consent = 1"
+# The one rule of what is public: an initiative whose initiator agreed to publish it and whose
+# text a moderator approved or redacted (or the municipality approves automatically): then it
+# has a public title. Every public entrance (pages, the support request by form and API,
+# Open311) asks it, so an initiative that is not published is, to anyone outside, the same as
+# one that does not exist; and what they see is the public text, never the text as submitted.
+PUBLISHED = "public_title IS NOT NULL"
 
 
 def published_initiative(views: ViewTables, initiative_id: str) -> dict[str, Any] | None:
@@ -37,7 +39,8 @@ def public_initiative(
         c.execute(
             views.sql(
                 "SELECT id, title, description, consent, status, area_code, lead_team, outcome,"
-                " decision_published, rationale, supporters, submitted_at, themes FROM"
+                " decision_published, rationale, supporters, submitted_at, themes, public_title,"
+                " public_description FROM"
                 f" {views.table(LIVE, 'initiatives')} WHERE id = ?{condition}"
             ),
             [initiative_id],
@@ -58,10 +61,12 @@ def public_initiative(
             for t in (tuple(x) for x in c.fetchall())
         ]
     published = bool(r[8])
+    public = r[13] is not None
     return {
         "id": r[0],
-        "title": r[1],
-        "description": r[2] if r[3] else None,
+        "title": r[13] if published_only else r[1],
+        "description": (r[14] if published_only else r[2]) if r[3] else None,
+        "public": public,
         "status": r[4],
         "area_code": r[5],
         "lead_team": r[6],
@@ -90,8 +95,9 @@ class PublicItem:
 def public_initiatives(
     views: ViewTables, area: str | None = None, limit: int = 20
 ) -> list[PublicItem]:
-    """Published initiatives (consent given), newest first; `area` includes everything below."""
-    columns = "i.id, i.title, i.status, i.area_code, i.themes, i.submitted_at, i.supporters"
+    """Published initiatives (their public title), newest first; `area` includes everything
+    below."""
+    columns = "i.id, i.public_title, i.status, i.area_code, i.themes, i.submitted_at, i.supporters"
     initiatives = views.table(LIVE, "initiatives")
     with views.cursor(commit=False) as c:
         if area is None:
