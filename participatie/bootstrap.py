@@ -13,6 +13,7 @@ from eventsourcing.persistence import TrackingRecorder
 
 from participatie.application.app import Clock, ParticipatieApp, utcnow
 from participatie.config import Settings
+from participatie.infra.photostore import open_photo_store
 from participatie.infra.private import FOLDER_MODE, protect
 from participatie.infra.secrets_store import load_or_create_key
 from participatie.notifications.mail import Mailer, build_mailer
@@ -147,6 +148,7 @@ def build(settings: Settings | None = None, clock: Clock = utcnow) -> Container:
             auto_approve=settings.auto_approve,
         )
     )
+    app.photos_opener = lambda: creating_tables(lambda: open_photo_store(settings))
     container = Container(settings=settings, app=app, keys=keys)
     trust_only_sealed_rows(container)
     return container

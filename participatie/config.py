@@ -295,6 +295,25 @@ class Settings:
         " a moderator; 0: a moderator approves, redacts or hides it first (see *Moderation*).",
         show=lambda on: "1" if on else "0",
     )
+    max_photos: int = setting(
+        "PARTICIPATIE_MAX_PHOTOS",
+        4,
+        values.count,
+        "Photos a submission may bring (JPEG, PNG or WebP); 0: none.",
+    )
+    photo_megabytes: int = setting(
+        "PARTICIPATIE_PHOTO_MEGABYTES",
+        10,
+        values.positive_int,
+        "Largest photo file, in MB (10^6 bytes).",
+    )
+    photo_megapixels: int = setting(
+        "PARTICIPATIE_PHOTO_MEGAPIXELS",
+        40,
+        values.positive_int,
+        "Most pixels of a photo, in millions (and at most 10,000 on a side): a larger picture"
+        " is refused before it is decoded.",
+    )
     moderators: tuple[str, ...] = setting(
         "PARTICIPATIE_MODERATORS",
         ("regie", "admin"),

@@ -8,7 +8,7 @@ from flask import Flask
 
 from participatie.bootstrap import Container, build, secret_key
 from participatie.config import Settings
-from web import security
+from web import photos, security
 
 
 def create_app(
@@ -21,7 +21,10 @@ def create_app(
     app.config["SECRET_KEY"] = secret_key(settings)
     # Field errors mix list positions (int) and field names (str): never sort JSON keys.
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024  # area maps are the largest uploads
+    # Area maps (up to 32 MiB) or a submission with every photo at its largest, whichever is more.
+    app.config["MAX_CONTENT_LENGTH"] = max(
+        32 * 1024 * 1024, photos.max_request_bytes(photos.limits_of(settings))
+    )
     app.config.update(security.transport_config(settings))
     app.config["FRESH_WAIT_MS"] = settings.fresh_wait_ms  # see web/fresh.py
     if test_config:

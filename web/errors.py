@@ -187,7 +187,10 @@ def init_app(app: Flask) -> None:
     def too_large(error: HTTPException) -> ResponseReturnValue:
         return _page(
             gettext("Het bestand is te groot"),
-            gettext("Een bestand mag hoogstens 32 MB zijn. Er is niets opgeslagen."),
+            gettext(
+                "Wat u stuurde is groter dan %(mb)s MB samen. Er is niets opgeslagen.",
+                mb=(current_app.config["MAX_CONTENT_LENGTH"] or 0) // 1_000_000,
+            ),
             413,
         )
 

@@ -27,6 +27,7 @@ FIELD_ORDER = (
     "lon",
     "consent",
     "requested_support",
+    "photos",
 )
 HONEYPOT = "website"
 

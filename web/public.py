@@ -34,6 +34,7 @@ from participatie.domain.commands import Command, ConfirmEmail, ProvideInfo, Wit
 from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, DomainError
 from participatie.domain.values import Actor, AreaLevel
 from participatie.maps import svgmap
+from participatie.media.photos import PhotosRefused, read_photos
 from participatie.notifications.links import LINK_DAYS, open_support_link, support_link
 from participatie.notifications.mail import MailError, compose
 from participatie.notifications.messages import CONFIRM_EMAIL
@@ -42,10 +43,11 @@ from participatie.views import queries
 from web import context
 from web.context import container, platform, views
 from web.errors import too_many_page
-from web.forms import HONEYPOT, field_errors, submission_from_form
+from web.forms import FIELD_ORDER, HONEYPOT, field_errors, submission_from_form
 from web.fresh import caught_up, written
 from web.i18n import COOKIE, LOCALES, select_locale
 from web.links import public_url_for
+from web.photos import photo_answer, photo_limits, refusals, uploads
 from web.security import cookie_options, local_target
 
 bp = Blueprint("public", __name__)
@@ -114,6 +116,7 @@ def _submit_page(
             buurten=buurten,
             picker=picker,
             notice=notice,
+            photo_limits=photo_limits(),
         ),
         status,
     )
@@ -156,16 +159,27 @@ def submit() -> ResponseReturnValue:
         current_app.logger.info("submission refused by the honeypot")
         return redirect(url_for("public.received"), 303)
     app = platform()
+    errors: dict[str, list[str]] = {}
     try:
         data = SubmissionSchema.of(app).load_submission(submission_from_form(form))
     except ValidationError as error:
-        return _submit_page(form, field_errors(error.normalized_messages()), 422)
+        errors = field_errors(error.normalized_messages())
+    try:
+        photos = read_photos(uploads(request.files.getlist("photos")), photo_limits())
+    except PhotosRefused as refused:
+        errors = errors | {"photos": refusals(refused)}
+    if errors:
+        return _submit_page(form, dict(sorted(errors.items(), key=_form_order)), 422)
     # The confirmation mail (with the address check link) is sent by a job after the relay
     # picks the submission up from the log: nothing here can lose it or slow the answer down.
-    submission = app.submit({**data, "language": select_locale()}, channel="web")
+    submission = app.submit({**data, "language": select_locale()}, channel="web", photos=photos)
     session[TRACKING] = submission.tracking_code
     session["new_submission"] = True
     return redirect(url_for("public.received"), 303)
+
+
+def _form_order(item: tuple[str, list[str]]) -> int:
+    return FIELD_ORDER.index(item[0]) if item[0] in FIELD_ORDER else len(FIELD_ORDER)
 
 
 @bp.route("/bevestigen/<token>", methods=["GET", "POST"])
@@ -357,6 +371,19 @@ def _initiative_page(item: dict[str, Any], status: int = 200, **extra: Any) -> A
 @bp.get("/initiatieven/<initiative_id>")
 def initiative(initiative_id: str) -> ResponseReturnValue:
     return _initiative_page(_public(initiative_id))
+
+
+@bp.get("/initiatieven/<initiative_id>/fotos/<int:position>")
+def photo(initiative_id: str, position: int) -> ResponseReturnValue:
+    """A public photo (`?klein=1`: its thumbnail): only of a published initiative, and only
+    one the moderator left public."""
+    item = _public(initiative_id)
+    if position not in item["photos"]:
+        abort(404)
+    found = platform().photo(UUID(initiative_id), position, request.args.get("klein") == "1")
+    if found is None:
+        abort(404)
+    return photo_answer(*found, position, public=True)
 
 
 @bp.post("/initiatieven/<initiative_id>/steunen")

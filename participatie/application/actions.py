@@ -214,6 +214,11 @@ class RedactSchema(ReasonRequiredSchema):
     description = _string(
         True, 20, 5000, N_("Geef een beschrijving van 20 tot 5000 tekens."), multiline=True
     )
+    photos = fields.List(
+        fields.Integer(strict=False, error_messages=_messages(invalid=N_("Kies een foto."))),
+        load_default=None,
+        error_messages=_messages(invalid=N_("Kies een foto.")),
+    )
 
 
 # What a moderator does with the public text (participatie.staff.access.moderates says who).
@@ -221,7 +226,14 @@ MODERATION_TABLE: dict[str, tuple[type[Schema], Performer]] = {
     "approve_public_text": (Empty, _command(lambda d: ApprovePublicText())),
     "redact_public_text": (
         RedactSchema,
-        _command(lambda d: RedactPublicText(d["title"], d["description"], d["reason"])),
+        _command(
+            lambda d: RedactPublicText(
+                d["title"],
+                d["description"],
+                d["reason"],
+                None if d["photos"] is None else tuple(d["photos"]),
+            )
+        ),
     ),
     "hide_public_text": (ReasonRequiredSchema, _command(lambda d: HidePublicText(d["reason"]))),
 }

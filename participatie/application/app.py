@@ -8,7 +8,7 @@ that ParticipatieApp is made of: initiatives.py, routing.py, organisation.py and
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -35,6 +35,7 @@ from participatie.domain.errors import ConcurrencyConflict, NotFound
 from participatie.domain.initiative import DEFAULT_DECISION_DAYS, Initiative
 from participatie.domain.routing import Book
 from participatie.infra import transcodings
+from participatie.infra.photostore import PhotoStore
 from participatie.infra.recorders import (
     NumberedPostgresRecorder,
     NumberedSQLiteRecorder,
@@ -127,6 +128,8 @@ class ParticipatieApp(
     ) -> None:
         self.snapshot_key = snapshot_key
         self.vault = vault  # before the mapper is made: it seals free text with the vault
+        self.photos_opener: Callable[[], PhotoStore] | None = None  # set by bootstrap
+        self._photo_store: PhotoStore | None = None
         super().__init__({**env, "APPLICATION_RECORDER_TOPIC": numbered_recorder(env)})
         self.decision_days = decision_days
         self.auto_approve = auto_approve  # public text without a moderator (see submit)
@@ -145,6 +148,20 @@ class ParticipatieApp(
         return self.factory.event_store(
             mapper=self.mapper, recorder=TaggedSnapshots(inner, self.snapshot_key)
         )
+
+    @property
+    def photo_store(self) -> PhotoStore:
+        """Where photos are kept (infra/photostore.py), opened on first use."""
+        if self._photo_store is None:
+            if self.photos_opener is None:
+                raise RuntimeError("this application was built without a photo store")
+            self._photo_store = self.photos_opener()
+        return self._photo_store
+
+    def close(self) -> None:
+        if self._photo_store is not None:
+            self._photo_store.close()
+        super().close()
 
     def construct_mapper(self) -> Mapper[UUID]:
         """A mapper that seals free text (FreeText) under its person's key: infra/sealing.py."""

@@ -43,6 +43,12 @@ class Vault(Protocol):
     def open_texts(self, subject_id: UUID, ciphertexts: list[bytes]) -> list[str] | None:
         """Decrypt a subject's free texts; None when their key was erased."""
 
+    def seal_blobs(self, subject_id: UUID, blobs: list[bytes]) -> list[bytes]:
+        """Encrypt a subject's photos with their key."""
+
+    def open_blobs(self, subject_id: UUID, ciphertexts: list[bytes]) -> list[bytes] | None:
+        """Decrypt a subject's photos; None when their key was erased."""
+
     def shred(self, subject_id: UUID) -> bool:
         """Delete the subject's key; return whether there was one."""
 
@@ -61,6 +67,7 @@ if TYPE_CHECKING:
     from participatie.domain.initiative import Initiative
     from participatie.domain.organisation import Challenge, Team
     from participatie.domain.themes import ThemeCatalogue
+    from participatie.infra.photostore import PhotoStore
     from participatie.maps.geo import AreaIndex
 
     class AppCore(Application[UUID]):
@@ -68,6 +75,10 @@ if TYPE_CHECKING:
 
         decision_days: int
         auto_approve: bool
+
+        @property
+        def photo_store(self) -> PhotoStore: ...
+
         vault: Vault
         clock: Clock
         _readonly: dict[UUID, Aggregate]

@@ -3,7 +3,7 @@ correcting its details and recording its missed deadlines."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,9 +26,12 @@ from participatie.domain.values import (
     InitiatorKind,
     Location,
     Moderation,
+    PhotoRef,
     Role,
     SealedPersonalData,
 )
+from participatie.infra.photostore import StoredPhoto
+from participatie.media.photos import Photo
 
 SWEEPER = Actor.system("deadline-sweep")
 
@@ -65,11 +68,35 @@ class InitiativeCommands(_Uses):
         channel: str = "web",
         actor: Actor | None = None,
         at: datetime | None = None,
+        photos: Sequence[Photo] = (),
     ) -> Submission:
-        """Store a validated submission (see SubmissionSchema); personal fields are sealed."""
-        initiative, index, code = self.new_initiative(data, channel=channel, actor=actor, at=at)
+        """Store a validated submission (see SubmissionSchema); personal fields are sealed.
+
+        `photos` are read already (media.photos.read_photos): they are sealed under the
+        initiator's key and kept in the photo store first, then the events naming them are saved.
+        """
+        initiative, index, code, kept = self._new_initiative(data, channel, actor, at, photos)
+        if kept:
+            self.photo_store.put(initiative.id, kept)
         self.save_all(initiative, index)
         return Submission(initiative.id, code)
+
+    def photo(
+        self, initiative_id: UUID, position: int, thumbnail: bool = False
+    ) -> tuple[str, bytes] | None:
+        """(mime type, bytes) of one photo of an initiative, or its thumbnail; None when there is
+        no such photo, its initiator was erased, or what is stored is not what the log names."""
+        initiative = self.get_initiative(initiative_id)
+        named = next((p for p in initiative.photos if p.position == position), None)
+        stored = self.photo_store.get(initiative_id, position) if named else None
+        if named is None or stored is None or stored.digest != named.digest:
+            return None
+        opened = self.vault.open_blobs(
+            initiative.initiator.subject_id, [stored.thumbnail if thumbnail else stored.photo]
+        )
+        if opened is None:
+            return None
+        return stored.mime, opened[0]  # a thumbnail is in the format of its photo
 
     def new_initiative(
         self,
@@ -83,6 +110,18 @@ class InitiativeCommands(_Uses):
 
         Its themes must be in the current list and active (UnknownTheme): every entrance
         checks them, and this is where none can be missed."""
+        initiative, index, code, _ = self._new_initiative(data, channel, actor, at, ())
+        return initiative, index, code
+
+    def _new_initiative(
+        self,
+        data: dict[str, Any],
+        channel: str,
+        actor: Actor | None,
+        at: datetime | None,
+        photos: Sequence[Photo],
+    ) -> tuple[Initiative, TrackingIndex, str, list[StoredPhoto]]:
+        """`new_initiative`, and its photos sealed as the photo store keeps them."""
         self.check_themes("themes", data["themes"])
         initiator = data["initiator"]
         personal = {k: initiator[k] for k in PERSONAL_FIELDS if initiator.get(k)}
@@ -91,9 +130,11 @@ class InitiativeCommands(_Uses):
         map_version = self._area_map().current_version if location.get("lat") is not None else None
         code = new_tracking_code()
         code_hash = hash_tracking_code(code)
+        initiative_id = uuid4()
+        kept = self._seal_photos(sealed.subject_id, photos)
         initiative = Initiative._create(
             Initiative.Submitted,
-            id=uuid4(),
+            id=initiative_id,
             title=FreeText(data["title"], sealed.subject_id),
             description=FreeText(data["description"], sealed.subject_id),
             themes=list(data["themes"]),
@@ -113,6 +154,10 @@ class InitiativeCommands(_Uses):
             language=data.get("language") or "nl",
             decision_days=self.decision_days,
             moderation=self._moderation_at_submission(bool(data["consent_to_publish"])),
+            photos=[
+                PhotoRef(n, p.mime, p.width, p.height, s.digest)
+                for n, (p, s) in enumerate(zip(photos, kept, strict=True), start=1)
+            ],
             timestamp=at or self.clock(),
         )
         index: TrackingIndex = TrackingIndex._create(
@@ -121,7 +166,19 @@ class InitiativeCommands(_Uses):
             code_hash=code_hash,
             initiative_id=initiative.id,
         )
-        return initiative, index, code
+        return initiative, index, code, kept
+
+    def _seal_photos(self, subject_id: UUID, photos: Sequence[Photo]) -> list[StoredPhoto]:
+        """Each photo and its thumbnail sealed under the initiator's key, as the store keeps."""
+        if not photos:
+            return []
+        blobs = self.vault.seal_blobs(
+            subject_id, [b for p in photos for b in (p.data, p.thumbnail)]
+        )
+        return [
+            StoredPhoto(n, p.mime, blobs[2 * n - 2], blobs[2 * n - 1])
+            for n, p in enumerate(photos, start=1)
+        ]
 
     def _moderation_at_submission(self, consent: bool) -> Moderation:
         """Nothing to moderate without consent; else a moderator's turn, unless the

@@ -63,6 +63,8 @@ class PersonalDataCommands(AppCore):
         self.vault.scrub()
         if initiative.initiator.subject_id in wanted:
             self.forget_snapshots(initiative_id)
+            if initiative.photos:
+                self.photo_store.forget(initiative_id)
         return fresh
 
     def forget_snapshots(self, initiative_id: UUID) -> None:

@@ -168,6 +168,7 @@ class RedactPublicText(Command):
     title: str
     description: str
     reason: str
+    photos: tuple[int, ...] | None = None  # the positions that stay public (None: all)
 
 
 @dataclass(frozen=True)
@@ -229,8 +230,9 @@ def execute(initiative: Initiative, command: Command, actor: Actor, at: datetime
             initiative.confirm_email(actor, at)
         case ApprovePublicText():
             initiative.approve_public_text(actor, at)
-        case RedactPublicText(title=title, description=description, reason=reason):
-            initiative.redact_public_text(actor, at, title, description, reason)
+        case RedactPublicText(title=title, description=description, reason=reason, photos=shown):
+            chosen = None if shown is None else list(shown)
+            initiative.redact_public_text(actor, at, title, description, reason, chosen)
         case HidePublicText(reason=reason):
             initiative.hide_public_text(actor, at, reason)
         case Support(supporter=SealedPersonalData() as sealed):

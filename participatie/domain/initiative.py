@@ -33,6 +33,7 @@ from participatie.domain.values import (
     Location,
     Moderation,
     Outcome,
+    PhotoRef,
     Priority,
     Role,
     RoutingDecision,
@@ -55,8 +56,8 @@ class Initiative(Aggregate):
     # erased subjects, 6 supporter_ids as hex strings (a snapshot of a much-supported initiative
     # decodes a list of strings fast; a list of UUID objects needs one decoder call per item),
     # 7 the title, description and requested support as the initiator's sealed free text,
-    # 8 moderation (the public text waits for a moderator).
-    class_version = 8
+    # 8 moderation (the public text waits for a moderator), 9 photos.
+    class_version = 9
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -97,12 +98,18 @@ class Initiative(Aggregate):
         state["public_title"] = None
         state["public_description"] = None
 
+    @staticmethod
+    def upcast_v8_v9(state: dict[str, Any]) -> None:
+        state["photos"] = []
+        state["public_photos"] = None
+
     class Submitted(Aggregate.Created):
         """The title, description and requested support are the initiator's free text (sealed
         from version 4); `moderation` says whether the public text waits for a moderator (from
-        version 5: pending, or approved when the municipality approves automatically)."""
+        version 5: pending, or approved when the municipality approves automatically) and
+        `photos` what photos came with it (version 6; their bytes are kept beside the log)."""
 
-        class_version = 5
+        class_version = 6
 
         title: str
         description: str
@@ -118,6 +125,7 @@ class Initiative(Aggregate):
         language: str
         decision_days: int
         moderation: Moderation
+        photos: list[PhotoRef]
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -141,6 +149,11 @@ class Initiative(Aggregate):
         def upcast_v4_v5(state: dict[str, Any]) -> None:
             """Before moderation a text with consent was public at once."""
             state["moderation"] = _published_at_once(state["consent_to_publish"])
+
+        @staticmethod
+        def upcast_v5_v6(state: dict[str, Any]) -> None:
+            """Version 5 took no photos."""
+            state["photos"] = []
 
     class Action(Aggregate.Event):
         """Every change after submission records who did it, the status after it, and why."""
@@ -333,13 +346,20 @@ class Initiative(Aggregate):
 
     class PublicTextRedacted(Action):
         """A moderator published an edited version (the initiator's text still, so sealed
-        under their key); `reason` says why."""
+        under their key) with the photos it shows; `reason` says why."""
 
+        class_version = 2
         title: str
         description: str
+        photos: list[int] | None  # the positions of the photos that are public (None: all)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["photos"] = None  # version 1 kept every photo (there were none)
 
         def apply_to(self, initiative: Initiative) -> None:
-            initiative.publish_text(Moderation.REDACTED, self.title, self.description)
+            shown = None if self.photos is None else list(self.photos)
+            initiative.publish_text(Moderation.REDACTED, self.title, self.description, shown)
 
     class PublicTextHidden(Action):
         """A moderator took the public text off the public pages; `reason` says why."""
@@ -369,6 +389,7 @@ class Initiative(Aggregate):
         language: str,
         decision_days: int,
         moderation: Moderation,
+        photos: list[PhotoRef],
     ) -> None:
         self.title = title
         self.description = description
@@ -404,13 +425,29 @@ class Initiative(Aggregate):
         self.moderation = moderation
         self.public_title: str | None = None  # a redacted version (None: as written)
         self.public_description: str | None = None
+        self.photos = list(photos)
+        self.public_photos: list[int] | None = None  # those of a redacted version (None: all)
 
     def publish_text(
-        self, moderation: Moderation, title: str | None, description: str | None
+        self,
+        moderation: Moderation,
+        title: str | None,
+        description: str | None,
+        photos: list[int] | None = None,
     ) -> None:
         """Set where the public text stands (used by event handlers)."""
         self.moderation = moderation
         self.public_title, self.public_description = title, description
+        self.public_photos = photos
+
+    @property
+    def shown_photos(self) -> list[int]:
+        """The positions of the photos the public sees (none while the text is not public)."""
+        if not self.moderation.is_public:
+            return []
+        if self.public_photos is None:
+            return [p.position for p in self.photos]
+        return list(self.public_photos)
 
     @property
     def public_text(self) -> tuple[str, str] | None:
@@ -705,12 +742,23 @@ class Initiative(Aggregate):
         self._record(self.PublicTextApproved, "approve_public_text", actor, at, None)
 
     def redact_public_text(
-        self, actor: Actor, at: datetime, title: str, description: str, reason: str
+        self,
+        actor: Actor,
+        at: datetime,
+        title: str,
+        description: str,
+        reason: str,
+        photos: list[int] | None = None,
     ) -> None:
+        """Publish an edited version; `photos`: the positions that stay public (None: all)."""
         self._require("redact_public_text")
         title = _required_text("title", title)
         description = _required_text("description", description)
-        if self.public_text == (title, description):
+        known = [p.position for p in self.photos]
+        shown = known if photos is None else sorted(set(photos))
+        if not set(shown) <= set(known):
+            raise InvariantViolation("photos", f"no such photo: {sorted(set(shown) - set(known))}")
+        if self.public_text == (title, description) and self.shown_photos == shown:
             raise NothingChanged("title")
         self._record(
             self.PublicTextRedacted,
@@ -720,6 +768,7 @@ class Initiative(Aggregate):
             reason,
             title=self._free_text(title),
             description=self._free_text(description),
+            photos=shown,
         )
 
     def hide_public_text(self, actor: Actor, at: datetime, reason: str) -> None:

@@ -170,6 +170,18 @@ class SealedText:
 
 
 @dataclass(frozen=True)
+class PhotoRef:
+    """A photo that came with a submission: its place, what it is, and the checksum of what is
+    stored (the photo sealed under the initiator's key, kept beside the log, not in it)."""
+
+    position: int  # 1 is the first
+    mime: str
+    width: int
+    height: int
+    digest: str  # sha256 of the sealed photo as stored: a swapped file is noticed
+
+
+@dataclass(frozen=True)
 class RoutingDecision:
     """Where an initiative goes and why; produced by the pure routing function.
 

@@ -19,6 +19,7 @@ from participatie.domain.values import (
     Location,
     Moderation,
     Outcome,
+    PhotoRef,
     Priority,
     Role,
     RoutingDecision,
@@ -118,6 +119,7 @@ def register_all(transcoder: JSONTranscoder) -> None:
         transcoder.register(EnumAsValue(enum_class, name))
     transcoder.register(DataclassAsDict(Actor, "actor"))
     transcoder.register(DataclassAsDict(Location, "location"))
+    transcoder.register(DataclassAsDict(PhotoRef, "photo"))
     transcoder.register(DataclassAsDict(Area, "area"))
     transcoder.register(
         DataclassAsDict(RoutingDecision, "routing", tuples=("involved_teams", "candidates"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import struct
 import warnings
 from collections.abc import Sequence
@@ -23,6 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image, ImageFile, ImageOps
+
+# Pillow logs every EXIF tag it reads, value and all (an author's name, a GPS position), at
+# DEBUG. A platform running at DEBUG must not write what it strips from photos into its logs.
+logging.getLogger("PIL").setLevel(logging.INFO)
 
 
 def N_(message: str) -> str:

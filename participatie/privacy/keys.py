@@ -32,6 +32,7 @@ NONCE_BYTES = 12
 KEY_BATCH = 64  # new subjects' keys made and stored per transaction (see PersonalDataVault)
 SEALING_KEYS = 4096  # data keys kept in memory to seal free text (never to open it)
 TEXT_AAD = b"|free text"  # told apart from personal fields: one cannot pass for the other
+PHOTO_AAD = b"|photo"
 
 log = logging.getLogger("participatie.privacy")
 
@@ -247,11 +248,22 @@ class PersonalDataVault:
                 self._sealing.popitem(last=False)
 
     def seal_texts(self, subject_id: UUID, texts: list[str]) -> list[bytes]:
-        """Encrypt free `texts` of a subject with their key.
+        """Encrypt free `texts` of a subject with their key (see `seal_blobs`)."""
+        return self.seal_blobs(subject_id, [text.encode() for text in texts], TEXT_AAD)
+
+    def open_texts(self, subject_id: UUID, ciphertexts: list[bytes]) -> list[str] | None:
+        """Decrypt free texts of a subject; None when their key was erased."""
+        opened = self.open_blobs(subject_id, ciphertexts, TEXT_AAD)
+        return None if opened is None else [blob.decode() for blob in opened]
+
+    def seal_blobs(
+        self, subject_id: UUID, blobs: list[bytes], purpose: bytes = PHOTO_AAD
+    ) -> list[bytes]:
+        """Encrypt `blobs` (free text, photos: `purpose` tells them apart) with the subject's key.
 
         The key of a subject sealed lately is kept in memory, so a submission's title and
         description cost no key store read. A subject whose key is gone (erased while this
-        was written) gets a fresh key that is never stored: the text is unreadable at once.
+        was written) gets a fresh key that is never stored: the data is unreadable at once.
         """
         with self._spare_lock:
             data_key = self._sealing.get(subject_id)
@@ -263,18 +275,20 @@ class PersonalDataVault:
             else:
                 data_key = _decrypt(self._master, wrapped, subject_id.bytes)
                 self._keep_for_sealing(subject_id, data_key)
-        aead, aad = AESGCM(data_key), subject_id.bytes + TEXT_AAD
-        return [_encrypt(aead, text.encode(), aad) for text in texts]
+        aead, aad = AESGCM(data_key), subject_id.bytes + purpose
+        return [_encrypt(aead, blob, aad) for blob in blobs]
 
-    def open_texts(self, subject_id: UUID, ciphertexts: list[bytes]) -> list[str] | None:
-        """Decrypt free texts of a subject; None when their key was erased (read from the key
+    def open_blobs(
+        self, subject_id: UUID, ciphertexts: list[bytes], purpose: bytes = PHOTO_AAD
+    ) -> list[bytes] | None:
+        """Decrypt what `seal_blobs` sealed; None when the key was erased (read from the key
         store every time, so an erasure in any process is seen at once)."""
         wrapped = self.keys.get(subject_id)
         if wrapped is None:
             return None
         aead = AESGCM(_decrypt(self._master, wrapped, subject_id.bytes))
-        aad = subject_id.bytes + TEXT_AAD
-        return [_decrypt(aead, blob, aad, subject_id).decode() for blob in ciphertexts]
+        aad = subject_id.bytes + purpose
+        return [_decrypt(aead, blob, aad, subject_id) for blob in ciphertexts]
 
     def seal_as(self, subject_id: UUID, fields: dict[str, Any]) -> SealedPersonalData:
         """Encrypt `fields` under the subject's key, made (and stored) first if it has none.

@@ -60,6 +60,8 @@ class Row:
     moderation: str = "none"  # domain.values.Moderation
     public_title: str | None = None  # what the public sees (None: nothing is public)
     public_description: str | None = None
+    photos: tuple[int, ...] = ()  # the positions of its photos (staff see them all)
+    public_photos: tuple[int, ...] = ()  # those the public sees
     version: int = 1
 
     @property
@@ -134,10 +136,12 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
             last_activity=at,
             decision_days=event.decision_days,
             moderation=event.moderation.value,
+            photos=tuple(p.position for p in event.photos),
             version=version,
         )
         if event.moderation.is_public:
             new.public_title, new.public_description = new.title, new.description
+            new.public_photos = new.photos
         _settle_deadlines(new)
         return Change(new, [entry("submitted", "Initiatief ingediend")])
     if row is None:
@@ -222,14 +226,18 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
     elif isinstance(event, Initiative.PublicTextApproved):
         row.moderation = "approved"
         row.public_title, row.public_description = row.title, row.description
+        row.public_photos = row.photos
     elif isinstance(event, Initiative.PublicTextRedacted):
         row.moderation = "redacted"
         row.public_title, row.public_description = event.title, event.description
+        row.public_photos = row.photos if event.photos is None else tuple(event.photos)
     elif isinstance(event, Initiative.PublicTextHidden):
         row.moderation = "hidden"
         row.public_title, row.public_description = None, None
+        row.public_photos = ()
     elif isinstance(event, Initiative.PersonalDataErased) and event.subject == INITIATOR:
         row.title, row.description, row.text_erased = "", None, True
+        row.photos, row.public_photos = (), ()  # deleted with the key that sealed them
         if row.public_title is not None:
             row.public_title, row.public_description = "", ""
     if not row.is_open:

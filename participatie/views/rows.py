@@ -78,6 +78,8 @@ def row_values(row: Row) -> tuple[Any, ...]:
         "handoff_pending": int(row.handoff_pending),
         "decision_published": int(row.decision_published),
         "text_erased": int(row.text_erased),
+        "photos": ",".join(map(str, row.photos)),
+        "public_photos": ",".join(map(str, row.public_photos)),
     }
     for key in DATETIME_COLUMNS:
         values[key] = stamp(values[key])
@@ -101,6 +103,8 @@ def row_from(values: Sequence[Any]) -> Row:
     data = dict(zip(ROW_COLUMNS, values, strict=True))
     for key in ("themes", "area_chain", "involved_teams"):
         data[key] = tuple(x for x in (data[key] or "").split(",") if x)
+    for key in ("photos", "public_photos"):
+        data[key] = tuple(int(x) for x in (data[key] or "").split(",") if x)
     for key in ("consent", "handoff_pending", "decision_published", "text_erased"):
         data[key] = bool(data[key])
     for key in DATETIME_COLUMNS:

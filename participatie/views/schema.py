@@ -8,8 +8,9 @@ VIEWS = "views"  # the tracking name of the views projection
 # 9: a new decision withdraws the published one until it is published; 10: area counts, open work
 # and decisions per area (tallies); 11: the words of each title (the staff search); 12: the
 # initiator's text blanked when they are erased (text_erased); 13: moderation and the public
-# text (public_title and public_description: NULL while nothing is public).
-SCHEMA_VERSION = 13
+# text (public_title and public_description: NULL while nothing is public); 14: photos (all and
+# public positions).
+SCHEMA_VERSION = 14
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -52,6 +53,8 @@ ROW_COLUMNS = (
     "moderation",
     "public_title",
     "public_description",
+    "photos",
+    "public_photos",
     "version",
 )
 QUEUE_COLUMNS = (

@@ -62,9 +62,14 @@ CLIENT_URL = "http://localhost"
 DEFAULT_PUBLIC_URL = next(f.default for f in fields(Settings) if f.name == "public_url")
 
 
-def make_site(settings: Settings, *, agendas: bool = True, **config: Any) -> Site:
+def make_site(
+    settings: Settings, *, agendas: bool = True, moderated: bool = False, **config: Any
+) -> Site:
+    """The demo municipality behind a Flask test client. Its public text is approved at once
+    (PARTICIPATIE_AUTO_APPROVE) unless the test is about moderation (`moderated`)."""
     if settings.public_url == DEFAULT_PUBLIC_URL:
         settings = settings.with_(public_url=CLIENT_URL)
+    settings = settings.with_(auto_approve=not moderated)
     # No projector runs behind a test site (tests project on demand): never wait for one.
     defaults = {"RATELIMIT_KEY_PREFIX": f"t{id(settings)}", "FRESH_WAIT_MS": 0}
     flask = create_app(settings, test_config={**defaults, **config})

@@ -60,8 +60,8 @@ def pages(world: World) -> list[tuple[str, str | None, str]]:
         if not endpoint.startswith(AREAS):
             continue
         req = request(world)
-        if req.path.split("?")[0].endswith(NOT_PAGES):
-            continue
+        if req.path.split("?")[0].endswith(NOT_PAGES) or "/fotos/" in req.path:
+            continue  # a chart, a file or a photo: no page
         found.append((endpoint, req.user, req.path))
     return found
 

@@ -27,10 +27,12 @@ from participatie.config import Settings
 from participatie.domain.agenda import Priority
 from participatie.domain.commands import AcceptHandoff, RequestInfo
 from participatie.domain.values import Actor, Role
+from participatie.media.photos import PhotoLimits, read_photo
 from participatie.notifications.links import support_link
 from participatie.notifications.mail import compose
 from tests.conftest import submission
 from tests.e2e.conftest import PASSWORD, Site, csrf_token, follow, login, make_site
+from tests.unit.test_photos import camera_jpeg
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_MAP = ROOT / "participatie/demo/data/wijken_en_buurten.geojson"
@@ -393,11 +395,12 @@ def support_token(site: Site, initiative_id: UUID) -> str:
     return link.token
 
 
-def _routed(site: Site) -> Any:
+def _routed(site: Site, photos: int = 0) -> Any:
     data = submission()
     data["location"] = {"area_code": KERKBUURT}
     data["themes"] = ["cultuur"]
-    done = site.app.submit(data)
+    pictures = [read_photo(camera_jpeg(), PhotoLimits()) for _ in range(photos)]
+    done = site.app.submit(data, photos=pictures)
     site.app.route_initiative(done.initiative_id, Actor.system("test"))
     return done
 
@@ -428,7 +431,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         staff.add(username, username.title(), role, teams, PASSWORD, system)
     staff.deactivate("oud", system, "uit dienst")
     staff.grant("audrey", "onderzoek 2026-5", 7, system)  # she may export personal data
-    case = _routed(site)
+    case = _routed(site, photos=2)
     asked = _routed(site)
     manager = Actor(id="staff:gea", role=Role.AREA_MANAGER, team=CENTRUM)
     site.app.act(asked.initiative_id, AcceptHandoff(), actor=manager)
@@ -440,7 +443,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     erase_me = _routed(site)
     hide_me = _routed(site)
     site.app.auto_approve = False  # this one waits for a moderator
-    pending = _routed(site)
+    pending = _routed(site, photos=1)
     site.app.auto_approve = True
     site.project()
     mail = compose("zoe@example.org", "Uw initiatief", "Beste Zoë, bedankt.")
@@ -688,6 +691,8 @@ GETS: dict[str, Callable[[World], Req]] = {
     "staff.area": lambda w: Req("gea", "/beheer/gebieden/WK999901"),
     "staff.search": lambda w: Req("gea", "/beheer/zoeken?q=geveltuinen"),
     "staff.moderation": lambda w: Req("rita", "/beheer/moderatie"),
+    "staff.photo": lambda w: Req("gea", f"/beheer/initiatieven/{w.case}/fotos/1?klein=1"),
+    "public.photo": lambda w: Req(None, f"/initiatieven/{w.case}/fotos/2"),
     "staff.moderate": lambda w: Req("rita", f"/beheer/moderatie/{w.pending}"),
     "oidc.start": lambda w: Req(None, "/beheer/oidc/start"),
     "oidc.callback": lambda w: Req(None, "/beheer/oidc/terug?code=x&state=y"),
@@ -799,6 +804,8 @@ GET_ANSWERS = {
     "staff.area": 200,
     "staff.search": 200,
     "staff.moderation": 200,
+    "staff.photo": 200,
+    "public.photo": 200,
     "staff.moderate": 200,
     "oidc.start": 502,
     "oidc.callback": 400,

@@ -26,7 +26,7 @@ PENDING = "Nog niet: een moderator bekijkt uw tekst eerst."
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     settings = Settings(var_dir=tmp_path_factory.mktemp("moderation") / "var", auto_approve=False)
-    built = make_site(settings)
+    built = make_site(settings, moderated=True)
     add_staff(built, "rita", Role.REGIE, ["regie"])
     add_staff(built, "gea", Role.AREA_MANAGER, ["gebiedsteam-centrum"])
     add_staff(built, "beheer", Role.ADMIN, [])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import logging
 import re
 import uuid
@@ -20,6 +21,7 @@ from uuid import UUID
 import psycopg
 import pytest
 import redis
+from PIL import ExifTags, Image
 
 from participatie.audit.chain import signing_key, verify
 from participatie.config import Settings
@@ -89,12 +91,26 @@ def submit_canary(site: Site) -> UUID:
         "consent": "ja",
         "requested_support": "",
         "website": "",
+        "photos": (io.BytesIO(photo_of(WRITTEN)), f"IMG {WRITTEN}.jpg"),
     }
-    assert client.post("/indienen", data=form).status_code == 303
+    answer = client.post("/indienen", data=form, content_type="multipart/form-data")
+    assert answer.status_code == 303
     iid = next(
         i for i in reversed(site.app.initiative_ids()) if site.app.get_initiative(i).title == TITLE
     )
     return iid
+
+
+def photo_of(name: str) -> bytes:
+    """A JPEG whose EXIF names its maker (and a comment too)."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Artist] = name
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 30, 30)).save(
+        buffer, "JPEG", exif=exif, comment=f"Gemaakt door {name}"
+    )
+    assert name.encode() in buffer.getvalue()
+    return buffer.getvalue()
 
 
 def answer_a_question(site: Site, iid: UUID) -> None:
@@ -191,6 +207,7 @@ def test_an_erased_canary_is_nowhere_and_history_still_verifies(
     site.project()
     initiative = site.app.get_initiative(iid)
     assert initiative.lead_team == CENTRUM and len(initiative.supporters) == 1
+    assert [p.position for p in initiative.photos] == [1] and site.app.photo(iid, 1)
     staff = site.client()
     login(staff, "gea")
     contact = open_contact(staff, iid).get_data(as_text=True)
@@ -237,6 +254,7 @@ def test_an_erased_canary_is_nowhere_and_history_still_verifies(
     public = site.client().get(f"/initiatieven/{iid}").get_data(as_text=True)
     assert ERASED in public and "Speeltuin" not in public  # what they wrote is gone
     assert "De indiener heeft de vraag beantwoord" in public  # what happened stays on record
+    assert site.app.photo(iid, 1) is None and str(iid) not in site.app.photo_store.initiatives()
     history = [type(e).__name__ for e in site.app.history(iid)]
     assert history[0] == "Submitted" and {"Routed", "InformationProvided"} <= set(history)
     assert f"Antwoord: <em>{ERASED}</em>" in shown and "Speeltuin" not in shown

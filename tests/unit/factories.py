@@ -49,6 +49,7 @@ def new_initiative() -> Initiative:
         language="nl",
         decision_days=DEFAULT_DECISION_DAYS,
         moderation=Moderation.PENDING,
+        photos=[],
         timestamp=T0,
     )
 

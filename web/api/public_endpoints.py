@@ -3,11 +3,16 @@ code, and ask to support it."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 from uuid import UUID
 
+from flask_babel import gettext
+
 from participatie.application.progress import progress_of
 from participatie.domain.values import AreaLevel
+from participatie.media.photos import Photo, PhotosRefused, read_photos
 from participatie.notifications.mail import MailError
 from participatie.views import queries
 from web.api.common import PREFIX, Blueprint, fail
@@ -25,6 +30,7 @@ from web.api.schemas import (
 from web.context import container, platform
 from web.i18n import accepted_language
 from web.links import public_url_for
+from web.photos import photo_limits
 
 public = Blueprint("api_public", __name__, url_prefix=PREFIX, description="Openbaar")
 
@@ -70,8 +76,35 @@ def teams() -> Any:
 @public.alt_response(429, description="Too many submissions from this address; try later.")
 def submit(data: dict[str, Any]) -> Any:
     """Submit an initiative; the answer holds the secret tracking code (shown once)."""
-    result = platform().submit({**data, "language": accepted_language()}, channel="api")
+    photos = read_api_photos(data.pop("photos", []))
+    result = platform().submit(
+        {**data, "language": accepted_language()}, channel="api", photos=photos
+    )
     return {"id": result.initiative_id, "tracking_code": result.tracking_code}
+
+
+def read_api_photos(encoded: list[str]) -> list[Photo]:
+    """The photos of a JSON submission; 422 naming each bad one (by its index) otherwise."""
+    limits = photo_limits()
+    errors: dict[str, list[str]] = {}
+    raw: list[bytes] = []
+    for index, text in enumerate(encoded):
+        try:
+            raw.append(base64.b64decode(text, validate=True))
+        except (binascii.Error, ValueError):
+            errors[str(index)] = ["Geen geldige base64."]
+    if errors:
+        fail(422, errors={"json": {"photos": errors}})
+    try:
+        return read_photos(raw, limits)
+    except PhotosRefused as refused:
+        found: dict[str, list[str]] = {}
+        for problem in refused.problems:
+            key = "_schema" if problem.position is None else str(problem.position - 1)
+            found.setdefault(key, []).append(
+                gettext(problem.error.problem.dutch) % problem.error.params
+            )
+        fail(422, errors={"json": {"photos": found}})
 
 
 @public.route("/tracking", methods=["POST"])

@@ -22,6 +22,16 @@ def _known_theme(code: str) -> None:
 class ApiSubmissionSchema(SubmissionSchema):
     """The submission, checked against the current area map and themes of the platform."""
 
+    photos = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={
+            "description": "Photos, each as base64 (JPEG, PNG or WebP; the number and sizes"
+            " PARTICIPATIE_MAX_PHOTOS and PARTICIPATIE_PHOTO_MEGABYTES allow). Their metadata"
+            " is removed; the public sees them only once a moderator approved them."
+        },
+    )
+
     def __init__(self, **kwargs: Any) -> None:
         Schema.__init__(self, **kwargs)
 

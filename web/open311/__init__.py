@@ -11,7 +11,8 @@ HTTP status. Choices where the specification leaves room:
   `long` (placed in a buurt; a point outside the municipality is refused), or `address_id` holding
   an area code (a CBS buurt, wijk or municipality code), or `address_string` holding the exact
   name or code of an area (no street geocoding). `email` and a first or last name are required
-  because every initiator needs them; `attribute[...]`, `media_url`, `device_id` and
+  because every initiator needs them; `attribute[...]`, `media_url` (the platform fetches no
+  address a client names; photos come through the form or the JSON API), `device_id` and
   `account_id` are ignored, as is `jurisdiction_id` (one endpoint serves one municipality). The
   title is the start of the description; nothing is published (no consent is asked through
   Open311), so the request is in no list of `GET requests`; asked for by its id it is found,
@@ -28,8 +29,9 @@ HTTP status. Choices where the specification leaves room:
 - Personal data never appears. `description` is given only when the initiator agreed to publish;
   `lat`/`long` are the reported point only then too, otherwise a point inside the area (its
   centroid when that lies inside), which says no more than `address_id` already does.
-  `address` is the area's name; `zipcode`, `media_url`, `service_notice` and
-  `expected_datetime` stay empty (the platform promises no completion date).
+  `address` is the area's name; `media_url` is the address of the first photo the public sees
+  (after moderation), else empty; `zipcode`, `service_notice` and `expected_datetime` stay
+  empty (the platform promises no completion date).
   `agency_responsible` is the lead team's name, empty until the workers have routed it;
   `status_notes` says in Dutch where the initiative stands (and the published outcome).
 """

@@ -22,6 +22,7 @@ from participatie.maps.geo import AreaIndex
 from participatie.views.model import Row
 from web.context import container
 from web.i18n import OUTCOMES, STATUS
+from web.links import public_url_for
 
 TITLE_LENGTH = 60
 
@@ -244,5 +245,12 @@ def service_request(
         "zipcode": "",
         "lat": point[0] if point else None,
         "long": point[1] if point else None,
-        "media_url": "",
+        "media_url": _media_url(row),
     }
+
+
+def _media_url(row: Row) -> str:
+    """The address of the first photo the public sees, or nothing."""
+    if not row.published or not row.public_photos:
+        return ""
+    return public_url_for("public.photo", initiative_id=row.id, position=row.public_photos[0])

@@ -21,11 +21,12 @@ from participatie.application.schemas import N_
 from participatie.audit.history import describe
 from participatie.domain.errors import ConcurrencyConflict, IllegalTransition, InvariantViolation
 from participatie.domain.initiative import Initiative
-from participatie.domain.values import Outcome, Priority
+from participatie.domain.values import Outcome, PhotoRef, Priority
 from participatie.staff import access
 from web.context import account, platform, staff_accounts
 from web.errors import conflict_message, http_status
 from web.explain import routing_explanation
+from web.photos import photo_answer
 from web.staff.areas import agenda_panel
 from web.staff.common import actor, bp, initiative_or_404, members, relation, require, teams
 from web.staff.labels import DONE, SHOWN_DETAILS
@@ -69,6 +70,8 @@ class CaseView:
     rationale: str | None
     decision_published: bool
     moderation: str
+    photos: tuple[PhotoRef, ...]
+    shown_photos: tuple[int, ...]
 
     @classmethod
     def of(cls, initiative: Initiative) -> CaseView:
@@ -98,6 +101,8 @@ class CaseView:
             rationale=initiative.rationale,
             decision_published=initiative.decision_published,
             moderation=initiative.moderation.value,
+            photos=tuple(initiative.photos),
+            shown_photos=tuple(initiative.shown_photos),
         )
 
 
@@ -167,6 +172,18 @@ def detail(initiative_id: UUID) -> ResponseReturnValue:
     initiative = initiative_or_404(initiative_id)
     require("detail", relation(initiative), f"initiative:{initiative_id}")
     return _detail(initiative)
+
+
+@bp.get("/initiatieven/<uuid:initiative_id>/fotos/<int:position>")
+def photo(initiative_id: UUID, position: int) -> ResponseReturnValue:
+    """A photo as it came in (`?klein=1`: its thumbnail), to whoever may open the initiative:
+    staff see photos at once, before any moderator did."""
+    initiative = initiative_or_404(initiative_id)
+    require("detail", relation(initiative), f"initiative:{initiative_id}")
+    found = platform().photo(initiative_id, position, request.args.get("klein") == "1")
+    if found is None:
+        abort(404)
+    return photo_answer(*found, position, public=False)
 
 
 @bp.post("/initiatieven/<uuid:initiative_id>/contactgegevens")

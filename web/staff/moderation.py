@@ -115,14 +115,17 @@ def moderate(initiative_id: UUID) -> ResponseReturnValue:
     action = request.form.get("action", "")
     if action not in MODERATION_TABLE:
         abort(400)
-    kept = {k: request.form.get(k, "") for k in ("title", "description", "reason")}
+    kept: dict[str, Any] = {k: request.form.get(k, "") for k in ("title", "description", "reason")}
+    sent = {k: v for k, v in kept.items() if k in _fields(action)}
+    if action == "redact_public_text" and initiative.photos:  # ticked: the ones that stay
+        sent["photos"] = kept["photos"] = request.form.getlist("photos")
     version = request.form.get("version", "")
     try:
         perform(
             platform(),
             initiative_id,
             action,
-            {k: v for k, v in kept.items() if k in _fields(action)},
+            sent,
             moderator,
             int(version) if version.isdigit() else None,
             table=MODERATION_TABLE,
@@ -156,7 +159,7 @@ def _page(
     *,
     errors: dict[str, list[str]] | None = None,
     action: str | None = None,
-    kept: dict[str, str] | None = None,
+    kept: dict[str, Any] | None = None,
     message: str | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
@@ -169,6 +172,7 @@ def _page(
             public=public,
             moderation=initiative.moderation.value,
             possible=possible,
+            shown=initiative.shown_photos,
             moderatable=bool(possible & set(MODERATION_TABLE)),
             errors=errors or {},
             form_action=action,

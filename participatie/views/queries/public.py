@@ -40,7 +40,7 @@ def public_initiative(
             views.sql(
                 "SELECT id, title, description, consent, status, area_code, lead_team, outcome,"
                 " decision_published, rationale, supporters, submitted_at, themes, public_title,"
-                " public_description FROM"
+                " public_description, public_photos FROM"
                 f" {views.table(LIVE, 'initiatives')} WHERE id = ?{condition}"
             ),
             [initiative_id],
@@ -67,6 +67,7 @@ def public_initiative(
         "title": r[13] if published_only else r[1],
         "description": (r[14] if published_only else r[2]) if r[3] else None,
         "public": public,
+        "photos": [int(x) for x in (r[15] or "").split(",") if x] if public else [],
         "status": r[4],
         "area_code": r[5],
         "lead_team": r[6],
