@@ -20,11 +20,12 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -255,3 +256,29 @@ def p95(client: Any, urls: list[str], samples: int) -> float:
         timings.append(time.perf_counter() - started)
         assert response.status_code == 200, (url, response.status_code)
     return statistics.quantiles(timings, n=20)[18]
+
+
+Measure = Callable[[Stack], tuple[float, float]]  # one round: (rate, p95 in ms)
+
+
+def best_rounds(
+    kind: str, rounds: int, variants: dict[str, Measure]
+) -> dict[str, tuple[float, float]]:
+    """On a fresh `kind` store with the demo municipality, run each variant `rounds` times,
+    alternating, and keep each one's best round (highest rate) with its p95."""
+    from participatie.bootstrap import build
+    from participatie.demo import load_demo
+
+    best: dict[str, tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp, store(kind, Path(tmp)) as settings:
+        container = build(settings)
+        load_demo(container.app)
+        container.close()
+        with Stack(settings, Path(tmp)) as stack:
+            for _ in range(rounds):
+                for name, measure in variants.items():
+                    rate, p95 = measure(stack)
+                    print(f"{kind} {name}: {rate:.1f}/s p95 {p95:.1f} ms", flush=True)
+                    if name not in best or rate > best[name][0]:
+                        best[name] = (rate, p95)
+    return best

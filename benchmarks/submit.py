@@ -13,14 +13,12 @@ each run checks that every 201 was stored (no more, no fewer).
 from __future__ import annotations
 
 import argparse
-import tempfile
-from pathlib import Path
+import functools
 
 from benchmarks import bare, report
 from benchmarks.load import Request, run
-from benchmarks.stack import Stack, machine, store
+from benchmarks.stack import Stack, best_rounds, machine
 from participatie.bootstrap import build
-from participatie.demo import load_demo
 from participatie.domain.initiative import Initiative
 
 AREAS = ("BU99990104", "BU99990202", "WK999903")
@@ -84,18 +82,16 @@ def bench(seconds: float, rounds: int, concurrency: int, stores: list[str]) -> s
         "|---|---|---|---|---|---|",
     ]
     for kind in stores:
-        with tempfile.TemporaryDirectory() as tmp, store(kind, Path(tmp)) as settings:
-            container = build(settings)
-            load_demo(container.app)
-            container.close()
-            best: dict[str, tuple[float, float]] = {}
-            with Stack(settings, Path(tmp)) as stack:
-                for _ in range(rounds):
-                    for which in ("bare", "platform"):
-                        rate, p95 = measure(stack, which, seconds, concurrency)
-                        print(f"{kind} {which}: {rate:.1f}/s p95 {p95:.1f} ms", flush=True)
-                        if which not in best or rate > best[which][0]:
-                            best[which] = (rate, p95)
+        best = best_rounds(
+            kind,
+            rounds,
+            {
+                which: functools.partial(
+                    measure, which=which, seconds=seconds, concurrency=concurrency
+                )
+                for which in ("bare", "platform")
+            },
+        )
         (bare_rate, bare_p95), (rate, p95) = best["bare"], best["platform"]
         lines.append(
             f"| {kind} | {bare_rate:.1f} | {rate:.1f} | {rate / bare_rate:.2f} |"

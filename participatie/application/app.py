@@ -261,6 +261,10 @@ class ParticipatieApp(
         initiative: Initiative = self._get(initiative_id, Initiative)
         return initiative
 
+    def exists(self, aggregate_id: UUID) -> bool:
+        """Whether any event of this aggregate is stored (one indexed query)."""
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
     def history(self, aggregate_id: UUID) -> list[DomainEventProtocol[UUID]]:
         """Return every stored event of one aggregate, oldest first."""
         return list(self.events.get(aggregate_id))

@@ -77,7 +77,7 @@ class InitiativeCommands(_Uses):
         """
         initiative, index, code, kept = self._new_initiative(data, channel, actor, at, photos)
         if kept:
-            self.photo_store.put(initiative.id, kept)
+            self.photo_store.put(initiative.id, kept, self.clock())
         self.save_all(initiative, index)
         return Submission(initiative.id, code)
 

@@ -5,13 +5,16 @@ var/photos.sqlite), each photo and its thumbnail sealed under the initiator's ke
 The log records which photos came (domain.values.PhotoRef, with the checksum of what is stored
 here); the bytes stay out of it, so loading an initiative never decodes a photo. Rows are written
 before the events that name them: a crash in between leaves rows no event names, which
-`orphans` finds. Erasure deletes an initiative's rows (and the key makes any copy unreadable).
+`forget_orphans` deletes once they are an hour old (the daily retention run calls it). Erasure
+deletes an initiative's rows (and the key makes any copy unreadable).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from participatie.infra.tables import SQLiteTables, Tables, tables_for
@@ -19,7 +22,8 @@ from participatie.infra.tables import SQLiteTables, Tables, tables_for
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS participatie_photos ("
     "initiative_id TEXT NOT NULL, position INTEGER NOT NULL, mime TEXT NOT NULL,"
-    " photo BLOB NOT NULL, thumbnail BLOB NOT NULL, PRIMARY KEY (initiative_id, position))",
+    " photo BLOB NOT NULL, thumbnail BLOB NOT NULL, stored_at TEXT NOT NULL,"
+    " PRIMARY KEY (initiative_id, position))",
 ]
 POSTGRES_SCHEMA = [SCHEMA[0].replace("BLOB", "BYTEA")]
 
@@ -44,13 +48,16 @@ class PhotoStore:
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
 
-    def put(self, initiative_id: UUID, photos: list[StoredPhoto]) -> None:
+    def put(self, initiative_id: UUID, photos: list[StoredPhoto], at: datetime) -> None:
         """Keep the sealed photos of one initiative (before its events are saved)."""
         if photos:
             self.tables.many(
-                "INSERT INTO participatie_photos"
-                " (initiative_id, position, mime, photo, thumbnail) VALUES (?, ?, ?, ?, ?)",
-                [(str(initiative_id), p.position, p.mime, p.photo, p.thumbnail) for p in photos],
+                "INSERT INTO participatie_photos (initiative_id, position, mime, photo,"
+                " thumbnail, stored_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (str(initiative_id), p.position, p.mime, p.photo, p.thumbnail, at.isoformat())
+                    for p in photos
+                ],
             )
 
     def get(self, initiative_id: UUID, position: int) -> StoredPhoto | None:
@@ -72,6 +79,18 @@ class PhotoStore:
         if isinstance(self.tables, SQLiteTables):
             self.tables.run("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted
+
+    def forget_orphans(self, known: Callable[[str], bool], before: datetime) -> int:
+        """Delete the photos stored before `before` of initiatives `known` says do not exist
+        (their events were never saved); return how many initiatives lost their photos."""
+        rows = self.tables.run(
+            "SELECT DISTINCT initiative_id FROM participatie_photos WHERE stored_at < ?",
+            (before.isoformat(),),
+        )
+        orphans = [str(r[0]) for r in rows if not known(str(r[0]))]
+        for initiative_id in orphans:
+            self.forget(UUID(initiative_id))
+        return len(orphans)
 
     def initiatives(self) -> set[str]:
         """The ids of the initiatives that have photos here."""

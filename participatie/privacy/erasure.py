@@ -129,6 +129,10 @@ def finish_erasures(container: Container) -> int:
     # seals the address in that link and the mail that carried it go (nothing else holds them).
     expired = datetime.now(tz=UTC) - timedelta(days=LINK_DAYS)
     _forget_requests(container, _unconfirmed(container, "support-", expired))
+    # Photos kept for a submission whose events were never saved (a crash in between).
+    app.photo_store.forget_orphans(
+        lambda i: app.exists(UUID(i)), datetime.now(tz=UTC) - timedelta(hours=1)
+    )
     app.vault.scrub()
     return deleted
 

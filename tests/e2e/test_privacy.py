@@ -30,7 +30,16 @@ from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Role
 from participatie.views.projector import ViewsProjection, check, rebuild
 from tests.conftest import POSTGRES_URL, REDIS_URL
-from tests.e2e.conftest import Site, add_staff, csrf_token, login, make_site, open_contact
+from tests.e2e.conftest import (
+    Site,
+    add_staff,
+    client_of,
+    csrf_token,
+    export_events,
+    login,
+    make_site,
+    open_contact,
+)
 from tests.services import pump, redis_for_test, unique_queue
 from workers import jobs
 
@@ -53,6 +62,7 @@ def privacy_site(settings: Settings, tmp_path: Path) -> Iterator[Site]:
         site = make_site(settings.with_(redis_url=url, queue_name=unique_queue()))
         add_staff(site, "gea", Role.AREA_MANAGER, [CENTRUM])
         add_staff(site, "beheer", Role.ADMIN, [])
+        add_staff(site, "audrey", Role.AUDITOR, [])
         try:
             yield site
         finally:
@@ -255,6 +265,13 @@ def test_an_erased_canary_is_nowhere_and_history_still_verifies(
     assert ERASED in public and "Speeltuin" not in public  # what they wrote is gone
     assert "De indiener heeft de vraag beantwoord" in public  # what happened stays on record
     assert site.app.photo(iid, 1) is None and str(iid) not in site.app.photo_store.initiatives()
+    auditor = client_of(site, "audrey")
+    for fmt in ("jsonl", "csv"):  # an auditor's export of the whole log: the record, no words
+        exported = export_events(auditor, format=fmt)
+        assert exported.status_code == 200 and str(iid).encode() in exported.data
+        assert hits(exported.data) == [], fmt
+    history_page = auditor.get(f"/beheer/audit/initiatieven/{iid}").get_data(as_text=True)
+    assert ERASED in history_page and hits(history_page.encode()) == []
     history = [type(e).__name__ for e in site.app.history(iid)]
     assert history[0] == "Submitted" and {"Routed", "InformationProvided"} <= set(history)
     assert f"Antwoord: <em>{ERASED}</em>" in shown and "Speeltuin" not in shown

@@ -25,9 +25,10 @@ def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container
     current = app.history(result.initiative_id)[0]
     stored = app.mapper.to_stored_event(current)
     state = json.loads(stored.state)
-    assert state.pop("class_version") == 5
+    assert state.pop("class_version") == 6
     in_clear(state)
     assert state.pop("moderation") == {"_type_": "moderation", "_data_": "approved"}
+    assert state.pop("photos") == []
     assert state.pop("channel") == "api"
     assert state.pop("language") == "nl"
     assert state.pop("decision_days") == 40
@@ -46,6 +47,7 @@ def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
         assert isinstance(upcast.title, FreeText) and upcast.title.legacy  # v3 → v4
         assert upcast.moderation is Moderation.APPROVED  # v4 → v5: consent was publication
+        assert upcast.photos == []  # v5 → v6
         assert other.app.history(new_id)[0].channel == "web"  # type: ignore[attr-defined]
         assert other.app.get_initiative(result.initiative_id).channel == "api"
     finally:
@@ -61,9 +63,9 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
     stored = app.snapshots.recorder.select_events(result.initiative_id, desc=True, limit=1)[0]
     state = json.loads(stored.state)
     # Rewrite the snapshot as version 1 of the code would have written it.
-    assert state["state"].pop("class_version") == 8
+    assert state["state"].pop("class_version") == 9
     in_clear(state["state"])
-    for name in ("moderation", "public_title", "public_description"):
+    for name in ("moderation", "public_title", "public_description", "photos", "public_photos"):
         state["state"].pop(name)
     assert state["state"].pop("handoff_since") is None
     assert state["state"].pop("handoff_days") == 5
@@ -80,6 +82,7 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
         assert upcast.erased == []  # v4 → v5
         assert upcast.moderation is Moderation.APPROVED  # v7 → v8: published at once
         assert upcast.public_text == (TITLE, DESCRIPTION)
+        assert (upcast.photos, upcast.shown_photos) == ([], [])  # v8 → v9
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
         assert upcast.title.legacy and upcast.title.subject_id == upcast.initiator.subject_id
 
@@ -100,7 +103,7 @@ def test_version_5_snapshot_with_supporters_as_uuids_is_upcast(container: Contai
     # Version 5 kept the supporters as UUID objects.
     state["state"]["class_version"] = 5
     in_clear(state["state"])
-    for name in ("moderation", "public_title", "public_description"):
+    for name in ("moderation", "public_title", "public_description", "photos", "public_photos"):
         state["state"].pop(name)
     del state["state"]["supporter_ids"]
     state["state"]["supporters"] = [{"_type_": "uuid_hex", "_data_": supporter.subject_id.hex}]
@@ -141,9 +144,10 @@ def test_text_stored_in_clear_by_older_versions_is_hidden_once_its_author_is_era
     for row in [app.recorder.select_events(result.initiative_id)[0], *stored]:
         state = json.loads(row.state)
         if row.originator_version == 1:
-            assert state.pop("class_version") == 5
+            assert state.pop("class_version") == 6
             in_clear(state)
             state.pop("moderation")
+            state.pop("photos")
             state["class_version"] = 3
         for name, text in texts.items():
             if isinstance(state.get(name), dict):

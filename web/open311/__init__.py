@@ -19,14 +19,15 @@ HTTP status. Choices where the specification leaves room:
   without any text and with the buurt's point only. The answer holds the
   initiative id as `service_request_id` (no token step) with status 200. When
   `PARTICIPATIE_OPEN311_API_KEY` is set, a missing or wrong `api_key` is a 403.
-- `GET requests` lists every published initiative (its initiator agreed to publish it),
+- `GET requests` lists every published initiative (its initiator agreed to publish it and a
+  moderator approved or redacted its text; see README, *Moderation*),
   whatever channel it came through, newest first, at most 1000; one without consent is in no
   list (so its id is revealed nowhere), but found by its id. `service_code` (an initiative's first
   theme), `status` (open/closed) and the `requested_datetime` range (`start_date`/`end_date`,
   W3C date-times; a date alone means 00:00 UTC; by default the last 90 days; a range may span
   at most 90 days) filter; `service_request_id` (a comma list) overrides every other filter, as
   the specification says.
-- Personal data never appears. `description` is given only when the initiator agreed to publish;
+- Personal data never appears. `description` is the public text, given only once published;
   `lat`/`long` are the reported point only then too, otherwise a point inside the area (its
   centroid when that lies inside), which says no more than `address_id` already does.
   `address` is the area's name; `media_url` is the address of the first photo the public sees
