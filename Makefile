@@ -44,6 +44,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP) ## Benchmarks, written into BENCHMARKS.md (about an hour); not part of make test
 	$(BIN)/python -m benchmarks.submit --seconds 20 --rounds 2
+	$(BIN)/python -m benchmarks.photos --seconds 10 --rounds 2
 	$(BIN)/python -m benchmarks.routing --jobs 1000 --rounds 2
 	$(BIN)/python -m benchmarks.timetravel --queries 400
 	$(REPORT) latency -- $(BIN)/python -m benchmarks.views latency --rate 20 --seconds 30
