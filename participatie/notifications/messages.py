@@ -46,11 +46,15 @@ CONFIRM_DAYS = 7
 # Event → kind of message, by audience.
 TO_INITIATOR: dict[type[Any], str] = {
     Initiative.Submitted: "submitted",
+    Initiative.HandoffAccepted: "handoff_accepted",
     Initiative.InformationRequested: "information_requested",
+    Initiative.PublicUpdatePosted: "public_update",
     Initiative.DecisionPublished: "decision_published",
+    Initiative.ExecutionStarted: "execution_started",
     Initiative.Completed: "completed",
 }
 TO_TEAM: dict[type[Any], str] = {
+    Initiative.InformationProvided: "answered",
     Initiative.Routed: "handoff",
     Initiative.Rerouted: "handoff",
     Initiative.Forwarded: "handoff",
@@ -62,6 +66,10 @@ TOPICS = tuple(get_topic(cls) for cls in (*TO_INITIATOR, *TO_TEAM))
 
 SUBJECTS = {
     "submitted": N_("Uw initiatief is ontvangen: %(title)s"),
+    "handoff_accepted": N_("Uw initiatief is in behandeling: %(title)s"),
+    "public_update": N_("Nieuws over uw initiatief: %(title)s"),
+    "execution_started": N_("De uitvoering van uw initiatief is begonnen: %(title)s"),
+    "answered": N_("Antwoord van de indiener: %(title)s"),
     "information_requested": N_("Vraag over uw initiatief: %(title)s"),
     "decision_published": N_("Besluit over uw initiatief: %(title)s"),
     "completed": N_("Uw initiatief is afgerond: %(title)s"),
@@ -189,6 +197,11 @@ class Notifier:
             context["decision_due"] = _date(initiative.decision_due, language)
         elif kind == "information_requested":
             context["question"] = event.question
+        elif kind == "handoff_accepted":
+            context["team"] = self._team_name(event.team)
+        elif kind == "public_update":
+            context["message"] = event.message
+            context["team"] = self._team_name(initiative.lead_team)
         elif kind == "decision_published":
             outcome = initiative.outcome.value if initiative.outcome else ""
             context["outcome"] = translations(language).gettext(
@@ -210,11 +223,16 @@ class Notifier:
         }
         if kind == "handoff":
             context["due"] = _date(initiative.handoff_due, "nl")
+        elif kind == "answered":
+            context["answer"] = event.answer
         else:
             context["deadline"] = DEADLINES.get(event.deadline, event.deadline)
             context["due"] = _date(event.due, "nl")
             context["escalated"] = self._escalated_with(event)
         return self._render(initiative, event, kind, f"team:{code}", team.email, "nl", context)
+
+    def _team_name(self, code: str | None) -> str:
+        return next((t.name for t in self.app.teams() if t.code == code), code or "")
 
     def _escalated_with(self, missed: Any) -> bool:
         """Whether the sweep sent the initiative to regie in the same breath."""

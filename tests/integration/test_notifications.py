@@ -25,6 +25,7 @@ from participatie.domain.commands import (
     AcceptHandoff,
     Complete,
     Decide,
+    PostPublicUpdate,
     ProvideInfo,
     PublishDecision,
     RequestInfo,
@@ -92,7 +93,9 @@ def submit(container: Container, language: str = "nl", **overrides: Any) -> UUID
 def by_subject(server: SMTPServer) -> dict[tuple[str, str], list[EmailMessage]]:
     found: dict[tuple[str, str], list[EmailMessage]] = {}
     for message in server.received:
-        found.setdefault((str(message["To"]), str(message["Subject"])), []).append(message)
+        found.setdefault(
+            (str(message["To"]), " ".join(str(message["Subject"]).split())), []
+        ).append(message)
     return found
 
 
@@ -111,6 +114,7 @@ def html_of(message: EmailMessage) -> str:
 def walk_to_completion(container: Container, initiative_id: UUID, question: str) -> None:
     app = container.app
     app.act(initiative_id, AcceptHandoff(), actor=WEST)
+    app.act(initiative_id, PostPublicUpdate(message="We komen volgende week kijken."), actor=WEST)
     app.act(initiative_id, RequestInfo(question=question), actor=WEST)
     initiator = Actor.initiator(app.get_initiative(initiative_id).initiator.subject_id)
     app.act(initiative_id, ProvideInfo(answer="De zonkant."), actor=initiator)
@@ -144,15 +148,23 @@ def test_each_trigger_sends_one_message_in_the_recipients_language(platform: Con
         title = "Geveltuinen in de Dorpsstraat"
         expected = {
             (anna, f"Uw initiatief is ontvangen: {title}"),
+            (anna, f"Uw initiatief is in behandeling: {title}"),
+            (anna, f"Nieuws over uw initiatief: {title}"),
             (anna, f"Vraag over uw initiatief: {title}"),
             (anna, f"Besluit over uw initiatief: {title}"),
+            (anna, f"De uitvoering van uw initiatief is begonnen: {title}"),
             (anna, f"Uw initiatief is afgerond: {title}"),
             (anna, "Your initiative has been received: Benches by the pond"),
+            (anna, "Your initiative is being handled: Benches by the pond"),
+            (anna, "News about your initiative: Benches by the pond"),
             (anna, "Question about your initiative: Benches by the pond"),
             (anna, "Decision on your initiative: Benches by the pond"),
+            (anna, "Work on your initiative has started: Benches by the pond"),
             (anna, "Your initiative has been completed: Benches by the pond"),
             (TEAM_MAIL["west"], f"Nieuw in de wachtrij: {title}"),
             (TEAM_MAIL["west"], "Nieuw in de wachtrij: Benches by the pond"),
+            (TEAM_MAIL["west"], f"Antwoord van de indiener: {title}"),
+            (TEAM_MAIL["west"], "Antwoord van de indiener: Benches by the pond"),
         }
         assert set(mails) == expected
         assert all(len(found) == 1 for found in mails.values()), mails
@@ -174,6 +186,13 @@ def test_each_trigger_sends_one_message_in_the_recipients_language(platform: Con
         (decision,) = mails[(anna, "Decision on your initiative: Benches by the pond")]
         assert "Decision: Granted" in text_of(decision)
         assert "Het past in het buurtplan en er is budget." in text_of(decision)
+        (accepted,) = mails[(anna, "Your initiative is being handled: Benches by the pond")]
+        assert "Gebiedsteam West" in text_of(accepted) and f"{SITE}/volgen" in text_of(accepted)
+        (news,) = mails[(anna, f"Nieuws over uw initiatief: {title}")]
+        assert "We komen volgende week kijken." in text_of(news)
+        (answered,) = mails[(TEAM_MAIL["west"], f"Antwoord van de indiener: {title}")]
+        assert "De zonkant." in text_of(answered)
+        assert f"{SITE}/beheer/initiatieven/{dutch}" in text_of(answered)
         (handoff,) = mails[(TEAM_MAIL["west"], f"Nieuw in de wachtrij: {title}")]
         assert f"{SITE}/beheer/initiatieven/{dutch}" in text_of(handoff)
         assert "Gebiedsteam West" in text_of(handoff)
