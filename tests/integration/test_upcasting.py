@@ -45,7 +45,9 @@ def test_version_1_submitted_event_is_upcast_to_channel_web(container: Container
         assert (upcast.language, upcast.decision_days) == ("nl", 40)
         assert upcast.decision_due is not None
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
-        assert isinstance(upcast.title, FreeText) and upcast.title.legacy  # v3 → v4
+        for text in (upcast.title, upcast.description, upcast.requested_support):  # v3 → v4
+            assert isinstance(text, FreeText) and text.legacy
+            assert text.subject_id == upcast.initiator.subject_id
         assert upcast.moderation is Moderation.APPROVED  # v4 → v5: consent was publication
         assert upcast.photos == []  # v5 → v6
         assert other.app.history(new_id)[0].channel == "web"  # type: ignore[attr-defined]
@@ -84,7 +86,8 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
         assert upcast.public_text == (TITLE, DESCRIPTION)
         assert (upcast.photos, upcast.shown_photos) == ([], [])  # v8 → v9
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
-        assert upcast.title.legacy and upcast.title.subject_id == upcast.initiator.subject_id
+        for text in (upcast.title, upcast.description, upcast.requested_support):  # v6 → v7
+            assert text.legacy and text.subject_id == upcast.initiator.subject_id
 
 
 def test_version_5_snapshot_with_supporters_as_uuids_is_upcast(container: Container) -> None:
