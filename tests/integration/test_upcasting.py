@@ -195,6 +195,36 @@ def test_text_stored_in_clear_by_older_versions_is_hidden_once_its_author_is_era
         other.close()
 
 
+def test_a_redaction_stored_before_photos_keeps_every_photo_public(container: Container) -> None:
+    """PublicTextRedacted v1 chose no photos: read as every photo staying public."""
+    app = container.app
+    schema = SubmissionSchema(app.area_index())
+    result = app.submit(schema.load_submission(submission()))
+    initiative = app.get_initiative(result.initiative_id)
+    moderator = Actor("rita", Role.REGIE, "regie")
+    initiative.redact_public_text(
+        moderator,
+        initiative.modified_on,
+        TITLE,
+        "Een kortere beschrijving van de geveltuinen.",
+        "r",
+    )
+    (redacted,) = [app.mapper.to_stored_event(e) for e in initiative.collect_events()]
+    state = json.loads(redacted.state)
+    assert state.pop("class_version") == 2
+    assert state.pop("photos") == []
+    old = replace(redacted, state=json.dumps(state, separators=(",", ":")).encode())
+    app.recorder.insert_events([old])
+    other = build(container.settings)
+    try:
+        upcast = other.app.get_initiative(result.initiative_id)
+        assert other.app.history(result.initiative_id)[-1].photos is None  # type: ignore[attr-defined]
+        assert upcast.public_photos is None and upcast.moderation is Moderation.REDACTED
+        assert upcast.public_text == (TITLE, "Een kortere beschrijving van de geveltuinen.")
+    finally:
+        other.close()
+
+
 def written(events: list[Any], names: Iterable[str]) -> dict[str, str]:
     """The free texts of the events that are not empty (the reason: the initiator's own)."""
     return {

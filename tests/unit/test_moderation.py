@@ -10,7 +10,7 @@ import pytest
 
 from participatie.domain.errors import InvariantViolation, NothingChanged, ReasonRequired
 from participatie.domain.initiative import Initiative
-from participatie.domain.values import Actor, FreeText, Moderation, Role
+from participatie.domain.values import Actor, FreeText, Moderation, PhotoRef, Role
 from participatie.views.model import apply
 from tests.unit.factories import REGIE, T0, new_initiative
 
@@ -126,3 +126,40 @@ def test_moderation_needs_no_team() -> None:
     moderator = replace(REGIE, team=None, role=Role.ADMIN)
     initiative.approve_public_text(moderator, T0)
     assert initiative.moderation is Moderation.APPROVED
+
+
+def with_photos(count: int) -> Initiative:
+    initiative = new_initiative()
+    initiative.photos = [
+        PhotoRef(n, "image/jpeg", 40, 30, f"{n:064x}") for n in range(1, count + 1)
+    ]
+    return initiative
+
+
+# Step → the positions of the photos the public sees after it (three photos came in).
+PHOTO_STEPS: list[tuple[str, list[int] | None, list[int]]] = [
+    ("submitted", None, []),  # waiting: none
+    ("approve", None, [1, 2, 3]),
+    ("redact", [3, 1], [1, 3]),  # a licence plate on photo 2
+    ("hide", None, []),
+    ("redact", [], []),  # the text public, no photo
+    ("approve", None, [1, 2, 3]),  # as submitted again: every photo
+]
+
+
+def test_the_public_photos_follow_each_moderator_step() -> None:
+    initiative = with_photos(3)
+    for hours, (name, chosen, shown) in enumerate(PHOTO_STEPS):
+        at = T0 + timedelta(hours=hours)
+        if name == "approve":
+            initiative.approve_public_text(REGIE, at)
+        elif name == "redact":
+            initiative.redact_public_text(REGIE, at, *EDITED, NO_NAMES, chosen)
+        elif name == "hide":
+            initiative.hide_public_text(REGIE, at, "beledigend")
+        assert initiative.shown_photos == shown, name
+    with pytest.raises(InvariantViolation) as unknown:
+        initiative.redact_public_text(REGIE, T0, *EDITED, NO_NAMES, [4])
+    assert unknown.value.field == "photos"
+    with pytest.raises(NothingChanged):
+        initiative.redact_public_text(REGIE, T0, TITLE, DESCRIPTION, NO_NAMES, [1, 2, 3])
