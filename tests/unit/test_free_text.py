@@ -24,7 +24,7 @@ from eventsourcing.persistence import (
 
 from participatie.domain.errors import InvariantViolation
 from participatie.domain.initiative import Initiative
-from participatie.domain.values import Actor, FreeText
+from participatie.domain.values import Actor, FreeText, Moderation, Role, SealedPersonalData
 from participatie.infra import transcodings
 from participatie.infra.sealing import SealedTextAsDict, SealingMapper
 from participatie.privacy.keys import PersonalDataVault, SQLiteKeyStore
@@ -186,3 +186,43 @@ def test_a_subject_erased_elsewhere_gets_text_sealed_under_a_key_nobody_keeps(
 
 def _b64(text: str) -> bytes:
     return base64.b64decode(text)
+
+
+# Upcasters of events stored before free text was sealed, by hand: (the state as stored) →
+# (the text it is read as: its value, whose it is, legacy).
+SUBJECT = uuid4()
+SEALED = SealedPersonalData(SUBJECT, b"\x00" * 32)
+
+
+def test_the_upcasters_mark_old_clear_text_as_legacy_of_the_right_person() -> None:
+    state = {
+        "initiator": SEALED,
+        "title": "Bankjes",
+        "description": "Drie bankjes graag.",
+        "requested_support": None,
+        "consent_to_publish": False,
+    }
+    Initiative.Submitted.upcast_v3_v4(state)
+    assert [
+        (state[n], getattr(state[n], "subject_id", None), getattr(state[n], "legacy", None))
+        for n in ("title", "description", "requested_support")
+    ] == [
+        ("Bankjes", SUBJECT, True),
+        ("Drie bankjes graag.", SUBJECT, True),
+        (None, None, None),  # nothing written: stays nothing
+    ]
+    Initiative.Submitted.upcast_v4_v5(state)
+    assert state["moderation"] is Moderation.NONE  # no consent: nothing was ever public
+    state["consent_to_publish"] = True
+    Initiative.Submitted.upcast_v4_v5(state)
+    assert state["moderation"] is Moderation.APPROVED  # with consent it was public at once
+
+    for actor, whose in [
+        (Actor.initiator(SUBJECT), SUBJECT),
+        (Actor("balie-medewerker", Role.INITIATOR), None),  # no subject in its id
+        (Actor("staff:gea", Role.AREA_MANAGER, "gebied-noord"), None),
+        (Actor(f"subject:{SUBJECT.hex}", Role.AREA_MANAGER), None),  # not an initiator
+    ]:
+        answered = {"actor": actor, "answer": "De zonkant."}
+        Initiative.InformationProvided.upcast_v1_v2(answered)
+        assert (answered["answer"].subject_id, answered["answer"].legacy) == (whose, True)
