@@ -28,6 +28,7 @@ from participatie.domain.commands import (
     PublishDecision,
     RequestInfo,
     StartExecution,
+    execute,
 )
 from participatie.domain.initiative import HANDOFF
 from participatie.domain.values import REGIE_TEAM, Actor, Moderation, Outcome, Role
@@ -130,7 +131,10 @@ def _play_history(
     app: ParticipatieApp, initiative_id: UUID, item: dict[str, Any], number: int, start: datetime
 ) -> None:
     """Move a demo initiative along its story (`_steps`), so queues and histories look
-    lived-in and every date is one the deadlines allow."""
+    lived-in and every date is one the deadlines allow. Regie's moderator approves what residents
+    asked to publish a few hours after it came in; the freshest wait in the moderation queue, as
+    on a real Monday morning. The whole story is carried out on one copy of the initiative and
+    saved at once (the same events as one command at a time, in a fraction of the time)."""
     initiative = app.get_initiative(initiative_id)
     team = initiative.lead_team
     assert team is not None
@@ -139,19 +143,14 @@ def _play_history(
         "regie": Actor(f"demo-{REGIE_TEAM}", Role.REGIE, REGIE_TEAM),
         "initiator": Actor(f"subject:{initiative.initiator.subject_id.hex}", Role.INITIATOR),
     }
-    for days, command, who in _steps(item, number, team):
-        app.act(initiative_id, command, actor=actors[who], at=start + timedelta(days=days))
-
-
-def _moderate(
-    app: ParticipatieApp, initiative_id: UUID, item: dict[str, Any], start: datetime
-) -> None:
-    """Regie's moderator approves what residents asked to publish a few hours after it came in;
-    the freshest wait in the moderation queue, as on a real Monday morning."""
-    initiative = app.get_initiative(initiative_id)
+    story: list[tuple[float, Command, str]] = []
     if initiative.moderation is Moderation.PENDING and int(item["days_ago"]) > FRESH_DAYS:
-        moderator = Actor(f"demo-{REGIE_TEAM}", Role.REGIE, REGIE_TEAM)
-        app.act(initiative_id, ApprovePublicText(), actor=moderator, at=start + timedelta(hours=3))
+        story.append((0.125, ApprovePublicText(), "regie"))  # three hours after it came in
+    story += _steps(item, number, team)
+    for days, command, who in story:
+        execute(initiative, app.sealed(command), actors[who], start + timedelta(days=days))
+    if story:
+        app.save_all(initiative)
 
 
 def _sweep_history(app: ParticipatieApp, now: datetime) -> int:
@@ -220,7 +219,6 @@ def load_demo(app: ParticipatieApp, *, if_empty: bool = False, agendas: bool = T
         submitted_at = now - timedelta(days=int(item["days_ago"]))
         result = app.submit(schema.load_submission(fields), channel="demo", at=submitted_at)
         app.route_initiative(result.initiative_id, ROUTER, submitted_at + timedelta(minutes=2))
-        _moderate(app, result.initiative_id, item, submitted_at)
         _play_history(app, result.initiative_id, item, number, submitted_at)
     _sweep_history(app, now)
     if agendas:
