@@ -89,5 +89,10 @@ def field_errors(messages: Mapping[str, Any]) -> dict[str, list[str]]:
         message = gettext(text)
         if message not in found.setdefault(name, []):
             found[name].append(message)
+    return in_form_order(found)
+
+
+def in_form_order(errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Field errors in the order their fields stand on the submission form."""
     order = {name: i for i, name in enumerate(FIELD_ORDER)}
-    return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(order))))
+    return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))

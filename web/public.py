@@ -43,7 +43,7 @@ from participatie.views import queries
 from web import context
 from web.context import container, platform, views
 from web.errors import too_many_page
-from web.forms import FIELD_ORDER, HONEYPOT, field_errors, submission_from_form
+from web.forms import HONEYPOT, field_errors, in_form_order, submission_from_form
 from web.fresh import caught_up, written
 from web.i18n import COOKIE, LOCALES, select_locale
 from web.links import public_url_for
@@ -169,17 +169,13 @@ def submit() -> ResponseReturnValue:
     except PhotosRefused as refused:
         errors = errors | {"photos": refusals(refused)}
     if errors:
-        return _submit_page(form, dict(sorted(errors.items(), key=_form_order)), 422)
+        return _submit_page(form, in_form_order(errors), 422)
     # The confirmation mail (with the address check link) is sent by a job after the relay
     # picks the submission up from the log: nothing here can lose it or slow the answer down.
     submission = app.submit({**data, "language": select_locale()}, channel="web", photos=photos)
     session[TRACKING] = submission.tracking_code
     session["new_submission"] = True
     return redirect(url_for("public.received"), 303)
-
-
-def _form_order(item: tuple[str, list[str]]) -> int:
-    return FIELD_ORDER.index(item[0]) if item[0] in FIELD_ORDER else len(FIELD_ORDER)
 
 
 @bp.route("/bevestigen/<token>", methods=["GET", "POST"])
