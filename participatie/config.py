@@ -140,6 +140,13 @@ class Settings:
         values.rate_limit,
         "Support requests per client address (Flask-Limiter notation).",
     )
+    track_limit: str = setting(
+        "PARTICIPATIE_TRACK_LIMIT",
+        "10 per minute;30 per hour",
+        values.rate_limit,
+        "Tries of an unknown tracking code per client address (Flask-Limiter notation); a"
+        " code that is found, or whose check symbol shows a typo, does not count.",
+    )
     secure_cookies: bool = setting(
         "PARTICIPATIE_SECURE_COOKIES",
         False,

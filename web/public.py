@@ -25,6 +25,7 @@ from participatie.application.agenda import period_covers
 from participatie.application.progress import progress_of
 from participatie.application.schemas import (
     N_,
+    TRACKING_TYPO,
     AnswerSchema,
     EmailSchema,
     SubmissionSchema,
@@ -32,6 +33,7 @@ from participatie.application.schemas import (
 )
 from participatie.domain.commands import Command, ConfirmEmail, ProvideInfo, Withdraw
 from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, DomainError
+from participatie.domain.tracking import has_typo
 from participatie.domain.values import Actor, AreaLevel
 from participatie.maps import svgmap
 from participatie.media.photos import PhotosRefused, read_photos
@@ -48,7 +50,7 @@ from web.fresh import caught_up, written
 from web.i18n import COOKIE, LOCALES, select_locale
 from web.links import public_url_for
 from web.photos import photo_answer, photo_limits, refusals, uploads
-from web.security import cookie_options, local_target
+from web.security import cookie_options, guessed, local_target
 
 bp = Blueprint("public", __name__)
 TRACKING = "tracking_code"  # session key: the code this browser follows
@@ -210,11 +212,18 @@ def track_start() -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         code = (request.form.get("code") or "").strip()
-        if platform().find_by_tracking_code(code) is not None:
+        if not code:
+            errors["code"] = [gettext("Vul uw volgcode in.")]
+        elif has_typo(code):
+            # Caught by the check symbol: a slip, not a guess, so it does not count as a try.
+            errors["code"] = [gettext(TRACKING_TYPO)]
+        elif platform().find_by_tracking_code(code) is not None:
             session[TRACKING] = code
             session.pop("new_submission", None)
             return redirect(url_for("public.track"), 303)
-        errors["code"] = [gettext("Deze volgcode kennen we niet. Controleer de code.")]
+        else:
+            guessed()  # counts towards the limit on tries (web.security)
+            errors["code"] = [gettext("Deze volgcode kennen we niet. Controleer de code.")]
     return render_template(
         "public/track_start.html", errors=errors, values=request.form
     ), 422 if errors else 200
@@ -230,6 +239,7 @@ def track_link(tracking_code: str) -> ResponseReturnValue:
     is CSRF-protected, remembers the code and drops it from the URL.
     """
     if platform().find_by_tracking_code(tracking_code) is None:
+        guessed()
         abort(404)
     if request.method == "GET":
         return render_template("public/track_link.html", code=tracking_code)

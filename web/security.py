@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -27,7 +27,13 @@ LIMITED: dict[str, tuple[str, tuple[int, ...]]] = {
     "api_public.submit": ("SUBMIT_RATE_LIMIT", (201,)),
     "api_public.support": ("SUPPORT_RATE_LIMIT", (202,)),
     "open311.create_request": ("SUBMIT_RATE_LIMIT", (200,)),
+    # Tries of a tracking code that is not known (`guessed`): a code that is found, or one
+    # whose check symbol shows a typo, does not count.
+    "public.track_start": ("TRACK_RATE_LIMIT", ()),
+    "public.track_link": ("TRACK_RATE_LIMIT", ()),
+    "api_public.tracking": ("TRACK_RATE_LIMIT", ()),
 }
+GUESSED = "participatie_guessed"  # flag on flask.g: this request tried an unknown secret
 
 # Pages whose address or content is a secret of one person (endpoint prefixes).
 SECRET_PAGES = ("public.track", "public.support_confirm", "public.confirm_email")
@@ -118,8 +124,14 @@ def _limit_from(key: str) -> Callable[[], str]:
 
 
 def counted(accepted: tuple[int, ...]) -> Callable[[Response], bool]:
-    """Only accepted posts count towards a limit: fixing a form's errors is not abuse."""
-    return lambda response: response.status_code in accepted
+    """Only accepted posts count towards a limit: fixing a form's errors is not abuse. A request
+    that tried a secret nobody has (`guessed`) counts too."""
+    return lambda response: response.status_code in accepted or bool(g.get(GUESSED))
+
+
+def guessed() -> None:
+    """Count this request towards its limit on tries: it named a secret that is not known."""
+    setattr(g, GUESSED, True)
 
 
 def add_headers(response: Response) -> Response:
@@ -146,6 +158,7 @@ def add_headers(response: Response) -> Response:
 def init_app(app: Flask, settings: Settings) -> None:
     app.config.setdefault("SUBMIT_RATE_LIMIT", settings.submit_limit)
     app.config.setdefault("SUPPORT_RATE_LIMIT", settings.support_limit)
+    app.config.setdefault("TRACK_RATE_LIMIT", settings.track_limit)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage(settings))
     # No X-RateLimit-* headers on every answer: each cost two more Redis round trips per
     # limited request. A refused request still says when to come back (Retry-After).
@@ -174,8 +187,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     for endpoint, (key, accepted) in LIMITED.items():
         view = app.view_functions[endpoint]
         # One budget per client for each kind, whichever door it uses (form, API, Open311).
+        # Tries of a secret count on every method: a GET of a link answers whether it exists.
+        methods = ["GET", "POST"] if key == "TRACK_RATE_LIMIT" else ["POST"]
         app.view_functions[endpoint] = limiter.shared_limit(  # type: ignore[assignment]
-            _limit_from(key), scope=key, methods=["POST"], deduct_when=counted(accepted)
+            _limit_from(key), scope=key, methods=methods, deduct_when=counted(accepted)
         )(view)
     app.after_request(add_headers)
 

@@ -43,6 +43,10 @@ def N_(message: str) -> str:
 
 
 REQUIRED = N_("Dit veld is verplicht.")
+TRACKING_TYPO = N_(
+    "Deze volgcode bevat een tikfout: een teken klopt niet of twee tekens staan verwisseld."
+    " Controleer de code."
+)
 NOT_TEXT = N_("Vul tekst in.")
 NOT_A_NUMBER = N_("Vul een getal in, zoals 52.0907.")
 CHOOSE_THEME = N_("Kies een thema uit de lijst.")

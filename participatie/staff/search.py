@@ -18,6 +18,7 @@ from uuid import UUID
 
 from participatie.application.schemas import N_
 from participatie.domain.errors import NotFound
+from participatie.domain.tracking import looks_like_code
 from participatie.domain.values import Role
 from participatie.staff import access
 from participatie.views.queries.search import Scope, SearchPage, by_id_prefix, by_title
@@ -49,6 +50,7 @@ class Query:
     text: str  # as typed, without surrounding space
     words: tuple[str, ...]  # normalised title words (views.words)
     hex: str | None  # the hex digits, when the text is 8 to 32 hex digits with separators
+    code: bool = False  # the text has the shape of a tracking code read out over the phone
 
     @property
     def whole(self) -> bool:
@@ -70,7 +72,7 @@ def read(text: str) -> Query:
         raise SearchInvalid(N_("Zoek met hoogstens 8 woorden."))
     digits = SEPARATORS.sub("", text).lower()
     hex_digits = digits if HEX.fullmatch(digits) and SHORTEST_ID <= len(digits) <= 32 else None
-    return Query(text, tuple(found), hex_digits)
+    return Query(text, tuple(found), hex_digits, looks_like_code(text))
 
 
 def scope_of(role: Role, teams: Iterable[str]) -> Scope:
@@ -106,6 +108,10 @@ def find(
 ) -> Found:
     """What `query` finds among the initiatives an account in `role` with `teams` may open."""
     teams = tuple(teams)
+    if query.code:
+        found = app.find_by_tracking_code(query.text)
+        if found is not None:
+            return Found(found if _sees(app, role, teams, found) else None, NOTHING)
     if query.whole:
         found = app.find_by_tracking_code(query.text)
         if found is None:

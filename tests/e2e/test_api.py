@@ -65,6 +65,15 @@ def test_submit_then_follow_by_tracking_code(site: Site) -> None:
     assert status.get_json()["status"] == "submitted" and status.get_json()["id"] == body["id"]
     unknown = client.post("/api/v1/tracking", json={"tracking_code": "NOPE"})
     assert unknown.status_code == 404
+    code = body["tracking_code"].replace("-", "")
+    wrong = code[:14] + ("0" if code[14] != "0" else "1")  # another check symbol
+    typo = client.post("/api/v1/tracking", json={"tracking_code": wrong})
+    assert typo.status_code == 422
+    assert "tikfout" in typo.get_json()["errors"]["json"]["tracking_code"][0]
+    english = client.post(
+        "/api/v1/tracking", json={"tracking_code": wrong}, headers={"Accept-Language": "en"}
+    )
+    assert "typo" in english.get_json()["errors"]["json"]["tracking_code"][0]
 
 
 def test_bad_input_gets_422_per_field_and_stores_nothing(site: Site) -> None:

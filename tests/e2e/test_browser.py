@@ -174,7 +174,7 @@ def test_a_resident_submits_by_keyboard_is_routed_answers_and_withdraws(
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/ontvangen$"))
     code = page.text_content("#volgcode").strip()
-    assert re.fullmatch(r"([0-9A-F]{4}-){7}[0-9A-F]{4}", code)
+    assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{5}-){2}[0-9A-HJKMNP-TV-Z]{5}", code)
     app = live.site.app
     initiative_id = app.find_by_tracking_code(code)
     assert app.get_initiative(initiative_id).themes == ["groen", "jeugd"]

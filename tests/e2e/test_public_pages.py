@@ -23,7 +23,7 @@ from tests.conftest import REDIS_URL
 from tests.e2e.conftest import Site, csrf_token, follow, make_site
 from tests.services import free_port, redis_for_test
 
-CODE = re.compile(r'id="volgcode">([0-9A-F-]+)<')
+CODE = re.compile(r'id="volgcode">([0-9A-Z-]+)<')
 
 
 def form(**overrides: Any) -> dict[str, Any]:
@@ -104,7 +104,8 @@ def test_a_stored_map_with_buurten_that_cannot_be_drawn_still_serves_every_publi
 def test_a_resident_submits_and_gets_a_tracking_code_that_opens_the_initiative(site: Site) -> None:
     client = site.client()
     code = submit(site, client)
-    assert re.fullmatch(r"([0-9A-F]{4}-){7}[0-9A-F]{4}", code)  # 128 bits
+    # 15 symbols of Crockford's base32 (no I, L, O, U) in groups of five: read out over the phone
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}", code)
     initiative_id = site.app.find_by_tracking_code(code)
     assert initiative_id is not None
     initiative = site.app.get_initiative(initiative_id)
@@ -245,6 +246,62 @@ def test_unknown_tracking_code_is_a_field_error(site: Site) -> None:
     assert client.get("/mijn-initiatief").status_code == 303
 
 
+def test_a_typo_in_a_tracking_code_is_named_as_one(site: Site) -> None:
+    code = submit(site)
+    symbols = code.replace("-", "")
+    # Swap two different neighbours that are not 0 and Z (the one pair the check cannot see).
+    at = next(
+        i
+        for i in range(14)
+        if symbols[i] != symbols[i + 1] and {symbols[i], symbols[i + 1]} != {"0", "Z"}
+    )
+    swapped = symbols[:at] + symbols[at + 1] + symbols[at] + symbols[at + 2 :]
+    client = site.client()
+    token = csrf_token(client, "/volgen")
+    response = client.post("/volgen", data={"csrf_token": token, "code": swapped})
+    assert response.status_code == 422
+    assert "Deze volgcode bevat een tikfout" in response.get_data(as_text=True)
+    assert client.get("/mijn-initiatief").status_code == 303
+    # Read out over the phone: lower case, spaces, and O for 0 find it all the same.
+    spoken = " ".join(code.lower().split("-")).replace("0", "o")
+    response = client.post("/volgen", data={"csrf_token": token, "code": spoken})
+    assert response.status_code == 303
+
+
+def test_tries_of_unknown_codes_are_limited_per_client_and_typos_or_hits_do_not_count(
+    tmp_path: Path,
+) -> None:
+    limited = make_site(Settings(var_dir=tmp_path / "var"), TRACK_RATE_LIMIT="3 per minute")
+    try:
+        code = submit(limited)
+        client = limited.client()
+        token = csrf_token(client, "/volgen")
+
+        def attempt(text: str) -> int:
+            return client.post("/volgen", data={"csrf_token": token, "code": text}).status_code
+
+        unknown = ["00000-00000-00000", "11111-11111-1111B", "ZZZZZ-ZZZZZ-ZZZZE"]  # valid checks
+        typo = "00000-00000-00001"
+        assert [attempt(typo) for _ in range(5)] == [422] * 5  # typos do not count
+        assert [attempt(code) for _ in range(5)] == [303] * 5  # nor does the right code
+        assert attempt(unknown[0]) == 422
+        assert client.get(f"/volgen/{unknown[1]}").status_code == 404  # a link's GET counts
+        assert client.post(f"/volgen/{unknown[2]}", data={"csrf_token": token}).status_code == 404
+        refused = client.post("/volgen", data={"csrf_token": token, "code": code})
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert client.get(f"/volgen/{code}").status_code == 429
+        api = client.post("/api/v1/tracking", json={"tracking_code": code})
+        assert api.status_code == 429
+        # Another client is not held up.
+        other = limited.client()
+        elsewhere = {"REMOTE_ADDR": "192.0.2.7"}
+        body = {"tracking_code": code}
+        answer = other.post("/api/v1/tracking", json=body, environ_base=elsewhere)
+        assert answer.status_code == 200
+    finally:
+        limited.container.close()
+
+
 def test_a_tracking_code_opens_the_page_in_a_fresh_browser(site: Site) -> None:
     code = submit(site)
     client = site.client()
@@ -274,7 +331,7 @@ def test_a_tracking_link_changes_nothing_until_its_button_is_pressed(site: Site)
     assert follow(client, theirs).status_code == 303
     assert "Speeltuin bij de school" in client.get("/mijn-initiatief").get_data(as_text=True)
     # An unknown code is not found, by GET and by POST alike.
-    unknown = "0123-4567-89AB-CDEF-0123-4567-89AB-CDEF"
+    unknown = "00000-00000-00000"
     assert client.get(f"/volgen/{unknown}").status_code == 404
 
 

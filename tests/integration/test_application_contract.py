@@ -118,10 +118,11 @@ def test_tracking_code_finds_the_initiative_and_only_its_hash_is_stored(
 ) -> None:
     schema = SubmissionSchema(container.app.area_index())
     result = container.app.submit(schema.load_submission(submission()))
-    assert len(result.tracking_code.replace("-", "")) == 32  # 128 bits in hex
+    assert len(result.tracking_code.replace("-", "")) == 15  # 70 bits and a check symbol
     assert container.app.find_by_tracking_code(result.tracking_code) == result.initiative_id
     assert container.app.find_by_tracking_code(result.tracking_code.lower()) == result.initiative_id
     assert container.app.find_by_tracking_code("0000-0000") is None
+    assert container.app.find_by_tracking_code("00000-00000-00000") is None
     stored = container.app.get_initiative(result.initiative_id).tracking_code_hash
     assert result.tracking_code not in stored
 

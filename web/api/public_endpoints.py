@@ -8,9 +8,11 @@ import binascii
 from typing import Any
 from uuid import UUID
 
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 
 from participatie.application.progress import progress_of
+from participatie.application.schemas import TRACKING_TYPO
+from participatie.domain.tracking import has_typo
 from participatie.domain.values import AreaLevel
 from participatie.media.photos import Photo, PhotosRefused, read_photos
 from participatie.notifications.mail import MailError
@@ -31,6 +33,7 @@ from web.context import container, platform
 from web.i18n import accepted_language
 from web.links import public_url_for
 from web.photos import photo_limits
+from web.security import guessed
 
 public = Blueprint("api_public", __name__, url_prefix=PREFIX, description="Openbaar")
 
@@ -113,9 +116,15 @@ def read_api_photos(encoded: list[str]) -> list[Photo]:
 @public.alt_response(404, description="No initiative has this tracking code.")
 def tracking(data: dict[str, str]) -> Any:
     """The status of an initiative by its tracking code (in the body, so it stays out of logs)."""
-    initiative_id = platform().find_by_tracking_code(data["tracking_code"].strip().upper())
+    code = data["tracking_code"]
+    if has_typo(code):
+        with force_locale(accepted_language()):
+            message = gettext(TRACKING_TYPO)
+        fail(422, errors={"json": {"tracking_code": [message]}})
+    initiative_id = platform().find_by_tracking_code(code)
     if initiative_id is None:
-        fail(404, message="Onbekende volgcode.")
+        guessed()  # counts towards the limit on tries
+        fail(404, message=gettext("Onbekende volgcode."))
     progress = progress_of(platform(), initiative_id)
     question = progress.open_question
     return {
