@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from participatie.audit.chain import Sealer
     from participatie.infra.tables import Tables
     from participatie.maps.pending import PendingImports
+    from participatie.notifications.addresses import AddressBook
     from participatie.staff.accounts import Staff
     from participatie.views.store import PostgresViews, SQLiteViews
 
@@ -89,6 +90,13 @@ class Container:
     def mailer(self) -> Mailer:
         """Sends e-mail once per key: over SMTP, or to the outbox folder under var/."""
         return creating_tables(lambda: build_mailer(self.settings))
+
+    @cached_property
+    def addresses(self) -> AddressBook:
+        """Which initiatives and supports belong to a confirmed address (beside the ledger)."""
+        from participatie.notifications.addresses import AddressBook
+
+        return AddressBook(self.mailer.log.tables)
 
     def lags(self) -> dict[str, int]:
         """Events in the log not yet handled by the views projection and by the relay."""

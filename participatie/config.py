@@ -147,6 +147,12 @@ class Settings:
         "Tries of an unknown tracking code per client address (Flask-Limiter notation); a"
         " code that is found, or whose check symbol shows a typo, does not count.",
     )
+    signin_limit: str = setting(
+        "PARTICIPATIE_SIGNIN_LIMIT",
+        "5 per minute;20 per hour",
+        values.rate_limit,
+        "Sign-in links for *mijn initiatieven* mailed per client address (Flask-Limiter notation).",
+    )
     secure_cookies: bool = setting(
         "PARTICIPATIE_SECURE_COOKIES",
         False,

@@ -38,6 +38,7 @@ def create_app(
         errors,
         health,
         i18n,
+        mine,
         open311,
         public,
         redaction,
@@ -46,6 +47,7 @@ def create_app(
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(mine.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)

@@ -32,14 +32,19 @@ from participatie.application.schemas import (
     WithdrawSchema,
 )
 from participatie.domain.commands import Command, ConfirmEmail, ProvideInfo, Withdraw
-from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, DomainError
+from participatie.domain.errors import (
+    AlreadySupported,
+    ConcurrencyConflict,
+    DomainError,
+    NotFound,
+)
 from participatie.domain.tracking import has_typo
 from participatie.domain.values import Actor, AreaLevel
 from participatie.maps import svgmap
 from participatie.media.photos import PhotosRefused, read_photos
 from participatie.notifications.links import LINK_DAYS, open_support_link, support_link
 from participatie.notifications.mail import MailError, compose
-from participatie.notifications.messages import CONFIRM_EMAIL
+from participatie.notifications.messages import CONFIRM_EMAIL, TRACK_LINK, TRACK_LINK_DAYS
 from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
 from participatie.views import queries
 from web import context
@@ -54,6 +59,7 @@ from web.security import cookie_options, guessed, local_target
 
 bp = Blueprint("public", __name__)
 TRACKING = "tracking_code"  # session key: the code this browser follows
+TRACKED = "tracked"  # session key: the initiative a personal link (mail, mijn initiatieven) opened
 
 
 def _teams() -> dict[str, str]:
@@ -176,6 +182,7 @@ def submit() -> ResponseReturnValue:
     # picks the submission up from the log: nothing here can lose it or slow the answer down.
     submission = app.submit({**data, "language": select_locale()}, channel="web", photos=photos)
     session[TRACKING] = submission.tracking_code
+    session.pop(TRACKED, None)
     session["new_submission"] = True
     return redirect(url_for("public.received"), 303)
 
@@ -219,6 +226,7 @@ def track_start() -> ResponseReturnValue:
             errors["code"] = [gettext(TRACKING_TYPO)]
         elif platform().find_by_tracking_code(code) is not None:
             session[TRACKING] = code
+            session.pop(TRACKED, None)
             session.pop("new_submission", None)
             return redirect(url_for("public.track"), 303)
         else:
@@ -244,6 +252,7 @@ def track_link(tracking_code: str) -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("public/track_link.html", code=tracking_code)
     session[TRACKING] = tracking_code
+    session.pop(TRACKED, None)
     session.pop("new_submission", None)
     return redirect(url_for("public.track"), 303)
 
@@ -251,9 +260,45 @@ def track_link(tracking_code: str) -> ResponseReturnValue:
 def _tracked() -> UUID:
     code = session.get(TRACKING)
     initiative_id = platform().find_by_tracking_code(code) if code else None
+    if initiative_id is None and session.get(TRACKED):
+        initiative_id = _initiator_readable(str(session[TRACKED]))
     if initiative_id is None:
         abort(redirect(url_for("public.track_start"), 303))
     return initiative_id
+
+
+def _initiator_readable(initiative_id: str) -> UUID | None:
+    """The initiative, while its initiator's data can be read (a personal link dies with it)."""
+    app = platform()
+    try:
+        initiative = app.get_initiative(UUID(initiative_id))
+    except (NotFound, ValueError):
+        return None
+    return initiative.id if app.vault.readable(initiative.initiator.subject_id) else None
+
+
+@bp.route("/volgen/toegang/<token>", methods=["GET", "POST"])
+def track_access(token: str) -> ResponseReturnValue:
+    """The personal link mailed once the address was confirmed: GET asks, POST opens the page.
+
+    The link holds no tracking code: a token (valid TRACK_LINK_DAYS) naming the initiative,
+    which stops working when the initiator's data is erased.
+    """
+    try:
+        payload = container().tokens.open(TRACK_LINK, token, max_age=TRACK_LINK_DAYS * DAY)
+    except TokenExpired:
+        abort(410)
+    except TokenInvalid:
+        abort(404)
+    initiative_id = _initiator_readable(str(payload.get("i", "")))
+    if initiative_id is None:
+        abort(410)
+    if request.method == "GET":
+        return render_template("public/track_access.html", token=token)
+    session[TRACKED] = str(initiative_id)
+    session.pop(TRACKING, None)
+    session.pop("new_submission", None)
+    return redirect(url_for("public.track"), 303)
 
 
 def _track_page(status: int = 200, **extra: Any) -> Any:

@@ -32,11 +32,12 @@ LIMITED: dict[str, tuple[str, tuple[int, ...]]] = {
     "public.track_start": ("TRACK_RATE_LIMIT", ()),
     "public.track_link": ("TRACK_RATE_LIMIT", ()),
     "api_public.tracking": ("TRACK_RATE_LIMIT", ()),
+    "mine.request_link": ("SIGNIN_RATE_LIMIT", (302, 303)),
 }
 GUESSED = "participatie_guessed"  # flag on flask.g: this request tried an unknown secret
 
 # Pages whose address or content is a secret of one person (endpoint prefixes).
-SECRET_PAGES = ("public.track", "public.support_confirm", "public.confirm_email")
+SECRET_PAGES = ("public.track", "public.support_confirm", "public.confirm_email", "mine.")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -159,6 +160,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.config.setdefault("SUBMIT_RATE_LIMIT", settings.submit_limit)
     app.config.setdefault("SUPPORT_RATE_LIMIT", settings.support_limit)
     app.config.setdefault("TRACK_RATE_LIMIT", settings.track_limit)
+    app.config.setdefault("SIGNIN_RATE_LIMIT", settings.signin_limit)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage(settings))
     # No X-RateLimit-* headers on every answer: each cost two more Redis round trips per
     # limited request. A refused request still says when to come back (Retry-After).

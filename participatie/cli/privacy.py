@@ -126,6 +126,17 @@ def privacy_legacy_text() -> None:
     )
 
 
+@privacy.command("index-addresses")
+def privacy_index_addresses() -> None:
+    """Index every confirmed address that can still be read, for "mijn initiatieven" (after an
+    upgrade from a version without the index, or to repair it; running it twice is harmless)."""
+    from participatie.notifications.addresses import rebuild
+
+    with container() as c:
+        rows = rebuild(c.app, c.addresses)
+    click.echo(f"{rows} adressen in de index van mijn initiatieven.")
+
+
 @privacy.command("export")
 @click.argument("subject")
 @click.option("--purpose", required=True, help="Why the data is gathered (recorded).")

@@ -32,7 +32,10 @@ COLUMNS = "key, audience, initiative_id, kind, state, attempts, last_error, crea
 
 
 def open_mail_tables(settings: Any) -> Tables:
-    return tables_for(settings, "mail.sqlite", SCHEMA)
+    """The ledger's tables, and beside them the index of confirmed addresses (addresses.py)."""
+    from participatie.notifications.addresses import SCHEMA as ADDRESSES
+
+    return tables_for(settings, "mail.sqlite", (*SCHEMA, *ADDRESSES))
 
 
 def utcnow() -> datetime:
@@ -133,6 +136,16 @@ class MailLog:
             (len(prefix), prefix),
         )
         return [(str(key), datetime.fromisoformat(str(created))) for key, created in rows]
+
+    def delete_starting(self, prefixes: list[str]) -> int:
+        """Delete the entries whose key starts with one of `prefixes` (keys made from an
+        address, at its owner's erasure); return how many."""
+        return sum(
+            self.tables.change(
+                "DELETE FROM participatie_mail_log WHERE substr(key, 1, ?) = ?", (len(p), p)
+            )
+            for p in prefixes
+        )
 
     def counts(self) -> dict[str, int]:
         """Entries per state (every state, 0 when none)."""

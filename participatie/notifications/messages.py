@@ -30,6 +30,7 @@ from participatie.application import labels
 from participatie.application.schemas import N_
 from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.initiative import DECISION, LANGUAGES, Initiative
+from participatie.notifications.addresses import index_event
 from participatie.notifications.mail import PermanentMailError, TemporaryMailError, compose
 from participatie.notifications.tokens import TokenBox
 from participatie.notifications.transport import describe
@@ -42,10 +43,13 @@ TEMPLATES = Path(__file__).with_name("templates") / "mail"
 CATALOGUES = Path(__file__).resolve().parents[1] / "translations"  # shared with the pages
 CONFIRM_EMAIL = "confirm-email"  # token purpose of the address check link
 CONFIRM_DAYS = 7
+TRACK_LINK = "track"  # token purpose of the link that opens the initiator's tracking page
+TRACK_LINK_DAYS = 365
 
 # Event → kind of message, by audience.
 TO_INITIATOR: dict[type[Any], str] = {
     Initiative.Submitted: "submitted",
+    Initiative.EmailConfirmed: "tracking_link",
     Initiative.HandoffAccepted: "handoff_accepted",
     Initiative.InformationRequested: "information_requested",
     Initiative.PublicUpdatePosted: "public_update",
@@ -62,10 +66,13 @@ TO_TEAM: dict[type[Any], str] = {
     Initiative.Escalated: "handoff",
     Initiative.DeadlineMissed: "overdue",
 }
-TOPICS = tuple(get_topic(cls) for cls in (*TO_INITIATOR, *TO_TEAM))
+# Events whose job also indexes the address they confirmed ("mijn initiatieven", addresses.py).
+INDEXED: tuple[type[Any], ...] = (Initiative.EmailConfirmed, Initiative.Supported)
+TOPICS = tuple(dict.fromkeys(get_topic(cls) for cls in (*TO_INITIATOR, *TO_TEAM, *INDEXED)))
 
 SUBJECTS = {
     "submitted": N_("Uw initiatief is ontvangen: %(title)s"),
+    "tracking_link": N_("Uw link naar de volgpagina: %(title)s"),
     "handoff_accepted": N_("Uw initiatief is in behandeling: %(title)s"),
     "public_update": N_("Nieuws over uw initiatief: %(title)s"),
     "execution_started": N_("De uitvoering van uw initiatief is begonnen: %(title)s"),
@@ -195,6 +202,11 @@ class Notifier:
             )
             context["confirm_days"] = CONFIRM_DAYS
             context["decision_due"] = _date(initiative.decision_due, language)
+        elif kind == "tracking_link":
+            token = self.tokens.make(TRACK_LINK, {"i": str(initiative.id)})
+            context["open_url"] = f"{self.public_url}/volgen/toegang/{token}"
+            context["link_days"] = TRACK_LINK_DAYS
+            context["mine_url"] = f"{self.public_url}/mijn-initiatieven"
         elif kind == "information_requested":
             context["question"] = event.question
         elif kind == "handoff_accepted":
@@ -292,6 +304,7 @@ def deliver(
             _failed_for_good(container, event, "", "event", initiative_id, error)
         raise
     _settle(container, event)
+    index_addresses(container, initiative_id, version)
     for message in outgoing:
         try:
             composed = compose(
@@ -327,6 +340,14 @@ def deliver(
                 raise TemporaryMailError(f"{message.key} is being sent by another job")
         results.append(f"{message.key}: {outcome}")
     return results
+
+
+def index_addresses(container: Container, initiative_id: UUID, version: int) -> bool:
+    """Index the address an event confirmed, for "mijn initiatieven" (a second time: no-op)."""
+    events = list(container.app.events.get(initiative_id, gt=version - 1, lte=version))
+    if not events or not isinstance(events[0], INDEXED):
+        return False
+    return index_event(container.app, container.addresses, events[0])
 
 
 def event_key(initiative_id: UUID, version: int) -> str:

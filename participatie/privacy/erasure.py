@@ -18,6 +18,7 @@ from uuid import UUID
 from participatie.domain.errors import NotFound
 from participatie.domain.initiative import INITIATOR, Initiative
 from participatie.domain.values import Actor
+from participatie.notifications.addresses import SIGN_IN_HOURS, address_key, signin_mail_prefix
 from participatie.notifications.links import LINK_DAYS, support_mail_prefix
 from participatie.notifications.messages import (
     initiative_mail_prefixes,
@@ -87,8 +88,11 @@ def _erase(
     if len(supporters) < len(subject_ids):  # the initiator: their title is in every mail
         supporters = [s for s, kind in kinds.items() if kind != INITIATOR]
     prefixes += _old_support_prefixes(app, initiative_id, supporters)
+    signins = _signin_prefixes(app, initiative_id, subject_ids)
     erased = app.erase_subjects(initiative_id, subject_ids, actor, reason, at)
-    removed = container.mailer.forget(prefixes)
+    container.addresses.forget(subject_ids)
+    removed = container.mailer.forget(prefixes + signins)
+    container.mailer.log.delete_starting(signins)  # their keys are made from the address
     already = [s for s in subject_ids if s not in erased]
     return Erasure(initiative_id, erased, already, removed)
 
@@ -110,6 +114,21 @@ def _old_support_prefixes(
     return found
 
 
+def _signin_prefixes(app: ParticipatieApp, initiative_id: UUID, subjects: list[UUID]) -> list[str]:
+    """Prefixes of the sign-in mails ("mijn initiatieven") to these subjects' addresses.
+
+    Those keys are made from the address, so they are found only while it can be read; any
+    left behind (a crash) go once their link has expired (`finish_erasures`).
+    """
+    found = []
+    for subject_id in subjects:
+        sealed = app.sealed_data(initiative_id, subject_id)
+        opened = app.vault.open(sealed) if sealed else None
+        if opened and opened.get("email"):
+            found.append(signin_mail_prefix(address_key(app, str(opened["email"]))))
+    return found
+
+
 def finish_erasures(container: Container) -> int:
     """Finish every erasure a crash left half done; return the keys deleted only now.
 
@@ -119,12 +138,16 @@ def finish_erasures(container: Container) -> int:
     app = container.app
     deleted = 0
     prefixes: list[str] = []
+    erased: list[UUID] = []
     for notification in app.notifications(Initiative.PersonalDataErased):
         event = app.mapper.to_domain_event(notification)
         assert isinstance(event, Initiative.PersonalDataErased)
         deleted += app.vault.shred(event.subject_id)
         prefixes.extend(mail_prefixes(event.originator_id, event.subject_id, event.subject))
+        erased.append(event.subject_id)
     container.mailer.forget(prefixes)
+    container.addresses.forget(erased)
+    _forget_old_signins(container)
     # A support asked for and never confirmed: once its last link has expired, the key that
     # seals the address in that link and the mail that carried it go (nothing else holds them).
     expired = datetime.now(tz=UTC) - timedelta(days=LINK_DAYS)
@@ -135,6 +158,16 @@ def finish_erasures(container: Container) -> int:
     )
     app.vault.scrub()
     return deleted
+
+
+def _forget_old_signins(container: Container) -> int:
+    """Sign-in mails hold an address and nothing else: once their link has expired, the outbox
+    copy and the ledger entry (its key is made from the address) go. Return how many."""
+    signed = datetime.now(tz=UTC) - timedelta(hours=SIGN_IN_HOURS)
+    log = container.mailer.log
+    old = [key for key, created in log.keys_starting("signin-") if created < signed]
+    container.mailer.forget(old)
+    return log.delete_starting(old)
 
 
 def _unconfirmed(

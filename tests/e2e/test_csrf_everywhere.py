@@ -26,8 +26,10 @@ from werkzeug.test import TestResponse
 from participatie.config import Settings
 from participatie.domain.agenda import Priority
 from participatie.domain.commands import AcceptHandoff, RequestInfo
+from participatie.domain.initiative import INITIATOR
 from participatie.domain.values import Actor, Role
 from participatie.media.photos import PhotoLimits, read_photo
+from participatie.notifications.addresses import address_key
 from participatie.notifications.links import support_link
 from participatie.notifications.mail import compose
 from tests.conftest import submission
@@ -77,6 +79,11 @@ ACCEPTED = {
     "public.track_withdraw": 303,
     "public.support": 303,
     "public.support_confirm": 303,
+    "public.track_access": 303,
+    "mine.request_link": 303,
+    "mine.sign_in": 303,
+    "mine.follow": 303,
+    "mine.sign_out": 303,
     "staff.login": 303,
     "staff.logout": 303,
     "staff.bulk": 303,
@@ -125,6 +132,9 @@ class World:
     subject: UUID  # the initiator of `case`
     pending: UUID  # its public text waits for a moderator
     hide_me: UUID  # public, for a moderator to hide
+    tracked_id: UUID  # the initiative of `tracked`, its address confirmed (mijn initiatieven)
+    track_token: str  # the personal link to its tracking page
+    signin_token: str  # a sign-in link for its initiator's address
     bearers: dict[str, str] = field(default_factory=dict)
 
     def version(self, initiative_id: UUID) -> int:
@@ -144,6 +154,7 @@ class Req:
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     tracking: str | None = None  # the tracking code this browser follows
+    signin: str | None = None  # the sign-in token this browser opened (mijn initiatieven)
 
 
 def _submission_form() -> dict[str, Any]:
@@ -233,6 +244,13 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
         None, f"/initiatieven/{w.case}/steunen", {"email": "steuner@example.org"}
     ),
     "public.support_confirm": lambda w: Req(None, f"/steun/{w.support_token}", {}),
+    "public.track_access": lambda w: Req(None, f"/volgen/toegang/{w.track_token}", {}),
+    "mine.request_link": lambda w: Req(None, "/mijn-initiatieven", {"email": "anna@example.org"}),
+    "mine.sign_in": lambda w: Req(None, f"/mijn-initiatieven/toegang/{w.signin_token}", {}),
+    "mine.follow": lambda w: Req(
+        None, "/mijn-initiatieven/volgen", {"initiative": str(w.tracked_id)}, signin=w.signin_token
+    ),
+    "mine.sign_out": lambda w: Req(None, "/mijn-initiatieven/afmelden", {}, signin=w.signin_token),
     # staff pages
     "staff.login": lambda w: Req(
         None, "/beheer/inloggen", {"username": "gea", "password": PASSWORD}
@@ -452,6 +470,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         site.container.mailer.send(welcome, mail, audience="initiator", kind="submitted") == "sent"
     )
     tokens = site.container.tokens
+    address = address_key(site.app, "anna@example.org")  # tests.conftest.submission's address
+    initiator = site.app.get_initiative(tracked.initiative_id).initiator.subject_id
+    site.container.addresses.add(
+        address, UUID(str(tracked.initiative_id)), initiator, INITIATOR, site.app.clock()
+    )
     built = World(
         site=site,
         case=UUID(str(case.initiative_id)),
@@ -463,6 +486,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         subject=site.app.get_initiative(case.initiative_id).initiator.subject_id,
         pending=UUID(str(pending.initiative_id)),
         hide_me=UUID(str(hide_me.initiative_id)),
+        tracked_id=UUID(str(tracked.initiative_id)),
+        track_token=tokens.make("track", {"i": str(tracked.initiative_id)}),
+        signin_token=tokens.make("sign-in", {"a": address}),
         bearers={name: staff.issue_token(name, "test", 1) for name in ("gea", "audrey")},
     )
     assert site.client().get(f"/initiatieven/{built.case}").status_code == 200  # public
@@ -492,6 +518,10 @@ def browser(w: World, req: Req) -> FlaskClient:
         assert client.get("/beheer/").status_code == 200, req.user
     if req.tracking is not None:
         assert follow(client, req.tracking).status_code == 303
+    if req.signin is not None:
+        path = f"/mijn-initiatieven/toegang/{req.signin}"
+        token = csrf_token(client, path)
+        assert client.post(path, data={"csrf_token": token}).status_code == 303
     return client
 
 
@@ -669,6 +699,9 @@ GETS: dict[str, Callable[[World], Req]] = {
     "public.area": lambda w: Req(None, "/gebieden/GM9999"),
     "public.initiative": lambda w: Req(None, f"/initiatieven/{w.case}"),
     "public.support_confirm": lambda w: Req(None, f"/steun/{w.support_token}"),
+    "public.track_access": lambda w: Req(None, f"/volgen/toegang/{w.track_token}"),
+    "mine.overview": lambda w: Req(None, "/mijn-initiatieven", signin=w.signin_token),
+    "mine.sign_in": lambda w: Req(None, f"/mijn-initiatieven/toegang/{w.signin_token}"),
     "public.privacy": lambda w: Req(None, "/privacy"),
     "public.accessibility": lambda w: Req(None, "/toegankelijkheid"),
     "public.language": lambda w: Req(None, "/taal/en"),
@@ -783,6 +816,9 @@ GET_ANSWERS = {
     "public.area": 200,
     "public.initiative": 200,
     "public.support_confirm": 200,
+    "public.track_access": 200,
+    "mine.overview": 200,
+    "mine.sign_in": 200,
     "public.privacy": 200,
     "public.accessibility": 200,
     "public.language": 303,

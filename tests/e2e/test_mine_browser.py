@@ -1,0 +1,143 @@
+"""Never lose your initiative, in a real browser (Debian's chromium): a resident submits twice,
+confirms the address by mail, gets the personal tracking link and opens it in a fresh browser;
+having lost every session, they ask for a sign-in link and see both initiatives, and open one.
+The new pages have no WCAG 2.1 A/AA violation (axe-core) in Dutch and English at 1280 and
+390 px, and do not scroll sideways."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import pytest
+from werkzeug.serving import make_server
+
+from participatie.config import Settings
+from tests.e2e.conftest import CHROMIUM_ARGS, Site, browser_page, make_site, page_problems
+from tests.e2e.test_mine import LINK, mails, run_mail_jobs, text_of
+from tests.e2e.test_search_browser import chromium
+from tests.services import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+ADDRESS = "lotte.linde@example.org"
+TITLES = ("Fietsenrekken bij het station", "Zwerfafval in de Lindengracht")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str]]:
+    site = make_site(Settings(var_dir=tmp_path_factory.mktemp("mine") / "var"))
+    server = make_server("127.0.0.1", free_port(), site.flask, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield site, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        site.container.close()
+
+
+def submit(page: Any, base: str, title: str) -> None:
+    page.goto(base + "/indienen")
+    page.fill("#veld-name", "Lotte Linde")
+    page.fill("#veld-email", ADDRESS)
+    page.fill("#veld-title", title)
+    page.fill(
+        "#veld-description", f"{title}: graag aandacht van de gemeente, het is al maanden zo."
+    )
+    page.check("#veld-themes")
+    page.select_option("#veld-area_code", "BU99990101")
+    page.check("#veld-consent")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/ontvangen$"))
+
+
+def newest(site: Site, title: str) -> UUID:
+    return next(i for i in site.app.initiative_ids() if site.app.get_initiative(i).title == title)
+
+
+def mailed_path(site: Site, start: str, prefix: str) -> str:
+    (message,) = mails(site, start)
+    (path,) = [p for p in LINK.findall(text_of(message)) if p.startswith(prefix)]
+    return path
+
+
+def test_submit_confirm_get_the_link_lose_the_session_and_sign_in(
+    served: tuple[Site, str],
+) -> None:
+    site, base = served
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    axe = Axe()
+    problems: dict[str, list[str]] = {}
+
+    def check(page: Any, name: str) -> None:
+        """axe and reflow on the page now open, in both languages at both widths."""
+        here = page.url
+        for language in ("nl", "en"):
+            page.goto(f"{base}/taal/{language}")
+            page.goto(here)
+            assert page.evaluate("document.documentElement.lang") == language
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                found = page_problems(page, axe)
+                if found:
+                    problems[f"{name} {language} {width}"] = found
+            page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{base}/taal/nl")
+        page.goto(here)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_ARGS)
+        try:
+            ids = []
+            for title in TITLES:
+                resident = browser_page(browser, base)
+                submit(resident, base, title)
+                initiative_id = newest(site, title)
+                run_mail_jobs(site, initiative_id)
+                confirm = mailed_path(site, f"submitted-{initiative_id}", "/bevestigen/")
+                resident.goto(base + confirm)
+                resident.click("main form button[type=submit]")
+                resident.wait_for_selector(".panel--success")
+                run_mail_jobs(site, initiative_id)
+                ids.append(initiative_id)
+                resident.context.close()
+
+            # The personal link in the mail opens the tracking page in a browser that never
+            # saw the code.
+            link = mailed_path(site, f"tracking_link-{ids[0]}", "/volgen/toegang/")
+            fresh = browser_page(browser, base)
+            fresh.goto(base + link)
+            check(fresh, "track_access")
+            fresh.click("main form button[type=submit]")
+            fresh.wait_for_url(re.compile(r".*/mijn-initiatief$"))
+            assert TITLES[0] in (fresh.text_content("main") or "")
+            fresh.context.close()
+
+            # Every session lost: the resident asks for a sign-in link with the address.
+            lost = browser_page(browser, base)
+            lost.goto(base + "/volgen")
+            lost.click("text=Vraag met uw e-mailadres een link aan naar mijn initiatieven")
+            lost.wait_for_url(re.compile(r".*/mijn-initiatieven$"))
+            check(lost, "mine_request")
+            lost.fill("#veld-email", ADDRESS)
+            lost.click("main form button[type=submit]")
+            lost.wait_for_selector(".panel--success")
+            check(lost, "mine_request_sent")
+            sign_in = mailed_path(site, "signin-", "/mijn-initiatieven/toegang/")
+            lost.goto(base + sign_in)
+            check(lost, "mine_sign_in")
+            lost.click("main form button[type=submit]")
+            lost.wait_for_selector("#ingediend")
+            own = lost.text_content("#ingediend") or ""
+            assert TITLES[0] in own and TITLES[1] in own
+            check(lost, "mine")
+            lost.click(f"#ingediend li:has-text('{TITLES[1]}') button")
+            lost.wait_for_url(re.compile(r".*/mijn-initiatief$"))
+            assert TITLES[1] in (lost.text_content("main") or "")
+        finally:
+            browser.close()
+    assert problems == {}

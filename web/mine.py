@@ -1,0 +1,167 @@
+"""Mijn initiatieven: a resident asks for a sign-in link by e-mail and sees every initiative they
+submitted and every one they support with that address, without an account or a tracking code.
+
+The answer to a request is the same whether the address is known or not (nobody learns from it
+whose address is in use), and the mail is sent either way: someone who is not known reads that
+nothing was found. The link carries the keyed hash of the address (notifications/addresses.py),
+works for a day and opens nothing until the person presses its button (mail scanners follow
+links). The session then remembers the hash; from the list, the resident opens the tracking page
+of each initiative they submitted.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from marshmallow import ValidationError
+
+from participatie.application.schemas import EmailSchema
+from participatie.domain.errors import NotFound
+from participatie.domain.initiative import INITIATOR
+from participatie.notifications.addresses import (
+    SIGN_IN,
+    SIGN_IN_HOURS,
+    address_key,
+    signin_mail_prefix,
+)
+from participatie.notifications.mail import MailError, compose
+from participatie.notifications.tokens import TokenExpired, TokenInvalid
+from participatie.views import queries
+from web.context import container, platform, views
+from web.forms import HONEYPOT, field_errors
+from web.links import public_url_for
+from web.public import MAIL_FAILED, TRACKED, TRACKING
+
+bp = Blueprint("mine", __name__)
+
+MINE = "mine"  # session key: the keyed hash of the address this browser signed in with
+
+
+@bp.get("/mijn-initiatieven")
+def overview() -> ResponseReturnValue:
+    address = session.get(MINE)
+    if not address:
+        sent = request.args.get("verstuurd") == "1"
+        return render_template("public/mine_request.html", errors={}, values={}, sent=sent)
+    return render_template("public/mine.html", items=_items(str(address)))
+
+
+@bp.post("/mijn-initiatieven")
+def request_link() -> ResponseReturnValue:
+    """Mail a sign-in link to the address given; the answer is the same for any address."""
+    done = redirect(url_for("mine.overview", verstuurd="1"), 303)
+    if request.form.get(HONEYPOT):
+        return done
+    try:
+        email = EmailSchema().load({"email": request.form.get("email", "")})["email"]
+    except ValidationError as error:
+        errors = field_errors(error.normalized_messages())
+        page = render_template("public/mine_request.html", errors=errors, values=request.form)
+        return page, 422
+    built = container()
+    address = address_key(built.app, email)
+    token = built.tokens.make(SIGN_IN, {"a": address})
+    link = public_url_for("mine.sign_in", token=token)
+    message = compose(
+        email,
+        gettext("Uw link naar mijn initiatieven"),
+        gettext(
+            "U vroeg om een link naar uw initiatieven en wat u steunt. Open ze met deze link"
+            " (%(hours)s uur geldig):\n%(link)s\n\nHeeft u dit niet gevraagd? Dan kunt u deze"
+            " e-mail negeren; er verandert niets.",
+            hours=SIGN_IN_HOURS,
+            link=link,
+        ),
+    )
+    key = signin_mail_prefix(address) + secrets.token_hex(8)
+    try:
+        built.mailer.send(key, message, kind="sign-in")
+    except MailError:
+        current_app.logger.warning("sign-in link not sent")
+        errors = {"email": [gettext(MAIL_FAILED)]}
+        page = render_template("public/mine_request.html", errors=errors, values=request.form)
+        return page, 503
+    return done
+
+
+@bp.route("/mijn-initiatieven/toegang/<token>", methods=["GET", "POST"])
+def sign_in(token: str) -> ResponseReturnValue:
+    """GET shows a button (mail scanners follow links); POST signs this browser in."""
+    try:
+        payload = container().tokens.open(SIGN_IN, token, max_age=SIGN_IN_HOURS * 3600)
+    except TokenExpired:
+        abort(410)
+    except TokenInvalid:
+        abort(404)
+    if request.method == "GET":
+        return render_template("public/mine_sign_in.html", token=token)
+    session[MINE] = str(payload["a"])
+    return redirect(url_for("mine.overview"), 303)
+
+
+@bp.post("/mijn-initiatieven/volgen")
+def follow() -> ResponseReturnValue:
+    """Open the tracking page of one of the signed-in address's own initiatives."""
+    address = session.get(MINE)
+    wanted = request.form.get("initiative", "")
+    if not address:
+        return redirect(url_for("mine.overview"), 303)
+    own = {
+        str(e.initiative_id) for e in container().addresses.of(str(address)) if e.role == INITIATOR
+    }
+    if wanted not in own:
+        abort(404)
+    session[TRACKED] = wanted
+    session.pop(TRACKING, None)
+    session.pop("new_submission", None)
+    return redirect(url_for("public.track"), 303)
+
+
+@bp.post("/mijn-initiatieven/afmelden")
+def sign_out() -> ResponseReturnValue:
+    session.pop(MINE, None)
+    session.pop(TRACKED, None)
+    return redirect(url_for("mine.overview"), 303)
+
+
+def _items(address: str) -> list[dict[str, Any]]:
+    """What belongs to the address: own initiatives (as written) and supported ones (public)."""
+    app = platform()
+    items = []
+    for entry in container().addresses.of(address):
+        try:
+            initiative = app.get_initiative(entry.initiative_id)
+        except NotFound:
+            continue
+        if entry.role == INITIATOR:
+            if entry.subject_id != initiative.initiator.subject_id:
+                continue
+            title = initiative.title or gettext("(tekst verwijderd op verzoek van de indiener)")
+            public = None
+        else:
+            public = queries.published_initiative(views(), str(entry.initiative_id))
+            title = public["title"] if public else None
+        items.append(
+            {
+                "id": str(entry.initiative_id),
+                "role": entry.role,
+                "title": title,
+                "public": public is not None,
+                "status": initiative.status.value,
+                "since": entry.since,
+            }
+        )
+    return items
