@@ -130,3 +130,22 @@ def submission(**overrides: object) -> dict[str, object]:
     }
     data.update(overrides)
     return data
+
+
+HEAVY = ("browser", "slow", "postgres")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with browser, subprocess or PostgreSQL tests first, each module kept together.
+
+    `pytest -n 2` hands the tests out in this order: the long ones start at once on both
+    workers, and the many short ones at the end keep both busy until the last, instead of one
+    worker finishing a 40-second browser walk alone.
+    """
+    weight: dict[str, int] = {}
+    for item in items:
+        marks = {m.name for m in item.iter_markers()}
+        rank = next((i for i, name in enumerate(HEAVY) if name in marks), len(HEAVY))
+        key = item.nodeid.split("::")[0]
+        weight[key] = min(weight.get(key, rank), rank)
+    items.sort(key=lambda item: weight[item.nodeid.split("::")[0]])
