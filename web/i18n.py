@@ -70,6 +70,7 @@ def init_app(app: Flask) -> None:
         theme_labels=theme_labels,
         KINDS=KINDS,
         OUTCOMES=OUTCOMES,
+        MAIL_KINDS=MAIL_KINDS,
         timeline_text=timeline_text,
         PUBLIC_TEXT=PUBLIC_TEXT,
     )
@@ -145,6 +146,7 @@ KINDS = {
     "organisation": lazy_gettext("Organisatie"),
 }
 OUTCOMES = {code: lazy_gettext(text) for code, text in labels.OUTCOMES.items()}
+MAIL_KINDS = {kind: lazy_gettext(text) for kind, text in labels.MAIL_KINDS.items()}
 # Public timeline entries, by kind; {team} is the team's name.
 TIMELINE = {
     "submitted": lazy_gettext("Initiatief ingediend"),

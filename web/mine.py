@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from uuid import UUID
 
 from flask import (
     Blueprint,
@@ -29,8 +30,10 @@ from flask_babel import gettext
 from marshmallow import ValidationError
 
 from participatie.application.schemas import EmailSchema
-from participatie.domain.errors import NotFound
-from participatie.domain.initiative import INITIATOR
+from participatie.domain.commands import SetMailPreferences, StopSupporterUpdates
+from participatie.domain.errors import DomainError, NotFound
+from participatie.domain.initiative import INITIATOR, MUTABLE_MAIL
+from participatie.domain.values import Actor, Role
 from participatie.notifications.addresses import (
     SIGN_IN,
     SIGN_IN_HOURS,
@@ -38,7 +41,8 @@ from participatie.notifications.addresses import (
     signin_mail_prefix,
 )
 from participatie.notifications.mail import MailError, compose
-from participatie.notifications.tokens import TokenExpired, TokenInvalid
+from participatie.notifications.messages import MUTE, MUTE_DAYS
+from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
 from participatie.views import queries
 from web.context import container, platform, views
 from web.forms import HONEYPOT, field_errors
@@ -128,6 +132,55 @@ def follow() -> ResponseReturnValue:
     session.pop(TRACKING, None)
     session.pop("new_submission", None)
     return redirect(url_for("public.track"), 303)
+
+
+@bp.route("/berichten/uit/<token>", methods=["GET", "POST"])
+def mute(token: str) -> ResponseReturnValue:
+    """The link at the foot of a mail: turn that kind of mail off (GET asks, POST does it).
+
+    An initiator's link names the initiative and the kind; a supporter's names the initiative
+    and the supporter, and stops every mail about it (their support stays). Either dies with
+    the erasure of the person it is for.
+    """
+    try:
+        payload = container().tokens.open(MUTE, token, max_age=MUTE_DAYS * DAY)
+    except TokenExpired:
+        abort(410)
+    except TokenInvalid:
+        abort(404)
+    app = platform()
+    try:
+        initiative = app.get_initiative(UUID(str(payload.get("i"))))
+    except (NotFound, ValueError):
+        abort(404)
+    kind = payload.get("k")
+    if kind is not None:
+        if kind not in MUTABLE_MAIL:
+            abort(404)
+        subject = initiative.initiator.subject_id
+        already = kind in initiative.muted_mail
+        command: Any = SetMailPreferences(tuple({*initiative.muted_mail, kind}))
+        actor = Actor.initiator(subject)
+    else:
+        try:
+            subject = UUID(hex=str(payload.get("s")))
+        except ValueError:
+            abort(404)
+        already = subject.hex not in initiative.updates_for
+        command = StopSupporterUpdates(subject)
+        actor = Actor(id=f"subject:{subject.hex}", role=Role.SUPPORTER)
+    if subject in initiative.erased or not app.vault.readable(subject):
+        abort(410)  # the person was erased: their links are gone with them
+    state = "already" if already else "ask"
+    if request.method == "POST" and not already:
+        try:
+            app.act(initiative.id, command, actor=actor)
+            state = "done"
+        except DomainError:  # turned off a moment ago by another click
+            state = "already"
+    return render_template(
+        "public/mute.html", token=token, state=state, kind=kind, supporter=kind is None
+    )
 
 
 @bp.post("/mijn-initiatieven/afmelden")

@@ -31,13 +31,20 @@ from participatie.application.schemas import (
     SubmissionSchema,
     WithdrawSchema,
 )
-from participatie.domain.commands import Command, ConfirmEmail, ProvideInfo, Withdraw
+from participatie.domain.commands import (
+    Command,
+    ConfirmEmail,
+    ProvideInfo,
+    SetMailPreferences,
+    Withdraw,
+)
 from participatie.domain.errors import (
     AlreadySupported,
     ConcurrencyConflict,
     DomainError,
     NotFound,
 )
+from participatie.domain.initiative import MUTABLE_MAIL
 from participatie.domain.tracking import has_typo
 from participatie.domain.values import Actor, AreaLevel
 from participatie.maps import svgmap
@@ -302,7 +309,10 @@ def track_access(token: str) -> ResponseReturnValue:
 
 
 def _track_page(status: int = 200, **extra: Any) -> Any:
-    progress = progress_of(platform(), _tracked())
+    initiative_id = _tracked()
+    progress = progress_of(platform(), initiative_id)
+    muted = platform().get_initiative(initiative_id).muted_mail
+    extra.setdefault("mail", [(kind, kind not in muted) for kind in MUTABLE_MAIL])
     extra.setdefault("errors", {})
     page = render_template("public/track.html", progress=progress, teams=_teams(), **extra)
     return make_response(page, status)
@@ -347,6 +357,27 @@ def _initiator_input(schema: Schema, name: str) -> Any:
     except ValidationError as error:
         errors = field_errors(error.normalized_messages())
         abort(_track_page(422, errors=errors, kept=request.form))
+
+
+@bp.post("/mijn-initiatief/berichten")
+def track_mail() -> ResponseReturnValue:
+    """The initiator chooses which kinds of mail they get (every box unticked is turned off)."""
+    app = platform()
+    initiative_id = _tracked()
+    initiative = app.get_initiative(initiative_id)
+    wanted = set(request.form.getlist("mail"))
+    muted = tuple(kind for kind in MUTABLE_MAIL if kind not in wanted)
+    if set(muted) == set(initiative.muted_mail):
+        return redirect(url_for("public.track", gedaan="mail_unchanged") + "#berichten-kop", 303)
+    try:
+        app.act(
+            initiative_id,
+            SetMailPreferences(muted),
+            actor=Actor.initiator(initiative.initiator.subject_id),
+        )
+    except DomainError as error:
+        return _track_page(422, refused=str(error))
+    return redirect(url_for("public.track", gedaan="set_mail_preferences") + "#berichten-kop", 303)
 
 
 @bp.post("/mijn-initiatief/antwoord")
@@ -451,7 +482,10 @@ def support(initiative_id: str) -> ResponseReturnValue:
         errors = field_errors(error.normalized_messages())
         return _initiative_page(item, 422, errors=errors, values=request.form)
     built = context.container()
-    found = support_link(built.app, built.tokens, UUID(initiative_id), email)
+    updates = request.form.get("updates") == "ja"
+    found = support_link(
+        built.app, built.tokens, UUID(initiative_id), email, updates, select_locale()
+    )
     if found is None:  # this address's support was erased: nothing is mailed or kept again
         return redirect(
             url_for("public.initiative", initiative_id=initiative_id, steun="verstuurd"), 303
@@ -492,16 +526,19 @@ def _open_token(purpose: str, token: str) -> dict[str, Any]:
 def support_confirm(token: str) -> ResponseReturnValue:
     """GET shows a button (mail scanners follow links); POST records the support."""
     try:
-        initiative_id, email = open_support_link(platform(), container().tokens, token)
+        link = open_support_link(platform(), container().tokens, token)
     except TokenExpired:  # too old, or the supporter was erased
         abort(410)
     except TokenInvalid:
         abort(404)
+    initiative_id = link.initiative_id
     item = _public(str(initiative_id))
     if request.method == "GET":
         return render_template("public/support_confirm.html", item=item, token=token)
     try:
-        platform().support_initiative(initiative_id, email)
+        platform().support_initiative(
+            initiative_id, link.email, updates=link.updates, language=link.language
+        )
     except AlreadySupported:
         return render_template("public/support_confirm.html", item=item, token=None, already=True)
     except DomainError:

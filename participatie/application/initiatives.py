@@ -211,7 +211,8 @@ class InitiativeCommands(_Uses):
     def sealed(self, command: Command) -> Command:
         """`command` with the personal data it carries sealed (a supporter's contact details)."""
         if isinstance(command, Support) and not isinstance(command.supporter, SealedPersonalData):
-            return Support(self.vault.seal(dict(command.supporter)))
+            sealed = self.vault.seal(dict(command.supporter))
+            return Support(sealed, command.updates, command.language)
         return command
 
     def supporter_subject(self, initiative_id: UUID, email: str) -> tuple[UUID, UUID]:
@@ -235,13 +236,19 @@ class InitiativeCommands(_Uses):
         return self.vault.seal_as(subject_id, {"email": email.strip()})
 
     def support_initiative(
-        self, initiative_id: UUID, email: str, at: datetime | None = None
+        self,
+        initiative_id: UUID,
+        email: str,
+        at: datetime | None = None,
+        updates: bool = False,
+        language: str = "nl",
     ) -> int:
         """Record one support for a confirmed e-mail address; return the supporter count.
 
         The address is sealed under the subject of its support links (`support_request`); a
         keyed hash of it makes a second support with the same address impossible
-        (AlreadySupported), also when two arrive at once.
+        (AlreadySupported), also when two arrive at once. With `updates` the supporter is mailed
+        the decision and the completion, in `language`.
         """
         index_id, subject_id = self.supporter_subject(initiative_id, email)
         for _ in range(3):
@@ -250,7 +257,7 @@ class InitiativeCommands(_Uses):
             initiative = self.get_initiative(initiative_id)
             sealed = self.vault.seal_as(subject_id, {"email": email.strip()})
             actor = Actor(id=f"subject:{subject_id.hex}", role=Role.SUPPORTER)
-            initiative.support(actor=actor, at=at or self.clock(), supporter=sealed)
+            initiative.support(actor, at or self.clock(), sealed, updates, language)
             index = SupportIndex._create(
                 SupportIndex.Created, id=index_id, initiative_id=initiative_id
             )

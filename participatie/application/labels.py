@@ -10,3 +10,13 @@ OUTCOMES = {
     "partly_honoured": N_("Deels gehonoreerd"),
     "not_honoured": N_("Niet gehonoreerd"),
 }
+
+# The kinds of mail an initiator may turn off (domain.initiative.MUTABLE_MAIL): "mail me when …".
+MAIL_KINDS = {
+    "handoff_accepted": N_("een team mijn initiatief in behandeling neemt"),
+    "information_requested": N_("het team mij een vraag stelt"),
+    "public_update": N_("het team nieuws over mijn initiatief plaatst"),
+    "decision_published": N_("er een besluit is"),
+    "execution_started": N_("de uitvoering begint"),
+    "completed": N_("het initiatief is afgerond"),
+}

@@ -183,6 +183,22 @@ class Support(Command):
 
     name = "support"
     supporter: SealedPersonalData | Mapping[str, str]
+    updates: bool = False  # the supporter wants to hear the decision and the completion
+    language: str = "nl"  # of that mail
+
+
+@dataclass(frozen=True)
+class SetMailPreferences(Command):
+    """The initiator turns off these kinds of mail (MUTABLE_MAIL) and on every other one."""
+
+    name = "set_mail_preferences"
+    muted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StopSupporterUpdates(Command):
+    name = "stop_supporter_updates"
+    subject_id: UUID
 
 
 def execute(initiative: Initiative, command: Command, actor: Actor, at: datetime) -> None:
@@ -235,7 +251,11 @@ def execute(initiative: Initiative, command: Command, actor: Actor, at: datetime
             initiative.redact_public_text(actor, at, title, description, reason, chosen)
         case HidePublicText(reason=reason):
             initiative.hide_public_text(actor, at, reason)
-        case Support(supporter=SealedPersonalData() as sealed):
-            initiative.support(actor, at, sealed)
+        case Support(supporter=SealedPersonalData() as sealed, updates=updates, language=lang):
+            initiative.support(actor, at, sealed, updates, lang)
+        case SetMailPreferences(muted=muted):
+            initiative.set_mail_preferences(actor, at, list(muted))
+        case StopSupporterUpdates(subject_id=subject_id):
+            initiative.stop_supporter_updates(actor, at, subject_id)
         case _:
             raise TypeError(f"{command!r} cannot be executed on an initiative as it is")

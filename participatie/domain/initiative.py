@@ -45,6 +45,16 @@ __all__ = ["DECISION", "DEFAULT_ACCEPTANCE_DAYS", "DEFAULT_DECISION_DAYS", "HAND
 
 LANGUAGES = ("nl", "en")
 INITIATOR, SUPPORTER = "initiator", "supporter"  # the data subjects of an initiative
+# The kinds of mail an initiator may turn off (notifications/messages.py sends them); the mail
+# that confirms the submission and the one with the personal link are always sent.
+MUTABLE_MAIL = (
+    "handoff_accepted",
+    "information_requested",
+    "public_update",
+    "decision_published",
+    "execution_started",
+    "completed",
+)
 
 
 class Initiative(Aggregate):
@@ -56,8 +66,9 @@ class Initiative(Aggregate):
     # erased subjects, 6 supporter_ids as hex strings (a snapshot of a much-supported initiative
     # decodes a list of strings fast; a list of UUID objects needs one decoder call per item),
     # 7 the title, description and requested support as the initiator's sealed free text,
-    # 8 moderation (the public text waits for a moderator), 9 photos.
-    class_version = 9
+    # 8 moderation (the public text waits for a moderator), 9 photos, 10 the kinds of mail the
+    # initiator turned off (muted_mail) and the supporters who want to hear the outcome.
+    class_version = 10
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -102,6 +113,11 @@ class Initiative(Aggregate):
     def upcast_v8_v9(state: dict[str, Any]) -> None:
         state["photos"] = []
         state["public_photos"] = None
+
+    @staticmethod
+    def upcast_v9_v10(state: dict[str, Any]) -> None:
+        state["muted_mail"] = []
+        state["updates_for"] = []
 
     class Submitted(Aggregate.Created):
         """The title, description and requested support are the initiator's free text (sealed
@@ -368,10 +384,41 @@ class Initiative(Aggregate):
             initiative.publish_text(Moderation.HIDDEN, None, None)
 
     class Supported(Action):
+        """A confirmed support; from version 2 whether the supporter wants to hear the decision
+        and the completion by mail (`updates`, asked when they supported) and in what language."""
+
+        class_version = 2
+
         supporter: SealedPersonalData
+        updates: bool
+        language: str  # of the mail they get
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["updates"] = False
+            state["language"] = "nl"
 
         def apply_to(self, initiative: Initiative) -> None:
             initiative.supporter_ids.append(self.supporter.subject_id.hex)
+            if self.updates:
+                initiative.updates_for.append(self.supporter.subject_id.hex)
+
+    class MailPreferencesSet(Action):
+        """The initiator chose which kinds of mail about the initiative they do not want."""
+
+        muted: list[str]
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.muted_mail = list(self.muted)
+
+    class SupporterUpdatesStopped(Action):
+        """A supporter no longer wants mail about the initiative (their support stays)."""
+
+        subject_id: UUID
+
+        def apply_to(self, initiative: Initiative) -> None:
+            hex_id = self.subject_id.hex
+            initiative.updates_for = [s for s in initiative.updates_for if s != hex_id]
 
     def __init__(
         self,
@@ -415,6 +462,8 @@ class Initiative(Aggregate):
         self.decision_published = False
         self.merged_into: UUID | None = None
         self.supporter_ids: list[str] = []  # hex: see class_version 6
+        self.updates_for: list[str] = []  # supporters (hex) who want the decision and completion
+        self.muted_mail: list[str] = []  # kinds of mail the initiator turned off (MUTABLE_MAIL)
         self.email_confirmed = False
         self.language = language
         self.decision_days = decision_days
@@ -503,6 +552,8 @@ class Initiative(Aggregate):
             return InvariantViolation("moderation", "the text is already hidden")
         if command == "confirm_email" and self.email_confirmed:
             return InvariantViolation("email", "the e-mail address is already confirmed")
+        if command == "set_mail_preferences" and self.initiator.subject_id in self.erased:
+            return InvariantViolation("mail", "the initiator's data was erased")
         return None
 
     def hand_off(self, lead_team: str, involved: list[str] | tuple[str, ...], at: datetime) -> None:
@@ -775,8 +826,52 @@ class Initiative(Aggregate):
         self._require("hide_public_text")
         self._record(self.PublicTextHidden, "hide_public_text", actor, at, reason)
 
-    def support(self, actor: Actor, at: datetime, supporter: SealedPersonalData) -> None:
-        self._record(self.Supported, "support", actor, at, None, supporter=supporter)
+    def support(
+        self,
+        actor: Actor,
+        at: datetime,
+        supporter: SealedPersonalData,
+        updates: bool = False,
+        language: str = "nl",
+    ) -> None:
+        if language not in LANGUAGES:
+            raise InvariantViolation("language", f"not one of {', '.join(LANGUAGES)}")
+        self._record(
+            self.Supported,
+            "support",
+            actor,
+            at,
+            None,
+            supporter=supporter,
+            updates=updates,
+            language=language,
+        )
+
+    def set_mail_preferences(self, actor: Actor, at: datetime, muted: list[str]) -> None:
+        """Turn off the kinds of mail in `muted` (and on every other one the initiator may turn
+        off); a choice that changes nothing is refused, so no empty event is stored."""
+        self._require("set_mail_preferences")
+        unknown = sorted(set(muted) - set(MUTABLE_MAIL))
+        if unknown:
+            raise InvariantViolation("muted", f"not a kind of mail one can turn off: {unknown}")
+        chosen = [kind for kind in MUTABLE_MAIL if kind in muted]  # one order, no repeats
+        if chosen == [kind for kind in MUTABLE_MAIL if kind in self.muted_mail]:
+            raise InvariantViolation("muted", "these are the preferences already")
+        self._record(self.MailPreferencesSet, "set_mail_preferences", actor, at, None, muted=chosen)
+
+    def stop_supporter_updates(self, actor: Actor, at: datetime, subject_id: UUID) -> None:
+        """A supporter who asked for mail about the outcome no longer wants it."""
+        self._require("stop_supporter_updates")
+        if subject_id.hex not in self.updates_for:
+            raise InvariantViolation("supporter", "this supporter gets no mail about it")
+        self._record(
+            self.SupporterUpdatesStopped,
+            "stop_supporter_updates",
+            actor,
+            at,
+            None,
+            subject_id=subject_id,
+        )
 
     def _free_text(self, text: str) -> FreeText:
         """`text` as free text of the initiator, sealed under their key when stored.

@@ -56,6 +56,8 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
     "post_public_update": _stay(OWNED),
     "support": _stay(OPEN),
     "confirm_email": _stay(tuple(Status)),  # the initiator's address reaches them
+    "set_mail_preferences": _stay(tuple(Status)),  # which mail the initiator wants
+    "stop_supporter_updates": _stay(tuple(Status)),  # a supporter wants no more mail
     "record_missed_deadline": _stay(CLOCKED),  # by the deadline sweep
     "erase_personal_data": _stay(tuple(Status)),  # on request or when retention ends
     # What the public sees of the initiator's text, decided by a moderator at any time.

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from participatie.domain.initiative import LANGUAGES
 from participatie.domain.values import SealedPersonalData
 from participatie.notifications.tokens import DAY, TokenBox, TokenExpired, TokenInvalid
 
@@ -40,9 +41,18 @@ class SupportLink:
 
 
 def support_link(
-    app: ParticipatieApp, tokens: TokenBox, initiative_id: UUID, email: str
+    app: ParticipatieApp,
+    tokens: TokenBox,
+    initiative_id: UUID,
+    email: str,
+    updates: bool = False,
+    language: str = "nl",
 ) -> SupportLink | None:
-    """A new link for `email` to confirm a support; None when this supporter was erased."""
+    """A new link for `email` to confirm a support; None when this supporter was erased.
+
+    The link also carries whether they asked to hear the decision and the completion, and in
+    which language, so the support records what they chose when they confirm it.
+    """
     sealed = app.support_request(initiative_id, email)
     if sealed is None:
         return None
@@ -50,20 +60,32 @@ def support_link(
         "i": str(initiative_id),
         "s": sealed.subject_id.hex,
         "c": base64.urlsafe_b64encode(sealed.ciphertext).decode(),
+        "u": bool(updates),
+        "l": language,
     }
     mail_key = support_mail_prefix(initiative_id, sealed.subject_id) + secrets.token_hex(8)
     return SupportLink(tokens.make(SUPPORT, payload), mail_key)
 
 
-def open_support_link(app: ParticipatieApp, tokens: TokenBox, token: str) -> tuple[UUID, str]:
-    """The initiative and address of a link; TokenExpired when old or erased, else TokenInvalid."""
+@dataclass(frozen=True)
+class OpenedLink:
+    initiative_id: UUID
+    email: str
+    updates: bool  # mail the decision and the completion
+    language: str
+
+
+def open_support_link(app: ParticipatieApp, tokens: TokenBox, token: str) -> OpenedLink:
+    """What a link asks for; TokenExpired when old or erased, else TokenInvalid."""
     payload = tokens.open(SUPPORT, token, max_age=LINK_DAYS * DAY)
     try:
         initiative_id = UUID(payload["i"])
         sealed = SealedPersonalData(UUID(hex=payload["s"]), base64.urlsafe_b64decode(payload["c"]))
         fields = app.vault.open(sealed)
+        updates = payload.get("u") is True  # links made before asked nothing
+        language = payload.get("l") if payload.get("l") in LANGUAGES else "nl"
     except (KeyError, TypeError, ValueError, binascii.Error):
         raise TokenInvalid(SUPPORT) from None  # not ours, or made before links were sealed
     if fields is None:
         raise TokenExpired(SUPPORT)  # the supporter was erased: gone for good
-    return initiative_id, str(fields["email"])
+    return OpenedLink(initiative_id, str(fields["email"]), updates, str(language))

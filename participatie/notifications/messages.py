@@ -29,8 +29,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from participatie.application import labels
 from participatie.application.schemas import N_
 from participatie.domain.calendar import AMSTERDAM
-from participatie.domain.initiative import DECISION, LANGUAGES, Initiative
+from participatie.domain.initiative import DECISION, LANGUAGES, MUTABLE_MAIL, Initiative
 from participatie.notifications.addresses import index_event
+from participatie.notifications.links import support_mail_prefix
 from participatie.notifications.mail import PermanentMailError, TemporaryMailError, compose
 from participatie.notifications.tokens import TokenBox
 from participatie.notifications.transport import describe
@@ -45,6 +46,9 @@ CONFIRM_EMAIL = "confirm-email"  # token purpose of the address check link
 CONFIRM_DAYS = 7
 TRACK_LINK = "track"  # token purpose of the link that opens the initiator's tracking page
 TRACK_LINK_DAYS = 365
+MUTE = "mute"  # token purpose of the link in a mail that turns its kind of mail off
+MUTE_DAYS = 365
+SUPPORTED_TITLE = N_("het initiatief dat u steunt")  # its public text was hidden meanwhile
 
 # Event → kind of message, by audience.
 TO_INITIATOR: dict[type[Any], str] = {
@@ -66,6 +70,11 @@ TO_TEAM: dict[type[Any], str] = {
     Initiative.Escalated: "handoff",
     Initiative.DeadlineMissed: "overdue",
 }
+# Event → kind of message to each supporter who asked to hear the outcome (Supported.updates).
+TO_SUPPORTERS: dict[type[Any], str] = {
+    Initiative.DecisionPublished: "supporter_decision",
+    Initiative.Completed: "supporter_completed",
+}
 # Events whose job also indexes the address they confirmed ("mijn initiatieven", addresses.py).
 INDEXED: tuple[type[Any], ...] = (Initiative.EmailConfirmed, Initiative.Supported)
 TOPICS = tuple(dict.fromkeys(get_topic(cls) for cls in (*TO_INITIATOR, *TO_TEAM, *INDEXED)))
@@ -81,6 +90,8 @@ SUBJECTS = {
     "decision_published": N_("Besluit over uw initiatief: %(title)s"),
     "completed": N_("Uw initiatief is afgerond: %(title)s"),
     "handoff": N_("Nieuw in de wachtrij: %(title)s"),
+    "supporter_decision": N_("Besluit over een initiatief dat u steunt: %(title)s"),
+    "supporter_completed": N_("Afgerond: een initiatief dat u steunt: %(title)s"),
     "overdue": N_("Termijn verstreken: %(title)s"),
 }
 ERASED_TITLE = N_("(tekst verwijderd op verzoek van de indiener)")  # the initiator was erased
@@ -181,11 +192,16 @@ class Notifier:
             message = self._to_initiator(initiative, event, kind)
         else:
             message = self._to_team(initiative, event, kind)
-        return [] if message is None else [message]
+        found_messages = [] if message is None else [message]
+        if type(event) in TO_SUPPORTERS:
+            found_messages += self._to_supporters(initiative, event, TO_SUPPORTERS[type(event)])
+        return found_messages
 
     # -- audiences -------------------------------------------------------------------------
 
     def _to_initiator(self, initiative: Initiative, event: Any, kind: str) -> Outgoing | None:
+        if kind in MUTABLE_MAIL and kind in self.app.get_initiative(initiative.id).muted_mail:
+            return None  # turned off by the initiator (their choice now, not at the event)
         contact = self.app.vault.open(initiative.initiator)  # None once erased
         address = (contact or {}).get("email")
         if not address:
@@ -195,6 +211,9 @@ class Notifier:
             "title": _title(initiative, language),
             "track_url": f"{self.public_url}/volgen",
         }
+        if kind in MUTABLE_MAIL:
+            token = self.tokens.make(MUTE, {"i": str(initiative.id), "k": kind})
+            context["mute_url"] = f"{self.public_url}/berichten/uit/{token}"
         if kind == "submitted":
             token = self.tokens.make(CONFIRM_EMAIL, {"i": str(initiative.id)})
             context["confirm_url"] = (
@@ -221,6 +240,49 @@ class Notifier:
             )
             context["rationale"] = event.rationale
         return self._render(initiative, event, kind, "initiator", address, language, context)
+
+    def _to_supporters(self, initiative: Initiative, event: Any, kind: str) -> list[Outgoing]:
+        """One message to each supporter who asked for it and still wants it (never erased)."""
+        wanted = set(self.app.get_initiative(initiative.id).updates_for)
+        found = []
+        for supported in self._supports(initiative.id, event.originator_version):
+            subject = supported.supporter.subject_id
+            if subject.hex not in wanted or subject in initiative.erased:
+                continue
+            contact = self.app.vault.open(supported.supporter)
+            address = (contact or {}).get("email")
+            if not address:
+                continue
+            language = supported.language if supported.language in LANGUAGES else "nl"
+            public = initiative.public_text  # supporters know only what the public sees
+            title = public[0] if public else translations(language).gettext(SUPPORTED_TITLE)
+            token = self.tokens.make(MUTE, {"i": str(initiative.id), "s": subject.hex})
+            context: dict[str, Any] = {
+                "title": title,
+                "public_url": f"{self.public_url}/initiatieven/{initiative.id}",
+                "mute_url": f"{self.public_url}/berichten/uit/{token}",
+            }
+            if kind == "supporter_decision":
+                outcome = initiative.outcome.value if initiative.outcome else ""
+                context["outcome"] = translations(language).gettext(
+                    labels.OUTCOMES.get(outcome, outcome)
+                )
+                context["rationale"] = initiative.rationale
+            # Under the supporter's prefix: erasing them (or the initiator) finds the copy.
+            key = f"{support_mail_prefix(initiative.id, subject)}{kind}-v{event.originator_version}"
+            audience = f"supporter:{subject.hex}"
+            found.append(
+                self._render(initiative, event, kind, audience, address, language, context, key)
+            )
+        return found
+
+    def _supports(self, initiative_id: UUID, version: int) -> list[Any]:
+        """The Supported events of an initiative up to `version`."""
+        return [
+            e
+            for e in self.app.events.get(initiative_id, lte=version)
+            if isinstance(e, Initiative.Supported)
+        ]
 
     def _to_team(self, initiative: Initiative, event: Any, kind: str) -> Outgoing | None:
         code = event.team if kind == "overdue" else initiative.lead_team
@@ -263,12 +325,13 @@ class Notifier:
         address: str,
         language: str,
         context: dict[str, Any],
+        key: str | None = None,
     ) -> Outgoing:
         env = environment(language)
         subject = translations(language).gettext(SUBJECTS[kind]) % {"title": context["title"]}
-        context = {**context, "subject": subject, "language": language}
+        context = {"mute_url": None, **context, "subject": subject, "language": language}
         return Outgoing(
-            key=mail_key(kind, initiative.id, event.originator_version, audience),
+            key=key or mail_key(kind, initiative.id, event.originator_version, audience),
             audience=audience,
             kind=kind,
             to=address,

@@ -84,6 +84,8 @@ ACCEPTED = {
     "mine.sign_in": 303,
     "mine.follow": 303,
     "mine.sign_out": 303,
+    "mine.mute": 200,
+    "public.track_mail": 303,
     "staff.login": 303,
     "staff.logout": 303,
     "staff.bulk": 303,
@@ -135,6 +137,7 @@ class World:
     tracked_id: UUID  # the initiative of `tracked`, its address confirmed (mijn initiatieven)
     track_token: str  # the personal link to its tracking page
     signin_token: str  # a sign-in link for its initiator's address
+    mute_token: str  # the link in a mail that turns public updates about `tracked` off
     bearers: dict[str, str] = field(default_factory=dict)
 
     def version(self, initiative_id: UUID) -> int:
@@ -251,6 +254,10 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
         None, "/mijn-initiatieven/volgen", {"initiative": str(w.tracked_id)}, signin=w.signin_token
     ),
     "mine.sign_out": lambda w: Req(None, "/mijn-initiatieven/afmelden", {}, signin=w.signin_token),
+    "mine.mute": lambda w: Req(None, f"/berichten/uit/{w.mute_token}", {}),
+    "public.track_mail": lambda w: Req(
+        None, "/mijn-initiatief/berichten", {"mail": ["completed"]}, tracking=w.tracked
+    ),
     # staff pages
     "staff.login": lambda w: Req(
         None, "/beheer/inloggen", {"username": "gea", "password": PASSWORD}
@@ -489,6 +496,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         tracked_id=UUID(str(tracked.initiative_id)),
         track_token=tokens.make("track", {"i": str(tracked.initiative_id)}),
         signin_token=tokens.make("sign-in", {"a": address}),
+        mute_token=tokens.make("mute", {"i": str(tracked.initiative_id), "k": "public_update"}),
         bearers={name: staff.issue_token(name, "test", 1) for name in ("gea", "audrey")},
     )
     assert site.client().get(f"/initiatieven/{built.case}").status_code == 200  # public
@@ -702,6 +710,7 @@ GETS: dict[str, Callable[[World], Req]] = {
     "public.track_access": lambda w: Req(None, f"/volgen/toegang/{w.track_token}"),
     "mine.overview": lambda w: Req(None, "/mijn-initiatieven", signin=w.signin_token),
     "mine.sign_in": lambda w: Req(None, f"/mijn-initiatieven/toegang/{w.signin_token}"),
+    "mine.mute": lambda w: Req(None, f"/berichten/uit/{w.mute_token}"),
     "public.privacy": lambda w: Req(None, "/privacy"),
     "public.accessibility": lambda w: Req(None, "/toegankelijkheid"),
     "public.language": lambda w: Req(None, "/taal/en"),
@@ -819,6 +828,7 @@ GET_ANSWERS = {
     "public.track_access": 200,
     "mine.overview": 200,
     "mine.sign_in": 200,
+    "mine.mute": 200,
     "public.privacy": 200,
     "public.accessibility": 200,
     "public.language": 303,

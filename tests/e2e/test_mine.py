@@ -304,3 +304,101 @@ def first_key(site: Site) -> str:
     prefix = signin_mail_prefix(address_key(site.app, "oud@example.org"))
     (key,) = [k for k, _ in site.container.mailer.log.keys_starting(prefix)]
     return key
+
+
+# -- mail preferences ------------------------------------------------------------------------
+
+
+def test_the_initiator_turns_kinds_of_mail_off_and_on_on_the_tracking_page(site: Site) -> None:
+    code, initiative_id = submit_and_confirm(site)
+    browser = site.client()
+    token = csrf_token(browser, "/volgen")
+    browser.post("/volgen", data={"csrf_token": token, "code": code})
+    page = browser.get("/mijn-initiatief").get_data(as_text=True)
+    for kind in (
+        "handoff_accepted",
+        "information_requested",
+        "public_update",
+        "decision_published",
+        "execution_started",
+        "completed",
+    ):
+        assert f'id="bericht-{kind}" name="mail" value="{kind}" checked' in page
+    keep = ["handoff_accepted", "information_requested", "decision_published", "completed"]
+    token = csrf_token(browser, "/mijn-initiatief")
+    saved = browser.post(
+        "/mijn-initiatief/berichten", data={"csrf_token": token, "mail": [*keep, "bogus"]}
+    )
+    assert saved.status_code == 303
+    assert site.app.get_initiative(initiative_id).muted_mail == [
+        "public_update",
+        "execution_started",
+    ]
+    page = browser.get("/mijn-initiatief").get_data(as_text=True)
+    assert 'value="public_update" >' in page or 'value="public_update">' in page
+    assert 'value="completed" checked' in page
+    # The same choice again stores nothing; all on again is one more event.
+    version = site.app.get_initiative(initiative_id).version
+    browser.post("/mijn-initiatief/berichten", data={"csrf_token": token, "mail": keep})
+    assert site.app.get_initiative(initiative_id).version == version
+    everything = [*keep, "public_update", "execution_started"]
+    browser.post("/mijn-initiatief/berichten", data={"csrf_token": token, "mail": everything})
+    assert site.app.get_initiative(initiative_id).muted_mail == []
+    assert site.app.get_initiative(initiative_id).version == version + 1
+
+
+def mute_token(site: Site, payload: dict[str, str]) -> str:
+    return site.container.tokens.make("mute", payload)
+
+
+def test_the_link_in_a_mail_turns_its_kind_off_once(site: Site) -> None:
+    _, initiative_id = submit_and_confirm(site)
+    path = f"/berichten/uit/{mute_token(site, {'i': str(initiative_id), 'k': 'public_update'})}"
+    client = site.client()
+    asked = client.get(path)
+    assert asked.status_code == 200
+    assert "nieuws over mijn initiatief plaatst" in asked.get_data(as_text=True)
+    assert site.app.get_initiative(initiative_id).muted_mail == []  # a GET changes nothing
+    done = press(client, path)
+    assert done.status_code == 200 and "Deze berichten staan uit" in done.get_data(as_text=True)
+    assert site.app.get_initiative(initiative_id).muted_mail == ["public_update"]
+    assert "stonden al uit" in client.get(path).get_data(as_text=True)  # no button any more
+    again = client.post(path, data={"csrf_token": csrf_token(client, "/volgen")})
+    assert "stonden al uit" in again.get_data(as_text=True)
+    # A token naming a kind that always goes, another purpose, or altered: nothing.
+    always = mute_token(site, {"i": str(initiative_id), "k": "submitted"})
+    assert client.get(f"/berichten/uit/{always}").status_code == 404
+    other = site.container.tokens.make("track", {"i": str(initiative_id)})
+    assert client.get(f"/berichten/uit/{other}").status_code == 404
+    assert client.get(path[:-4] + "abcd").status_code == 404
+    # Erased: gone.
+    subject = site.app.get_initiative(initiative_id).initiator.subject_id
+    erase_subject(site.container, subject, PRIVACY, "verzoek van de indiener")
+    assert client.get(path).status_code == 410
+
+
+def test_a_supporter_asks_for_updates_and_stops_them_with_the_link(site: Site) -> None:
+    _, initiative_id = submit_and_confirm(site)
+    site.project()
+    client = site.client()
+    client.get("/taal/en")
+    page = f"/initiatieven/{initiative_id}"
+    token = csrf_token(client, page)
+    form = {"csrf_token": token, "email": "bas@example.org", "updates": "ja"}
+    assert client.post(f"{page}/steunen", data=form).status_code == 303
+    (mail,) = [m for m in site.container.mailer.messages() if m.name.startswith("support-")]
+    (path,) = [p for p in LINK.findall(text_of(read(mail))) if p.startswith("/steun/")]
+    assert press(client, path).status_code == 303
+    initiative = site.app.get_initiative(initiative_id)
+    (supported,) = [e for e in site.app.history(initiative_id) if type(e).__name__ == "Supported"]
+    assert (supported.updates, supported.language) == (True, "en")  # type: ignore[attr-defined]
+    subject = supported.supporter.subject_id  # type: ignore[attr-defined]
+    assert initiative.updates_for == [subject.hex]
+    stop = f"/berichten/uit/{mute_token(site, {'i': str(initiative_id), 's': subject.hex})}"
+    asked = client.get(stop).get_data(as_text=True)
+    assert "Your support stays" in asked
+    assert "no more email about this initiative" in press(client, stop).get_data(as_text=True)
+    assert site.app.get_initiative(initiative_id).updates_for == []
+    assert len(site.app.get_initiative(initiative_id).supporters) == 1  # the support stays
+    again = client.post(stop, data={"csrf_token": csrf_token(client, "/volgen")})
+    assert "already off" in again.get_data(as_text=True)

@@ -24,13 +24,17 @@ from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.commands import (
     AcceptHandoff,
     Complete,
+    ConfirmEmail,
     Decide,
     PostPublicUpdate,
     ProvideInfo,
     PublishDecision,
     RequestInfo,
+    SetMailPreferences,
     StartExecution,
+    StopSupporterUpdates,
 )
+from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Outcome, Role, TeamKind
 from participatie.infra import queues
 from tests.conftest import REDIS_URL, small_map, submission
@@ -404,3 +408,105 @@ def test_a_mail_job_that_fails_for_good_is_in_the_ledger_with_its_error(
         ]
     assert len(server.received) == 1
     assert log.counts() == {"sent": 2, "sending": 0, "retry": 0, "failed": 0}
+
+
+def test_personal_link_supporters_updates_and_turned_off_kinds(platform: Container) -> None:
+    """Issue 24: the personal link after the address is confirmed; supporters who asked hear the
+    decision and the completion in their language; kinds the initiator turned off, and a
+    supporter who stopped, get nothing; no message holds a tracking code."""
+    app = platform.app
+    with smtp_server(platform.settings.smtp_port) as server:
+        schema = SubmissionSchema(app.area_index())
+        dutch = app.submit({**schema.load_submission(submission()), "language": "nl"})
+        english = app.submit(
+            {**schema.load_submission(submission(title="Benches by the pond")), "language": "en"}
+        )
+        for result in (dutch, english):
+            initiative = app.get_initiative(result.initiative_id)
+            initiator = Actor.initiator(initiative.initiator.subject_id)
+            app.act(result.initiative_id, ConfirmEmail(), actor=initiator)
+        dutch_id, english_id = dutch.initiative_id, english.initiative_id
+        app.support_initiative(dutch_id, "bas@example.org", updates=True, language="nl")
+        app.support_initiative(dutch_id, "stil@example.org")  # asked for nothing
+        app.support_initiative(dutch_id, "stop@example.org", updates=True, language="nl")
+        app.support_initiative(english_id, "eve@example.org", updates=True, language="en")
+        anna = Actor.initiator(app.get_initiative(dutch_id).initiator.subject_id)
+        app.act(dutch_id, SetMailPreferences(("public_update", "execution_started")), actor=anna)
+        pump(platform)
+        walk_to_completion(platform, english_id, "Which side of the street?")
+        for initiative_id, question in ((dutch_id, "Welke kant van de straat?"),):
+            app.act(initiative_id, AcceptHandoff(), actor=WEST)
+            app.act(initiative_id, PostPublicUpdate(message="We kijken."), actor=WEST)
+            app.act(initiative_id, RequestInfo(question=question), actor=WEST)
+            app.act(initiative_id, ProvideInfo(answer="De zonkant."), actor=anna)
+            app.act(
+                initiative_id,
+                Decide(outcome=Outcome.NOT_HONOURED, rationale="Geen ruimte.", reason="overleg"),
+                actor=WEST,
+            )
+            app.act(initiative_id, PublishDecision(), actor=WEST)
+            stop = next(
+                e.supporter.subject_id
+                for e in app.history(initiative_id)
+                if isinstance(e, Initiative.Supported)
+                and app.vault.open(e.supporter) == {"email": "stop@example.org"}
+            )
+            stopper = Actor(f"subject:{stop.hex}", Role.SUPPORTER)
+            pump(platform)  # the decision mails go before the supporter stops
+            app.act(initiative_id, StopSupporterUpdates(stop), actor=stopper)
+            app.act(initiative_id, Complete(), actor=WEST)
+        pump(platform)
+
+        mails = by_subject(server)
+        anna_mail = "anna@example.org"
+        title = "Geveltuinen in de Dorpsstraat"
+        by_hand = {
+            # Dutch initiator: public update and execution started turned off (no execution
+            # here anyway: a refusal is completed at once).
+            (anna_mail, f"Uw initiatief is ontvangen: {title}"),
+            (anna_mail, f"Uw link naar de volgpagina: {title}"),
+            (anna_mail, f"Uw initiatief is in behandeling: {title}"),
+            (anna_mail, f"Vraag over uw initiatief: {title}"),
+            (anna_mail, f"Besluit over uw initiatief: {title}"),
+            (anna_mail, f"Uw initiatief is afgerond: {title}"),
+            # English initiator: everything.
+            (anna_mail, "Your initiative has been received: Benches by the pond"),
+            (anna_mail, "Your link to the tracking page: Benches by the pond"),
+            (anna_mail, "Your initiative is being handled: Benches by the pond"),
+            (anna_mail, "News about your initiative: Benches by the pond"),
+            (anna_mail, "Question about your initiative: Benches by the pond"),
+            (anna_mail, "Decision on your initiative: Benches by the pond"),
+            (anna_mail, "Work on your initiative has started: Benches by the pond"),
+            (anna_mail, "Your initiative has been completed: Benches by the pond"),
+            # Supporters who asked: the decision and the completion, in their language; the one
+            # who stopped after the decision gets no completion; the one who asked nothing, none.
+            ("bas@example.org", f"Besluit over een initiatief dat u steunt: {title}"),
+            ("bas@example.org", f"Afgerond: een initiatief dat u steunt: {title}"),
+            ("stop@example.org", f"Besluit over een initiatief dat u steunt: {title}"),
+            ("eve@example.org", "Decision on an initiative you support: Benches by the pond"),
+            ("eve@example.org", "Completed: an initiative you support: Benches by the pond"),
+            (TEAM_MAIL["west"], f"Nieuw in de wachtrij: {title}"),
+            (TEAM_MAIL["west"], "Nieuw in de wachtrij: Benches by the pond"),
+            (TEAM_MAIL["west"], f"Antwoord van de indiener: {title}"),
+            (TEAM_MAIL["west"], "Antwoord van de indiener: Benches by the pond"),
+        }
+        assert set(mails) == by_hand
+        assert all(len(found) == 1 for found in mails.values()), mails
+
+        (decision,) = mails[
+            ("bas@example.org", f"Besluit over een initiatief dat u steunt: {title}")
+        ]
+        assert "Besluit: Niet gehonoreerd" in text_of(decision)
+        assert "Geen ruimte." in text_of(decision)
+        assert f"{SITE}/initiatieven/{dutch_id}" in text_of(decision)
+        assert f"{SITE}/berichten/uit/" in text_of(decision)
+        (link,) = mails[(anna_mail, f"Uw link naar de volgpagina: {title}")]
+        assert f"{SITE}/volgen/toegang/" in text_of(link)
+        (question,) = mails[(anna_mail, f"Vraag over uw initiatief: {title}")]
+        assert f"{SITE}/berichten/uit/" in text_of(question)  # a kind one can turn off
+        (received,) = mails[(anna_mail, f"Uw initiatief is ontvangen: {title}")]
+        assert "/berichten/uit/" not in text_of(received)  # one that always goes
+        for message in server.received:
+            whole = message.as_string()
+            for code in (dutch.tracking_code, english.tracking_code):
+                assert code not in whole and code.replace("-", "") not in whole

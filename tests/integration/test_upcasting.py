@@ -65,7 +65,8 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
     stored = app.snapshots.recorder.select_events(result.initiative_id, desc=True, limit=1)[0]
     state = json.loads(stored.state)
     # Rewrite the snapshot as version 1 of the code would have written it.
-    assert state["state"].pop("class_version") == 9
+    assert state["state"].pop("class_version") == 10
+    assert state["state"].pop("muted_mail") == [] and state["state"].pop("updates_for") == []
     in_clear(state["state"])
     for name in ("moderation", "public_title", "public_description", "photos", "public_photos"):
         state["state"].pop(name)
@@ -85,9 +86,46 @@ def test_version_1_snapshot_without_handoff_deadline_is_upcast(container: Contai
         assert upcast.moderation is Moderation.APPROVED  # v7 → v8: published at once
         assert upcast.public_text == (TITLE, DESCRIPTION)
         assert (upcast.photos, upcast.shown_photos) == ([], [])  # v8 → v9
+        assert (upcast.muted_mail, upcast.updates_for) == ([], [])  # v9 → v10
         assert upcast.title == "Geveltuinen in de Dorpsstraat"
         for text in (upcast.title, upcast.description, upcast.requested_support):  # v6 → v7
             assert text.legacy and text.subject_id == upcast.initiator.subject_id
+
+
+def test_version_1_support_asked_for_no_mail_in_dutch(container: Container) -> None:
+    """A support stored before supporters could ask for mail (Supported v1) reads as one that
+    asked for none, in Dutch."""
+    app = container.app
+    schema = SubmissionSchema(app.area_index())
+    result = app.submit(schema.load_submission(submission(consent_to_publish=True)))
+    supporter = app.vault.seal({"email": "steun@example.org"})
+    initiative = app.get_initiative(result.initiative_id)
+    initiative.support(Actor.system("test"), initiative.modified_on, supporter, True, "en")
+    app.save_all(initiative)
+    submitted, supported = app.history(result.initiative_id)
+    stored = [app.mapper.to_stored_event(e) for e in (submitted, supported)]
+    state = json.loads(stored[1].state)
+    assert state.pop("class_version") == 2
+    assert (state.pop("updates"), state.pop("language")) == (True, "en")
+    # Both events again under a new id, the support as version 1 of the code wrote it.
+    new_id = uuid4()
+    old = [
+        replace(stored[0], originator_id=new_id),
+        replace(
+            stored[1], originator_id=new_id, state=json.dumps(state, separators=(",", ":")).encode()
+        ),
+    ]
+    other = build(container.settings)
+    try:
+        other.app.recorder.insert_events(old)
+        (upcast,) = [e for e in other.app.history(new_id) if type(e).__name__ == "Supported"]
+        assert (upcast.updates, upcast.language) == (False, "nl")  # type: ignore[attr-defined]
+        assert other.app.get_initiative(new_id).updates_for == []
+        assert other.app.get_initiative(result.initiative_id).updates_for == [
+            supporter.subject_id.hex
+        ]
+    finally:
+        other.close()
 
 
 def test_version_5_snapshot_with_supporters_as_uuids_is_upcast(container: Container) -> None:

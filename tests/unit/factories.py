@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from participatie.domain.initiative import DECISION, DEFAULT_DECISION_DAYS, Initiative
 from participatie.domain.values import (
@@ -25,6 +25,7 @@ WORKER = Actor.system("router")
 NOORD = Actor("u-noord", Role.AREA_MANAGER, "gebiedsteam-noord")
 REGIE = Actor("u-regie", Role.REGIE, "regie")
 INITIATOR = Actor("subject:1", Role.INITIATOR)
+SUPPORTER = Actor("subject:2", Role.SUPPORTER)
 
 
 def decision(lead: str = "gebiedsteam-noord", involved: tuple[str, ...] = ()) -> RoutingDecision:
@@ -90,6 +91,8 @@ def arguments(command: str, initiative: Initiative) -> dict[str, Any]:
         "post_public_update": {"actor": lead, "message": "We kijken ernaar."},
         "support": {"actor": INITIATOR, "supporter": SealedPersonalData(uuid4(), b"x")},
         "confirm_email": {"actor": INITIATOR},
+        "set_mail_preferences": {"actor": INITIATOR, "muted": ["public_update"]},
+        "stop_supporter_updates": {"actor": SUPPORTER, "subject_id": _wanting_updates(initiative)},
         "erase_personal_data": {
             "actor": WORKER,
             "subject_id": initiative.initiator.subject_id,
@@ -111,6 +114,14 @@ def arguments(command: str, initiative: Initiative) -> dict[str, Any]:
         },
     }
     return {"at": at, **table[command]}
+
+
+def _wanting_updates(initiative: Initiative) -> UUID:
+    """A supporter of `initiative` who asked for mail about the outcome (set up in its state:
+    a support is not allowed in every status the stop is)."""
+    if not initiative.updates_for:
+        initiative.updates_for.append(uuid4().hex)
+    return UUID(hex=initiative.updates_for[0])
 
 
 def run(initiative: Initiative, command: str) -> None:

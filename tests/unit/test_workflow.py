@@ -62,6 +62,8 @@ def test_every_status_is_reachable_and_closed_statuses_allow_only_notes_and_eras
         assert workflow.allowed_commands(status) == [
             "add_internal_note",
             "confirm_email",
+            "set_mail_preferences",
+            "stop_supporter_updates",
             "erase_personal_data",
             "approve_public_text",
             "redact_public_text",

@@ -61,6 +61,9 @@ COLUMNS: dict[str, Status] = {
 # Chosen here (issue 23): approve, redact and hide the public text in every status, closed ones
 #   too: a text may need hiding long after the work is done (the state refuses them when the
 #   initiator did not agree to publish: see test_moderation.py).
+# Chosen here (issue 24): the initiator's mail preferences and a supporter's stop in every
+#   status: mail about a closed initiative can still come (a late public update is refused,
+#   but a reopened one may mail again), and saying "no more" is always allowed.
 GRID = """
                         SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 route                   ROU   -     -     -     -     -     -     -     -
@@ -89,6 +92,8 @@ erase_personal_data     SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 approve_public_text     SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 redact_public_text      SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 hide_public_text        SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
+set_mail_preferences    SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
+stop_supporter_updates  SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 """
 
 # Commands where a person decides something and must say why (DESIGN.md §3: "where a person
@@ -125,6 +130,8 @@ NO_REASON_NEEDED: frozenset[str] = frozenset(
         "confirm_email",
         "record_missed_deadline",
         "approve_public_text",
+        "set_mail_preferences",
+        "stop_supporter_updates",
     }
 )
 
@@ -159,6 +166,8 @@ NO_REASON_SOURCES: dict[str, Status] = {
     "confirm_email": Status.WITHDRAWN,
     "record_missed_deadline": Status.IN_PROGRESS,
     "approve_public_text": Status.COMPLETED,
+    "set_mail_preferences": Status.DECIDED,
+    "stop_supporter_updates": Status.MERGED,
 }
 
 
@@ -188,7 +197,7 @@ def _cell_id(value: object) -> str:
 
 def test_the_grid_covers_every_command_of_the_workflow_and_nothing_else() -> None:
     assert sorted(EXPECTED) == sorted(workflow.TRANSITIONS)
-    assert len(EXPECTED) == 26
+    assert len(EXPECTED) == 28
 
 
 @pytest.mark.parametrize(("command", "status", "target"), CELLS, ids=_cell_id)
@@ -237,6 +246,8 @@ def test_closed_statuses_allow_only_notes_email_confirmation_erasure_and_moderat
         "approve_public_text",
         "redact_public_text",
         "hide_public_text",
+        "set_mail_preferences",
+        "stop_supporter_updates",
     }
     for status in (Status.COMPLETED, Status.WITHDRAWN, Status.MERGED):
         assert set(workflow.allowed_commands(status)) == closed

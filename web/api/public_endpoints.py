@@ -145,7 +145,7 @@ def tracking(data: dict[str, str]) -> Any:
 @public.alt_response(429, description="Too many requests from this address; try later.")
 @public.alt_response(404, description="No public initiative with this id.")
 @public.alt_response(503, description="The e-mail could not be sent now; try again later.")
-def support(data: dict[str, str], initiative_id: UUID) -> Any:
+def support(data: dict[str, Any], initiative_id: UUID) -> Any:
     """Ask to support a public initiative: a confirmation link is mailed to the address."""
     from participatie.notifications.links import LINK_DAYS, support_link
     from participatie.notifications.mail import compose
@@ -153,7 +153,14 @@ def support(data: dict[str, str], initiative_id: UUID) -> Any:
     row = queries.published_initiative(container().views, str(initiative_id))
     if row is None:  # unknown or not published: the same answer, so nothing is revealed
         fail(404, message="Onbekend initiatief.")
-    found = support_link(container().app, container().tokens, initiative_id, data["email"])
+    found = support_link(
+        container().app,
+        container().tokens,
+        initiative_id,
+        data["email"],
+        bool(data.get("updates")),
+        accepted_language(),
+    )
     if found is None:  # this address's support was erased: nothing is mailed or kept again
         return {"message": "Bevestig uw steun met de link in de e-mail."}
     link = public_url_for("public.support_confirm", token=found.token)

@@ -76,7 +76,10 @@ class StatusSchema(Schema):
 
 
 class SupportSchema(EmailSchema):
-    pass
+    updates = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Mail the decision and the completion to this address."},
+    )
 
 
 class SupportAcceptedSchema(Schema):

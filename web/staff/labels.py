@@ -123,6 +123,8 @@ EVENTS = {
     "PublicTextApproved": lazy_gettext("Openbare tekst goedgekeurd"),
     "PublicTextRedacted": lazy_gettext("Openbare tekst aangepast"),
     "PublicTextHidden": lazy_gettext("Openbare tekst verborgen"),
+    "MailPreferencesSet": lazy_gettext("E-mailvoorkeuren van de indiener gewijzigd"),
+    "SupporterUpdatesStopped": lazy_gettext("Steunbetuiger wil geen berichten meer"),
 }
 # Event details shown on the timeline (others are internal bookkeeping or sealed).
 SHOWN_DETAILS = (
