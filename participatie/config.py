@@ -140,6 +140,14 @@ class Settings:
         values.rate_limit,
         "Support requests per client address (Flask-Limiter notation).",
     )
+    reopen_days: int = setting(
+        "PARTICIPATIE_REOPEN_DAYS",
+        28,
+        values.positive_int,
+        "Calendar days after completion (or after a published decision not to honour) in which"
+        " the initiator may ask to reopen the initiative; it then goes back to the lead team"
+        " with a new hand-off.",
+    )
     track_limit: str = setting(
         "PARTICIPATIE_TRACK_LIMIT",
         "10 per minute;30 per hour",

@@ -164,6 +164,7 @@ TIMELINE = {
     "completed": lazy_gettext("Afgerond"),
     "withdrawn": lazy_gettext("Ingetrokken door de indiener"),
     "merged": lazy_gettext("Samengevoegd met een ander initiatief"),
+    "reopened": lazy_gettext("Heropend op verzoek van de indiener, terug naar %(team)s"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +29,8 @@ from participatie.application.schemas import (
     TRACKING_TYPO,
     AnswerSchema,
     EmailSchema,
+    RatingSchema,
+    ReopenSchema,
     SubmissionSchema,
     WithdrawSchema,
 )
@@ -35,6 +38,8 @@ from participatie.domain.commands import (
     Command,
     ConfirmEmail,
     ProvideInfo,
+    RateOutcome,
+    Reopen,
     SetMailPreferences,
     Withdraw,
 )
@@ -311,8 +316,17 @@ def track_access(token: str) -> ResponseReturnValue:
 def _track_page(status: int = 200, **extra: Any) -> Any:
     initiative_id = _tracked()
     progress = progress_of(platform(), initiative_id)
-    muted = platform().get_initiative(initiative_id).muted_mail
+    initiative = platform().get_initiative(initiative_id)
+    muted = initiative.muted_mail
     extra.setdefault("mail", [(kind, kind not in muted) for kind in MUTABLE_MAIL])
+    possible = initiative.possible_commands()
+    extra["can_rate"] = "rate_outcome" in possible
+    extra["rating"] = initiative.rating
+    days = context.container().settings.reopen_days
+    until = initiative.finished_on + timedelta(days=days) if initiative.finished_on else None
+    extra["reopen_until"] = (
+        until if "reopen" in possible and until and platform().clock() <= until else None
+    )
     extra.setdefault("errors", {})
     page = render_template("public/track.html", progress=progress, teams=_teams(), **extra)
     return make_response(page, status)
@@ -378,6 +392,25 @@ def track_mail() -> ResponseReturnValue:
     except DomainError as error:
         return _track_page(422, refused=str(error))
     return redirect(url_for("public.track", gedaan="set_mail_preferences") + "#berichten-kop", 303)
+
+
+@bp.post("/mijn-initiatief/beoordelen")
+def track_rate() -> ResponseReturnValue:
+    """How it went: a score from 1 to 5 and a comment, once the work is finished."""
+    form = {"score": request.form.get("score", ""), "comment": request.form.get("comment", "")}
+    try:
+        data = RatingSchema().load({k: v.strip() for k, v in form.items() if v.strip()})
+    except ValidationError as error:
+        errors = field_errors(error.normalized_messages())
+        abort(_track_page(422, errors=errors, kept=request.form))
+    return _initiator_acts(RateOutcome(data["score"], data.get("comment")))
+
+
+@bp.post("/mijn-initiatief/heropenen")
+def track_reopen() -> ResponseReturnValue:
+    """Ask within the period to take finished work up again, saying why."""
+    reason = _initiator_input(ReopenSchema(), "reason")
+    return _initiator_acts(Reopen(reason, context.container().settings.reopen_days))
 
 
 @bp.post("/mijn-initiatief/antwoord")

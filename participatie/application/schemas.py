@@ -217,6 +217,30 @@ class WithdrawSchema(Schema):
     reason = _string(False, 0, 2000, N_("Gebruik hoogstens 2000 tekens."), multiline=True)
 
 
+class RatingSchema(Schema):
+    """How it went, by the initiator: a score from 1 to 5 and a comment (not required)."""
+
+    score = fields.Integer(
+        required=True,
+        strict=False,
+        validate=validate.Range(min=1, max=5, error=N_("Kies een cijfer van 1 tot 5.")),
+        error_messages={
+            "required": N_("Kies een cijfer van 1 tot 5."),
+            "null": N_("Kies een cijfer van 1 tot 5."),
+            "invalid": N_("Kies een cijfer van 1 tot 5."),
+        },
+    )
+    comment = _string(False, 0, 2000, N_("Gebruik hoogstens 2000 tekens."), multiline=True)
+
+
+class ReopenSchema(Schema):
+    """Why the initiator asks to take the work up again (required)."""
+
+    reason = _string(
+        True, 5, 2000, N_("Leg in 5 tot 2000 tekens uit wat er nog niet goed is."), multiline=True
+    )
+
+
 class SubmissionSchema(Schema):
     """A new initiative. Pass the current AreaIndex so the location can be checked."""
 

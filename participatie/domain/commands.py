@@ -196,6 +196,23 @@ class SetMailPreferences(Command):
 
 
 @dataclass(frozen=True)
+class RateOutcome(Command):
+    name = "rate_outcome"
+    score: int
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Reopen(Command):
+    """The initiator asks to take finished work up again (`within_days`: the municipality's
+    period, PARTICIPATIE_REOPEN_DAYS)."""
+
+    name = "reopen"
+    reason: str
+    within_days: int
+
+
+@dataclass(frozen=True)
 class StopSupporterUpdates(Command):
     name = "stop_supporter_updates"
     subject_id: UUID
@@ -255,6 +272,10 @@ def execute(initiative: Initiative, command: Command, actor: Actor, at: datetime
             initiative.support(actor, at, sealed, updates, lang)
         case SetMailPreferences(muted=muted):
             initiative.set_mail_preferences(actor, at, list(muted))
+        case RateOutcome(score=score, comment=comment):
+            initiative.rate_outcome(actor, at, score, comment)
+        case Reopen(reason=reason, within_days=days):
+            initiative.reopen(actor, at, reason, days)
         case StopSupporterUpdates(subject_id=subject_id):
             initiative.stop_supporter_updates(actor, at, subject_id)
         case _:

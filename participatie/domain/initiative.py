@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -67,7 +67,8 @@ class Initiative(Aggregate):
     # decodes a list of strings fast; a list of UUID objects needs one decoder call per item),
     # 7 the title, description and requested support as the initiator's sealed free text,
     # 8 moderation (the public text waits for a moderator), 9 photos, 10 the kinds of mail the
-    # initiator turned off (muted_mail) and the supporters who want to hear the outcome.
+    # initiator turned off (muted_mail), the supporters who want to hear the outcome, the
+    # initiator's rating, when the work was finished and when the decision clock (re)started.
     class_version = 10
 
     @staticmethod
@@ -118,6 +119,9 @@ class Initiative(Aggregate):
     def upcast_v9_v10(state: dict[str, Any]) -> None:
         state["muted_mail"] = []
         state["updates_for"] = []
+        state["rating"] = None
+        state["finished_on"] = None
+        state["decision_from"] = None
 
     class Submitted(Aggregate.Created):
         """The title, description and requested support are the initiator's free text (sealed
@@ -302,12 +306,40 @@ class Initiative(Aggregate):
 
         def apply_to(self, initiative: Initiative) -> None:
             initiative.decision_published = True
+            if initiative.outcome is Outcome.NOT_HONOURED:
+                initiative.finished_on = self.timestamp  # nothing is left to do
 
     class ExecutionStarted(Action):
         pass
 
     class Completed(Action):
-        pass
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.finished_on = self.timestamp
+
+    class OutcomeRated(Action):
+        """The initiator said how it went (1 very unhappy … 5 very happy), with a comment
+        (their sealed free text, or None)."""
+
+        score: int
+        comment: str | None
+
+        def apply_to(self, initiative: Initiative) -> None:
+            initiative.rating = self.score
+
+    class Reopened(Action):
+        """The initiator asked within the period to take the work up again (their reason, sealed):
+        back to the lead team, which must accept it again; the decision clock starts anew."""
+
+        def apply_to(self, initiative: Initiative) -> None:
+            assert initiative.lead_team is not None
+            initiative.outcome = None
+            initiative.rationale = None
+            initiative.decision_published = False
+            initiative.rating = None
+            initiative.finished_on = None
+            initiative.decision_from = self.timestamp
+            initiative.paused_days = 0
+            initiative.hand_off(initiative.lead_team, initiative.involved_teams, self.timestamp)
 
     class Withdrawn(Action):
         """The initiator's reason is their sealed free text (version 2)."""
@@ -464,6 +496,9 @@ class Initiative(Aggregate):
         self.supporter_ids: list[str] = []  # hex: see class_version 6
         self.updates_for: list[str] = []  # supporters (hex) who want the decision and completion
         self.muted_mail: list[str] = []  # kinds of mail the initiator turned off (MUTABLE_MAIL)
+        self.rating: int | None = None  # how it went, by the initiator (1-5), once finished
+        self.finished_on: datetime | None = None  # completed, or refused and published
+        self.decision_from: datetime | None = None  # the decision clock's start if not created_on
         self.email_confirmed = False
         self.language = language
         self.decision_days = decision_days
@@ -554,6 +589,12 @@ class Initiative(Aggregate):
             return InvariantViolation("email", "the e-mail address is already confirmed")
         if command == "set_mail_preferences" and self.initiator.subject_id in self.erased:
             return InvariantViolation("mail", "the initiator's data was erased")
+        if command in ("rate_outcome", "reopen") and self.finished_on is None:
+            return InvariantViolation(
+                "outcome", "only completed work, or a published refusal, can be rated or reopened"
+            )
+        if command == "rate_outcome" and self.rating is not None:
+            return InvariantViolation("rating", "the initiator has already said how it went")
         return None
 
     def hand_off(self, lead_team: str, involved: list[str] | tuple[str, ...], at: datetime) -> None:
@@ -576,7 +617,7 @@ class Initiative(Aggregate):
         return deadlines.decision_due(
             self.status,
             self.outcome is not None,
-            self.created_on,
+            self.decision_from or self.created_on,
             self.decision_days,
             self.paused_days,
         )
@@ -736,6 +777,35 @@ class Initiative(Aggregate):
         if into == self.id:
             raise MergeIntoItself()
         self._record(self.Merged, "merge", actor, at, reason, into=into)
+
+    def rate_outcome(
+        self, actor: Actor, at: datetime, score: int, comment: str | None = None
+    ) -> None:
+        """The initiator's satisfaction once the work is finished: 1 to 5, and a comment."""
+        self._require("rate_outcome")
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+            raise InvariantViolation("score", "a whole number from 1 to 5")
+        text = (comment or "").strip()
+        self._record(
+            self.OutcomeRated,
+            "rate_outcome",
+            actor,
+            at,
+            None,
+            score=score,
+            comment=self._free_text(text) if text else None,
+        )
+
+    def reopen(self, actor: Actor, at: datetime, reason: str, within_days: int) -> None:
+        """Take the work up again at the initiator's request, within `within_days` calendar
+        days of its finish: back to the lead team, with a new hand-off to accept."""
+        self._require("reopen")
+        assert self.finished_on is not None
+        if at > self.finished_on + timedelta(days=within_days):
+            raise InvariantViolation(
+                "reopen", f"reopening is possible up to {within_days} days after the finish"
+            )
+        self._record(self.Reopened, "reopen", actor, at, reason)
 
     def confirm_email(self, actor: Actor, at: datetime) -> None:
         self._require("confirm_email")

@@ -57,6 +57,10 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
     "support": _stay(OPEN),
     "confirm_email": _stay(tuple(Status)),  # the initiator's address reaches them
     "set_mail_preferences": _stay(tuple(Status)),  # which mail the initiator wants
+    # The initiator, once the work is finished (completed, or a refusal published: the state
+    # decides): how it went, and within a period a request to take it up again.
+    "rate_outcome": _stay((S.DECIDED, S.COMPLETED)),
+    "reopen": {S.COMPLETED: S.ROUTED, S.DECIDED: S.ROUTED},
     "stop_supporter_updates": _stay(tuple(Status)),  # a supporter wants no more mail
     "record_missed_deadline": _stay(CLOCKED),  # by the deadline sweep
     "erase_personal_data": _stay(tuple(Status)),  # on request or when retention ends
@@ -69,6 +73,7 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
 # Commands where a person decides something: they must say why.
 REASON_REQUIRED = frozenset(
     {
+        "reopen",
         "decline_handoff",
         "forward",
         "reroute",

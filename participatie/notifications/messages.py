@@ -69,6 +69,7 @@ TO_TEAM: dict[type[Any], str] = {
     Initiative.HandoffDeclined: "handoff",
     Initiative.Escalated: "handoff",
     Initiative.DeadlineMissed: "overdue",
+    Initiative.Reopened: "reopened",
 }
 # Event → kind of message to each supporter who asked to hear the outcome (Supported.updates).
 TO_SUPPORTERS: dict[type[Any], str] = {
@@ -93,6 +94,7 @@ SUBJECTS = {
     "supporter_decision": N_("Besluit over een initiatief dat u steunt: %(title)s"),
     "supporter_completed": N_("Afgerond: een initiatief dat u steunt: %(title)s"),
     "overdue": N_("Termijn verstreken: %(title)s"),
+    "reopened": N_("Heropend door de indiener: %(title)s"),
 }
 ERASED_TITLE = N_("(tekst verwijderd op verzoek van de indiener)")  # the initiator was erased
 DEADLINES = {
@@ -173,10 +175,13 @@ def kind_of(event: Any) -> tuple[str, str] | None:
 class Notifier:
     """Turns one stored event into the messages it should send."""
 
-    def __init__(self, app: ParticipatieApp, tokens: TokenBox, public_url: str) -> None:
+    def __init__(
+        self, app: ParticipatieApp, tokens: TokenBox, public_url: str, reopen_days: int = 28
+    ) -> None:
         self.app = app
         self.tokens = tokens
         self.public_url = public_url.rstrip("/")
+        self.reopen_days = reopen_days
 
     def messages_for(self, initiative_id: UUID, version: int) -> list[Outgoing]:
         events = list(self.app.events.get(initiative_id, gt=version - 1, lte=version))
@@ -214,6 +219,8 @@ class Notifier:
         if kind in MUTABLE_MAIL:
             token = self.tokens.make(MUTE, {"i": str(initiative.id), "k": kind})
             context["mute_url"] = f"{self.public_url}/berichten/uit/{token}"
+        if kind == "completed":
+            context["reopen_days"] = self.reopen_days
         if kind == "submitted":
             token = self.tokens.make(CONFIRM_EMAIL, {"i": str(initiative.id)})
             context["confirm_url"] = (
@@ -295,7 +302,7 @@ class Notifier:
             "reason": event.reason,
             "staff_url": f"{self.public_url}/beheer/initiatieven/{initiative.id}",
         }
-        if kind == "handoff":
+        if kind in ("handoff", "reopened"):
             context["due"] = _date(initiative.handoff_due, "nl")
         elif kind == "answered":
             context["answer"] = event.answer
@@ -357,7 +364,7 @@ def deliver(
     message it refuses for good is recorded as failed in the ledger and not tried again.
     """
     settings = container.settings
-    notifier = Notifier(container.app, container.tokens, settings.public_url)
+    notifier = Notifier(container.app, container.tokens, settings.public_url, settings.reopen_days)
     results = []
     event = event_key(initiative_id, version)
     try:

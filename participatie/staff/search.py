@@ -53,6 +53,11 @@ class Query:
     code: bool = False  # the text has the shape of a tracking code read out over the phone
 
     @property
+    def secret(self) -> bool:
+        """Whether the text may be a tracking code: it never goes into an address."""
+        return self.whole or self.code
+
+    @property
     def whole(self) -> bool:
         """32 hex digits: a tracking code or a whole id, never the start of one."""
         return self.hex is not None and len(self.hex) == 32

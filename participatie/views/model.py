@@ -62,6 +62,9 @@ class Row:
     public_description: str | None = None
     photos: tuple[int, ...] = ()  # the positions of its photos (staff see them all)
     public_photos: tuple[int, ...] = ()  # those the public sees
+    rating: int | None = None  # the initiator's last rating of how it went (1-5)
+    rated_at: datetime | None = None
+    decision_from: datetime | None = None  # the decision clock's start, if not submitted_at
     version: int = 1
 
     @property
@@ -223,6 +226,18 @@ def apply(row: Row | None, event: Any, chains: AreaChains) -> Change:
         timeline.append(entry("merged", "Samengevoegd met een ander initiatief"))
     elif isinstance(event, Initiative.Supported):
         row.supporters += 1
+    elif isinstance(event, Initiative.OutcomeRated):
+        row.rating, row.rated_at = event.score, at
+    elif isinstance(event, Initiative.Reopened):
+        # Back to the lead team for a new hand-off; the decision and its clock start anew (the
+        # last rating stays in the figures of its quarter until a new one replaces it).
+        assert row.lead_team is not None
+        row.outcome, row.decided_at, row.rationale = None, None, None
+        row.decision_published, row.closed_at = False, None
+        row.decision_from, row.decision_due = at, None
+        row.paused_days, row.paused_since = 0, None
+        _handoff(row, row.lead_team, row.involved_teams, at, row.handoff_days)
+        timeline.append(entry("reopened", "Heropend op verzoek van de indiener", row.lead_team))
     elif isinstance(event, Initiative.PublicTextApproved):
         row.moderation = "approved"
         row.public_title, row.public_description = row.title, row.description
@@ -259,7 +274,11 @@ def _settle_deadlines(row: Row) -> None:
         row.decision_due = None
     elif row.decision_due is None:
         row.decision_due = deadlines.decision_due(
-            status, False, row.submitted_at, row.decision_days, row.paused_days
+            status,
+            False,
+            row.decision_from or row.submitted_at,
+            row.decision_days,
+            row.paused_days,
         )
     row.deadline, row.deadline_kind = deadlines.first(row.handoff_due, row.decision_due) or (
         None,

@@ -9,8 +9,9 @@ VIEWS = "views"  # the tracking name of the views projection
 # and decisions per area (tallies); 11: the words of each title (the staff search); 12: the
 # initiator's text blanked when they are erased (text_erased); 13: moderation and the public
 # text (public_title and public_description: NULL while nothing is public); 14: photos (all and
-# public positions).
-SCHEMA_VERSION = 14
+# public positions); 15: the initiator's rating (rating, rated_at and the satisfaction counts)
+# and reopened work (decision_from: the decision clock's new start).
+SCHEMA_VERSION = 15
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -55,6 +56,9 @@ ROW_COLUMNS = (
     "public_description",
     "photos",
     "public_photos",
+    "rating",
+    "rated_at",
+    "decision_from",
     "version",
 )
 QUEUE_COLUMNS = (
@@ -172,6 +176,7 @@ _INTS = {
     "decision_published",
     "supporters",
     "text_erased",
+    "rating",
     "version",
 }
 DATETIME_COLUMNS = (
@@ -184,6 +189,8 @@ DATETIME_COLUMNS = (
     "routed_at",
     "decided_at",
     "closed_at",
+    "rated_at",
+    "decision_from",
 )
 TABLES = (
     "initiatives",

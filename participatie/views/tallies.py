@@ -14,7 +14,7 @@ Three kinds of entries, each per area of the row's chain (the area and everythin
   indexed by (area, days) and (area, quarter, days): a median is read at the middle position.
 
 The kinds of counts are the names in `COUNT_KINDS`; `key` says which status, theme, … (empty
-for a plain number). A decision's key is `quarter/outcome`.
+for a plain number). A decision's key is `quarter/outcome`, a rating's `quarter/team/score`.
 
 One more area, `EVERYWHERE`, holds what a challenge page needs across the municipality: every
 initiative by challenge and status (`challenge/status`), and its decisions once (an initiative's
@@ -33,7 +33,7 @@ from participatie.views.rows import stamp, storable
 
 TOTAL, OPEN, SUPPORTERS = "total", "open", "supporters"
 STATUS, THEME, CHALLENGE, CHALLENGE_OPEN = "status", "theme", "challenge", "challenge_open"
-SUBMITTED, DECIDED = "submitted", "decided"
+SUBMITTED, DECIDED, RATED = "submitted", "decided", "rated"
 CHALLENGE_STATUS = "challenge_status"
 EVERYWHERE = "*"  # not an area code: every initiative, wherever it lies
 COUNT_KINDS = (
@@ -47,6 +47,7 @@ COUNT_KINDS = (
     SUBMITTED,
     DECIDED,
     CHALLENGE_STATUS,
+    RATED,
 )
 NO_CHALLENGE = ""  # the open work entry of an initiative routed for no challenge
 
@@ -60,6 +61,11 @@ def quarter(moment: datetime) -> str:
 
 def decided_key(when: str, outcome: str) -> str:
     return f"{when}/{outcome}"
+
+
+def rated_key(when: str, team: str, score: int) -> str:
+    """The key of a rating: the quarter it was given, the lead team then, the score."""
+    return f"{when}/{team}/{score}"
 
 
 def counts(row: Row) -> Counter[CountKey]:
@@ -79,6 +85,8 @@ def counts(row: Row) -> Counter[CountKey]:
             own[(CHALLENGE_OPEN, row.challenge)] += 1
     if row.decided_at is not None and row.outcome:
         own[(DECIDED, decided_key(quarter(row.decided_at), row.outcome))] += 1
+    if row.rating is not None and row.rated_at is not None:
+        own[(RATED, rated_key(quarter(row.rated_at), row.lead_team or "", row.rating))] += 1
     found: Counter[CountKey] = Counter()
     for area in set(row.area_chain):
         for (kind, key), n in own.items():
@@ -128,7 +136,7 @@ def decision_entries(row: Row) -> list[tuple[Any, ...]]:
     """The decision entries of `row` (none before a decision)."""
     if row.decided_at is None or not row.outcome:
         return []
-    days = (row.decided_at - row.submitted_at).total_seconds() / 86400
+    days = (row.decided_at - (row.decision_from or row.submitted_at)).total_seconds() / 86400
     shared = (quarter(row.decided_at), days, row.outcome, row.challenge or NO_CHALLENGE)
     areas = [EVERYWHERE, *sorted(set(row.area_chain))]
     return [tuple(map(storable, (row.id, area, *shared))) for area in areas]

@@ -86,6 +86,9 @@ ACCEPTED = {
     "mine.sign_out": 303,
     "mine.mute": 200,
     "public.track_mail": 303,
+    # The tracked initiative is not finished: past the token, the state refuses (422).
+    "public.track_rate": 422,
+    "public.track_reopen": 422,
     "staff.login": 303,
     "staff.logout": 303,
     "staff.bulk": 303,
@@ -255,6 +258,18 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     ),
     "mine.sign_out": lambda w: Req(None, "/mijn-initiatieven/afmelden", {}, signin=w.signin_token),
     "mine.mute": lambda w: Req(None, f"/berichten/uit/{w.mute_token}", {}),
+    "public.track_rate": lambda w: Req(
+        None,
+        "/mijn-initiatief/beoordelen",
+        {"version": w.version_of(w.tracked), "score": "4"},
+        tracking=w.tracked,
+    ),
+    "public.track_reopen": lambda w: Req(
+        None,
+        "/mijn-initiatief/heropenen",
+        {"version": w.version_of(w.tracked), "reason": "Nog niet goed."},
+        tracking=w.tracked,
+    ),
     "public.track_mail": lambda w: Req(
         None, "/mijn-initiatief/berichten", {"mail": ["completed"]}, tracking=w.tracked
     ),

@@ -141,3 +141,106 @@ def test_submit_confirm_get_the_link_lose_the_session_and_sign_in(
         finally:
             browser.close()
     assert problems == {}
+
+
+def test_after_completion_the_resident_rates_and_reopens_and_the_team_gets_it_back(
+    served: tuple[Site, str],
+) -> None:
+    """Issue 24: a completed initiative is rated and reopened from the tracking page; the lead
+    team has it in its queue again with a new hand-off deadline, and the area's P&C page shows
+    the rating per team."""
+    site, base = served
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    from participatie.domain.commands import (
+        AcceptHandoff,
+        Complete,
+        Decide,
+        PublishDecision,
+        StartExecution,
+    )
+    from participatie.domain.values import Actor, Outcome, Role
+    from tests.e2e.conftest import add_staff
+
+    axe = Axe()
+    problems: dict[str, list[str]] = {}
+    title = "Losliggende stoeptegels bij de bibliotheek"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_ARGS)
+        try:
+            resident = browser_page(browser, base)
+            submit(resident, base, title)
+            initiative_id = newest(site, title)
+            app = site.app
+            app.route_initiative(initiative_id, Actor.system("worker"))
+            lead = app.get_initiative(initiative_id).lead_team
+            assert lead is not None
+            team = Actor(f"u-{lead}", Role.AREA_MANAGER, lead)
+            for command in (
+                AcceptHandoff(),
+                Decide(Outcome.HONOURED, "Wij leggen de tegels opnieuw.", "schouw"),
+                PublishDecision(),
+                StartExecution(),
+                Complete(),
+            ):
+                app.act(initiative_id, command, actor=team)
+            site.project()
+
+            resident.goto(base + "/mijn-initiatief")
+            assert resident.locator("#beoordelen-kop").is_visible()
+            here = resident.url
+            for language in ("nl", "en"):  # the tracking page with both new forms on it
+                resident.goto(f"{base}/taal/{language}")
+                resident.goto(here)
+                for width in (1280, 390):
+                    resident.set_viewport_size({"width": width, "height": 900})
+                    found = page_problems(resident, axe)
+                    if found:
+                        problems[f"track_finished {language} {width}"] = found
+            resident.set_viewport_size({"width": 1280, "height": 900})
+            resident.goto(f"{base}/taal/nl")
+            resident.goto(here)
+            resident.check("#score-2")
+            resident.fill("#veld-comment", "Er liggen nog steeds losse tegels.")
+            resident.click("form[action$='/beoordelen'] button[type=submit]")
+            resident.wait_for_selector("#beoordeling")
+            resident.fill("#veld-reason", "Twee tegels liggen nog los voor de ingang.")
+            resident.click("form[action$='/heropenen'] button[type=submit]")
+            resident.wait_for_url(re.compile(r".*gedaan=reopen.*"))
+            assert "heropend" in (resident.text_content("main") or "")
+            site.project()
+
+            # The team has it back, waiting for its hand-off answer, with a new deadline.
+            add_staff(site, "lea", Role.AREA_MANAGER, [lead])
+            staff = browser_page(browser, base, "lea")
+            staff.goto(f"{base}/beheer/initiatieven/{initiative_id}")
+            text = staff.text_content("main") or ""
+            assert "Heropend op verzoek van de indiener" in text
+            assert "Twee tegels liggen nog los voor de ingang." in text
+            initiative = app.get_initiative(initiative_id)
+            completed_at = next(
+                e.timestamp for e in app.history(initiative_id) if type(e).__name__ == "Completed"
+            )
+            # A new hand-off, started at the reopening (after the completion), not yet due.
+            assert initiative.handoff_pending and initiative.lead_team == lead
+            assert initiative.handoff_since is not None and initiative.handoff_due is not None
+            assert completed_at < initiative.handoff_since < initiative.handoff_due
+            assert initiative.status.value == "routed"
+            area = initiative.location.area_code
+            staff.goto(f"{base}/beheer/gebieden/{area}/pc")
+            rows = staff.locator("#pc-tevredenheid tbody tr")
+            assert rows.count() == 1
+            cells = rows.first.locator("td").all_text_contents()
+            assert cells[1:] == ["1", "2"]  # one rating, a 2
+            for language in ("nl", "en"):
+                staff.goto(f"{base}/taal/{language}")
+                staff.goto(f"{base}/beheer/gebieden/{area}/pc")
+                for width in (1280, 390):
+                    staff.set_viewport_size({"width": width, "height": 900})
+                    found = page_problems(staff, axe)
+                    if found:
+                        problems[f"pc {language} {width}"] = found
+        finally:
+            browser.close()
+    assert problems == {}

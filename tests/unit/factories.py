@@ -92,6 +92,8 @@ def arguments(command: str, initiative: Initiative) -> dict[str, Any]:
         "support": {"actor": INITIATOR, "supporter": SealedPersonalData(uuid4(), b"x")},
         "confirm_email": {"actor": INITIATOR},
         "set_mail_preferences": {"actor": INITIATOR, "muted": ["public_update"]},
+        "rate_outcome": {"actor": INITIATOR, "score": 4, "comment": "Netjes opgelost."},
+        "reopen": {"actor": INITIATOR, "reason": "Het gat is er weer.", "within_days": 30},
         "stop_supporter_updates": {"actor": SUPPORTER, "subject_id": _wanting_updates(initiative)},
         "erase_personal_data": {
             "actor": WORKER,

@@ -35,7 +35,8 @@ REFUSED = [
 def test_allowed_transition_reaches_its_target(
     command: str, source: Status, target: Status
 ) -> None:
-    closing = (command, source) == ("complete", Status.DECIDED)  # only when not honoured
+    # Closing, rating and reopening a decision: only a published decision not to honour.
+    closing = source is Status.DECIDED and command in ("complete", "rate_outcome", "reopen")
     initiative = not_honoured(published=True) if closing else initiative_in(source)
     version = initiative.version
     run(initiative, command)
@@ -58,7 +59,19 @@ def test_refused_transition_raises_and_records_nothing(command: str, status: Sta
 
 
 def test_every_status_is_reachable_and_closed_statuses_allow_only_notes_and_erasure() -> None:
-    for status in (Status.COMPLETED, Status.WITHDRAWN, Status.MERGED):
+    assert workflow.allowed_commands(Status.COMPLETED) == [
+        "add_internal_note",
+        "confirm_email",
+        "set_mail_preferences",
+        "rate_outcome",
+        "reopen",
+        "stop_supporter_updates",
+        "erase_personal_data",
+        "approve_public_text",
+        "redact_public_text",
+        "hide_public_text",
+    ]
+    for status in (Status.WITHDRAWN, Status.MERGED):
         assert workflow.allowed_commands(status) == [
             "add_internal_note",
             "confirm_email",

@@ -64,6 +64,9 @@ COLUMNS: dict[str, Status] = {
 # Chosen here (issue 24): the initiator's mail preferences and a supporter's stop in every
 #   status: mail about a closed initiative can still come (a late public update is refused,
 #   but a reopened one may mail again), and saying "no more" is always allowed.
+# Issue 24 (say how it went): rate_outcome and reopen once the work is finished: completed, or
+#   a refusal whose decision is published (the state refuses a decision to honour in DEC:
+#   test_satisfaction.py). Reopen goes back to the lead team: ROU, a new hand-off.
 GRID = """
                         SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 route                   ROU   -     -     -     -     -     -     -     -
@@ -94,6 +97,8 @@ redact_public_text      SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 hide_public_text        SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 set_mail_preferences    SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
 stop_supporter_updates  SUB   ROU   PRG   WAI   DEC   EXE   CMP   WDR   MRG
+rate_outcome            -     -     -     -     DEC   -     CMP   -     -
+reopen                  -     -     -     -     ROU   -     ROU   -     -
 """
 
 # Commands where a person decides something and must say why (DESIGN.md §3: "where a person
@@ -111,6 +116,7 @@ REASON_REQUIRED: frozenset[str] = frozenset(
         "erase_personal_data",
         "redact_public_text",
         "hide_public_text",
+        "reopen",
     }
 )
 NO_REASON_NEEDED: frozenset[str] = frozenset(
@@ -132,6 +138,7 @@ NO_REASON_NEEDED: frozenset[str] = frozenset(
         "approve_public_text",
         "set_mail_preferences",
         "stop_supporter_updates",
+        "rate_outcome",
     }
 )
 
@@ -148,6 +155,7 @@ REASON_SOURCES: dict[str, Status] = {
     "erase_personal_data": Status.COMPLETED,
     "redact_public_text": Status.IN_PROGRESS,
     "hide_public_text": Status.WITHDRAWN,
+    "reopen": Status.COMPLETED,
 }
 # For each command that needs no reason: a status (picked by hand) in which it is allowed.
 NO_REASON_SOURCES: dict[str, Status] = {
@@ -168,6 +176,7 @@ NO_REASON_SOURCES: dict[str, Status] = {
     "approve_public_text": Status.COMPLETED,
     "set_mail_preferences": Status.DECIDED,
     "stop_supporter_updates": Status.MERGED,
+    "rate_outcome": Status.COMPLETED,
 }
 
 
@@ -197,7 +206,7 @@ def _cell_id(value: object) -> str:
 
 def test_the_grid_covers_every_command_of_the_workflow_and_nothing_else() -> None:
     assert sorted(EXPECTED) == sorted(workflow.TRANSITIONS)
-    assert len(EXPECTED) == 28
+    assert len(EXPECTED) == 30
 
 
 @pytest.mark.parametrize(("command", "status", "target"), CELLS, ids=_cell_id)
@@ -224,8 +233,9 @@ def test_allowed_commands_are_the_grid_column(status: Status) -> None:
 def test_the_aggregate_follows_the_grid_and_records_nothing_when_refused(
     command: str, status: Status, target: Status | None
 ) -> None:
-    # The one cell whose state the factory does not give: closing a decision not to honour.
-    special = (command, status) == ("complete", Status.DECIDED)
+    # The cells whose state the factory does not give: closing, rating and reopening a
+    # published decision not to honour.
+    special = status is Status.DECIDED and command in ("complete", "rate_outcome", "reopen")
     initiative = not_honoured(published=True) if special else initiative_in(status)
     version = initiative.version
     if target is None:
@@ -249,8 +259,10 @@ def test_closed_statuses_allow_only_notes_email_confirmation_erasure_and_moderat
         "set_mail_preferences",
         "stop_supporter_updates",
     }
-    for status in (Status.COMPLETED, Status.WITHDRAWN, Status.MERGED):
+    for status in (Status.WITHDRAWN, Status.MERGED):
         assert set(workflow.allowed_commands(status)) == closed
+    # Completed work may also be rated and reopened by its initiator.
+    assert set(workflow.allowed_commands(Status.COMPLETED)) == closed | {"rate_outcome", "reopen"}
 
 
 # -- reasons -----------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ FIELD_LABELS = {
     "password": lazy_gettext("Wachtwoord"),
     "title": lazy_gettext("Openbare titel"),
     "description": lazy_gettext("Openbare beschrijving"),
+    "score": lazy_gettext("Tevredenheid (1 tot 5)"),
+    "comment": lazy_gettext("Toelichting van de indiener"),
 }
 # Where the public text of an initiative stands (domain.values.Moderation).
 MODERATION = {
@@ -125,6 +127,8 @@ EVENTS = {
     "PublicTextHidden": lazy_gettext("Openbare tekst verborgen"),
     "MailPreferencesSet": lazy_gettext("E-mailvoorkeuren van de indiener gewijzigd"),
     "SupporterUpdatesStopped": lazy_gettext("Steunbetuiger wil geen berichten meer"),
+    "OutcomeRated": lazy_gettext("Tevredenheid van de indiener gegeven"),
+    "Reopened": lazy_gettext("Heropend op verzoek van de indiener"),
 }
 # Event details shown on the timeline (others are internal bookkeeping or sealed).
 SHOWN_DETAILS = (
@@ -141,4 +145,6 @@ SHOWN_DETAILS = (
     "into",
     "deadline",
     "due",
+    "score",
+    "comment",
 )

@@ -58,6 +58,9 @@ def _header() -> list[str]:
         gettext("Mediaan dagen tot besluit"),
         gettext("Te laat"),
         gettext("Gekoppeld aan de gebiedsagenda"),
+        gettext("Beoordeeld door de indiener"),
+        gettext("Gemiddelde tevredenheid (1-5)"),
+        gettext("Tevreden (4 of 5), %"),
     ]
 
 
@@ -71,8 +74,30 @@ def _rows(figures: list[queries.QuarterFigures]) -> list[list[Any]]:
             q.median_days_to_decision,
             q.overdue,
             q.linked,
+            q.rated_total,
+            q.average_rating,
+            q.satisfied_percent,
         ]
         for q in figures
+    ]
+
+
+def _team_header() -> list[str]:
+    return [
+        gettext("Kwartaal"),
+        gettext("Behandelend team"),
+        gettext("Beoordeeld door de indiener"),
+        gettext("Gemiddelde tevredenheid (1-5)"),
+    ]
+
+
+def _team_rows(figures: list[queries.QuarterFigures]) -> list[list[Any]]:
+    """Satisfaction per quarter and lead team: how many ratings, and their mean."""
+    names = {t.code: t.name for t in platform().teams()}
+    return [
+        [q.quarter, names.get(team, team or gettext("Geen team")), count, average]
+        for q in figures
+        for team, count, average in q.team_ratings()
     ]
 
 
@@ -85,6 +110,8 @@ def pc_report(code: str) -> ResponseReturnValue:
         area=area,
         header=_header(),
         rows=_rows(figures),
+        team_rows=_team_rows(figures),
+        team_header=_team_header(),
         priorities=priorities,
     )
 
@@ -147,6 +174,10 @@ def pc_xlsx(code: str) -> ResponseReturnValue:
     for row in _rows(figures):
         sheet.append(row)  # numbers stay numbers; the quarter is the only text
     sheet.freeze_panes = "A2"
+    teams = book.create_sheet(gettext("Tevredenheid per team")[:31])
+    teams.append([safe_cell(h) for h in _team_header()])
+    for row in _team_rows(figures):
+        teams.append([safe_cell(v) if isinstance(v, str) else v for v in row])
     out = io.BytesIO()
     book.save(out)
     return _download(out.getvalue(), XLSX, f"pc-{area.code}.xlsx")

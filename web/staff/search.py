@@ -53,7 +53,7 @@ def search_page(endpoint: str, opens: str) -> ResponseReturnValue:
     found = finder.find(platform(), container().views, me.role, me.teams, query, after)
     if found.exact is not None:
         return redirect(url_for(opens, initiative_id=found.exact), 303)
-    if posted and not query.whole:
+    if posted and not query.secret:
         # Words (or the start of an id) are no secret: their results get an address.
         return redirect(url_for(endpoint, q=query.text), 303)
     areas = platform().area_index()

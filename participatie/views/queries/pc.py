@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from participatie.views.queries.common import area_counts, median_days, of_kind, overdue_count
 from participatie.views.store import LIVE, ViewTables, unstamp
-from participatie.views.tallies import DECIDED, SUBMITTED, quarter
+from participatie.views.tallies import DECIDED, RATED, SUBMITTED, quarter
+
+SATISFIED = (4, 5)  # the scores that count as satisfied (as a "tevreden" share is reported)
 
 
 @dataclass(frozen=True)
@@ -20,10 +22,44 @@ class QuarterFigures:
     median_days_to_decision: float | None
     overdue: int  # submitted in the quarter, still open and past the deadline now
     linked: int = 0  # submitted in the quarter and linked to a priority of an area agenda
+    # The initiators' ratings given in the quarter: lead team → score (1-5) → count.
+    rated: dict[str, dict[int, int]] = field(default_factory=dict)
 
     @property
     def decided_total(self) -> int:
         return sum(self.decided.values())
+
+    @property
+    def rated_total(self) -> int:
+        return sum(sum(scores.values()) for scores in self.rated.values())
+
+    @property
+    def average_rating(self) -> float | None:
+        """The mean score, to one decimal (None: no rating in the quarter)."""
+        return _average([s for scores in self.rated.values() for s in _spread(scores)])
+
+    @property
+    def satisfied_percent(self) -> int | None:
+        """The share of ratings of 4 or 5, in whole percents (None: no rating)."""
+        scores = [s for team in self.rated.values() for s in _spread(team)]
+        if not scores:
+            return None
+        return round(100 * sum(1 for s in scores if s in SATISFIED) / len(scores))
+
+    def team_ratings(self) -> list[tuple[str, int, float | None]]:
+        """Per lead team: how many ratings and their mean, by team code."""
+        return [
+            (team, sum(scores.values()), _average(list(_spread(scores))))
+            for team, scores in sorted(self.rated.items())
+        ]
+
+
+def _spread(scores: dict[int, int]) -> list[int]:
+    return [score for score, n in sorted(scores.items()) for _ in range(n)]
+
+
+def _average(scores: list[int]) -> float | None:
+    return round(sum(scores) / len(scores), 1) if scores else None
 
 
 def pc_figures(
@@ -45,7 +81,11 @@ def pc_figures(
         decided.setdefault(when, {})[outcome] = n
     overdue = {q: overdue_count(views, area, moment, quarter=q) for q in submitted}
     on_agenda = _linked_per_quarter(views, area, sorted({str(i) for i in linked}))
-    quarters = sorted(set(submitted) | set(decided))
+    rated: dict[str, dict[str, dict[int, int]]] = {}
+    for key, n in of_kind(counts, RATED).items():
+        when, team, score = key.split("/", 2)
+        rated.setdefault(when, {}).setdefault(team, {})[int(score)] = n
+    quarters = sorted(set(submitted) | set(decided) | set(rated))
     medians = {q: median_days(views, area, q, count=sum(decided[q].values())) for q in decided}
     return [
         QuarterFigures(
@@ -55,6 +95,7 @@ def pc_figures(
             median_days_to_decision=round(m, 1) if (m := medians.get(q)) is not None else None,
             overdue=overdue.get(q, 0),
             linked=on_agenda[q],
+            rated=rated.get(q, {}),
         )
         for q in quarters
     ]
