@@ -31,11 +31,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         built.container.close()
 
 
-def page_rows(text: str) -> list[list[str]]:
-    table = re.search(r'<table class="queue" id="pc-rapport">.*?</table>', text, re.S)
-    assert table, "no report table"
+def table_rows(text: str, table_id: str, row_prefix: str) -> list[list[str]]:
+    table = re.search(rf'<table class="queue" id="{table_id}">.*?</table>', text, re.S)
+    assert table, f"no table {table_id}"
     rows = []
-    for row in re.findall(r"<tr id=\"kwartaal-[^\"]+\">(.*?)</tr>", table.group(0), re.S):
+    for row in re.findall(rf"<tr id=\"{row_prefix}-[^\"]+\">(.*?)</tr>", table.group(0), re.S):
         rows.append(
             [
                 re.sub(r"<[^>]+>", "", c).strip()
@@ -43,6 +43,18 @@ def page_rows(text: str) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def page_rows(text: str) -> list[list[str]]:
+    """The report's rows as the page shows them: the main table, and per quarter the
+    satisfaction table's columns after them (the downloads have them in one row)."""
+    main = table_rows(text, "pc-rapport", "kwartaal")
+    if 'id="pc-tevredenheid-kwartaal"' not in text:
+        return [[*row, "0", "–", "–"] for row in main]
+    satisfaction = {
+        r[0]: r[1:] for r in table_rows(text, "pc-tevredenheid-kwartaal", "tevredenheid")
+    }
+    return [[*row, *satisfaction[row[0]]] for row in main]
 
 
 def test_page_csv_and_xlsx_hold_the_same_numbers(site: Site) -> None:
@@ -64,6 +76,9 @@ def test_page_csv_and_xlsx_hold_the_same_numbers(site: Site) -> None:
         "Te laat",
         "Gekoppeld aan de gebiedsagenda",
     ]
+    # The downloads carry the satisfaction per quarter in the same row (on the page: its own
+    # table, so the report stays readable at 1280 px).
+    header += ["Beoordeeld", "Gem. cijfer (1-5)", "Tevreden, %"]
     download = gea.get(f"/beheer/gebieden/{AREA}/pc.xlsx")
     assert download.status_code == 200
     assert download.headers["Content-Disposition"] == 'attachment; filename="pc-WK999902.xlsx"'

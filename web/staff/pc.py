@@ -58,10 +58,13 @@ def _header() -> list[str]:
         gettext("Mediaan dagen tot besluit"),
         gettext("Te laat"),
         gettext("Gekoppeld aan de gebiedsagenda"),
-        gettext("Beoordeeld door de indiener"),
-        gettext("Gemiddelde tevredenheid (1-5)"),
-        gettext("Tevreden (4 of 5), %"),
+        gettext("Beoordeeld"),
+        gettext("Gem. cijfer (1-5)"),
+        gettext("Tevreden, %"),
     ]
+
+
+SATISFACTION_COLUMNS = 3  # the last columns of a row: shown in their own table on the page
 
 
 def _rows(figures: list[queries.QuarterFigures]) -> list[list[Any]]:
@@ -86,8 +89,8 @@ def _team_header() -> list[str]:
     return [
         gettext("Kwartaal"),
         gettext("Behandelend team"),
-        gettext("Beoordeeld door de indiener"),
-        gettext("Gemiddelde tevredenheid (1-5)"),
+        gettext("Beoordeeld"),
+        gettext("Gem. cijfer (1-5)"),
     ]
 
 
@@ -108,8 +111,10 @@ def pc_report(code: str) -> ResponseReturnValue:
     return render_template(
         "staff/pc.html",
         area=area,
-        header=_header(),
-        rows=_rows(figures),
+        header=_header()[:-SATISFACTION_COLUMNS],
+        rows=[row[:-SATISFACTION_COLUMNS] for row in _rows(figures)],
+        satisfaction=[[row[0], *row[-SATISFACTION_COLUMNS:]] for row in _rows(figures)],
+        satisfaction_header=[_header()[0], *_header()[-SATISFACTION_COLUMNS:]],
         team_rows=_team_rows(figures),
         team_header=_team_header(),
         priorities=priorities,
