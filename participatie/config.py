@@ -287,6 +287,14 @@ class Settings:
     smtp_timeout: int = setting(
         "PARTICIPATIE_SMTP_TIMEOUT", 30, values.positive_int, "Seconds to wait for the SMTP server."
     )
+    mail_stale_seconds: int = setting(
+        "PARTICIPATIE_MAIL_STALE_SECONDS",
+        300,
+        values.positive_int,
+        "A message claimed for sending longer ago than this belongs to a sender that died (a"
+        " worker killed mid-send): another job may send it again, under the same Message-ID."
+        " Keep it well above `PARTICIPATIE_SMTP_TIMEOUT`.",
+    )
     mail_from: str = setting(
         "PARTICIPATIE_MAIL_FROM",
         "Participatie <noreply@participatie.invalid>",

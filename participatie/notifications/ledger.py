@@ -63,9 +63,15 @@ class MailEntry:
 class MailLog:
     """One row per key: who may send it now, and what became of it."""
 
-    def __init__(self, tables: Tables, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        tables: Tables,
+        clock: Callable[[], datetime] = utcnow,
+        stale_seconds: int = STALE_SECONDS,
+    ) -> None:
         self.tables = tables
         self.clock = clock
+        self.stale_seconds = stale_seconds  # a "sending" older than this: its sender died
 
     def claim(
         self,
@@ -78,7 +84,7 @@ class MailLog:
         """True for the one caller that may send `key` now.
 
         That is the first caller of a new key, or the caller that takes it back from "retry",
-        "failed" or a "sending" older than STALE_SECONDS. Each is one statement, so of two
+        "failed" or a "sending" older than `stale_seconds`. Each is one statement, so of two
         callers at the same moment (threads or processes) exactly one gets True.
         """
         now = now or self.clock()
@@ -94,7 +100,7 @@ class MailLog:
             "UPDATE participatie_mail_log SET state = 'sending', attempts = attempts + 1,"
             " updated_at = ? WHERE key = ?"
             " AND (state IN ('retry', 'failed') OR (state = 'sending' AND updated_at < ?))",
-            (stamp, key, _stamp(now - timedelta(seconds=STALE_SECONDS))),
+            (stamp, key, _stamp(now - timedelta(seconds=self.stale_seconds))),
         )
         return taken == 1
 

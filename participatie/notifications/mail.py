@@ -178,4 +178,5 @@ def build_mailer(settings: Any) -> Mailer:
         )
     else:
         transport = OutboxTransport(settings.var_dir / "outbox")
-    return Mailer(transport, MailLog(open_mail_tables(settings)), settings.mail_from)
+    log = MailLog(open_mail_tables(settings), stale_seconds=settings.mail_stale_seconds)
+    return Mailer(transport, log, settings.mail_from)

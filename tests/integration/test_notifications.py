@@ -510,3 +510,119 @@ def test_personal_link_supporters_updates_and_turned_off_kinds(platform: Contain
             whole = message.as_string()
             for code in (dutch.tracking_code, english.tracking_code):
                 assert code not in whole and code.replace("-", "") not in whole
+
+
+def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid_send(
+    platform: Container, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker forks a process per job (as in production with --fork); that process is
+    killed (os._exit, no clean-up) twice for every message: once before the SMTP server has
+    it, once after the server accepted it but before the ledger knew. Every kind of message
+    still arrives, in both languages, and every copy a recipient gets carries the one
+    Message-ID of its key, so a mail client shows it once. No message holds a tracking code."""
+    import os
+
+    from participatie.notifications.ledger import MailLog
+    from participatie.notifications.transport import SMTPTransport
+
+    settings = platform.settings.with_(mail_stale_seconds=1, mail_retry=(1,) * 8)
+    deaths = tmp_path / "deaths"
+    deaths.mkdir()
+
+    def died(key: str, moment: str) -> bool:
+        """True the first time `key` reaches `moment` (each process checks the file)."""
+        marker = deaths / f"{moment}-{key}"
+        if marker.exists():
+            return False
+        marker.touch()
+        return True
+
+    real_send = SMTPTransport.send
+    real_sent = MailLog.sent
+
+    def send(self: SMTPTransport, message: Any, key: str) -> None:
+        if died(key, "before"):
+            os._exit(9)  # killed before the server has the message
+        real_send(self, message, key)
+
+    def sent(self: MailLog, key: str) -> None:
+        if died(key, "after"):
+            os._exit(9)  # the server accepted it; the ledger never hears
+        real_sent(self, key)
+
+    monkeypatch.setattr(SMTPTransport, "send", send)
+    monkeypatch.setattr(MailLog, "sent", sent)
+    app = platform.app
+    with smtp_server(settings.smtp_port) as server:
+        schema = SubmissionSchema(app.area_index())
+        dutch = app.submit({**schema.load_submission(submission()), "language": "nl"})
+        english = app.submit(
+            {**schema.load_submission(submission(title="Benches by the pond")), "language": "en"}
+        )
+        for result in (dutch, english):
+            subject = app.get_initiative(result.initiative_id).initiator.subject_id
+            app.act(result.initiative_id, ConfirmEmail(), actor=Actor.initiator(subject))
+            app.support_initiative(result.initiative_id, "bas@example.org", updates=True)
+        for result in (dutch, english):
+            app.route_initiative(result.initiative_id, jobs.ROUTER)
+            walk_to_completion(platform, result.initiative_id, "Welke kant?")
+        jobs.unload()
+        for name, value in settings.as_environ().items():
+            monkeypatch.setenv(name, value)  # each forked job process builds from these
+        relaying = build(settings)  # the relay with these retry intervals
+        connection = redis.Redis.from_url(settings.redis_url)
+        relay = Relay(relaying, connection)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            while relay.relay_once():
+                pass
+            make_worker(settings, connection, fork=True).work(
+                burst=True, with_scheduler=True, logging_level="CRITICAL"
+            )
+            if platform.mailer.log.counts()["sent"] == EXPECTED_UNDER_DEATHS:
+                break
+            time.sleep(0.5)
+
+        relaying.close()
+        moments = sorted(p.name.split("-", 1)[0] for p in deaths.iterdir())
+        assert moments == ["after"] * EXPECTED_UNDER_DEATHS + ["before"] * EXPECTED_UNDER_DEATHS
+        counts = platform.mailer.log.counts()
+        assert counts == {"sent": EXPECTED_UNDER_DEATHS, "sending": 0, "retry": 0, "failed": 0}
+        kinds = {e.kind for e in platform.mailer.log.entries(limit=500)}
+        assert kinds == {
+            "submitted",
+            "tracking_link",
+            "handoff",
+            "handoff_accepted",
+            "public_update",
+            "information_requested",
+            "answered",
+            "decision_published",
+            "supporter_decision",
+            "execution_started",
+            "completed",
+            "supporter_completed",
+        }
+        by_id: dict[str, set[tuple[str, str]]] = {}
+        for message in server.received:
+            by_id.setdefault(str(message["Message-ID"]), set()).add(
+                (str(message["To"]), " ".join(str(message["Subject"]).split()))
+            )
+            whole = message.as_string()
+            for code in (dutch.tracking_code, english.tracking_code):
+                assert code not in whole and code.replace("-", "") not in whole
+        assert len(by_id) == EXPECTED_UNDER_DEATHS  # one Message-ID per message
+        assert all(len(found) == 1 for found in by_id.values())  # and a copy is the same one
+        # Each was killed once after the server accepted it: it arrived twice, as one.
+        assert len(server.received) == 2 * EXPECTED_UNDER_DEATHS
+        subjects = {s for found in by_id.values() for _, s in found}
+        assert "Your link to the tracking page: Benches by the pond" in subjects
+        assert "Uw link naar de volgpagina: Geveltuinen in de Dorpsstraat" in subjects
+        assert "Decision on an initiative you support: Benches by the pond" not in subjects
+        assert "Besluit over een initiatief dat u steunt: Benches by the pond" in subjects
+
+
+# Per initiative, by hand: submitted, tracking link, hand-off to west, accepted, public update,
+# question, answer to west, decision, decision to the supporter, execution started, completed,
+# completion to the supporter: 12; two initiatives.
+EXPECTED_UNDER_DEATHS = 24
