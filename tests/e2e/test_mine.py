@@ -402,3 +402,22 @@ def test_a_supporter_asks_for_updates_and_stops_them_with_the_link(site: Site) -
     assert len(site.app.get_initiative(initiative_id).supporters) == 1  # the support stays
     again = client.post(stop, data={"csrf_token": csrf_token(client, "/volgen")})
     assert "already off" in again.get_data(as_text=True)
+
+
+def test_erasing_an_initiative_counts_every_mail_it_removes(site: Site) -> None:
+    from participatie.privacy.erasure import erase_initiative
+
+    _, initiative_id = submit_and_confirm(site)  # the submitted mail and the personal link
+    site.project()
+    client = site.client()
+    page = f"/initiatieven/{initiative_id}"
+    token = csrf_token(client, page)
+    form = {"csrf_token": token, "email": "nooit@example.org"}
+    assert client.post(f"{page}/steunen", data=form).status_code == 303  # never confirmed
+    sign_in(site, site.client(), ADDRESS)  # a sign-in mail to the initiator's address
+    before = {m.name.split("-")[0] for m in site.container.mailer.messages()}
+    assert before == {"submitted", "tracking_link", "support", "signin"}
+    erasure = erase_initiative(site.container, initiative_id, PRIVACY, "verzoek")
+    # By hand: submitted, tracking link, the support request and the sign-in mail.
+    assert erasure.mails_removed == 4
+    assert site.container.mailer.messages() == []
