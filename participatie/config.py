@@ -140,6 +140,15 @@ class Settings:
         values.rate_limit,
         "Support requests per client address (Flask-Limiter notation).",
     )
+    digest: bool = setting(
+        "PARTICIPATIE_DIGEST",
+        True,
+        values.flag,
+        "1: on Monday mornings every staff member with an e-mail address gets a digest of what"
+        " waits for their teams to accept and what is past its deadline (nothing new, no mail);"
+        " 0: no digest.",
+        show=lambda on: "1" if on else "0",
+    )
     reopen_days: int = setting(
         "PARTICIPATIE_REOPEN_DAYS",
         28,

@@ -102,6 +102,14 @@ def apply_retention() -> str:
     return report.summary()
 
 
+def send_digests() -> str:
+    """Mail staff the weekly digest of their queues (runs once a week; twice sends nothing)."""
+    from participatie.notifications.digest import send_digests as send
+
+    container = preload()
+    return "; ".join(send(container, container.app.clock())) or "no digest to send"
+
+
 def route_job_id(initiative_id: UUID | str) -> str:
     return f"route-{initiative_id}"
 
@@ -138,6 +146,11 @@ def enqueue_retention(queue: Queue, slot: int) -> None:
     """Enqueue the retention run for one day (it is idempotent: twice erases nothing new)."""
     description = "retention: erase personal data past its period"
     _enqueue_scheduled(queue, apply_retention, f"retention-{slot}", description, 15)
+
+
+def enqueue_digest(queue: Queue, slot: int) -> None:
+    """Enqueue the staff digest for one week (the ledger sends each account's once)."""
+    _enqueue_scheduled(queue, send_digests, f"digest-{slot}", "weekly digest for staff", 5)
 
 
 def _enqueue_scheduled(

@@ -37,6 +37,7 @@ from participatie.infra.follow import MAIL_RECONCILER, RECONCILER, RELAY, LogFol
 from participatie.infra.queues import mail_queue_for, queue_for
 from participatie.notifications.messages import TOPICS as MAIL_TOPICS
 from workers.jobs import (
+    enqueue_digest,
     enqueue_notifications,
     enqueue_retention,
     enqueue_routing,
@@ -58,6 +59,8 @@ SETTLED = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, Jo
 # A routing job in one of these states will still run: the reconciler leaves it be.
 WAITING = frozenset({JobStatus.SCHEDULED, JobStatus.DEFERRED})
 DAY = 24 * 3600
+WEEK = 7 * DAY
+MONDAY_MORNING = 4 * DAY + 6 * 3600  # from Thursday 1970-01-01 00:00 UTC
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Scheduled:
     name: str
     every: int
     enqueue: Callable[[Queue, int], None]  # (queue, slot); the job id names the slot
+    offset: int = 0  # seconds after the Unix epoch's slot boundary at which a slot begins
 
 
 class Relay:
@@ -88,6 +92,12 @@ class Relay:
             for job in (
                 Scheduled("sweep", container.settings.sweep_minutes * 60, enqueue_sweep),
                 Scheduled("retention", DAY, enqueue_retention),
+                # Mondays 06:00 UTC (07:00 or 08:00 in Amsterdam): 1970-01-05 was a Monday.
+                *(
+                    [Scheduled("digest", WEEK, enqueue_digest, MONDAY_MORNING)]
+                    if container.settings.digest
+                    else []
+                ),
             )
         }
         self.slots: dict[str, int] = {}  # name -> the last slot it was enqueued for
@@ -140,7 +150,7 @@ class Relay:
     def scheduled_once(self, name: str) -> bool:
         """Enqueue job `name` when a new time slot has begun; return whether it did."""
         job = self.schedule[name]
-        slot = int(self.wall() // job.every)
+        slot = int((self.wall() - job.offset) // job.every)
         if slot == self.slots.get(name):
             return False
         job.enqueue(self.queue, slot)

@@ -149,6 +149,17 @@ class Mailer:
     def messages(self) -> list[Path]:
         return self.outbox.messages() if self.outbox else []
 
+    def forget_mentioning(self, prefix: str, needle: str) -> int:
+        """Delete the outbox copies under `prefix` whose text names `needle` (an initiative id
+        in a digest's links: the digest quotes its title); return how many."""
+        safe = SAFE_KEY.sub("_", prefix)
+        removed = 0
+        for path in self.messages():
+            if path.name.startswith(safe) and needle.encode() in path.read_bytes():
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def forget(self, prefixes: list[str]) -> int:
         """Delete the outbox copies whose key starts with one of `prefixes`; return how many.
 

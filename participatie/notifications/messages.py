@@ -143,6 +143,7 @@ def environment(language: str) -> Environment:
         keep_trailing_newline=True,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["date_nl"] = lambda moment: _date(moment, language) or ""
     return env
 
 

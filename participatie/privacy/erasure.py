@@ -92,6 +92,9 @@ def _erase(
     erased = app.erase_subjects(initiative_id, subject_ids, actor, reason, at)
     container.addresses.forget(subject_ids)
     removed = container.mailer.forget(prefixes + signins)
+    if any(kinds.get(s) == INITIATOR for s in subject_ids):
+        # The initiator: staff digests quote the title in their lists.
+        removed += container.mailer.forget_mentioning("digest-", str(initiative_id))
     container.mailer.log.delete_starting(signins)  # their keys are made from the address
     already = [s for s in subject_ids if s not in erased]
     return Erasure(initiative_id, erased, already, removed)
@@ -145,6 +148,8 @@ def finish_erasures(container: Container) -> int:
         deleted += app.vault.shred(event.subject_id)
         prefixes.extend(mail_prefixes(event.originator_id, event.subject_id, event.subject))
         erased.append(event.subject_id)
+        if event.subject == INITIATOR:
+            container.mailer.forget_mentioning("digest-", str(event.originator_id))
     container.mailer.forget(prefixes)
     container.addresses.forget(erased)
     _forget_old_signins(container)

@@ -421,3 +421,26 @@ def test_erasing_an_initiative_counts_every_mail_it_removes(site: Site) -> None:
     # By hand: submitted, tracking link, the support request and the sign-in mail.
     assert erasure.mails_removed == 4
     assert site.container.mailer.messages() == []
+
+
+def test_erasing_an_initiator_takes_the_digests_that_list_their_initiative(site: Site) -> None:
+    from participatie.notifications.digest import send_digests
+
+    _, initiative_id = submit_and_confirm(site)
+    _, other = submit_and_confirm(site, title="Speeltuin bij de school", email="ria@example.org")
+    app = site.app
+    for initiative in (initiative_id, other):
+        app.route_initiative(initiative, Actor.system("worker"))
+    lead = app.get_initiative(initiative_id).lead_team
+    assert lead is not None and app.get_initiative(other).lead_team == lead
+    site.container.staff.add(
+        "lea", "Lea", Role.AREA_MANAGER, [lead], "een lang genoeg wachtwoord", PRIVACY, "l@x.nl"
+    )
+    site.project()
+    (sent,) = send_digests(site.container, app.clock())
+    assert sent.endswith(": sent")
+    (digest,) = [m for m in site.container.mailer.messages() if m.name.startswith("digest-")]
+    assert b"Bankje bij de vijver" in digest.read_bytes()
+    subject = app.get_initiative(other).initiator.subject_id
+    erase_subject(site.container, subject, PRIVACY, "verzoek van de indiener")
+    assert not [m for m in site.container.mailer.messages() if m.name.startswith("digest-")]

@@ -626,3 +626,63 @@ def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid
 # question, answer to west, decision, decision to the supporter, execution started, completed,
 # completion to the supporter: 12; two initiatives.
 EXPECTED_UNDER_DEATHS = 24
+
+
+def test_the_weekly_digest_goes_once_to_staff_with_something_in_their_queues(
+    platform: Container,
+) -> None:
+    from datetime import UTC, datetime
+
+    from participatie.notifications.digest import send_digests
+    from participatie.views.projector import Projector, ViewsProjection
+    from tests.services import catch_up
+    from workers.relay import MONDAY_MORNING, WEEK
+
+    app = platform.app
+    staff = platform.staff
+    password = "een lang genoeg wachtwoord"
+    staff.add(
+        "wim", "Wim West", Role.AREA_MANAGER, ["west"], password, TEST, "wim@gemeente.example"
+    )
+    staff.add("ria", "Ria Regie", Role.REGIE, ["regie"], password, TEST, "ria@gemeente.example")
+    staff.add("ada", "Ada Admin", Role.ADMIN, [], password, TEST, "ada@gemeente.example")
+    staff.add("tim", "Tim Zonder", Role.TEAM_MEMBER, ["west"], password, TEST)  # no address
+    staff.add("oud", "Oud Lid", Role.TEAM_MEMBER, ["west"], password, TEST, "oud@gemeente.example")
+    staff.deactivate("oud", TEST, "uit dienst")
+    with smtp_server(platform.settings.smtp_port) as server:
+        waiting = submit(platform)
+        accepted = submit(platform, title="Boom bij de school")
+        pump(platform)  # both routed to west
+        app.act(accepted, AcceptHandoff(), actor=WEST)
+        catch_up(Projector(ViewsProjection(platform.views, app)))
+        handoff_due = app.get_initiative(waiting).handoff_due
+        assert handoff_due is not None
+        later = handoff_due + timedelta(days=1)  # the hand-off is late by then
+        before = len(server.received)
+        assert len(send_digests(platform, later)) == 1
+        assert send_digests(platform, later) == [  # a second run sends nothing
+            f"digest-{later.isocalendar()[0]}-W{later.isocalendar()[1]:02d}-wim: skipped"
+        ]
+        (digest,) = server.received[before:]
+        assert digest["To"] == "wim@gemeente.example"
+        assert str(digest["Subject"]).startswith("Weekoverzicht van uw wachtrij")
+        text = text_of(digest)
+        assert "== Gebiedsteam West ==" in text
+        assert "Wacht op acceptatie door het team (1):" in text
+        assert "Over de termijn (1):" in text
+        assert text.count("Geveltuinen in de Dorpsstraat") == 2  # new and late
+        assert "Boom bij de school" not in text  # accepted and on time: not in the digest
+        assert f"{SITE}/beheer/initiatieven/{waiting}" in text
+        assert f"{SITE}/beheer/wachtrij/west" in text
+
+    # The relay enqueues it once a week, from Monday 06:00 UTC (1970-01-05 was a Monday).
+    monday = datetime(2026, 12, 7, 6, 0, tzinfo=UTC).timestamp()
+    assert (monday - MONDAY_MORNING) % WEEK == 0
+    wall = [monday - 1]
+    relay = Relay(platform, redis.Redis.from_url(platform.settings.redis_url), wall=lambda: wall[0])
+    assert relay.scheduled_once("digest") is True  # the first look enqueues this week's
+    assert relay.scheduled_once("digest") is False
+    wall[0] = monday  # Monday 06:00: a new week
+    assert relay.scheduled_once("digest") is True
+    wall[0] = monday + WEEK - 1  # Sunday night: still the same week
+    assert relay.scheduled_once("digest") is False
