@@ -1,4 +1,5 @@
-"""Staff search benchmark: p95 of a title or id search at 100,000 initiatives against 1,000.
+"""Search benchmark: p95 of a staff search (title words, Dutch stems, id) and of the public
+full-text search (stems, filters) at 100,000 initiatives against 1,000.
 
     .venv/bin/python -m benchmarks.search [--small 1000 --large 100000] [--stores sqlite,postgres]
 
@@ -22,7 +23,13 @@ from uuid import NAMESPACE_URL, uuid5
 
 from benchmarks.stack import store
 from participatie.views.model import Row
-from participatie.views.queries.search import Scope, by_id_prefix, by_title
+from participatie.views.queries.search import (
+    PublicFilters,
+    Scope,
+    by_id_prefix,
+    by_title,
+    public_search,
+)
 from participatie.views.store import LIVE, ViewTables, open_views
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +41,7 @@ ONE_TEAM = Scope(everything=False, lead=("team-3",), involved=("team-3",))
 def rows(count: int) -> list[Row]:
     demo = json.loads((ROOT / "participatie/demo/data/initiatives.json").read_text())
     titles = [d["title"] for d in demo]
+    texts = [d["description"] for d in demo]
     start = datetime(2024, 1, 1, tzinfo=UTC)
     found = []
     for n in range(count):
@@ -42,8 +50,11 @@ def rows(count: int) -> list[Row]:
             Row(
                 id=str(uuid5(NAMESPACE_URL, f"bench:{n}")),
                 title=f"{titles[n % len(titles)]} (initiatief {n})",
-                description=None,
-                consent=False,
+                description=texts[n % len(texts)],
+                consent=True,
+                moderation="approved",
+                public_title=f"{titles[n % len(titles)]} (initiatief {n})",
+                public_description=texts[n % len(texts)],
                 status="in_progress",
                 themes=("groen",),
                 area_code="BU99990101",
@@ -96,6 +107,21 @@ def cases(views: ViewTables, made: list[Row]) -> dict[str, Callable[[], object]]
             views, ["buurtmoestuin"], ONE_TEAM, after=made[-1].id
         ),
         "id start (8 hex digits)": lambda: by_id_prefix(views, some[:8], EVERYTHING),
+        "public 'buurtmoestuin' (1 in 50)": lambda: public_search(
+            views, PublicFilters(("buurtmoestuin",))
+        ),
+        "public 'speeltuinen' (stems)": lambda: public_search(
+            views, PublicFilters(("speeltuinen",))
+        ),
+        "public 'bomen' in a wijk": lambda: public_search(
+            views, PublicFilters(("bomen",), area="WK999901")
+        ),
+        "public 'initiatief' (every row)": lambda: public_search(
+            views, PublicFilters(("initiatief",))
+        ),
+        "public, no words: a buurt, newest first": lambda: public_search(
+            views, PublicFilters(area="BU99990101")
+        ),
     }
 
 

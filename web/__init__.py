@@ -42,12 +42,14 @@ def create_app(
         open311,
         public,
         redaction,
+        search_public,
         staff,
     )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(mine.bp)
+    app.register_blueprint(search_public.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)

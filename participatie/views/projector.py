@@ -319,6 +319,7 @@ def check(projection: ViewsProjection, batch: int = 5000) -> tuple[int, list[Dif
         live_timeline = _select(c, view, "timeline")
         live_tallies = {name: _select(c, view, name) for name in TALLY_TABLES}
         live_words = _select(c, view, "initiative_words")
+        live_stems = _select(c, view, "initiative_stems")
     rows, timeline = replay(projection, position)
     expected_queue = {
         f"{q[0]}/{q[1]}/{q[2]}": tuple(q[3:]) for r in rows.values() for q in queue_values(r)
@@ -345,6 +346,11 @@ def check(projection: ViewsProjection, batch: int = 5000) -> tuple[int, list[Dif
             "initiative_words",
             {f"{w[0]}/{w[1]}": () for w in live_words},
             {f"{i}/{w}": () for r in stored.values() for i, w in words.word_entries(r.id, r.title)},
+        )
+        + _compare(
+            "initiative_stems",
+            {"/".join(s): () for s in live_stems},
+            {"/".join(e): () for r in stored.values() for e in words.stem_entries(r)},
         )
     )
     return position, differences

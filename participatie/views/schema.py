@@ -10,8 +10,9 @@ VIEWS = "views"  # the tracking name of the views projection
 # initiator's text blanked when they are erased (text_erased); 13: moderation and the public
 # text (public_title and public_description: NULL while nothing is public); 14: photos (all and
 # public positions); 15: the initiator's rating (rating, rated_at and the satisfaction counts)
-# and reopened work (decision_from: the decision clock's new start).
-SCHEMA_VERSION = 15
+# and reopened work (decision_from: the decision clock's new start); 16: the Dutch stems of
+# each initiative's text for the full-text search (initiative_stems, staff and public).
+SCHEMA_VERSION = 16
 SCHEMA = "views-schema"
 LIVE, REBUILD = "v_", "vr_"
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -79,6 +80,7 @@ COUNT_COLUMNS = ("area_code", "kind", "key", "n")
 OPEN_COLUMNS = ("initiative_id", "area_code", "challenge", "submitted_at", "deadline", "quarter")
 DECISION_COLUMNS = ("initiative_id", "area_code", "quarter", "days", "outcome", "challenge")
 WORD_COLUMNS = ("initiative_id", "word")
+STEM_COLUMNS = ("initiative_id", "scope", "stem", "submitted_at")
 
 
 NO_DEADLINE = "9999-12-31T00:00:00.000000Z"  # sorts after every real deadline, on both databases
@@ -158,6 +160,14 @@ def schema_statements(
         f" word {text}{binary}, PRIMARY KEY (initiative_id, word))",
         f"CREATE INDEX IF NOT EXISTS {i}initiative_words_word"
         f" ON {t}initiative_words (word, initiative_id)",
+        # The stems of each initiative's text (views.words.stem_entries), found by stem.
+        f"CREATE TABLE IF NOT EXISTS {t}initiative_stems (initiative_id {text}, scope {text},"
+        f" stem {text}, submitted_at {text}, PRIMARY KEY (scope, stem, initiative_id))",
+        f"CREATE INDEX IF NOT EXISTS {i}initiative_stems_initiative"
+        f" ON {t}initiative_stems (initiative_id)",
+        f"CREATE INDEX IF NOT EXISTS {i}initiative_stems_newest"
+        f" ON {t}initiative_stems (scope, stem, submitted_at, initiative_id)",
+        f"CREATE INDEX IF NOT EXISTS {i}initiatives_submitted ON {t}initiatives (submitted_at, id)",
         # Ids by their start (SQLite's primary key compares by code point already).
         *(
             [f"CREATE INDEX IF NOT EXISTS {i}initiatives_id_binary ON {t}initiatives (id{binary})"]
@@ -202,4 +212,5 @@ TABLES = (
     "area_open",
     "area_decisions",
     "initiative_words",
+    "initiative_stems",
 )

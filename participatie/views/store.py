@@ -52,6 +52,7 @@ from participatie.views.schema import (
     ROW_COLUMNS,
     SCHEMA,
     SCHEMA_VERSION,
+    STEM_COLUMNS,
     TABLES,
     TIMELINE_COLUMNS,
     VIEWS,
@@ -224,6 +225,7 @@ class ViewTables:
                 )
             self.write_tallies(c, prefix, rows, previous or {})
             self.write_words(c, prefix, rows, previous or {})
+            self.write_stems(c, prefix, rows, previous or {})
         if timeline:
             c.executemany(
                 self.sql(
@@ -281,6 +283,25 @@ class ViewTables:
             (e for r in retitled for e in words.word_entries(r.id, r.title)),
         )
 
+    def write_stems(
+        self, c: Any, prefix: str, rows: Sequence[Row], previous: dict[str, Row | None]
+    ) -> None:
+        """Replace the stems (views.words.stem_entries) of the rows whose text changed."""
+        changed = [
+            r
+            for r in rows
+            if (before := previous.get(r.id)) is None
+            or words.stem_entries(before) != words.stem_entries(r)
+        ]
+        table = self.table(prefix, "initiative_stems")
+        c.executemany(
+            self.sql(f"DELETE FROM {table} WHERE initiative_id = ?"),
+            [(r.id,) for r in changed if previous.get(r.id) is not None],
+        )
+        self.insert_many(
+            c, table, STEM_COLUMNS, (e for r in changed for e in words.stem_entries(r))
+        )
+
     def write_entries(self, c: Any, prefix: str, rows: Sequence[Row]) -> None:
         self.insert_many(
             c,
@@ -332,6 +353,12 @@ class ViewTables:
             self.table(prefix, "initiative_words"),
             WORD_COLUMNS,
             (e for r in rows for e in words.word_entries(r.id, r.title)),
+        )
+        self.insert_many(
+            c,
+            self.table(prefix, "initiative_stems"),
+            STEM_COLUMNS,
+            (e for r in rows for e in words.stem_entries(r)),
         )
 
     def insert_many(

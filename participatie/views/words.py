@@ -1,14 +1,25 @@
-"""The words of a title as the staff search finds them: lower case, without accents.
+"""The words of a title as the staff search finds them: lower case, without accents; and the
+Dutch stems of title and description for the full-text search.
 
 The projection keeps a row per initiative and word (`initiative_words`); a search looks each
 word it is given up as the start of a title word, through the index on the word. Both sides
 normalise with `words`, so "Café" in a title is found by "cafe", "CAFÉ" and "caf".
+
+For full-text search it keeps the stems (`initiative_stems`): Snowball's Dutch stemmer
+(snowballstemmer) takes inflections off, so "speeltuinen" finds "speeltuin" and "bomen" finds
+"boom". Each initiative has two sets: what staff search (its title and, with consent, its
+description) and what the public searches (the public title and description, only once a
+moderator let them be public). Compound words are not split: "tuin" does not find "speeltuin".
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits; anything else separates words
 LONGEST = 60  # a longer "word" (a pasted link, say) is kept only this far: it is still found
@@ -31,3 +42,32 @@ def words(text: str) -> list[str]:
 def word_entries(initiative_id: str, title: str) -> list[tuple[str, str]]:
     """The (initiative id, word) rows of one title."""
     return [(initiative_id, word) for word in words(title)]
+
+
+STAFF, PUBLIC = "staff", "public"  # the two sets of stems of an initiative
+_STEMMER = snowballstemmer.stemmer("dutch")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Dutch stem of one normalised word."""
+    return str(_STEMMER.stemWord(word))
+
+
+def stems(text: str) -> list[str]:
+    """The distinct stems of the words of `text`, in the order they first appear."""
+    return list(dict.fromkeys(stem(word) for word in words(text)))
+
+
+def stem_entries(row: Any) -> list[tuple[str, str, str, str]]:
+    """The (initiative id, scope, stem, submitted) rows of one view row; the submission moment
+    (as stored) lets a search read the newest matches of a stem straight from its index."""
+    from participatie.views.rows import stamp
+
+    submitted = str(stamp(row.submitted_at))
+    staff = stems(f"{row.title} {row.description or ''}")
+    found = [(row.id, STAFF, s, submitted) for s in staff]
+    if row.public_title is not None:
+        public = stems(f"{row.public_title} {row.public_description or ''}")
+        found += [(row.id, PUBLIC, s, submitted) for s in public]
+    return found

@@ -90,12 +90,20 @@ def test_the_search_pages_have_no_wcag_violations_and_reflow(served: tuple[Site,
         ("gea", "geen-resultaten", "/beheer/zoeken?q=Buurtmoestuin", None),
         ("audrey", "audit-home", "/beheer/audit/", None),
         ("audrey", "audit-resultaten", "/beheer/audit/zoeken?q=station", None),
+        # The public search (issue 24): the form, results with a next page, field errors.
+        ("anon", "openbaar-zoeken", "/zoeken", None),
+        ("anon", "openbaar-resultaten", "/zoeken?q=de", None),
+        ("anon", "openbaar-fouten", "/zoeken?van=gisteren&gebied=XX", None),
+        ("anon", "mijn-initiatieven", "/mijn-initiatieven", None),
     ]
     found: dict[str, list[str]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_ARGS)
         try:
-            pages = {user: browser_page(browser, base, user) for user in ("audrey", "gea")}
+            pages = {
+                user: browser_page(browser, base, "" if user == "anon" else user)
+                for user in ("audrey", "gea", "anon")
+            }
             axe = Axe()
             for language in ("nl", "en"):
                 for page in pages.values():

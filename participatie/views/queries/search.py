@@ -2,8 +2,11 @@
 id, only those a scope lets the searcher see, newest first, with keyset paging.
 
 Each word given must start a word of the title ("buurtmoes" finds "Buurtmoestuin"); the words
-are read through the index of `initiative_words` (views.words), never by reading every title,
-so a search costs about the same at 1,000 and at 100,000 initiatives.
+are read through the index of `initiative_words` (views.words), never by reading every title.
+(The staff's stems, `initiative_stems` with scope "staff", are kept for a stemmed staff search.)
+
+`public_search` is the public's: only what a moderator let be public, by its public text's
+stems, with filters (area with its sub-areas, theme, status, submission dates) and paging.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from participatie.views.rows import stamp
 from participatie.views.store import LIVE, ViewTables, unstamp
+from participatie.views.words import PUBLIC, stem
 
 PAGE = 25
 # Appended to a prefix, the upper end of the range of texts that start with it (by code point).
@@ -131,3 +136,106 @@ def by_id_prefix(
     """Initiatives in `scope` whose id (lower-case, with hyphens) starts with `prefix`."""
     where = f"i.id{views.binary} >= ? AND i.id{views.binary} < ?"
     return _page(views, where, [prefix, prefix + HIGHEST], scope, after, limit)
+
+
+@dataclass(frozen=True)
+class PublicHit:
+    initiative_id: str
+    title: str  # the public title
+    status: str
+    area_code: str
+    submitted_at: datetime
+    supporters: int
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    items: list[PublicHit]
+    next_cursor: str | None  # "<submitted>|<id>" of the last item, when more follow
+
+
+@dataclass(frozen=True)
+class PublicFilters:
+    words: tuple[str, ...] = ()  # normalised words (views.words); each must match a stem
+    area: str | None = None  # the area or any area under it
+    theme: str | None = None
+    status: str | None = None
+    since: datetime | None = None  # submitted at or after
+    until: datetime | None = None  # submitted before
+
+
+def public_search(
+    views: ViewTables, filters: PublicFilters, *, after: str | None = None, limit: int = PAGE
+) -> PublicPage:
+    """Published initiatives matching `filters`, newest first, a page at a time.
+
+    Every word must have the stem of a word of the public title or description. The longest
+    stem (likely the rarest) is read newest first from its index (scope, stem, submitted), the
+    other words and the filters are checked per match through primary keys, and reading stops
+    at the page's end: a search reads about as much at 100,000 initiatives as at 1,000. Without
+    words the initiatives are read newest first through their index on the submission moment.
+    """
+    table = views.table(LIVE, "initiatives")
+    stems_table = views.table(LIVE, "initiative_stems")
+    wanted = sorted({stem(word) for word in filters.words}, key=lambda s: (-len(s), s))
+    where: list[str] = []
+    params: list[Any] = []
+    if wanted:
+        source = f"{stems_table} d JOIN {table} i ON i.id = d.initiative_id"
+        order, moment, ident = (
+            "d.submitted_at DESC, d.initiative_id DESC",
+            "d.submitted_at",
+            ("d.initiative_id"),
+        )
+        where += ["d.scope = ?", "d.stem = ?"]
+        params += [PUBLIC, wanted[0]]
+    else:
+        source = f"{table} i"
+        order, moment, ident = "i.submitted_at DESC, i.id DESC", "i.submitted_at", "i.id"
+        where.append("i.public_title IS NOT NULL")
+    for found in wanted[1:]:
+        where.append(
+            f"EXISTS (SELECT 1 FROM {stems_table} s WHERE s.scope = ? AND s.stem = ?"
+            " AND s.initiative_id = i.id)"
+        )
+        params += [PUBLIC, found]
+    if filters.area:
+        where.append(
+            f"EXISTS (SELECT 1 FROM {views.table(LIVE, 'initiative_areas')} a"
+            " WHERE a.initiative_id = i.id AND a.area_code = ?)"
+        )
+        params.append(filters.area)
+    if filters.theme:
+        where.append(
+            f"EXISTS (SELECT 1 FROM {views.table(LIVE, 'initiative_themes')} t"
+            " WHERE t.initiative_id = i.id AND t.theme = ?)"
+        )
+        params.append(filters.theme)
+    if filters.status:
+        where.append("i.status = ?")
+        params.append(filters.status)
+    if filters.since:
+        where.append(f"{moment} >= ?")
+        params.append(stamp(filters.since))
+    if filters.until:
+        where.append(f"{moment} < ?")
+        params.append(stamp(filters.until))
+    if after:
+        when, _, last = after.partition("|")
+        where.append(f"({moment} < ? OR ({moment} = ? AND {ident} < ?))")
+        params += [when, when, last]
+    statement = (
+        "SELECT i.id, i.public_title, i.status, i.area_code, i.submitted_at, i.supporters"
+        f" FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+    )
+    with views.cursor(commit=False) as c:
+        c.execute(views.sql(statement), [*params, limit + 1])
+        rows = [tuple(r) for r in c.fetchall()]
+    items = []
+    for r in rows[:limit]:
+        submitted = unstamp(r[4])
+        assert submitted is not None
+        items.append(PublicHit(str(r[0]), str(r[1]), str(r[2]), str(r[3]), submitted, int(r[5])))
+    more = len(rows) > limit and items
+    cursor = f"{stamp(items[-1].submitted_at)}|{items[-1].initiative_id}" if more else None
+    return PublicPage(items, cursor)
