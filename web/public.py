@@ -59,6 +59,7 @@ from participatie.notifications.mail import MailError, compose
 from participatie.notifications.messages import CONFIRM_EMAIL, TRACK_LINK, TRACK_LINK_DAYS
 from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
 from participatie.views import queries
+from participatie.views.queries.search import similar_open
 from web import context
 from web.context import container, platform, views
 from web.errors import too_many_page
@@ -117,7 +118,12 @@ def home() -> ResponseReturnValue:
 
 
 def _submit_page(
-    values: Any, errors: dict[str, list[str]], status: int = 200, notice: str | None = None
+    values: Any,
+    errors: dict[str, list[str]],
+    status: int = 200,
+    notice: str | None = None,
+    similar: list[Any] | None = None,
+    had_photos: bool = False,
 ) -> Any:
     areas = _areas()
     buurten = sorted(
@@ -137,6 +143,9 @@ def _submit_page(
             picker=picker,
             notice=notice,
             photo_limits=photo_limits(),
+            similar=similar or [],
+            had_photos=had_photos,
+            areas=areas,
         ),
         status,
     )
@@ -190,6 +199,12 @@ def submit() -> ResponseReturnValue:
         errors = errors | {"photos": refusals(refused)}
     if errors:
         return _submit_page(form, in_form_order(errors), 422)
+    if form.get(ANYWAY) != "1":
+        similar = _similar(data)
+        if similar:
+            # Shown before anything is stored: support one of these instead, or submit anyway
+            # (the form comes back as typed; photos must be chosen again).
+            return _submit_page(form, {}, similar=similar, had_photos=bool(photos))
     # The confirmation mail (with the address check link) is sent by a job after the relay
     # picks the submission up from the log: nothing here can lose it or slow the answer down.
     submission = app.submit({**data, "language": select_locale()}, channel="web", photos=photos)
@@ -197,6 +212,19 @@ def submit() -> ResponseReturnValue:
     session.pop(TRACKED, None)
     session["new_submission"] = True
     return redirect(url_for("public.received"), 303)
+
+
+ANYWAY = "doorgaan"  # form field: submit although similar initiatives were shown
+
+
+def _similar(data: dict[str, Any]) -> list[Any]:
+    """Open public initiatives near the new one (its wijk, or its buurt when that has no wijk)
+    whose public text shares at least two content words with its title."""
+    areas = _areas()
+    code = data["location"]["area_code"]
+    chain = areas.ancestors(code) if code in areas else [code]
+    near = chain[1] if len(chain) > 2 else chain[0]  # the buurt's wijk, not the municipality
+    return [hit for hit, _ in similar_open(views(), near, data["title"])]
 
 
 @bp.route("/bevestigen/<token>", methods=["GET", "POST"])

@@ -109,8 +109,18 @@ def _string(
     return Text(load_default=None, validate=length, error_messages=_messages(), multiline=multiline)
 
 
+class EmailText(Text):
+    """An e-mail address: spaces around it (a copy and paste) are taken off, then it is checked
+    as every text is (a line break or tab is still refused with its own message)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, str):
+            value = value.strip(" ")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def _email() -> Text:
-    return Text(
+    return EmailText(
         required=True,
         validate=[
             validate.Email(error=N_("Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.")),

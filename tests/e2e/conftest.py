@@ -174,3 +174,12 @@ def browser_page(browser: Any, base: str, username: str = "") -> Any:
         page.click("main button[type=submit]")
         page.wait_for_url(re.compile(r".*/beheer/$"))
     return page
+
+
+def past_similar(page: Any) -> None:
+    """After a submission in the browser: when similar initiatives nearby are shown first
+    (an earlier test submitted the same), submit anyway, as the resident would."""
+    page.wait_for_load_state()
+    if page.locator("#vergelijkbaar").count():
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()

@@ -23,7 +23,7 @@ from participatie.domain.commands import AcceptHandoff, RequestInfo
 from participatie.domain.values import Actor, Role
 from participatie.notifications.links import support_link
 from tests.conftest import REDIS_URL, missing_service
-from tests.e2e.conftest import Site, make_site
+from tests.e2e.conftest import Site, make_site, past_similar
 from tests.services import (
     Processes,
     drop_queue,
@@ -172,6 +172,7 @@ def test_a_resident_submits_by_keyboard_is_routed_answers_and_withdraws(
         if page.evaluate("document.activeElement.type") == "submit":
             break
     page.keyboard.press("Enter")
+    past_similar(page)
     page.wait_for_url(re.compile(r".*/ontvangen$"))
     code = page.text_content("#volgcode").strip()
     assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{5}-){2}[0-9A-HJKMNP-TV-Z]{5}", code)
@@ -263,6 +264,7 @@ def _public_pages(live: Live, browser: Any) -> list[tuple[str, str, Any]]:
     page.select_option("#veld-area_code", "BU99990204")
     page.check("#veld-consent")
     page.click("button[type=submit]")
+    past_similar(page)
     code = page.text_content("#volgcode").strip()
     context.close()
     initiative_id = app.find_by_tracking_code(code)
@@ -395,6 +397,7 @@ def test_a_manager_triages_and_the_resident_sees_the_decision(
     resident.select_option("#veld-area_code", "BU99990101")
     resident.check("#veld-consent")
     resident.click("button[type=submit]")
+    past_similar(resident)
     code = resident.text_content("#volgcode").strip()
     initiative_id = app.find_by_tracking_code(code)
     wait_until_routed(app, initiative_id)

@@ -151,7 +151,7 @@ def test_mijn_initiatieven_lists_every_initiative_and_support_of_the_address(sit
         site, title="Moestuin op het plein", email="buurvrouw@example.org", name="Ria Buur"
     )
     site.project()
-    support(site, theirs, "Kees.Kanarie@Example.org")
+    support(site, theirs, "Kees.Kanarie@Example.org ")  # a pasted space is taken off
     site.project()
 
     browser = site.client()

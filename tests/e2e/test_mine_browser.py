@@ -16,7 +16,14 @@ import pytest
 from werkzeug.serving import make_server
 
 from participatie.config import Settings
-from tests.e2e.conftest import CHROMIUM_ARGS, Site, browser_page, make_site, page_problems
+from tests.e2e.conftest import (
+    CHROMIUM_ARGS,
+    Site,
+    browser_page,
+    make_site,
+    page_problems,
+    past_similar,
+)
 from tests.e2e.test_mine import LINK, mails, run_mail_jobs, text_of
 from tests.e2e.test_search_browser import chromium
 from tests.services import free_port
@@ -50,6 +57,7 @@ def submit(page: Any, base: str, title: str) -> None:
     page.select_option("#veld-area_code", "BU99990101")
     page.check("#veld-consent")
     page.click("main form button[type=submit]")
+    past_similar(page)
     page.wait_for_url(re.compile(r".*/ontvangen$"))
 
 
@@ -241,6 +249,72 @@ def test_after_completion_the_resident_rates_and_reopens_and_the_team_gets_it_ba
                     found = page_problems(staff, axe)
                     if found:
                         problems[f"pc {language} {width}"] = found
+        finally:
+            browser.close()
+    assert problems == {}
+
+
+def test_a_similar_initiative_nearby_is_suggested_and_supporting_it_instead_works(
+    served: tuple[Site, str],
+) -> None:
+    site, base = served
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    title = "Watertappunt op het Kerkplein voor wandelaars"
+    from participatie.application.schemas import SubmissionSchema
+
+    resident_code = site.app.submit(
+        {
+            **SubmissionSchema.of(site.app).load_submission(
+                {
+                    "initiator": {"kind": "resident", "name": "Ria", "email": "ria@example.org"},
+                    "title": title,
+                    "description": "Wandelaars en hardlopers kunnen hier nergens water tappen.",
+                    "themes": ["groen"],
+                    "location": {"area_code": "BU99990101"},
+                    "consent_to_publish": True,
+                }
+            ),
+            "language": "nl",
+        }
+    )
+    known = resident_code.initiative_id
+    site.project()
+    count = len(site.app.initiative_ids())
+    axe = Axe()
+    problems: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_ARGS)
+        try:
+            page = browser_page(browser, base)
+            for language in ("nl", "en"):
+                page.goto(f"{base}/taal/{language}")
+                page.goto(base + "/indienen")
+                page.fill("#veld-name", "Lotte Linde")
+                page.fill("#veld-email", ADDRESS)
+                page.fill("#veld-title", "Een watertappunt bij het Kerkplein")
+                page.fill("#veld-description", "Graag een kraan met drinkwater op het plein.")
+                page.check("#veld-themes")
+                page.select_option("#veld-area_code", "BU99990101")
+                page.check("#veld-consent")
+                page.click("main form button[type=submit]")
+                page.wait_for_selector("#vergelijkbaar")
+                assert title in (page.text_content("#vergelijkbaar") or "")
+                for width in (1280, 390):
+                    page.set_viewport_size({"width": width, "height": 900})
+                    if found := page_problems(page, axe):
+                        problems[f"suggestion {language} {width}"] = found
+                page.set_viewport_size({"width": 1280, "height": 900})
+            assert len(site.app.initiative_ids()) == count  # nothing stored
+            page.click(f"a[href='/initiatieven/{known}#steun-kop']")
+            page.wait_for_url(re.compile(rf".*/initiatieven/{known}#steun-kop$"))
+            page.fill("#veld-email", "lotte.linde@example.org")
+            page.click("form[action$='/steunen'] button[type=submit]")
+            page.wait_for_url(re.compile(r".*steun=verstuurd.*"))
+            mails = [m for m in site.container.mailer.messages() if m.name.startswith("support-")]
+            assert mails and any(str(known) in m.name for m in mails)
+            assert len(site.app.initiative_ids()) == count  # supported, not submitted again
         finally:
             browser.close()
     assert problems == {}

@@ -28,6 +28,7 @@ from tests.e2e.conftest import (
     browser_page,
     make_site,
     page_problems,
+    past_similar,
 )
 from tests.e2e.test_search_browser import chromium
 from tests.services import free_port
@@ -100,6 +101,7 @@ def test_submit_with_photos_moderate_then_redact(served: tuple[Site, str, Path])
             resident.set_input_files("#veld-photos", [str(p) for p in sorted(photos.iterdir())])
             resident.check("#veld-consent")
             resident.click("main form button[type=submit]")
+            past_similar(resident)
             resident.wait_for_url(re.compile(r".*/ontvangen$"))
             site.project()
             initiative_id = next(

@@ -44,6 +44,8 @@ def form(**overrides: Any) -> dict[str, Any]:
         "consent": "ja",
         "requested_support": "",
         "website": "",
+        # Submit even when similar initiatives are near (tests/e2e/test_similar.py shows them).
+        "doorgaan": "1",
     }
     data.update(overrides)
     return data

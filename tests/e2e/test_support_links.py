@@ -12,7 +12,7 @@ import email
 import email.policy
 import re
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import secret_key
@@ -243,3 +243,29 @@ def test_a_supporters_mail_kept_under_an_older_key_goes_with_the_erasure(site: S
     erase_subject(site.container, supporter, OFFICER, REASON)
     assert not older.exists()
     assert elsewhere.exists()
+
+
+def test_erasing_the_initiator_takes_every_supporters_mail_under_an_older_key(site: Site) -> None:
+    """Every mail quotes the initiator's title: their erasure takes the supporters' mails kept
+    under the older, address-made keys too (found while the supporters' addresses can be
+    read), and leaves those of other initiatives."""
+    initiative_id = published(site)
+    ask_by_form(site, initiative_id)
+    link = links(site)[0]
+    client = site.client()
+    assert client.post(link, data={"csrf_token": csrf_token(client, link)}).status_code == 303
+    pseudonym = site.app.vault.pseudonym(f"{initiative_id}:{ADDRESS}")
+    folder = site.container.mailer.folder
+    assert folder is not None
+    older = folder / f"support-{pseudonym[:16]}-oud.eml"
+    older.write_text("oud")
+    other = site.app.vault.pseudonym(f"{uuid4()}:{ADDRESS}")
+    unrelated = folder / f"support-{other[:16]}-ander.eml"
+    unrelated.write_text("ander")
+    initiator = site.app.get_initiative(initiative_id).initiator.subject_id
+    erase_subject(site.container, initiator, OFFICER, REASON)
+    assert not older.exists()
+    assert unrelated.exists()
+    # The supporter was not erased: their key still reads.
+    (supporter,) = site.app.get_initiative(initiative_id).supporters
+    assert site.app.vault.readable(supporter)

@@ -308,3 +308,26 @@ def test_the_daily_sweep_deletes_a_key_an_erasure_left_and_touches_no_one_else(
     assert finish_erasures(container) == 1
     assert finish_erasures(container) == 0  # twice is harmless
     assert_only_these_erased(container, found, {found.b_supporter})
+
+
+def test_photos_of_a_submission_never_saved_go_after_an_hour_not_before(
+    container: Container,
+) -> None:
+    """A crash between storing the photos and saving the events leaves rows no event names:
+    the daily run deletes them once they are an hour old (a submission still being saved is
+    younger), and keeps those of initiatives that exist."""
+    from datetime import UTC, timedelta
+    from uuid import uuid4
+
+    from participatie.infra.photostore import StoredPhoto
+
+    store = container.app.photo_store
+    now = datetime.now(UTC)
+    old, young = uuid4(), uuid4()
+    photo = [StoredPhoto(1, "image/jpeg", b"verzegeld", b"klein")]
+    store.put(old, photo, now - timedelta(minutes=61))
+    store.put(young, photo, now - timedelta(minutes=59))
+    kept = submit(container.app, "Anna")
+    store.put(kept, photo, now - timedelta(hours=5))
+    finish_erasures(container)
+    assert store.initiatives() == {str(young), str(kept)}

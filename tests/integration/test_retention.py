@@ -315,7 +315,7 @@ def test_the_relay_enqueues_retention_once_a_day_and_the_job_erases(platform: Co
     start = float(random.randrange(10_000, 90_000) * DAY + 3600)
     wall = [start]
     relay = Relay(platform, connection, wall=lambda: wall[0])
-    assert relay.schedule_once() == ["sweep", "retention"]
+    assert relay.schedule_once() == ["sweep", "retention", "digest"]  # digest: this week's
     assert relay.schedule_once() == []
     wall[0] += 23 * 3600 - 1  # the same day (slots are UTC days)
     assert relay.scheduled_once("retention") is False

@@ -410,3 +410,20 @@ def test_the_yaml_files_refuse_control_characters_in_their_texts() -> None:
         "version": [ONE_LINE],
         "rules": {0: {"description": [MULTI_LINE]}},
     }
+
+
+@pytest.mark.parametrize("typed", [" bas@example.org", "bas@example.org ", "  bas@example.org  "])
+def test_spaces_around_an_address_are_taken_off(typed: str) -> None:
+    from participatie.application.schemas import EmailSchema
+
+    assert EmailSchema().load({"email": typed}) == {"email": "bas@example.org"}
+
+
+def test_an_address_with_a_space_inside_is_still_refused() -> None:
+    from marshmallow import ValidationError
+
+    from participatie.application.schemas import EmailSchema
+
+    with pytest.raises(ValidationError) as refused:
+        EmailSchema().load({"email": "bas @example.org"})
+    assert "email" in refused.value.messages

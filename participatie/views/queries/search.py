@@ -239,3 +239,41 @@ def public_search(
     more = len(rows) > limit and items
     cursor = f"{stamp(items[-1].submitted_at)}|{items[-1].initiative_id}" if more else None
     return PublicPage(items, cursor)
+
+
+def similar_open(
+    views: ViewTables, area: str, text: str, *, least: int = 2, limit: int = 3
+) -> list[tuple[PublicHit, int]]:
+    """Open published initiatives in `area` (and under it) whose public text shares at least
+    `least` content stems with `text` (a new title), most shared first, then newest: what a
+    resident is shown before submitting the same thing again."""
+    from participatie.views.model import OPEN_STATUSES
+    from participatie.views.words import content_stems
+
+    wanted = content_stems(text)
+    if not wanted:
+        return []
+    least = min(least, len(wanted))
+    table = views.table(LIVE, "initiatives")
+    marks = ", ".join("?" for _ in wanted)
+    open_marks = ", ".join("?" for _ in OPEN_STATUSES)
+    statement = (
+        "SELECT i.id, i.public_title, i.status, i.area_code, i.submitted_at, i.supporters,"
+        " COUNT(*) AS shared"
+        f" FROM {views.table(LIVE, 'initiative_stems')} s JOIN {table} i ON i.id = s.initiative_id"
+        f" WHERE s.scope = ? AND s.stem IN ({marks}) AND i.status IN ({open_marks})"
+        f" AND EXISTS (SELECT 1 FROM {views.table(LIVE, 'initiative_areas')} a"
+        " WHERE a.initiative_id = i.id AND a.area_code = ?)"
+        " GROUP BY i.id, i.public_title, i.status, i.area_code, i.submitted_at, i.supporters"
+        " HAVING COUNT(*) >= ? ORDER BY shared DESC, i.submitted_at DESC, i.id DESC LIMIT ?"
+    )
+    with views.cursor(commit=False) as c:
+        c.execute(views.sql(statement), [PUBLIC, *wanted, *OPEN_STATUSES, area, least, limit])
+        rows = [tuple(r) for r in c.fetchall()]
+    found = []
+    for r in rows:
+        submitted = unstamp(r[4])
+        assert submitted is not None
+        hit = PublicHit(str(r[0]), str(r[1]), str(r[2]), str(r[3]), submitted, int(r[5]))
+        found.append((hit, int(r[6])))
+    return found
