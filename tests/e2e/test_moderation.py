@@ -50,6 +50,7 @@ def submit(site: Site, title: str = TITLE) -> tuple[UUID, FlaskClient]:
         "themes": ["groen"],
         "area_code": KERKBUURT,
         "consent": "ja",
+        "doorgaan": "1",  # submit even when an earlier test's initiative is alike
     }
     receipt = client.post("/indienen", data=form, follow_redirects=True).get_data(as_text=True)
     code = re.search(r'id="volgcode"[^>]*>([^<]+)<', receipt)

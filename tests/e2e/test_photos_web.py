@@ -53,6 +53,7 @@ def form(client: FlaskClient, title: str) -> dict[str, object]:
         "themes": ["groen"],
         "area_code": KERKBUURT,
         "consent": "ja",
+        "doorgaan": "1",  # submit even when an earlier test's initiative is alike
     }
 
 

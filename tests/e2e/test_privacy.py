@@ -101,6 +101,7 @@ def submit_canary(site: Site) -> UUID:
         "consent": "ja",
         "requested_support": "",
         "website": "",
+        "doorgaan": "1",  # submit even when an earlier test's initiative is alike
         "photos": (io.BytesIO(photo_of(WRITTEN)), f"IMG {WRITTEN}.jpg"),
     }
     answer = client.post("/indienen", data=form, content_type="multipart/form-data")
