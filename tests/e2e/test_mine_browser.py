@@ -61,6 +61,24 @@ def submit(page: Any, base: str, title: str) -> None:
     page.wait_for_url(re.compile(r".*/ontvangen$"))
 
 
+def check_page(page: Any, base: str, axe: Any, problems: dict[str, list[str]], name: str) -> None:
+    """axe and reflow on the page now open, in both languages at both widths (what is found
+    goes into `problems`); the page is left open in Dutch at 1280 px."""
+    here = page.url
+    for language in ("nl", "en"):
+        page.goto(f"{base}/taal/{language}")
+        page.goto(here)
+        assert page.evaluate("document.documentElement.lang") == language
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            found = page_problems(page, axe)
+            if found:
+                problems[f"{name} {language} {width}"] = found
+        page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/taal/nl")
+    page.goto(here)
+
+
 def newest(site: Site, title: str) -> UUID:
     return next(i for i in site.app.initiative_ids() if site.app.get_initiative(i).title == title)
 
@@ -82,20 +100,7 @@ def test_submit_confirm_get_the_link_lose_the_session_and_sign_in(
     problems: dict[str, list[str]] = {}
 
     def check(page: Any, name: str) -> None:
-        """axe and reflow on the page now open, in both languages at both widths."""
-        here = page.url
-        for language in ("nl", "en"):
-            page.goto(f"{base}/taal/{language}")
-            page.goto(here)
-            assert page.evaluate("document.documentElement.lang") == language
-            for width in (1280, 390):
-                page.set_viewport_size({"width": width, "height": 900})
-                found = page_problems(page, axe)
-                if found:
-                    problems[f"{name} {language} {width}"] = found
-            page.set_viewport_size({"width": 1280, "height": 900})
-        page.goto(f"{base}/taal/nl")
-        page.goto(here)
+        check_page(page, base, axe, problems, name)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_ARGS)
@@ -197,18 +202,7 @@ def test_after_completion_the_resident_rates_and_reopens_and_the_team_gets_it_ba
 
             resident.goto(base + "/mijn-initiatief")
             assert resident.locator("#beoordelen-kop").is_visible()
-            here = resident.url
-            for language in ("nl", "en"):  # the tracking page with both new forms on it
-                resident.goto(f"{base}/taal/{language}")
-                resident.goto(here)
-                for width in (1280, 390):
-                    resident.set_viewport_size({"width": width, "height": 900})
-                    found = page_problems(resident, axe)
-                    if found:
-                        problems[f"track_finished {language} {width}"] = found
-            resident.set_viewport_size({"width": 1280, "height": 900})
-            resident.goto(f"{base}/taal/nl")
-            resident.goto(here)
+            check_page(resident, base, axe, problems, "track_finished")  # both new forms on it
             resident.check("#score-2")
             resident.fill("#veld-comment", "Er liggen nog steeds losse tegels.")
             resident.click("form[action$='/beoordelen'] button[type=submit]")
@@ -241,14 +235,7 @@ def test_after_completion_the_resident_rates_and_reopens_and_the_team_gets_it_ba
             assert rows.count() == 1
             cells = rows.first.locator("td").all_text_contents()
             assert cells[1:] == ["1", "2"]  # one rating, a 2
-            for language in ("nl", "en"):
-                staff.goto(f"{base}/taal/{language}")
-                staff.goto(f"{base}/beheer/gebieden/{area}/pc")
-                for width in (1280, 390):
-                    staff.set_viewport_size({"width": width, "height": 900})
-                    found = page_problems(staff, axe)
-                    if found:
-                        problems[f"pc {language} {width}"] = found
+            check_page(staff, base, axe, problems, "pc")
         finally:
             browser.close()
     assert problems == {}
