@@ -24,6 +24,7 @@ from participatie.config import Settings
 from participatie.demo import DATA, load_demo
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor
+from participatie.infra.follow import RELAY, LogFollower
 from tests.conftest import REDIS_URL, submission
 from tests.routing_scenarios import BUSINESS, V2_RULE, Scenario, scenarios
 from tests.services import (
@@ -174,8 +175,12 @@ def test_faults_kill_worker_restart_redis_kill_relay_still_routes_each_once(
         processes.kill("worker-a")
         processes.kill("worker-b")
         stranded = submit_some(30)
-        # Wait for the routing jobs themselves (mail jobs share the queue).
+        head = int(app.recorder.max_notification_id() or 0)
+        # Wait for the routing jobs themselves (mail jobs share the queue), and for the relay to
+        # record them as relayed: otherwise a relay restarted below would relay them again from
+        # its older position, and the reconciler would not be what brings them back.
         assert wait_until(lambda: _queued(server.url, queue, stranded), 30), processes.log("relay")
+        assert wait_until(lambda: LogFollower(app, RELAY).position() >= head, 30)
         server.restart_empty()
         submit_some(30)
         processes.start("worker-a", "worker")
