@@ -14,7 +14,12 @@ from eventsourcing.domain import Aggregate
 
 from participatie.application.core import AppCore
 from participatie.domain.commands import Command, Support, execute
-from participatie.domain.errors import AlreadySupported, ConcurrencyConflict, InvariantViolation
+from participatie.domain.errors import (
+    AlreadySupported,
+    ConcurrencyConflict,
+    IllegalTransition,
+    InvariantViolation,
+)
 from participatie.domain.initiative import DECISION, HANDOFF, Initiative
 from participatie.domain.support import SupportIndex
 from participatie.domain.tracking import TrackingIndex, hash_tracking_code, new_tracking_code
@@ -34,6 +39,19 @@ from participatie.infra.photostore import StoredPhoto
 from participatie.media.photos import Photo
 
 SWEEPER = Actor.system("deadline-sweep")
+
+
+MOVED, ALREADY, CLOSED = "moved", "already", "closed"  # what became of a merged support
+
+
+@dataclass(frozen=True)
+class MovedSupport:
+    """One supporter of a merged initiative and what became of their support."""
+
+    subject_id: UUID
+    supported: Any  # their Initiative.Supported event
+    into: UUID
+    outcome: str  # MOVED, ALREADY (they supported it already) or CLOSED (it closed meanwhile)
 
 
 @dataclass(frozen=True)
@@ -242,13 +260,16 @@ class InitiativeCommands(_Uses):
         at: datetime | None = None,
         updates: bool = False,
         language: str = "nl",
+        actor: Actor | None = None,
+        reason: str | None = None,
     ) -> int:
         """Record one support for a confirmed e-mail address; return the supporter count.
 
         The address is sealed under the subject of its support links (`support_request`); a
         keyed hash of it makes a second support with the same address impossible
         (AlreadySupported), also when two arrive at once. With `updates` the supporter is mailed
-        the decision and the completion, in `language`.
+        the decision and the completion, in `language`. The supporter is the actor, unless the
+        platform moved their support (`actor`, `reason`: a merge).
         """
         index_id, subject_id = self.supporter_subject(initiative_id, email)
         for _ in range(3):
@@ -256,8 +277,8 @@ class InitiativeCommands(_Uses):
                 raise AlreadySupported(f"{initiative_id} already has this supporter")
             initiative = self.get_initiative(initiative_id)
             sealed = self.vault.seal_as(subject_id, {"email": email.strip()})
-            actor = Actor(id=f"subject:{subject_id.hex}", role=Role.SUPPORTER)
-            initiative.support(actor, at or self.clock(), sealed, updates, language)
+            by = actor or Actor(id=f"subject:{subject_id.hex}", role=Role.SUPPORTER)
+            initiative.support(by, at or self.clock(), sealed, updates, language, reason)
             index = SupportIndex._create(
                 SupportIndex.Created, id=index_id, initiative_id=initiative_id
             )
@@ -267,6 +288,48 @@ class InitiativeCommands(_Uses):
                 continue  # someone else acted at the same moment: look again
             return len(initiative.supporters)
         raise ConcurrencyConflict(initiative_id, None, None)
+
+    def move_supporters(self, initiative_id: UUID, version: int) -> list[MovedSupport]:
+        """After the initiative was merged (its Merged event is `version`), give the initiative
+        it went into the support of each of its supporters; return what became of each.
+
+        The supporter's address is sealed anew under their subject for the other initiative, so
+        erasing them there (or as a person) finds it. Someone already supporting the other one
+        is not counted twice; an erased supporter is not moved; when the other initiative has
+        closed meanwhile nothing can be added to it. Running it again adds nothing.
+        """
+        merged: Initiative = self.repository.get(initiative_id, version=version)
+        into = merged.merged_into
+        if into is None:
+            return []
+        now = self.get_initiative(initiative_id)  # erasures since the merge count too
+        actor = Actor.system("merge")
+        found: list[MovedSupport] = []
+        for event in self.events.get(initiative_id, lte=version):
+            if not isinstance(event, Initiative.Supported):
+                continue
+            subject = event.supporter.subject_id
+            address = (self.vault.open(event.supporter) or {}).get("email")
+            if subject in now.erased or not address:
+                continue
+            if self.support_request(into, address) is None:
+                continue  # erased at the other initiative: its key stays gone
+            try:
+                self.support_initiative(
+                    into,
+                    address,
+                    updates=event.updates,
+                    language=event.language,
+                    actor=actor,
+                    reason=f"merged from {initiative_id}",
+                )
+                outcome = MOVED
+            except AlreadySupported:
+                outcome = ALREADY
+            except IllegalTransition:
+                outcome = CLOSED
+            found.append(MovedSupport(subject, event, into, outcome))
+        return found
 
     def change_details(
         self,

@@ -903,6 +903,7 @@ class Initiative(Aggregate):
         supporter: SealedPersonalData,
         updates: bool = False,
         language: str = "nl",
+        reason: str | None = None,
     ) -> None:
         if language not in LANGUAGES:
             raise InvariantViolation("language", f"not one of {', '.join(LANGUAGES)}")
@@ -911,7 +912,7 @@ class Initiative(Aggregate):
             "support",
             actor,
             at,
-            None,
+            reason,
             supporter=supporter,
             updates=updates,
             language=language,

@@ -27,6 +27,7 @@ from eventsourcing.utils import get_topic
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from participatie.application import labels
+from participatie.application.initiatives import CLOSED
 from participatie.application.schemas import N_
 from participatie.domain.calendar import AMSTERDAM
 from participatie.domain.initiative import DECISION, LANGUAGES, MUTABLE_MAIL, Initiative
@@ -60,6 +61,7 @@ TO_INITIATOR: dict[type[Any], str] = {
     Initiative.DecisionPublished: "decision_published",
     Initiative.ExecutionStarted: "execution_started",
     Initiative.Completed: "completed",
+    Initiative.Merged: "merged",
 }
 TO_TEAM: dict[type[Any], str] = {
     Initiative.InformationProvided: "answered",
@@ -95,6 +97,8 @@ SUBJECTS = {
     "supporter_completed": N_("Afgerond: een initiatief dat u steunt: %(title)s"),
     "overdue": N_("Termijn verstreken: %(title)s"),
     "reopened": N_("Heropend door de indiener: %(title)s"),
+    "merged": N_("Uw initiatief is samengevoegd: %(title)s"),
+    "supporter_merged": N_("Samengevoegd: een initiatief dat u steunt: %(title)s"),
 }
 ERASED_TITLE = N_("(tekst verwijderd op verzoek van de indiener)")  # the initiator was erased
 DEADLINES = {
@@ -201,6 +205,8 @@ class Notifier:
         found_messages = [] if message is None else [message]
         if type(event) in TO_SUPPORTERS:
             found_messages += self._to_supporters(initiative, event, TO_SUPPORTERS[type(event)])
+        if isinstance(event, Initiative.Merged):
+            found_messages += self._merged_supporters(initiative, event)
         return found_messages
 
     # -- audiences -------------------------------------------------------------------------
@@ -241,6 +247,9 @@ class Notifier:
         elif kind == "public_update":
             context["message"] = event.message
             context["team"] = self._team_name(initiative.lead_team)
+        elif kind == "merged":
+            context.update(self._other(event.into))
+            context["reason"] = event.reason
         elif kind == "decision_published":
             outcome = initiative.outcome.value if initiative.outcome else ""
             context["outcome"] = translations(language).gettext(
@@ -283,6 +292,47 @@ class Notifier:
                 self._render(initiative, event, kind, audience, address, language, context, key)
             )
         return found
+
+    def _merged_supporters(self, initiative: Initiative, event: Any) -> list[Outgoing]:
+        """Move the supporters of a merged initiative to the one it went into (once; again it
+        changes nothing) and tell each of them, whether or not they asked for updates: their
+        support changed place."""
+        found = []
+        for moved in self.app.move_supporters(initiative.id, event.originator_version):
+            address = (self.app.vault.open(moved.supported.supporter) or {}).get("email")
+            if not address:
+                continue
+            supported = moved.supported
+            language = supported.language if supported.language in LANGUAGES else "nl"
+            public = initiative.public_text
+            title = public[0] if public else translations(language).gettext(SUPPORTED_TITLE)
+            context: dict[str, Any] = {
+                "title": title,
+                "closed": moved.outcome == CLOSED,
+                **self._other(moved.into),
+            }
+            subject = moved.subject_id
+            key = f"{support_mail_prefix(initiative.id, subject)}merged-v{event.originator_version}"
+            found.append(
+                self._render(
+                    initiative,
+                    event,
+                    "supporter_merged",
+                    f"supporter:{subject.hex}",
+                    address,
+                    language,
+                    context,
+                    key,
+                )
+            )
+        return found
+
+    def _other(self, into: UUID) -> dict[str, Any]:
+        """The page of the initiative another was merged into, when the public may see it. Its
+        words are not quoted: a copy of this mail must not keep its initiator's text after they
+        are erased."""
+        public = self.app.get_initiative(into).public_text is not None
+        return {"other_url": f"{self.public_url}/initiatieven/{into}" if public else None}
 
     def _supports(self, initiative_id: UUID, version: int) -> list[Any]:
         """The Supported events of an initiative up to `version`."""

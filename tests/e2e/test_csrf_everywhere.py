@@ -963,3 +963,6 @@ def test_a_link_asking_for_contact_details_shows_the_page_without_opening_them(
     assert "anna@example.org" not in body  # the initiator's address (tests.conftest.submission)
     assert f'action="/beheer/initiatieven/{world.case}/contactgegevens#contact"' in body
     assert state(world) == before
+    # The world's routed initiatives share their title: the page (which test_axe_everywhere
+    # checks) shows them as likely duplicates, with a way to merge.
+    assert 'id="dubbelingen"' in body and "samenvoegen=" in body

@@ -100,3 +100,51 @@ def test_far_away_closed_or_unpublished_work_is_not_shown(site: Site) -> None:
     _, answer = try_submit(site, title="Fietsenstalling Molenbrug", area_code="BU99990101")
     assert answer.status_code == 303  # nothing alike nearby and open: stored at once
     assert far and private_code
+
+
+def test_staff_see_likely_duplicates_on_the_detail_page_and_merge_into_one(site: Site) -> None:
+    """The detail page lists other open initiatives in the same buurt sharing two meaningful
+    words with the title; a manager of the lead team can open the merge form with one filled
+    in, and merging works from there."""
+    from participatie.domain.values import Actor, Role
+    from tests.e2e.conftest import add_staff, client_of
+
+    first = existing(site, "Watertappunt bij het Kerkplein voor wandelaars")
+    second = existing(site, "Een watertappunt op het Kerkplein graag")
+    one_word = existing(site, "Bankjes op het Kerkplein")
+    elsewhere = existing(site, "Watertappunt op het Kerkplein", area="BU99990201")
+    for initiative_id in (first, second, one_word, elsewhere):
+        site.app.route_initiative(initiative_id, Actor.system("test"))
+    site.project()
+    lead = site.app.get_initiative(second).lead_team
+    assert lead is not None and site.app.get_initiative(first).lead_team == lead
+    add_staff(site, "manager-dubbel", Role.AREA_MANAGER, [lead])
+    client = client_of(site, "manager-dubbel")
+
+    page = client.get(f"/beheer/initiatieven/{second}").get_data(as_text=True)
+    section = page[page.index('id="dubbelingen"') :]
+    section = section[: section.index("</section>")]
+    assert f'href="/beheer/initiatieven/{first}"' in section
+    assert "Watertappunt bij het Kerkplein voor wandelaars" in section
+    assert "2 woorden gemeen" in section
+    for absent in (second, one_word, elsewhere):
+        assert str(absent) not in section.replace(f"/beheer/initiatieven/{second}?", "")
+    chosen = f"/beheer/initiatieven/{second}?samenvoegen={first}#actie-merge"
+    assert f'href="{chosen}"' in section
+
+    opened = client.get(f"/beheer/initiatieven/{second}?samenvoegen={first}")
+    form_page = opened.get_data(as_text=True)
+    assert 'class="action" open id="actie-merge"' in form_page
+    assert f'value="{first}"' in form_page
+    token = csrf_token(client, f"/beheer/initiatieven/{second}")
+    version = site.app.get_initiative(second).version
+    answer = client.post(
+        f"/beheer/initiatieven/{second}/merge",
+        data={"csrf_token": token, "version": str(version), "into": str(first), "reason": "Dubbel"},
+    )
+    assert answer.status_code == 303
+    assert site.app.get_initiative(second).merged_into == first
+
+    site.project()
+    after = client.get(f"/beheer/initiatieven/{first}").get_data(as_text=True)
+    assert 'id="dubbelingen"' not in after  # the only alike one is merged now

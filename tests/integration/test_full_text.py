@@ -153,3 +153,53 @@ def test_the_stems_of_both_scopes_are_kept_and_checked(
     # Without consent: the title only, for staff; nothing public. By hand: "Boom voor mijn deur".
     assert rows == [("staff", "boom"), ("staff", "deur"), ("staff", "mijn"), ("staff", "voor")]
     assert check(ViewsProjection(container.views, container.app))[1] == []
+
+
+def test_staff_see_likely_duplicates_in_the_area_within_what_they_may_open(
+    container: Container, stored: dict[str, UUID]
+) -> None:
+    """The detail page's likely duplicates of "Nieuwe speeltuin in het Westpark" (by hand: its
+    meaningful stems are nieuw, speeltuin, westpark): open initiatives in the same buurt that
+    share two of them, most shared first; never itself, another buurt or a closed one; and
+    only what the staff member may open."""
+    from participatie.domain.commands import Withdraw
+    from participatie.domain.values import TeamKind
+    from participatie.views.queries.search import Scope, likely_duplicates
+
+    app = container.app
+    system = Actor.system("test")
+    app.register_team("west", "Gebiedsteam West", TeamKind.AREA, [], "west@example.org", system)
+    rules = [{"id": "west", "lead": "west", "match": {"areas": [WEST]}}]
+    app.publish_rulebook("1", "", 5, rules, system)
+    more = {
+        "drie": ("Nieuwe speeltuin Westpark", WEST),  # three shared
+        "twee": ("Speeltuin in het Westpark opknappen", WEST),  # two shared
+        "oost": ("Nieuwe speeltuin in het Westpark", EAST),  # another buurt
+        "een": ("Het Westpark schoonmaken", WEST),  # one shared
+        "dicht": ("Speeltuin Westpark vernieuwen", WEST),  # closed below
+    }
+    ids = dict(stored)
+    for key, (title, area) in more.items():
+        data = SubmissionSchema(app.area_index()).load_submission(
+            submission(title=title, location={"area_code": area})
+        )
+        ids[key] = app.submit(data).initiative_id
+    app.route_initiative(ids["twee"], system)
+    app.act(ids["dicht"], Withdraw(reason="Dubbel"), actor=REGIE)
+    catch_up(Projector(ViewsProjection(container.views, app)))
+    names = {str(v): k for k, v in ids.items()}
+
+    def duplicates(scope: Scope) -> list[tuple[str, int]]:
+        found = likely_duplicates(
+            container.views,
+            str(ids["speeltuin"]),
+            WEST,
+            "Nieuwe speeltuin in het Westpark",
+            scope,
+        )
+        return [(names[hit.initiative_id], shared) for hit, shared in found]
+
+    assert duplicates(Scope(everything=True)) == [("drie", 3), ("twee", 2)]
+    assert duplicates(Scope(everything=False, lead=("west",))) == [("twee", 2)]
+    assert duplicates(Scope(everything=False, involved=("west",))) == []
+    assert duplicates(Scope(everything=False)) == []

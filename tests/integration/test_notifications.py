@@ -26,6 +26,7 @@ from participatie.domain.commands import (
     Complete,
     ConfirmEmail,
     Decide,
+    Merge,
     PostPublicUpdate,
     ProvideInfo,
     PublishDecision,
@@ -33,6 +34,7 @@ from participatie.domain.commands import (
     SetMailPreferences,
     StartExecution,
     StopSupporterUpdates,
+    Withdraw,
 )
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Actor, Outcome, Role, TeamKind
@@ -512,6 +514,99 @@ def test_personal_link_supporters_updates_and_turned_off_kinds(platform: Contain
                 assert code not in whole and code.replace("-", "") not in whole
 
 
+def test_merging_moves_the_supporters_and_tells_them_and_the_initiator(
+    platform: Container,
+) -> None:
+    """Issue 24: merging A into B gives B the support of A's supporters (once: someone who
+    supported both counts once; an erased supporter is not moved), keeps whether they asked
+    for updates and their language, and mails each of them and A's initiator once. The mails
+    do not quote B's words (B's initiator may be erased later): they link to B's page."""
+    from participatie.privacy.erasure import erase_subject
+
+    app = platform.app
+    moderator = Actor("u-mod", Role.ADMIN)
+    with smtp_server(platform.settings.smtp_port) as server:
+        b_id = submit(platform)  # "Geveltuinen in de Dorpsstraat"
+        a_id = submit(platform, "en", title="More facade gardens on Dorpsstraat")
+        for initiative_id in (a_id, b_id):
+            app.route_initiative(initiative_id, jobs.ROUTER)
+            assert app.get_initiative(initiative_id).public_text is not None  # auto-approved
+        app.support_initiative(b_id, "bas@example.org")
+        app.support_initiative(a_id, "bas@example.org", language="nl")
+        app.support_initiative(a_id, "eve@example.org", updates=True, language="en")
+        app.support_initiative(a_id, "gone@example.org")
+        gone = next(
+            e.supporter.subject_id
+            for e in app.history(a_id)
+            if isinstance(e, Initiative.Supported)
+            and app.vault.open(e.supporter) == {"email": "gone@example.org"}
+        )
+        erase_subject(platform, gone, moderator, "verzoek van de steuner")
+        pump(platform)
+        server.received.clear()
+        app.act(a_id, Merge(into=b_id, reason="Zelfde vraag, zelfde straat"), actor=WEST)
+        pump(platform)
+        pump(platform)  # a second run of everything changes nothing
+
+        assert len(app.get_initiative(b_id).supporters) == 2  # bas (once) and eve
+        mails = by_subject(server)
+        a_title = "More facade gardens on Dorpsstraat"
+        assert set(mails) == {
+            ("anna@example.org", f"Your initiative has been merged: {a_title}"),
+            ("bas@example.org", f"Samengevoegd: een initiatief dat u steunt: {a_title}"),
+            ("eve@example.org", f"Merged: an initiative you support: {a_title}"),
+        }
+        assert all(len(found) == 1 for found in mails.values()), mails
+        (initiator,) = mails[("anna@example.org", f"Your initiative has been merged: {a_title}")]
+        assert "Zelfde vraag, zelfde straat" in text_of(initiator)
+        assert f"{SITE}/initiatieven/{b_id}" in text_of(initiator)
+        assert f'href="{SITE}/initiatieven/{b_id}"' in html_of(initiator)
+        (eve,) = mails[("eve@example.org", f"Merged: an initiative you support: {a_title}")]
+        assert "Your support now counts for that other initiative" in text_of(eve)
+        assert f"{SITE}/initiatieven/{b_id}" in text_of(eve)
+        for message in server.received:
+            assert "Geveltuinen in de Dorpsstraat" not in message.as_string()  # B's words
+
+        # Eve asked for updates at A: she hears B's decision, in English; bas did not ask.
+        server.received.clear()
+        app.act(b_id, AcceptHandoff(), actor=WEST)
+        app.act(
+            b_id,
+            Decide(outcome=Outcome.HONOURED, rationale="Past in het plan.", reason="overleg"),
+            actor=WEST,
+        )
+        app.act(b_id, PublishDecision(), actor=WEST)
+        pump(platform)
+        supporters = {k for k in by_subject(server) if k[0] != "anna@example.org"}
+        assert supporters == {
+            (
+                "eve@example.org",
+                "Decision on an initiative you support: Geveltuinen in de Dorpsstraat",
+            )
+        }
+
+
+def test_a_support_is_not_moved_into_an_initiative_that_closed_meanwhile(
+    platform: Container,
+) -> None:
+    """B closed between the merge and the mail job: nothing can be added to it, and the
+    supporter is told so."""
+    app = platform.app
+    with smtp_server(platform.settings.smtp_port) as server:
+        b_id = submit(platform, consent_to_publish=False)
+        a_id = submit(platform, title="Meer geveltuinen in de Dorpsstraat")
+        app.support_initiative(a_id, "bas@example.org")
+        pump(platform)
+        server.received.clear()
+        app.act(a_id, Merge(into=b_id, reason="Zelfde vraag"), actor=WEST)
+        app.act(b_id, Withdraw(reason="Al geregeld"), actor=WEST)
+        pump(platform)
+        assert len(app.get_initiative(b_id).supporters) == 0
+        (told,) = [m for m in server.received if str(m["To"]) == "bas@example.org"]
+        assert "dus uw steun kon er niet meer bij" in text_of(told)
+        assert "/initiatieven/" not in text_of(told)  # B is not public: no link
+
+
 def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid_send(
     platform: Container, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -563,6 +658,17 @@ def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid
             subject = app.get_initiative(result.initiative_id).initiator.subject_id
             app.act(result.initiative_id, ConfirmEmail(), actor=Actor.initiator(subject))
             app.support_initiative(result.initiative_id, "bas@example.org", updates=True)
+        alike = app.submit(
+            {
+                **schema.load_submission(submission(title="Meer geveltuinen Dorpsstraat")),
+                "language": "nl",
+            }
+        )
+        subject = app.get_initiative(alike.initiative_id).initiator.subject_id
+        app.act(alike.initiative_id, ConfirmEmail(), actor=Actor.initiator(subject))
+        app.support_initiative(alike.initiative_id, "kees@example.org")
+        app.route_initiative(alike.initiative_id, jobs.ROUTER)
+        app.act(alike.initiative_id, Merge(into=dutch.initiative_id, reason="Dubbel"), actor=WEST)
         for result in (dutch, english):
             app.route_initiative(result.initiative_id, jobs.ROUTER)
             walk_to_completion(platform, result.initiative_id, "Welke kant?")
@@ -602,6 +708,8 @@ def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid
             "execution_started",
             "completed",
             "supporter_completed",
+            "merged",
+            "supporter_merged",
         }
         by_id: dict[str, set[tuple[str, str]]] = {}
         for message in server.received:
@@ -609,7 +717,7 @@ def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid
                 (str(message["To"]), " ".join(str(message["Subject"]).split()))
             )
             whole = message.as_string()
-            for code in (dutch.tracking_code, english.tracking_code):
+            for code in (dutch.tracking_code, english.tracking_code, alike.tracking_code):
                 assert code not in whole and code.replace("-", "") not in whole
         assert len(by_id) == EXPECTED_UNDER_DEATHS  # one Message-ID per message
         assert all(len(found) == 1 for found in by_id.values())  # and a copy is the same one
@@ -624,8 +732,10 @@ def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid
 
 # Per initiative, by hand: submitted, tracking link, hand-off to west, accepted, public update,
 # question, answer to west, decision, decision to the supporter, execution started, completed,
-# completion to the supporter: 12; two initiatives.
-EXPECTED_UNDER_DEATHS = 24
+# completion to the supporter: 12; two initiatives. And one merged into the Dutch one:
+# submitted, tracking link, hand-off to west, merged to its initiator, merged to its supporter
+# (who did not ask for updates, so nothing more): 5.
+EXPECTED_UNDER_DEATHS = 29
 
 
 def test_the_weekly_digest_goes_once_to_staff_with_something_in_their_queues(

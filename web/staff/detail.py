@@ -23,7 +23,9 @@ from participatie.domain.errors import ConcurrencyConflict, IllegalTransition, I
 from participatie.domain.initiative import Initiative
 from participatie.domain.values import Outcome, PhotoRef, Priority
 from participatie.staff import access
-from web.context import account, platform, staff_accounts
+from participatie.staff.search import scope_of
+from participatie.views.queries.search import SearchHit, likely_duplicates
+from web.context import account, container, platform, staff_accounts
 from web.errors import conflict_message, http_status
 from web.explain import routing_explanation
 from web.photos import photo_answer
@@ -117,6 +119,21 @@ def _timeline(initiative_id: UUID) -> list[dict[str, Any]]:
     return entries
 
 
+def _duplicates(initiative: Initiative) -> list[tuple[SearchHit, int]]:
+    """Likely duplicates of an open initiative that the account may open: other open ones in
+    its area sharing at least two meaningful words with its title."""
+    if not initiative.is_open:
+        return []
+    me = account()
+    return likely_duplicates(
+        container().views,
+        str(initiative.id),
+        initiative.location.area_code,
+        initiative.title,
+        scope_of(me.role, me.teams),
+    )
+
+
 def _theme_choices(initiative: Initiative) -> list[str]:
     """The active themes, and the retired ones the initiative already has (it may keep them)."""
     themes = platform().theme_list()
@@ -138,12 +155,17 @@ def _detail(
     lead = initiative.lead_team
     areas = platform().area_index()
     case = CaseView.of(initiative)
+    actions = access.available_actions(account().role, rel, initiative.possible_commands())
+    merge_into = request.args.get("samenvoegen")
+    if form_action is None and merge_into and "merge" in actions:
+        form_action, kept = "merge", {"into": merge_into}  # chosen among the likely duplicates
     return (
         render_template(
             "staff/detail.html",
             case=case,
             rel=rel,
-            actions=access.available_actions(account().role, rel, initiative.possible_commands()),
+            actions=actions,
+            duplicates=_duplicates(initiative),
             timeline=_timeline(initiative.id),
             teams=names,
             members={a.username: a.name for a in members(lead)} if lead else {},

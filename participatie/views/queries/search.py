@@ -18,7 +18,7 @@ from typing import Any
 
 from participatie.views.rows import stamp
 from participatie.views.store import LIVE, ViewTables, unstamp
-from participatie.views.words import PUBLIC, stem
+from participatie.views.words import PUBLIC, STAFF, stem
 
 PAGE = 25
 # Appended to a prefix, the upper end of the range of texts that start with it (by code point).
@@ -247,6 +247,65 @@ def similar_open(
     """Open published initiatives in `area` (and under it) whose public text shares at least
     `least` content stems with `text` (a new title), most shared first, then newest: what a
     resident is shown before submitting the same thing again."""
+    rows = _alike(views, PUBLIC, "i.public_title", "i.supporters", area, text, least, limit)
+    found = []
+    for r in rows:
+        submitted = unstamp(r[4])
+        assert submitted is not None
+        hit = PublicHit(str(r[0]), str(r[1]), str(r[2]), str(r[3]), submitted, int(r[5]))
+        found.append((hit, int(r[6])))
+    return found
+
+
+def likely_duplicates(
+    views: ViewTables,
+    initiative_id: str,
+    area: str,
+    title: str,
+    scope: Scope,
+    *,
+    least: int = 2,
+    limit: int = 5,
+) -> list[tuple[SearchHit, int]]:
+    """Other open initiatives in `area` (and under it), within what `scope` lets staff see,
+    whose title or description shares at least `least` content stems with `title` (the title
+    of the initiative on screen), most shared first, then newest: likely duplicates."""
+    condition, params = _scope(scope)
+    rows = _alike(
+        views,
+        STAFF,
+        "i.title",
+        "i.lead_team",
+        area,
+        title,
+        least,
+        limit,
+        f" AND i.id <> ?{condition}",
+        [initiative_id, *params],
+    )
+    found = []
+    for r in rows:
+        submitted = unstamp(r[4])
+        assert submitted is not None
+        hit = SearchHit(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[5], submitted)
+        found.append((hit, int(r[6])))
+    return found
+
+
+def _alike(
+    views: ViewTables,
+    scope_name: str,
+    title_column: str,
+    extra_column: str,
+    area: str,
+    text: str,
+    least: int,
+    limit: int,
+    condition: str = "",
+    params: Sequence[Any] = (),
+) -> list[tuple[Any, ...]]:
+    """(id, title, status, area, submitted, extra, shared) of the open initiatives in `area`
+    whose stems of `scope_name` share at least `least` content stems with `text`."""
     from participatie.views.model import OPEN_STATUSES
     from participatie.views.words import content_stems
 
@@ -257,23 +316,19 @@ def similar_open(
     table = views.table(LIVE, "initiatives")
     marks = ", ".join("?" for _ in wanted)
     open_marks = ", ".join("?" for _ in OPEN_STATUSES)
+    columns = f"i.id, {title_column}, i.status, i.area_code, i.submitted_at, {extra_column}"
     statement = (
-        "SELECT i.id, i.public_title, i.status, i.area_code, i.submitted_at, i.supporters,"
-        " COUNT(*) AS shared"
+        f"SELECT {columns}, COUNT(*) AS shared"
         f" FROM {views.table(LIVE, 'initiative_stems')} s JOIN {table} i ON i.id = s.initiative_id"
         f" WHERE s.scope = ? AND s.stem IN ({marks}) AND i.status IN ({open_marks})"
         f" AND EXISTS (SELECT 1 FROM {views.table(LIVE, 'initiative_areas')} a"
-        " WHERE a.initiative_id = i.id AND a.area_code = ?)"
-        " GROUP BY i.id, i.public_title, i.status, i.area_code, i.submitted_at, i.supporters"
+        f" WHERE a.initiative_id = i.id AND a.area_code = ?){condition}"
+        f" GROUP BY {columns}"
         " HAVING COUNT(*) >= ? ORDER BY shared DESC, i.submitted_at DESC, i.id DESC LIMIT ?"
     )
     with views.cursor(commit=False) as c:
-        c.execute(views.sql(statement), [PUBLIC, *wanted, *OPEN_STATUSES, area, least, limit])
-        rows = [tuple(r) for r in c.fetchall()]
-    found = []
-    for r in rows:
-        submitted = unstamp(r[4])
-        assert submitted is not None
-        hit = PublicHit(str(r[0]), str(r[1]), str(r[2]), str(r[3]), submitted, int(r[5]))
-        found.append((hit, int(r[6])))
-    return found
+        c.execute(
+            views.sql(statement),
+            [scope_name, *wanted, *OPEN_STATUSES, area, *params, least, limit],
+        )
+        return [tuple(r) for r in c.fetchall()]
