@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from participatie.infra.tables import Tables
     from participatie.maps.pending import PendingImports
     from participatie.notifications.addresses import AddressBook
+    from participatie.notifications.followers import FollowerBook
     from participatie.staff.accounts import Staff
     from participatie.views.store import PostgresViews, SQLiteViews
 
@@ -97,6 +98,13 @@ class Container:
         from participatie.notifications.addresses import AddressBook
 
         return AddressBook(self.mailer.log.tables)
+
+    @cached_property
+    def followers(self) -> FollowerBook:
+        """Who follows which area (beside the ledger)."""
+        from participatie.notifications.followers import FollowerBook
+
+        return FollowerBook(self.mailer.log.tables)
 
     def lags(self) -> dict[str, int]:
         """Events in the log not yet handled by the views projection and by the relay."""

@@ -168,7 +168,8 @@ class Settings:
         "PARTICIPATIE_SIGNIN_LIMIT",
         "5 per minute;20 per hour",
         values.rate_limit,
-        "Sign-in links for *mijn initiatieven* mailed per client address (Flask-Limiter notation).",
+        "Sign-in links for *mijn initiatieven*, and requests to follow an area, mailed per client"
+        " address (Flask-Limiter notation).",
     )
     secure_cookies: bool = setting(
         "PARTICIPATIE_SECURE_COOKIES",

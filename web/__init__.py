@@ -36,6 +36,7 @@ def create_app(
         api,
         audit,
         errors,
+        follow,
         health,
         i18n,
         mine,
@@ -49,6 +50,7 @@ def create_app(
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(mine.bp)
+    app.register_blueprint(follow.bp)
     app.register_blueprint(search_public.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)

@@ -33,6 +33,7 @@ LIMITED: dict[str, tuple[str, tuple[int, ...]]] = {
     "public.track_link": ("TRACK_RATE_LIMIT", ()),
     "api_public.tracking": ("TRACK_RATE_LIMIT", ()),
     "mine.request_link": ("SIGNIN_RATE_LIMIT", (302, 303)),
+    "follow.request_follow": ("SIGNIN_RATE_LIMIT", (302, 303)),
 }
 GUESSED = "participatie_guessed"  # flag on flask.g: this request tried an unknown secret
 

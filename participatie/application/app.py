@@ -25,6 +25,7 @@ from eventsourcing.utils import get_topic
 
 from participatie.application.agenda import AgendaCommands
 from participatie.application.core import Clock, Vault, utcnow
+from participatie.application.follows import FollowCommands
 from participatie.application.initiatives import SWEEPER, InitiativeCommands, Submission
 from participatie.application.organisation import OrganisationCommands
 from participatie.application.personal_data import PersonalDataCommands
@@ -107,6 +108,7 @@ class ParticipatieApp(
     PersonalDataCommands,
     ThemeCommands,
     AgendaCommands,
+    FollowCommands,
     Application[UUID],
 ):
     """Commands for every aggregate, and the few queries the views cannot answer."""

@@ -128,13 +128,16 @@ def privacy_legacy_text() -> None:
 
 @privacy.command("index-addresses")
 def privacy_index_addresses() -> None:
-    """Index every confirmed address that can still be read, for "mijn initiatieven" (after an
-    upgrade from a version without the index, or to repair it; running it twice is harmless)."""
+    """Index every confirmed address that can still be read, for "mijn initiatieven", and every
+    follow of an area (after an upgrade from a version without the index, or to repair it;
+    running it twice is harmless)."""
     from participatie.notifications.addresses import rebuild
+    from participatie.notifications.followers import rebuild as rebuild_followers
 
     with container() as c:
         rows = rebuild(c.app, c.addresses)
-    click.echo(f"{rows} adressen in de index van mijn initiatieven.")
+        follows = rebuild_followers(c.app, c.followers)
+    click.echo(f"{rows} adressen in de index van mijn initiatieven; {follows} gebieden gevolgd.")
 
 
 @privacy.command("export")

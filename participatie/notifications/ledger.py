@@ -32,10 +32,12 @@ COLUMNS = "key, audience, initiative_id, kind, state, attempts, last_error, crea
 
 
 def open_mail_tables(settings: Any) -> Tables:
-    """The ledger's tables, and beside them the index of confirmed addresses (addresses.py)."""
+    """The ledger's tables, and beside them the index of confirmed addresses (addresses.py) and
+    of who follows which area (followers.py)."""
     from participatie.notifications.addresses import SCHEMA as ADDRESSES
+    from participatie.notifications.followers import SCHEMA as FOLLOWERS
 
-    return tables_for(settings, "mail.sqlite", (*SCHEMA, *ADDRESSES))
+    return tables_for(settings, "mail.sqlite", (*SCHEMA, *ADDRESSES, *FOLLOWERS))
 
 
 def utcnow() -> datetime:

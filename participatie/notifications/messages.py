@@ -30,8 +30,16 @@ from participatie.application import labels
 from participatie.application.initiatives import CLOSED
 from participatie.application.schemas import N_
 from participatie.domain.calendar import AMSTERDAM
+from participatie.domain.follow import ASKED, AreaFollow
 from participatie.domain.initiative import DECISION, LANGUAGES, MUTABLE_MAIL, Initiative
 from participatie.notifications.addresses import index_event
+from participatie.notifications.followers import (
+    FOLLOW_LINK,
+    FOLLOW_LINK_DAYS,
+    UNFOLLOW,
+    FollowerBook,
+    follow_mail_prefix,
+)
 from participatie.notifications.links import support_mail_prefix
 from participatie.notifications.mail import PermanentMailError, TemporaryMailError, compose
 from participatie.notifications.tokens import TokenBox
@@ -80,7 +88,25 @@ TO_SUPPORTERS: dict[type[Any], str] = {
 }
 # Events whose job also indexes the address they confirmed ("mijn initiatieven", addresses.py).
 INDEXED: tuple[type[Any], ...] = (Initiative.EmailConfirmed, Initiative.Supported)
-TOPICS = tuple(dict.fromkeys(get_topic(cls) for cls in (*TO_INITIATOR, *TO_TEAM, *INDEXED)))
+# Events after which an initiative may be public for the first time: its area's followers hear
+# of it (as they hear of a published decision, TO_INITIATOR).
+MADE_PUBLIC: tuple[type[Any], ...] = (
+    Initiative.Submitted,
+    Initiative.PublicTextApproved,
+    Initiative.PublicTextRedacted,
+)
+# A follow's events: asked (the confirmation link goes), confirmed and stopped (followers.py).
+FOLLOW_EVENTS: tuple[type[Any], ...] = (
+    AreaFollow.Requested,
+    AreaFollow.RequestedAgain,
+    AreaFollow.Confirmed,
+    AreaFollow.Stopped,
+)
+TOPICS = tuple(
+    dict.fromkeys(
+        get_topic(cls) for cls in (*TO_INITIATOR, *TO_TEAM, *INDEXED, *MADE_PUBLIC, *FOLLOW_EVENTS)
+    )
+)
 
 SUBJECTS = {
     "submitted": N_("Uw initiatief is ontvangen: %(title)s"),
@@ -98,6 +124,9 @@ SUBJECTS = {
     "overdue": N_("Termijn verstreken: %(title)s"),
     "reopened": N_("Heropend door de indiener: %(title)s"),
     "merged": N_("Uw initiatief is samengevoegd: %(title)s"),
+    "follow_confirm": N_("Bevestig dat u %(title)s wilt volgen"),
+    "area_new": N_("Nieuw initiatief in %(area)s: %(title)s"),
+    "area_decision": N_("Besluit over een initiatief in %(area)s: %(title)s"),
     "supporter_merged": N_("Samengevoegd: een initiatief dat u steunt: %(title)s"),
 }
 ERASED_TITLE = N_("(tekst verwijderd op verzoek van de indiener)")  # the initiator was erased
@@ -181,28 +210,44 @@ class Notifier:
     """Turns one stored event into the messages it should send."""
 
     def __init__(
-        self, app: ParticipatieApp, tokens: TokenBox, public_url: str, reopen_days: int = 28
+        self,
+        app: ParticipatieApp,
+        tokens: TokenBox,
+        public_url: str,
+        reopen_days: int = 28,
+        followers: FollowerBook | None = None,
     ) -> None:
         self.app = app
         self.tokens = tokens
         self.public_url = public_url.rstrip("/")
         self.reopen_days = reopen_days
+        self.followers = followers
 
     def messages_for(self, initiative_id: UUID, version: int) -> list[Outgoing]:
         events = list(self.app.events.get(initiative_id, gt=version - 1, lte=version))
         if not events:
             return []
         event = events[0]
+        if isinstance(event, FOLLOW_EVENTS):
+            if not isinstance(event, (AreaFollow.Requested, AreaFollow.RequestedAgain)):
+                return []
+            asked: AreaFollow = self.app.repository.get(initiative_id, version=version)
+            confirmation = self.follow_confirmation(initiative_id, asked.round)
+            return [] if confirmation is None else [confirmation]
         found = kind_of(event)
-        if found is None:
+        if found is None and not isinstance(event, MADE_PUBLIC):
             return []
-        audience, kind = found
         initiative: Initiative = self.app.repository.get(initiative_id, version=version)
+        found_messages = self._to_followers(initiative, event)
+        if found is None:
+            return found_messages
+        audience, kind = found
         if audience == "initiator":
             message = self._to_initiator(initiative, event, kind)
         else:
             message = self._to_team(initiative, event, kind)
-        found_messages = [] if message is None else [message]
+        if message is not None:
+            found_messages.insert(0, message)
         if type(event) in TO_SUPPORTERS:
             found_messages += self._to_supporters(initiative, event, TO_SUPPORTERS[type(event)])
         if isinstance(event, Initiative.Merged):
@@ -334,6 +379,100 @@ class Notifier:
         public = self.app.get_initiative(into).public_text is not None
         return {"other_url": f"{self.public_url}/initiatieven/{into}" if public else None}
 
+    # -- followers of an area --------------------------------------------------------------
+
+    def follow_confirmation(
+        self, follow_id: UUID, round: int | None = None, key: str | None = None
+    ) -> Outgoing | None:
+        """The mail with the confirmation link of a follow that waits for it (None: it does not
+        wait, or the address was erased). `round`: only for that round (a later one has its own
+        mail); `key`: another than the round's (a second mail when the person asks again)."""
+        follow: AreaFollow = self.app.get_follow(follow_id)
+        if round is not None and round != follow.round:
+            return None
+        if follow.state != ASKED:
+            return None
+        address = (self.app.vault.open(follow.follower) or {}).get("email")
+        if not address:
+            return None
+        language = follow.language if follow.language in LANGUAGES else "nl"
+        area = self._area_name(follow.area_code)
+        payload = {"f": str(follow_id), "r": follow.round}
+        token = self.tokens.make(FOLLOW_LINK, payload)
+        context: dict[str, Any] = {
+            "title": area,
+            "area": area,
+            "confirm_url": f"{self.public_url}/gebieden/volgen/bevestigen/{token}",
+            "confirm_days": FOLLOW_LINK_DAYS,
+            "mute_url": self._unfollow_url(follow_id, follow.round),
+        }
+        key = key or f"{follow_mail_prefix(follow_id)}r{follow.round}-confirm"
+        return self._render(
+            follow, None, "follow_confirm", f"follower:{follow_id}", address, language, context, key
+        )
+
+    def _to_followers(self, initiative: Initiative, event: Any) -> list[Outgoing]:
+        """New public initiatives and published decisions, to the confirmed followers of the
+        initiative's area and every area above it, each in their language."""
+        public = initiative.public_text
+        if self.followers is None or public is None:
+            return []
+        version = event.originator_version
+        if isinstance(event, Initiative.DecisionPublished):
+            kind = "area_decision"
+        elif isinstance(event, MADE_PUBLIC) and not self._was_public(initiative.id, version - 1):
+            kind = "area_new"
+        else:
+            return []
+        index = self.app.area_index()
+        code = initiative.location.area_code
+        found = []
+        for follow_id in self.followers.confirmed_in(index.ancestors(code) or [code]):
+            follow: AreaFollow = self.app.get_follow(follow_id)
+            address = (self.app.vault.open(follow.follower) or {}).get("email")
+            if not follow.confirmed or not address:
+                continue
+            language = follow.language if follow.language in LANGUAGES else "nl"
+            context: dict[str, Any] = {
+                "title": public[0],
+                "area": self._area_name(follow.area_code),
+                "public_url": f"{self.public_url}/initiatieven/{initiative.id}",
+                "mute_url": self._unfollow_url(follow_id, follow.round),
+            }
+            if kind == "area_decision":
+                outcome = initiative.outcome.value if initiative.outcome else ""
+                context["outcome"] = translations(language).gettext(
+                    labels.OUTCOMES.get(outcome, outcome)
+                )
+            key = f"{follow_mail_prefix(follow_id)}{initiative.id}-v{version}"
+            found.append(
+                self._render(
+                    initiative,
+                    event,
+                    kind,
+                    f"follower:{follow_id}",
+                    address,
+                    language,
+                    context,
+                    key,
+                )
+            )
+        return found
+
+    def _was_public(self, initiative_id: UUID, version: int) -> bool:
+        if version < 1:
+            return False
+        before: Initiative = self.app.repository.get(initiative_id, version=version)
+        return before.public_text is not None
+
+    def _unfollow_url(self, follow_id: UUID, round: int) -> str:
+        token = self.tokens.make(UNFOLLOW, {"f": str(follow_id), "r": round})
+        return f"{self.public_url}/gebieden/volgen/stoppen/{token}"
+
+    def _area_name(self, code: str) -> str:
+        index = self.app.area_index()
+        return index.name(code) if code in index else code
+
     def _supports(self, initiative_id: UUID, version: int) -> list[Any]:
         """The Supported events of an initiative up to `version`."""
         return [
@@ -376,7 +515,7 @@ class Notifier:
 
     def _render(
         self,
-        initiative: Initiative,
+        initiative: Any,  # the initiative, or the follow (with `key` given)
         event: Any,
         kind: str,
         audience: str,
@@ -386,7 +525,10 @@ class Notifier:
         key: str | None = None,
     ) -> Outgoing:
         env = environment(language)
-        subject = translations(language).gettext(SUBJECTS[kind]) % {"title": context["title"]}
+        subject = translations(language).gettext(SUBJECTS[kind]) % {
+            "title": context["title"],
+            "area": context.get("area", ""),
+        }
         context = {"mute_url": None, **context, "subject": subject, "language": language}
         return Outgoing(
             key=key or mail_key(kind, initiative.id, event.originator_version, audience),
@@ -415,7 +557,13 @@ def deliver(
     message it refuses for good is recorded as failed in the ledger and not tried again.
     """
     settings = container.settings
-    notifier = Notifier(container.app, container.tokens, settings.public_url, settings.reopen_days)
+    notifier = Notifier(
+        container.app,
+        container.tokens,
+        settings.public_url,
+        settings.reopen_days,
+        container.followers,
+    )
     results = []
     event = event_key(initiative_id, version)
     try:
@@ -426,6 +574,7 @@ def deliver(
         raise
     _settle(container, event)
     index_addresses(container, initiative_id, version)
+    sync_follow(container, initiative_id, version)
     for message in outgoing:
         try:
             composed = compose(
@@ -469,6 +618,21 @@ def index_addresses(container: Container, initiative_id: UUID, version: int) -> 
     if not events or not isinstance(events[0], INDEXED):
         return False
     return index_event(container.app, container.addresses, events[0])
+
+
+def sync_follow(container: Container, follow_id: UUID, version: int) -> bool:
+    """After a follow's event: its row in the followers index; after a stop, nothing of the
+    address anywhere (again: no change)."""
+    from participatie.notifications.followers import stop_following
+
+    events = list(container.app.events.get(follow_id, gt=version - 1, lte=version))
+    if not events or not isinstance(events[0], FOLLOW_EVENTS):
+        return False
+    if isinstance(events[0], AreaFollow.Stopped):
+        stop_following(container, follow_id, events[0].reason)
+    else:
+        container.followers.sync(container.app, follow_id)
+    return True
 
 
 def event_key(initiative_id: UUID, version: int) -> str:

@@ -19,6 +19,7 @@ from participatie.domain.errors import NotFound
 from participatie.domain.initiative import INITIATOR, Initiative
 from participatie.domain.values import Actor
 from participatie.notifications.addresses import SIGN_IN_HOURS, address_key, signin_mail_prefix
+from participatie.notifications.followers import FOLLOW_PREFIX, stop_following
 from participatie.notifications.links import LINK_DAYS, support_mail_prefix
 from participatie.notifications.messages import (
     initiative_mail_prefixes,
@@ -28,6 +29,9 @@ from participatie.notifications.messages import (
 if TYPE_CHECKING:  # annotations only: no import cycle at run time
     from participatie.application.app import ParticipatieApp
     from participatie.bootstrap import Container
+
+
+ERASED_WITH_PERSON = "erased with the person"  # why a follow of their address stopped
 
 
 @dataclass(frozen=True)
@@ -89,12 +93,16 @@ def _erase(
         supporters = [s for s, kind in kinds.items() if kind != INITIATOR]
     prefixes += _old_support_prefixes(app, initiative_id, supporters)
     signins = _signin_prefixes(app, initiative_id, subject_ids)
+    follows = _follows_of(container, initiative_id, subject_ids)
     erased = app.erase_subjects(initiative_id, subject_ids, actor, reason, at)
     container.addresses.forget(subject_ids)
+    for follow_id in follows:  # the areas they follow with the same address
+        stop_following(container, follow_id, ERASED_WITH_PERSON)
     removed = container.mailer.forget(prefixes + signins)
     if any(kinds.get(s) == INITIATOR for s in subject_ids):
-        # The initiator: staff digests quote the title in their lists.
+        # The initiator: staff digests and area followers' mails quote the title.
         removed += container.mailer.forget_mentioning("digest-", str(initiative_id))
+        removed += container.mailer.forget_mentioning(FOLLOW_PREFIX, str(initiative_id))
     container.mailer.log.delete_starting(signins)  # their keys are made from the address
     already = [s for s in subject_ids if s not in erased]
     return Erasure(initiative_id, erased, already, removed)
@@ -114,6 +122,18 @@ def _old_support_prefixes(
         if opened and opened.get("email"):
             pseudonym = app.vault.pseudonym(f"{initiative_id}:{opened['email'].lower()}")
             found.append(f"support-{pseudonym[:16]}-")
+    return found
+
+
+def _follows_of(container: Container, initiative_id: UUID, subjects: list[UUID]) -> list[UUID]:
+    """The follows of these subjects' addresses (found only while the address can be read)."""
+    app = container.app
+    found: list[UUID] = []
+    for subject_id in subjects:
+        sealed = app.sealed_data(initiative_id, subject_id)
+        opened = app.vault.open(sealed) if sealed else None
+        if opened and opened.get("email"):
+            found += container.followers.of_address(address_key(app, str(opened["email"])))
     return found
 
 
@@ -150,6 +170,7 @@ def finish_erasures(container: Container) -> int:
         erased.append(event.subject_id)
         if event.subject == INITIATOR:
             container.mailer.forget_mentioning("digest-", str(event.originator_id))
+            container.mailer.forget_mentioning(FOLLOW_PREFIX, str(event.originator_id))
     container.mailer.forget(prefixes)
     container.addresses.forget(erased)
     _forget_old_signins(container)

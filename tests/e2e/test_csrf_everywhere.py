@@ -85,6 +85,9 @@ ACCEPTED = {
     "mine.follow": 303,
     "mine.sign_out": 303,
     "mine.mute": 200,
+    "follow.request_follow": 303,
+    "follow.confirm": 200,
+    "follow.stop": 200,
     "public.track_mail": 303,
     # The tracked initiative is not finished: past the token, the state refuses (422).
     "public.track_rate": 422,
@@ -141,6 +144,8 @@ class World:
     track_token: str  # the personal link to its tracking page
     signin_token: str  # a sign-in link for its initiator's address
     mute_token: str  # the link in a mail that turns public updates about `tracked` off
+    follow_token: str  # the confirmation link of a request to follow a wijk
+    unfollow_token: str  # the stop link of another (confirmed) follow
     bearers: dict[str, str] = field(default_factory=dict)
 
     def version(self, initiative_id: UUID) -> int:
@@ -258,6 +263,11 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     ),
     "mine.sign_out": lambda w: Req(None, "/mijn-initiatieven/afmelden", {}, signin=w.signin_token),
     "mine.mute": lambda w: Req(None, f"/berichten/uit/{w.mute_token}", {}),
+    "follow.request_follow": lambda w: Req(
+        None, "/gebieden/WK999901/volgen", {"email": "nieuw@example.org"}
+    ),
+    "follow.confirm": lambda w: Req(None, f"/gebieden/volgen/bevestigen/{w.follow_token}", {}),
+    "follow.stop": lambda w: Req(None, f"/gebieden/volgen/stoppen/{w.unfollow_token}", {}),
     "public.track_rate": lambda w: Req(
         None,
         "/mijn-initiatief/beoordelen",
@@ -497,6 +507,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     site.container.addresses.add(
         address, UUID(str(tracked.initiative_id)), initiator, INITIATOR, site.app.clock()
     )
+    to_confirm = site.app.request_follow("WK999901", "volger@example.org", "nl")
+    following = site.app.request_follow("WK999901", "trouw@example.org", "en")
+    site.app.confirm_follow(following.follow_id, 1)
     built = World(
         site=site,
         case=UUID(str(case.initiative_id)),
@@ -512,6 +525,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         track_token=tokens.make("track", {"i": str(tracked.initiative_id)}),
         signin_token=tokens.make("sign-in", {"a": address}),
         mute_token=tokens.make("mute", {"i": str(tracked.initiative_id), "k": "public_update"}),
+        follow_token=tokens.make("follow", {"f": str(to_confirm.follow_id), "r": 1}),
+        unfollow_token=tokens.make("unfollow", {"f": str(following.follow_id), "r": 1}),
         bearers={name: staff.issue_token(name, "test", 1) for name in ("gea", "audrey")},
     )
     assert site.client().get(f"/initiatieven/{built.case}").status_code == 200  # public
@@ -726,6 +741,9 @@ GETS: dict[str, Callable[[World], Req]] = {
     "mine.overview": lambda w: Req(None, "/mijn-initiatieven", signin=w.signin_token),
     "mine.sign_in": lambda w: Req(None, f"/mijn-initiatieven/toegang/{w.signin_token}"),
     "mine.mute": lambda w: Req(None, f"/berichten/uit/{w.mute_token}"),
+    "follow.ask": lambda w: Req(None, "/gebieden/WK999901/volgen"),
+    "follow.confirm": lambda w: Req(None, f"/gebieden/volgen/bevestigen/{w.follow_token}"),
+    "follow.stop": lambda w: Req(None, f"/gebieden/volgen/stoppen/{w.unfollow_token}"),
     "search_public.search": lambda w: Req(None, "/zoeken?q=geveltuinen"),
     "public.privacy": lambda w: Req(None, "/privacy"),
     "public.accessibility": lambda w: Req(None, "/toegankelijkheid"),
@@ -845,6 +863,9 @@ GET_ANSWERS = {
     "mine.overview": 200,
     "mine.sign_in": 200,
     "mine.mute": 200,
+    "follow.ask": 200,
+    "follow.confirm": 200,
+    "follow.stop": 200,
     "search_public.search": 200,
     "public.privacy": 200,
     "public.accessibility": 200,

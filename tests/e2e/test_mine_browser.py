@@ -305,3 +305,58 @@ def test_a_similar_initiative_nearby_is_suggested_and_supporting_it_instead_work
         finally:
             browser.close()
     assert problems == {}
+
+
+def test_a_resident_follows_a_wijk_confirms_by_mail_and_stops_from_an_alert(
+    served: tuple[Site, str],
+) -> None:
+    """Follow an area in a browser: the link on the wijk's page, the form (a bad address is a
+    field error first), the confirmation link from the mail, an alert about a new initiative
+    in a buurt of the wijk, and its stop link; axe 0 on the three new pages, nl+en, 1280+390."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.test_follow import follow_jobs
+
+    site, base = served
+    axe = Axe()
+    problems: dict[str, list[str]] = {}
+    address = "wijkvolger@example.org"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_ARGS)
+        try:
+            resident = browser_page(browser, base)
+            resident.goto(base + "/gebieden/WK999901")
+            resident.click("#volgen")
+            resident.wait_for_url(re.compile(r".*/gebieden/WK999901/volgen$"))
+            resident.fill("#veld-email", "geen adres")
+            resident.click("main form button[type=submit]")
+            resident.wait_for_selector(".error-summary")
+            check_page(resident, base, axe, problems, "follow with an error")
+            resident.fill("#veld-email", address)
+            resident.click("main form button[type=submit]")
+            resident.wait_for_selector("#verstuurd")
+            check_page(resident, base, axe, problems, "follow asked")
+            follow_jobs(site)
+            confirm = mailed_path(site, "follow-", "/gebieden/volgen/bevestigen/")
+            resident.goto(base + confirm)
+            check_page(resident, base, axe, problems, "follow confirm")
+            resident.click("main form button[type=submit]")
+            resident.wait_for_selector("#bevestigd")
+            check_page(resident, base, axe, problems, "follow confirmed")
+            follow_jobs(site)
+
+            submit(resident, base, "Watertappunt bij de Kerkbuurt")  # BU99990101, in WK999901
+            initiative_id = newest(site, "Watertappunt bij de Kerkbuurt")
+            run_mail_jobs(site, initiative_id)
+            (follow_id,) = site.container.followers.confirmed_in(["WK999901"])
+            stop = mailed_path(site, f"follow-{follow_id}-{initiative_id}", "/gebieden/volgen/")
+            resident.goto(base + stop)
+            check_page(resident, base, axe, problems, "follow stop")
+            resident.click("main form button[type=submit]")
+            resident.wait_for_selector("#gestopt")
+            check_page(resident, base, axe, problems, "follow stopped")
+            assert site.container.followers.confirmed_in(["WK999901"]) == []
+        finally:
+            browser.close()
+    assert problems == {}

@@ -203,3 +203,27 @@ def test_staff_see_likely_duplicates_in_the_area_within_what_they_may_open(
     assert duplicates(Scope(everything=False, lead=("west",))) == [("twee", 2)]
     assert duplicates(Scope(everything=False, involved=("west",))) == []
     assert duplicates(Scope(everything=False)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # By hand, from TEXTS: staff search the title (a word's start) and the stems of title
+        # and description, public or not; "verborgen" is hidden from the public only.
+        ("speeltuinen", ["verborgen", "bankjes", "speeltuin"]),  # stems: titles, a description
+        ("speel", ["verborgen", "speeltuin"]),  # the start of a title word
+        ("bomen", ["geheim", "bankjes", "boom"]),  # "Boom voor mijn deur" has no consent
+        ("kinderen", ["speeltuin"]),  # in a description only
+        ("schommel kapot", ["verborgen"]),  # "kapotte" by its start, "schommel" by both
+        ("tuin", []),  # compounds are not split, and no title word starts with it
+    ],
+)
+def test_staff_find_by_dutch_stems_of_title_and_description(
+    container: Container, stored: dict[str, UUID], text: str, expected: list[str]
+) -> None:
+    from participatie.views.queries.search import Scope, by_title
+
+    names = {str(v): k for k, v in stored.items()}
+    page = by_title(container.views, words(text), Scope(everything=True))
+    assert [names[h.initiative_id] for h in page.items] == expected
+    assert by_title(container.views, words(text), Scope(everything=False)).items == []

@@ -620,7 +620,9 @@ def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid
     from participatie.notifications.ledger import MailLog
     from participatie.notifications.transport import SMTPTransport
 
-    settings = platform.settings.with_(mail_stale_seconds=1, mail_retry=(1,) * 8)
+    # A job sends up to four messages (a decision: initiator, supporter, two followers) and dies
+    # twice for each, and may wait for a stale claim in between: 20 tries are enough.
+    settings = platform.settings.with_(mail_stale_seconds=1, mail_retry=(1,) * 20)
     deaths = tmp_path / "deaths"
     deaths.mkdir()
 
@@ -648,7 +650,39 @@ def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid
     monkeypatch.setattr(SMTPTransport, "send", send)
     monkeypatch.setattr(MailLog, "sent", sent)
     app = platform.app
+    jobs.unload()
+    for name, value in settings.as_environ().items():
+        monkeypatch.setenv(name, value)  # each forked job process builds from these
+    relaying = build(settings)  # the relay with these retry intervals
+    connection = redis.Redis.from_url(settings.redis_url)
+    relay = Relay(relaying, connection)
+
+    def work_until_sent(count: int) -> None:
+        """Relay and work (a forked process per job) until `count` messages are sent."""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            while relay.relay_once():
+                pass
+            make_worker(settings, connection, fork=True).work(
+                burst=True, with_scheduler=True, logging_level="CRITICAL"
+            )
+            if platform.mailer.log.counts()["sent"] == count:
+                return
+            time.sleep(0.5)
+
     with smtp_server(settings.smtp_port) as server:
+        # Followers of the wijk (Dutch) and of the buurt (English) get their confirmation links
+        # and confirm before anything happens there.
+        follows = [
+            app.request_follow(area, address, language).follow_id
+            for area, address, language in (
+                ("WK000101", "volger@example.org", "nl"),
+                ("BU00010101", "follower@example.org", "en"),
+            )
+        ]
+        work_until_sent(2)
+        for follow_id in follows:
+            assert app.confirm_follow(follow_id, 1)
         schema = SubmissionSchema(app.area_index())
         dutch = app.submit({**schema.load_submission(submission()), "language": "nl"})
         english = app.submit(
@@ -672,22 +706,7 @@ def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid
         for result in (dutch, english):
             app.route_initiative(result.initiative_id, jobs.ROUTER)
             walk_to_completion(platform, result.initiative_id, "Welke kant?")
-        jobs.unload()
-        for name, value in settings.as_environ().items():
-            monkeypatch.setenv(name, value)  # each forked job process builds from these
-        relaying = build(settings)  # the relay with these retry intervals
-        connection = redis.Redis.from_url(settings.redis_url)
-        relay = Relay(relaying, connection)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            while relay.relay_once():
-                pass
-            make_worker(settings, connection, fork=True).work(
-                burst=True, with_scheduler=True, logging_level="CRITICAL"
-            )
-            if platform.mailer.log.counts()["sent"] == EXPECTED_UNDER_DEATHS:
-                break
-            time.sleep(0.5)
+        work_until_sent(EXPECTED_UNDER_DEATHS)
 
         relaying.close()
         moments = sorted(p.name.split("-", 1)[0] for p in deaths.iterdir())
@@ -710,6 +729,9 @@ def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid
             "supporter_completed",
             "merged",
             "supporter_merged",
+            "follow_confirm",
+            "area_new",
+            "area_decision",
         }
         by_id: dict[str, set[tuple[str, str]]] = {}
         for message in server.received:
@@ -728,14 +750,20 @@ def test_every_kind_arrives_once_by_message_id_when_the_sending_process_dies_mid
         assert "Uw link naar de volgpagina: Geveltuinen in de Dorpsstraat" in subjects
         assert "Decision on an initiative you support: Benches by the pond" not in subjects
         assert "Besluit over een initiatief dat u steunt: Benches by the pond" in subjects
+        assert "Confirm that you want to follow Westbuurt" in subjects
+        assert "Bevestig dat u Testwijk wilt volgen" in subjects
+        assert "New initiative in Westbuurt: Benches by the pond" in subjects
+        assert "Besluit over een initiatief in Testwijk: Benches by the pond" in subjects
 
 
 # Per initiative, by hand: submitted, tracking link, hand-off to west, accepted, public update,
 # question, answer to west, decision, decision to the supporter, execution started, completed,
 # completion to the supporter: 12; two initiatives. And one merged into the Dutch one:
 # submitted, tracking link, hand-off to west, merged to its initiator, merged to its supporter
-# (who did not ask for updates, so nothing more): 5.
-EXPECTED_UNDER_DEATHS = 29
+# (who did not ask for updates, so nothing more): 5. And two followers of the area (one of the
+# wijk, one of the buurt): a confirmation link each, the three new public initiatives and the
+# two published decisions to each: 2 + 6 + 4 = 12.
+EXPECTED_UNDER_DEATHS = 41
 
 
 def test_the_weekly_digest_goes_once_to_staff_with_something_in_their_queues(
@@ -796,3 +824,80 @@ def test_the_weekly_digest_goes_once_to_staff_with_something_in_their_queues(
     assert relay.scheduled_once("digest") is True
     wall[0] = monday + WEEK - 1  # Sunday night: still the same week
     assert relay.scheduled_once("digest") is False
+
+
+def test_following_an_area_double_opt_in_news_decisions_and_stop(platform: Container) -> None:
+    """Issue 24 item 5, against a real SMTP server: a confirmation link first (double opt-in);
+    once confirmed, a follower of the wijk and one of the buurt hear of a new public initiative
+    and its published decision, in their language, once each; nobody unconfirmed or following
+    another buurt does; every mail has a stop link; stopping erases the address."""
+    from participatie.application.follows import FOLLOWING, NEW
+    from participatie.notifications.followers import stop_following
+
+    app = platform.app
+    with smtp_server(platform.settings.smtp_port) as server:
+        wijk = app.request_follow("WK000101", "volger@example.org", "nl")
+        buurt = app.request_follow("BU00010101", "follower@example.org", "en")
+        quiet = app.request_follow("WK000101", "stil@example.org", "nl")  # never confirms
+        far = app.request_follow("BU00010102", "ver@example.org", "nl")
+        assert {wijk.outcome, buurt.outcome, quiet.outcome, far.outcome} == {NEW}
+        pump(platform)
+        asked = by_subject(server)
+        assert set(asked) == {
+            ("volger@example.org", "Bevestig dat u Testwijk wilt volgen"),
+            ("follower@example.org", "Confirm that you want to follow Westbuurt"),
+            ("stil@example.org", "Bevestig dat u Testwijk wilt volgen"),
+            ("ver@example.org", "Bevestig dat u Oostbuurt wilt volgen"),
+        }
+        (link,) = asked[("volger@example.org", "Bevestig dat u Testwijk wilt volgen")]
+        assert f"{SITE}/gebieden/volgen/bevestigen/" in text_of(link)
+        assert f"{SITE}/gebieden/volgen/stoppen/" in text_of(link)
+        for follow in (wijk, buurt, far):
+            assert app.confirm_follow(follow.follow_id, 1)
+        again = app.request_follow("WK000101", "Volger@Example.org ", "nl")
+        assert again == type(again)(wijk.follow_id, FOLLOWING)  # one follow per address
+        pump(platform)
+        server.received.clear()
+
+        initiative_id = submit(platform)  # in Westbuurt; public at once (auto-approved)
+        app.route_initiative(initiative_id, jobs.ROUTER)
+        app.act(initiative_id, AcceptHandoff(), actor=WEST)
+        app.act(
+            initiative_id,
+            Decide(outcome=Outcome.HONOURED, rationale="Past in het plan.", reason="overleg"),
+            actor=WEST,
+        )
+        app.act(initiative_id, PublishDecision(), actor=WEST)
+        pump(platform)
+        pump(platform)  # again: nothing twice
+
+        title = "Geveltuinen in de Dorpsstraat"
+        followers = {k: v for k, v in by_subject(server).items() if k[0] != "anna@example.org"}
+        followers.pop((TEAM_MAIL["west"], f"Nieuw in de wachtrij: {title}"))
+        assert set(followers) == {
+            ("volger@example.org", f"Nieuw initiatief in Testwijk: {title}"),
+            ("volger@example.org", f"Besluit over een initiatief in Testwijk: {title}"),
+            ("follower@example.org", f"New initiative in Westbuurt: {title}"),
+            ("follower@example.org", f"Decision on an initiative in Westbuurt: {title}"),
+        }
+        assert all(len(found) == 1 for found in followers.values())
+        (decision,) = followers[
+            ("follower@example.org", f"Decision on an initiative in Westbuurt: {title}")
+        ]
+        assert "Decision: Granted" in text_of(decision)
+        assert f"{SITE}/initiatieven/{initiative_id}" in text_of(decision)
+        assert f"{SITE}/gebieden/volgen/stoppen/" in text_of(decision)
+        assert f'href="{SITE}/gebieden/volgen/stoppen/' in html_of(decision)
+
+        # Stopping: no more mail, and the address cannot be read any more.
+        assert stop_following(platform, wijk.follow_id, "unsubscribed")
+        assert not stop_following(platform, wijk.follow_id, "unsubscribed")
+        sealed = app.get_follow(wijk.follow_id).follower
+        assert app.vault.open(sealed) is None
+        assert platform.followers.confirmed_in(["WK000101"]) == []
+        assert platform.mailer.log.keys_starting(f"follow-{wijk.follow_id}-") == []
+        server.received.clear()
+        submit(platform, title="Bankjes bij de vijver")
+        pump(platform)
+        told = {str(m["To"]) for m in server.received}
+        assert "volger@example.org" not in told and "follower@example.org" in told

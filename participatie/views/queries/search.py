@@ -1,9 +1,11 @@
-"""The staff search in the views: initiatives by the words of their title or the start of their
-id, only those a scope lets the searcher see, newest first, with keyset paging.
+"""The staff search in the views: initiatives by the words of their title and description or
+the start of their id, only those a scope lets the searcher see, newest first, with keyset
+paging.
 
-Each word given must start a word of the title ("buurtmoes" finds "Buurtmoestuin"); the words
-are read through the index of `initiative_words` (views.words), never by reading every title.
-(The staff's stems, `initiative_stems` with scope "staff", are kept for a stemmed staff search.)
+Each word given must start a word of the title ("buurtmoes" finds "Buurtmoestuin") or have the
+Dutch stem of a word of the title or description ("speeltuinen" finds "speeltuin"); the words
+are read through the indexes of `initiative_words` and of the staff's stems in
+`initiative_stems` (views.words), never by reading every title.
 
 `public_search` is the public's: only what a moderator let be public, by its public text's
 stems, with filters (area with its sub-areas, theme, status, submission dates) and paging.
@@ -111,22 +113,32 @@ def by_title(
     after: str | None = None,
     limit: int = PAGE,
 ) -> SearchPage:
-    """Initiatives in `scope` with a title word starting with each of `words` (normalised by
-    views.words), newest first; `after`: the id the previous page ended with."""
+    """Initiatives in `scope` that match each of `words` (normalised by views.words), newest
+    first; `after`: the id the previous page ended with.
+
+    A word matches when a word of the title starts with it ("buurtmoes" finds "Buurtmoestuin")
+    or when it has the Dutch stem of a word of the title or description ("speeltuinen" finds
+    "speeltuin", "bomen" finds "boom"; the staff's stems in `initiative_stems`)."""
     if not words:
         return SearchPage([], None)
     words_table = views.table(LIVE, "initiative_words")
+    stems_table = views.table(LIVE, "initiative_stems")
     # The longest word is likely the rarest: its initiatives are read first, the others are
-    # checked per initiative through the primary key (initiative_id, word).
+    # checked per initiative through the primary keys (initiative_id, word), (scope, stem, id).
     first, *others = sorted(set(words), key=lambda w: (-len(w), w))
-    where = f"i.id IN (SELECT initiative_id FROM {words_table} WHERE word >= ? AND word < ?)"
-    params: list[Any] = [first, first + HIGHEST]
+    where = (
+        f"i.id IN (SELECT initiative_id FROM {words_table} WHERE word >= ? AND word < ?"
+        f" UNION SELECT initiative_id FROM {stems_table} WHERE scope = ? AND stem = ?)"
+    )
+    params: list[Any] = [first, first + HIGHEST, STAFF, stem(first)]
     for word in others:
         where += (
-            f" AND EXISTS (SELECT 1 FROM {words_table} w WHERE w.initiative_id = i.id"
+            f" AND (EXISTS (SELECT 1 FROM {words_table} w WHERE w.initiative_id = i.id"
             " AND w.word >= ? AND w.word < ?)"
+            f" OR EXISTS (SELECT 1 FROM {stems_table} s WHERE s.scope = ? AND s.stem = ?"
+            " AND s.initiative_id = i.id))"
         )
-        params += [word, word + HIGHEST]
+        params += [word, word + HIGHEST, STAFF, stem(word)]
     return _page(views, where, params, scope, after, limit)
 
 
