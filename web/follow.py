@@ -15,10 +15,8 @@ from uuid import UUID
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from marshmallow import ValidationError
 
 from participatie.application.follows import PENDING
-from participatie.application.schemas import EmailSchema
 from participatie.domain.errors import NotFound
 from participatie.domain.follow import ASKED, CONFIRMED, AreaFollow
 from participatie.notifications.followers import (
@@ -33,7 +31,7 @@ from participatie.notifications.mail import MailError, compose
 from participatie.notifications.messages import Notifier
 from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
 from web.context import container, platform
-from web.forms import HONEYPOT, field_errors
+from web.forms import HONEYPOT, posted_email
 from web.i18n import select_locale
 from web.public import MAIL_FAILED
 
@@ -61,10 +59,8 @@ def request_follow(code: str) -> ResponseReturnValue:
     done = redirect(url_for("follow.ask", code=code, verstuurd="1"), 303)
     if request.form.get(HONEYPOT):
         return done
-    try:
-        email = EmailSchema().load({"email": request.form.get("email", "")})["email"]
-    except ValidationError as error:
-        errors = field_errors(error.normalized_messages())
+    email, errors = posted_email()
+    if errors:
         page = render_template("public/follow.html", area=area, errors=errors, values=request.form)
         return page, 422
     built = container()

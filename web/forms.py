@@ -96,3 +96,17 @@ def in_form_order(errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
     """Field errors in the order their fields stand on the submission form."""
     order = {name: i for i, name in enumerate(FIELD_ORDER)}
     return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+def posted_email() -> tuple[str, dict[str, list[str]]]:
+    """The address of a form that asks only for one (its field `email`), or the field errors
+    that say why it cannot be used."""
+    from flask import request
+    from marshmallow import ValidationError
+
+    from participatie.application.schemas import EmailSchema
+
+    try:
+        return str(EmailSchema().load({"email": request.form.get("email", "")})["email"]), {}
+    except ValidationError as error:
+        return "", field_errors(error.normalized_messages())

@@ -27,9 +27,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from marshmallow import ValidationError
 
-from participatie.application.schemas import EmailSchema
 from participatie.domain.commands import SetMailPreferences, StopSupporterUpdates
 from participatie.domain.errors import DomainError, NotFound
 from participatie.domain.initiative import INITIATOR, MUTABLE_MAIL
@@ -45,7 +43,7 @@ from participatie.notifications.messages import MUTE, MUTE_DAYS
 from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
 from participatie.views import queries
 from web.context import container, platform, views
-from web.forms import HONEYPOT, field_errors
+from web.forms import HONEYPOT, posted_email
 from web.links import public_url_for
 from web.public import MAIL_FAILED, TRACKED, TRACKING
 
@@ -69,10 +67,8 @@ def request_link() -> ResponseReturnValue:
     done = redirect(url_for("mine.overview", verstuurd="1"), 303)
     if request.form.get(HONEYPOT):
         return done
-    try:
-        email = EmailSchema().load({"email": request.form.get("email", "")})["email"]
-    except ValidationError as error:
-        errors = field_errors(error.normalized_messages())
+    email, errors = posted_email()
+    if errors:
         page = render_template("public/mine_request.html", errors=errors, values=request.form)
         return page, 422
     built = container()

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
 
 from participatie.application.core import AppCore
-from participatie.domain.errors import InvalidChoice, NotFound
+from participatie.domain.errors import InvalidChoice
 from participatie.domain.follow import ASKED, STOPPED, AreaFollow
 
 UNSUBSCRIBED = "unsubscribed"  # the reason of a stop by the link in a mail
@@ -60,12 +59,7 @@ class FollowCommands(AppCore):
         return FollowRequest(follow_id, PENDING if follow.state == ASKED else FOLLOWING)
 
     def get_follow(self, follow_id: UUID) -> AreaFollow:
-        try:
-            follow: Aggregate = self.repository.get(follow_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"no follow {follow_id}") from None
-        if not isinstance(follow, AreaFollow):
-            raise NotFound(f"no follow {follow_id}")
+        follow: AreaFollow = self._get(follow_id, AreaFollow)
         return follow
 
     def confirm_follow(self, follow_id: UUID, round: int) -> bool:
