@@ -24,7 +24,15 @@ ROUTER = Actor.system("router")
 RETRY_INTERVALS = [2, 10, 30, 120, 300]
 JOB_TIMEOUT = 120
 FAILURE_TTL = 90 * 24 * 3600  # keep failed jobs for admins for 90 days
-RESULT_TTL = 3600
+# How long a job that ran well stays in Redis (its hash and its result). A routing job goes at
+# once: a routed initiative shows it, and the relay's reconciler reads that before the job. A
+# mail job stays five minutes, for the mail reconciler, which looks `reconcile_after` (60 s by
+# default) after the event (a job it finds gone it enqueues again; the ledger sends nothing
+# twice). A scheduled job stays an hour: its id names its slot, so a relay restarted within the
+# hour does not run it again.
+ROUTE_RESULT_TTL = 0
+MAIL_RESULT_TTL = 300
+SCHEDULED_RESULT_TTL = 3600
 
 _container: Container | None = None
 _container_pid: int | None = None
@@ -134,6 +142,7 @@ def enqueue_notifications(
             (notify, (str(i), version), notify_job_id(i, version), f"mail for {i} v{version}")
             for i, version in events
         ),
+        MAIL_RESULT_TTL,
     )
 
 
@@ -162,7 +171,7 @@ def _enqueue_scheduled(
         job_id=job_id,
         description=description,
         timeout=JOB_TIMEOUT * timeouts,
-        result_ttl=RESULT_TTL,
+        result_ttl=SCHEDULED_RESULT_TTL,
         failure_ttl=FAILURE_TTL,
     )
 
@@ -177,11 +186,15 @@ def enqueue_routing(queue: Queue, initiative_ids: Iterable[UUID | str]) -> int:
         queue,
         RETRY_INTERVALS,
         ((route_initiative, (str(i),), route_job_id(i), f"route {i}") for i in initiative_ids),
+        ROUTE_RESULT_TTL,
     )
 
 
 def _enqueue_all(
-    queue: Queue, intervals: list[int], calls: Iterable[tuple[Any, tuple[Any, ...], str, str]]
+    queue: Queue,
+    intervals: list[int],
+    calls: Iterable[tuple[Any, tuple[Any, ...], str, str]],
+    result_ttl: int,
 ) -> int:
     """Enqueue (function, args, job id, description) calls in one round trip; return how many."""
     count = 0
@@ -193,7 +206,7 @@ def _enqueue_all(
                 job_id=job_id,
                 description=description,
                 timeout=JOB_TIMEOUT,
-                result_ttl=RESULT_TTL,
+                result_ttl=result_ttl,
                 failure_ttl=FAILURE_TTL,
                 retry=Retry(max=len(intervals), interval=intervals),
                 pipeline=pipe,

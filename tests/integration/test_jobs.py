@@ -210,3 +210,26 @@ def test_reconciler_leaves_a_queued_routing_job_alone_and_replaces_a_dead_one(
     assert jobs.route_job_id(running) not in queue.job_ids
     assert queue.job_ids.count(jobs.route_job_id(dead)) == 1
     assert queue.job_ids.count(jobs.route_job_id(taken)) == 1
+
+
+def test_a_job_that_ran_well_leaves_redis_soon_and_a_failed_one_stays_for_admins(
+    app_with_map: Container, job_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 25: Redis stays small. A routing job that ran well is gone at once (job and
+    result), a mail job within five minutes, a failed job stays 90 days for the admins."""
+    monkeypatch.setattr(jobs, "RETRY_INTERVALS", [0])
+    failing = submit(app_with_map)  # no rulebook yet: its routing fails
+    relay = Relay(app_with_map, connection(job_settings))
+    relay.relay_once()
+    work_burst(job_settings)
+    publish(app_with_map)
+    routed = submit(app_with_map)
+    relay.relay_once()
+    work_burst(job_settings)
+    assert app_with_map.app.get_initiative(routed).lead_team == "west"
+    r = connection(job_settings)
+    assert r.exists(f"rq:job:route-{routed}", f"rq:results:route-{routed}") == 0
+    for key in (f"rq:job:mail-{routed}-1", f"rq:results:mail-{routed}-1"):
+        assert 0 < r.ttl(key) <= 300, key  # seconds left
+    assert r.ttl(f"rq:job:route-{failing}") > 89 * 24 * 3600
+    assert Job.fetch(f"route-{failing}", connection=r).is_failed
