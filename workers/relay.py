@@ -35,6 +35,7 @@ from participatie.domain.values import Status
 from participatie.infra.embedded_redis import connect
 from participatie.infra.follow import MAIL_RECONCILER, RECONCILER, RELAY, LogFollower
 from participatie.infra.queues import mail_queue_for, queue_for
+from participatie.infra.wakeup import listen, wake_on_stop
 from participatie.notifications.messages import TOPICS as MAIL_TOPICS
 from workers.jobs import (
     enqueue_digest,
@@ -61,6 +62,7 @@ WAITING = frozenset({JobStatus.SCHEDULED, JobStatus.DEFERRED})
 DAY = 24 * 3600
 WEEK = 7 * DAY
 MONDAY_MORNING = 4 * DAY + 6 * 3600  # from Thursday 1970-01-01 00:00 UTC
+LISTEN_TIMEOUT = 1.0  # woken by NOTIFY, the relay still looks this often
 
 
 @dataclass(frozen=True)
@@ -263,8 +265,21 @@ class Relay:
         stop: threading.Event,
         poll: float = 0.2,
         reconcile_every: float = 5.0,
+        listen_dsn: str | None = None,
     ) -> None:
-        """Relay until `stop` is set; ride out Redis and database outages with backoff."""
+        """Relay until `stop` is set; ride out Redis and database outages with backoff.
+
+        With `listen_dsn` (PostgreSQL) a NOTIFY from the event store wakes it the moment an
+        event is stored; it then looks at least once a second anyway (the schedule, the
+        reconcilers, a NOTIFY missed while the connection was down). Otherwise it polls.
+        """
+        wake = threading.Event()
+        wake_on_stop(stop, wake)
+        channel = getattr(self.app.recorder, "channel_name", None)
+        listener = None
+        if listen_dsn and channel:
+            listener = listen(channel, listen_dsn, wake, stop, "relay")
+        idle = poll if listener is None else LISTEN_TIMEOUT
         next_reconcile = self.monotonic()
         backoff = poll
         while not stop.is_set():
@@ -282,7 +297,10 @@ class Relay:
                 continue
             backoff = poll
             if count < self.batch:
-                stop.wait(poll)
+                wake.wait(idle)
+                wake.clear()
+        if listener is not None:
+            listener.join(timeout=5)
 
 
 def run_relay(container: Container) -> None:
@@ -295,9 +313,11 @@ def run_relay(container: Container) -> None:
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
     relay = Relay(container, connect(container.settings))
+    settings = container.settings
+    dsn = settings.postgres_dsn() if settings.uses_postgres else None
     print(
         f"relay: following the log from position {relay.position} into queue '{relay.queue.name}'",
         flush=True,
     )
-    relay.run(stop)
+    relay.run(stop, listen_dsn=dsn)
     print(f"relay: stopped at position {relay.position}.", flush=True)

@@ -23,6 +23,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from participatie.domain.initiative import Initiative
+from participatie.infra.wakeup import listen, wake_on_stop
 from participatie.views import tallies, words
 from participatie.views.model import Row, TimelineEntry, apply
 from participatie.views.store import (
@@ -193,15 +194,11 @@ class Projector:
     def run(self, stop: threading.Event, poll: float = 0.2) -> None:
         """Project until `stop` is set; a failed batch is retried with backoff, never skipped."""
 
-        def wake_on_stop() -> None:
-            stop.wait()
-            self.wake.set()
-
-        threading.Thread(target=wake_on_stop, daemon=True).start()
+        wake_on_stop(stop, self.wake)
         channel = getattr(self.projection.app.recorder, "channel_name", None)
         listener = None
         if self.listen_dsn and channel:
-            listener = _listen(channel, self.listen_dsn, self.wake, stop)
+            listener = listen(channel, self.listen_dsn, self.wake, stop, "projector")
         backoff = poll
         while not stop.is_set():
             try:
@@ -219,31 +216,6 @@ class Projector:
                 self.wake.clear()
         if listener is not None:
             listener.join(timeout=5)
-
-
-def _listen(
-    channel: str, dsn: str, wake: threading.Event, stop: threading.Event
-) -> threading.Thread:
-    """On PostgreSQL, wake the projector on NOTIFY from the event store (LISTEN)."""
-
-    def loop() -> None:
-        import psycopg
-
-        while not stop.is_set():
-            try:
-                with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(f'LISTEN "{channel}"')
-                    while not stop.is_set():
-                        for _ in conn.notifies(timeout=1.0):
-                            wake.set()
-            except Exception:
-                log.warning("projector: LISTEN connection lost; reconnecting")
-                stop.wait(1.0)
-                wake.set()
-
-    thread = threading.Thread(target=loop, name="views-listen", daemon=True)
-    thread.start()
-    return thread
 
 
 # -- rebuild and check ---------------------------------------------------------------------------
