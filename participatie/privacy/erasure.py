@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from participatie.domain.errors import NotFound
-from participatie.domain.initiative import INITIATOR, Initiative
+from participatie.domain.initiative import INITIATOR, SUPPORTER, Initiative
 from participatie.domain.values import Actor
 from participatie.notifications.addresses import SIGN_IN_HOURS, address_key, signin_mail_prefix
 from participatie.notifications.followers import FOLLOW_PREFIX, stop_following
@@ -94,6 +94,9 @@ def _erase(
     prefixes += _old_support_prefixes(app, initiative_id, supporters)
     signins = _signin_prefixes(app, initiative_id, subject_ids)
     follows = _follows_of(container, initiative_id, subject_ids)
+    moved = _moved_supports(
+        app, initiative_id, [s for s in subject_ids if kinds.get(s) == SUPPORTER]
+    )
     erased = app.erase_subjects(initiative_id, subject_ids, actor, reason, at)
     container.addresses.forget(subject_ids)
     for follow_id in follows:  # the areas they follow with the same address
@@ -104,8 +107,30 @@ def _erase(
         removed += container.mailer.forget_mentioning("digest-", str(initiative_id))
         removed += container.mailer.forget_mentioning(FOLLOW_PREFIX, str(initiative_id))
     container.mailer.log.delete_starting(signins)  # their keys are made from the address
+    for into, subject in moved:  # their support where a merge took it
+        removed += _erase(container, into, [subject], actor, reason, at).mails_removed
     already = [s for s in subject_ids if s not in erased]
     return Erasure(initiative_id, erased, already, removed)
+
+
+def _moved_supports(
+    app: ParticipatieApp, initiative_id: UUID, supporters: list[UUID]
+) -> list[tuple[UUID, UUID]]:
+    """(initiative, subject) of these supporters' supports on the initiative this one was merged
+    into (found by their address, only while it can be read)."""
+    into = app.get_initiative(initiative_id).merged_into
+    if into is None or not supporters:
+        return []
+    there = app.get_initiative(into).subjects()
+    found = []
+    for subject_id in supporters:
+        sealed = app.sealed_data(initiative_id, subject_id)
+        opened = app.vault.open(sealed) if sealed else None
+        if opened and opened.get("email"):
+            _, moved = app.supporter_subject(into, str(opened["email"]))
+            if there.get(moved) == SUPPORTER:
+                found.append((into, moved))
+    return found
 
 
 def _old_support_prefixes(

@@ -585,6 +585,20 @@ def test_merging_moves_the_supporters_and_tells_them_and_the_initiator(
             )
         }
 
+        # Erasing eve (through A, where she supported) erases her support on B too.
+        eve_at = {
+            initiative_id: next(
+                e.supporter
+                for e in app.history(initiative_id)
+                if isinstance(e, Initiative.Supported)
+                and app.vault.open(e.supporter) == {"email": "eve@example.org"}
+            )
+            for initiative_id in (a_id, b_id)
+        }
+        erase_subject(platform, eve_at[a_id].subject_id, moderator, "verzoek van de steuner")
+        assert app.vault.open(eve_at[a_id]) is None and app.vault.open(eve_at[b_id]) is None
+        assert eve_at[b_id].subject_id in app.get_initiative(b_id).erased
+
 
 def test_a_support_is_not_moved_into_an_initiative_that_closed_meanwhile(
     platform: Container,
