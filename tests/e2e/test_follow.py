@@ -170,3 +170,30 @@ def test_the_follower_index_can_be_rebuilt_from_the_log(site: Site) -> None:
     assert result.exit_code == 0, result.output
     assert "2 gebieden gevolgd" in result.output  # een (confirmed) and twee (waiting)
     assert len(book.confirmed_in([WIJK])) == 1 and book.confirmed_in([BUURT]) == []
+
+
+def test_an_erasure_a_crash_cut_short_is_finished_in_the_followers_mail_too(site: Site) -> None:
+    """The initiator's erasure was recorded and their key shredded, then the process died
+    before the outbox was cleaned: `finish_erasures` (the daily retention run) removes the
+    followers' copies that quote the title, and keeps the follower's other mail."""
+    from participatie.privacy.erasure import finish_erasures
+
+    ask(site, WIJK)
+    follow_jobs(site)
+    (asked,) = mails(site, "follow-")
+    (confirm,) = links(asked, "/gebieden/volgen/bevestigen/")
+    press(site.client(), confirm)
+    follow_jobs(site)
+    (follow_id,) = site.container.followers.confirmed_in([WIJK])
+    code = submit(site, title="Watertappunt bij de kerk", area_code=BUURT)
+    initiative_id = site.app.find_by_tracking_code(code)
+    assert initiative_id is not None
+    run_mail_jobs(site, initiative_id)
+    alerts = [m for m in mails(site, f"follow-{follow_id}-") if "Watertappunt" in m["Subject"]]
+    assert len(alerts) == 1
+    initiator = site.app.get_initiative(initiative_id).initiator.subject_id
+    site.app.erase_subjects(initiative_id, [initiator], PRIVACY, "verzoek")  # then the crash
+    finish_erasures(site.container)
+    left = mails(site, f"follow-{follow_id}-")
+    assert [m for m in left if "Watertappunt" in m["Subject"]] == []
+    assert len(left) == 1  # the confirmation mail names no initiative

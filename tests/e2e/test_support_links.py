@@ -269,3 +269,29 @@ def test_erasing_the_initiator_takes_every_supporters_mail_under_an_older_key(si
     # The supporter was not erased: their key still reads.
     (supporter,) = site.app.get_initiative(initiative_id).supporters
     assert site.app.vault.readable(supporter)
+
+
+def test_erasing_one_supporter_leaves_another_supporters_mail_under_an_older_key(
+    site: Site,
+) -> None:
+    """A supporter's erasure takes their own mail kept under the older, address-made key, and
+    none of another supporter's: only the initiator's erasure reaches every supporter's mail."""
+    initiative_id = published(site)
+    folder = site.container.mailer.folder
+    assert folder is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    older = {}
+    for address in (ADDRESS, "tweede.steuner@example.org"):
+        site.app.support_initiative(initiative_id, address)
+        pseudonym = site.app.vault.pseudonym(f"{initiative_id}:{address}")
+        older[address] = folder / f"support-{pseudonym[:16]}-oud.eml"
+        older[address].write_text("oud")
+    first = next(
+        e.supporter.subject_id
+        for e in site.app.history(initiative_id)
+        if getattr(e, "supporter", None) is not None
+        and site.app.vault.open(e.supporter) == {"email": ADDRESS}
+    )
+    erase_subject(site.container, first, OFFICER, REASON)
+    assert not older[ADDRESS].exists()
+    assert older["tweede.steuner@example.org"].exists()
