@@ -29,10 +29,11 @@ from participatie.notifications.followers import (
 )
 from participatie.notifications.mail import MailError, compose
 from participatie.notifications.messages import Notifier
-from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
+from participatie.notifications.tokens import DAY
 from web.context import container, platform
 from web.forms import HONEYPOT, posted_email
 from web.i18n import select_locale
+from web.links import link_payload
 from web.public import MAIL_FAILED
 
 bp = Blueprint("follow", __name__)
@@ -98,12 +99,7 @@ def request_follow(code: str) -> ResponseReturnValue:
 
 def _follow_of(purpose: str, token: str, days: int) -> AreaFollow:
     """The follow a token names, in the round it was made for (410: expired or gone)."""
-    try:
-        payload = container().tokens.open(purpose, token, max_age=days * DAY)
-    except TokenExpired:
-        abort(410)
-    except TokenInvalid:
-        abort(404)
+    payload = link_payload(purpose, token, days * DAY)
     try:
         follow = platform().get_follow(UUID(str(payload.get("f"))))
     except (NotFound, ValueError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
+from flask import abort, request, url_for
 
 from web.context import container
 from web.security import https_only
@@ -29,3 +29,16 @@ def public_url_for(endpoint: str, **values: Any) -> str:
     path = url_for(endpoint, **values)
     # The public address already holds any prefix the site is mounted under.
     return public_base() + path.removeprefix(request.script_root)
+
+
+def link_payload(purpose: str, token: str, seconds: int) -> dict[str, Any]:
+    """The payload of the token in a mailed link: 410 once it is older than `seconds`, 404 when
+    it is no token made for `purpose`."""
+    from participatie.notifications.tokens import TokenExpired, TokenInvalid
+
+    try:
+        return container().tokens.open(purpose, token, max_age=seconds)
+    except TokenExpired:
+        abort(410)
+    except TokenInvalid:
+        abort(404)

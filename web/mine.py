@@ -40,11 +40,11 @@ from participatie.notifications.addresses import (
 )
 from participatie.notifications.mail import MailError, compose
 from participatie.notifications.messages import MUTE, MUTE_DAYS
-from participatie.notifications.tokens import DAY, TokenExpired, TokenInvalid
+from participatie.notifications.tokens import DAY
 from participatie.views import queries
 from web.context import container, platform, views
 from web.forms import HONEYPOT, posted_email
-from web.links import public_url_for
+from web.links import link_payload, public_url_for
 from web.public import MAIL_FAILED, TRACKED, TRACKING
 
 bp = Blueprint("mine", __name__)
@@ -100,12 +100,7 @@ def request_link() -> ResponseReturnValue:
 @bp.route("/mijn-initiatieven/toegang/<token>", methods=["GET", "POST"])
 def sign_in(token: str) -> ResponseReturnValue:
     """GET shows a button (mail scanners follow links); POST signs this browser in."""
-    try:
-        payload = container().tokens.open(SIGN_IN, token, max_age=SIGN_IN_HOURS * 3600)
-    except TokenExpired:
-        abort(410)
-    except TokenInvalid:
-        abort(404)
+    payload = link_payload(SIGN_IN, token, SIGN_IN_HOURS * 3600)
     if request.method == "GET":
         return render_template("public/mine_sign_in.html", token=token)
     session[MINE] = str(payload["a"])
@@ -138,12 +133,7 @@ def mute(token: str) -> ResponseReturnValue:
     and the supporter, and stops every mail about it (their support stays). Either dies with
     the erasure of the person it is for.
     """
-    try:
-        payload = container().tokens.open(MUTE, token, max_age=MUTE_DAYS * DAY)
-    except TokenExpired:
-        abort(410)
-    except TokenInvalid:
-        abort(404)
+    payload = link_payload(MUTE, token, MUTE_DAYS * DAY)
     app = platform()
     try:
         initiative = app.get_initiative(UUID(str(payload.get("i"))))

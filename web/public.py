@@ -66,7 +66,7 @@ from web.errors import too_many_page
 from web.forms import HONEYPOT, field_errors, in_form_order, submission_from_form
 from web.fresh import caught_up, written
 from web.i18n import COOKIE, LOCALES, select_locale
-from web.links import public_url_for
+from web.links import link_payload, public_url_for
 from web.photos import photo_answer, photo_limits, refusals, uploads
 from web.security import cookie_options, guessed, local_target
 
@@ -324,12 +324,7 @@ def track_access(token: str) -> ResponseReturnValue:
     The link holds no tracking code: a token (valid TRACK_LINK_DAYS) naming the initiative,
     which stops working when the initiator's data is erased.
     """
-    try:
-        payload = container().tokens.open(TRACK_LINK, token, max_age=TRACK_LINK_DAYS * DAY)
-    except TokenExpired:
-        abort(410)
-    except TokenInvalid:
-        abort(404)
+    payload = link_payload(TRACK_LINK, token, TRACK_LINK_DAYS * DAY)
     initiative_id = _initiator_readable(str(payload.get("i", "")))
     if initiative_id is None:
         abort(410)
@@ -575,12 +570,7 @@ def support(initiative_id: str) -> ResponseReturnValue:
 
 
 def _open_token(purpose: str, token: str) -> dict[str, Any]:
-    try:
-        return container().tokens.open(purpose, token, max_age=LINK_DAYS * DAY)
-    except TokenExpired:
-        abort(410)
-    except TokenInvalid:
-        abort(404)
+    return link_payload(purpose, token, LINK_DAYS * DAY)
 
 
 @bp.route("/steun/<token>", methods=["GET", "POST"])
