@@ -117,6 +117,18 @@ def html_of(message: EmailMessage) -> str:
     return str(part.get_content())  # type: ignore[attr-defined]
 
 
+def accept_and_grant(container: Container, initiative_id: UUID) -> None:
+    """West accepts the hand-off, grants the initiative and publishes the decision."""
+    app = container.app
+    app.act(initiative_id, AcceptHandoff(), actor=WEST)
+    app.act(
+        initiative_id,
+        Decide(outcome=Outcome.HONOURED, rationale="Past in het plan.", reason="overleg"),
+        actor=WEST,
+    )
+    app.act(initiative_id, PublishDecision(), actor=WEST)
+
+
 def walk_to_completion(container: Container, initiative_id: UUID, question: str) -> None:
     app = container.app
     app.act(initiative_id, AcceptHandoff(), actor=WEST)
@@ -569,13 +581,7 @@ def test_merging_moves_the_supporters_and_tells_them_and_the_initiator(
 
         # Eve asked for updates at A: she hears B's decision, in English; bas did not ask.
         server.received.clear()
-        app.act(b_id, AcceptHandoff(), actor=WEST)
-        app.act(
-            b_id,
-            Decide(outcome=Outcome.HONOURED, rationale="Past in het plan.", reason="overleg"),
-            actor=WEST,
-        )
-        app.act(b_id, PublishDecision(), actor=WEST)
+        accept_and_grant(platform, b_id)
         pump(platform)
         supporters = {k for k in by_subject(server) if k[0] != "anna@example.org"}
         assert supporters == {
@@ -875,13 +881,7 @@ def test_following_an_area_double_opt_in_news_decisions_and_stop(platform: Conta
 
         initiative_id = submit(platform)  # in Westbuurt; public at once (auto-approved)
         app.route_initiative(initiative_id, jobs.ROUTER)
-        app.act(initiative_id, AcceptHandoff(), actor=WEST)
-        app.act(
-            initiative_id,
-            Decide(outcome=Outcome.HONOURED, rationale="Past in het plan.", reason="overleg"),
-            actor=WEST,
-        )
-        app.act(initiative_id, PublishDecision(), actor=WEST)
+        accept_and_grant(platform, initiative_id)
         pump(platform)
         pump(platform)  # again: nothing twice
 
