@@ -182,7 +182,9 @@ def trust_only_sealed_rows(container: Container) -> None:
 
 def snapshot_key(settings: Settings) -> bytes:
     """The key that tags snapshots (generated under var/ on first use; not in the database)."""
-    return load_or_create_key("", settings.var_dir / "snapshot.key", "snapshot key")
+    return load_or_create_key(
+        settings.snapshot_key, settings.var_dir / "snapshot.key", "PARTICIPATIE_SNAPSHOT_KEY"
+    )
 
 
 # PostgreSQL can refuse two CREATE TABLE IF NOT EXISTS running at the same moment (processes

@@ -109,6 +109,20 @@ class Settings:
         "Flask session/CSRF secret.",
         shown_default="<var>/secret.key",
     )
+    snapshot_key: str = setting(
+        "PARTICIPATIE_SNAPSHOT_KEY",
+        "",
+        values.text,
+        "Base64 32-byte key tagging snapshots; the same on every machine.",
+        shown_default="<var>/snapshot.key",
+    )
+    audit_signing_key: str = setting(
+        "PARTICIPATIE_AUDIT_SIGNING_KEY",
+        "",
+        values.text,
+        "Base64 32-byte Ed25519 seed signing audit checkpoints; the same on every machine.",
+        shown_default="<var>/audit-signing.key",
+    )
     snapshot_interval: int = setting(
         "PARTICIPATIE_SNAPSHOT_INTERVAL",
         20,

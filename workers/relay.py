@@ -34,6 +34,7 @@ from participatie.domain.initiative import Initiative
 from participatie.domain.values import Status
 from participatie.infra.embedded_redis import connect
 from participatie.infra.follow import MAIL_RECONCILER, RECONCILER, RELAY, LogFollower
+from participatie.infra.leader import lead, leader_lock
 from participatie.infra.queues import mail_queue_for, queue_for
 from participatie.infra.wakeup import listen, wake_on_stop
 from participatie.notifications.messages import TOPICS as MAIL_TOPICS
@@ -304,7 +305,8 @@ class Relay:
 
 
 def run_relay(container: Container) -> None:
-    """The `participatie relay` process: relay until SIGINT or SIGTERM."""
+    """The `participatie relay` process: relay while it holds the leader lock (standing by
+    while another relay does), until SIGINT or SIGTERM."""
     stop = threading.Event()
 
     def handle(signum: int, frame: FrameType | None) -> None:
@@ -312,12 +314,18 @@ def run_relay(container: Container) -> None:
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
-    relay = Relay(container, connect(container.settings))
     settings = container.settings
     dsn = settings.postgres_dsn() if settings.uses_postgres else None
-    print(
-        f"relay: following the log from position {relay.position} into queue '{relay.queue.name}'",
-        flush=True,
-    )
-    relay.run(stop, listen_dsn=dsn)
-    print(f"relay: stopped at position {relay.position}.", flush=True)
+
+    def work(term: threading.Event) -> None:
+        relay = Relay(container, connect(settings))
+        queue = relay.queue.name
+        say(f"relay: following the log from position {relay.position} into queue '{queue}'")
+        relay.run(term, listen_dsn=dsn)
+        say(f"relay: stopped at position {relay.position}.")
+
+    lead(leader_lock(settings, "relay"), stop, "relay", work, say=say)
+
+
+def say(message: str) -> None:
+    print(message, flush=True)

@@ -77,7 +77,11 @@ def open_audit_tables(settings: Any) -> Tables:
 
 def signing_key(settings: Any) -> Ed25519PrivateKey:
     """The platform's audit key (an Ed25519 seed generated under var/ on first use)."""
-    seed = load_or_create_key("", settings.var_dir / "audit-signing.key", "audit signing key")
+    seed = load_or_create_key(
+        settings.audit_signing_key,
+        settings.var_dir / "audit-signing.key",
+        "PARTICIPATIE_AUDIT_SIGNING_KEY",
+    )
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -64,38 +66,53 @@ def _exec_workers(*arguments: str) -> None:
 
 @main.command("projector")
 def projector() -> None:
-    """Keep the views up to date (PostgreSQL: LISTEN/NOTIFY; SQLite: polling)."""
-    import signal
-    import threading
-
+    """Keep the views up to date (PostgreSQL: LISTEN/NOTIFY; SQLite: polling); one projector
+    leads, others stand by."""
+    from participatie.infra.leader import lead, leader_lock
     from participatie.views.projector import Projector, ViewsProjection
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = _stop_on_signals()
     with container() as c:
         dsn = c.settings.postgres_dsn() if c.settings.uses_postgres else None
-        runner = Projector(ViewsProjection(c.views, c.app), listen_dsn=dsn)
-        click.echo(f"projector: views at position {runner.projection.position() or 0}", err=True)
-        runner.run(stop)
-        click.echo(f"projector: stopped after {runner.processed} events.", err=True)
+
+        def work(term: threading.Event) -> None:
+            runner = Projector(ViewsProjection(c.views, c.app), listen_dsn=dsn)
+            _say(f"projector: views at position {runner.projection.position() or 0}")
+            runner.run(term)
+            _say(f"projector: stopped after {runner.processed} events.")
+
+        lead(leader_lock(c.settings, "projector"), stop, "projector", work, say=_say)
 
 
 @main.command()
 @click.option("--poll", default=1.0, show_default=True, help="Seconds between looks at the log.")
 def sealer(poll: float) -> None:
-    """Keep the audit hash chain current and sign checkpoints (every N events or T minutes)."""
-    import signal
-    import threading
+    """Keep the audit hash chain current and sign checkpoints (every N events or T minutes);
+    one sealer leads, others stand by."""
+    from participatie.infra.leader import lead, leader_lock
 
+    stop = _stop_on_signals()
+    with container() as c:
+
+        def work(term: threading.Event) -> None:
+            running = c.sealer()
+            position, _, count = running.head()
+            _say(f"sealer: {count} events sealed, up to position {position}")
+            while not term.is_set():
+                if not running.seal():
+                    term.wait(poll)
+            _say("sealer: stopped.")
+
+        lead(leader_lock(c.settings, "sealer"), stop, "sealer", work, say=_say)
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT: the orderly stop of a long-running process."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with container() as c:
-        running = c.sealer()
-        position, _, count = running.head()
-        click.echo(f"sealer: {count} events sealed, up to position {position}", err=True)
-        while not stop.is_set():
-            if not running.seal():
-                stop.wait(poll)
-        click.echo("sealer: stopped.", err=True)
+    return stop
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)

@@ -57,3 +57,26 @@ def test_procfile_names_the_same_processes_with_real_commands() -> None:
         program, *args = command.split()
         assert program == "participatie"
         assert CliRunner().invoke(main, [*args, "--help"]).exit_code == 0
+
+
+# The replicated shape of issue 25: every process at least twice, three workers.
+REPLICAS = {"web": 2, "relay": 2, "worker": 3, "projector": 2, "sealer": 2}
+# Every key a process would otherwise generate under its own var/: all copies must agree.
+SHARED_KEYS = {
+    "PARTICIPATIE_MASTER_KEY",
+    "PARTICIPATIE_SECRET_KEY",
+    "PARTICIPATIE_SNAPSHOT_KEY",
+    "PARTICIPATIE_AUDIT_SIGNING_KEY",
+}
+
+
+def test_every_process_runs_replicated_with_the_same_keys_everywhere() -> None:
+    services = compose()["services"]
+    assert isinstance(services, dict)
+    for name, replicas in REPLICAS.items():
+        assert services[name]["deploy"]["replicas"] == replicas, name
+        environment = services[name]["environment"]
+        for key in SHARED_KEYS:
+            assert environment[key].startswith("${" + key + ":?"), (name, key)
+    # Two web replicas cannot share one host port.
+    assert services["web"]["ports"] == ["5000-5001:5000"]

@@ -288,3 +288,32 @@ def test_put_if_absent_keeps_the_key_that_was_there(store: SQLiteKeyStore) -> No
     store.put_if_absent(subject, b"first")
     store.put_if_absent(subject, b"second")
     assert store.get(subject) == b"first"
+
+
+def test_two_machines_given_the_same_keys_agree_and_write_no_key_files(tmp_path: Path) -> None:
+    """Snapshot tag and audit signature come from the environment when given (issue 25: every
+    process twice, as if on two machines); each machine's own var/ then holds no key file."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from participatie.audit.chain import public_key_bytes, signing_key
+    from participatie.bootstrap import snapshot_key
+    from participatie.config import ConfigError, Settings
+
+    seed, tag = bytes(range(32)), bytes(range(32, 64))
+    given = {
+        "audit_signing_key": base64.b64encode(seed).decode(),
+        "snapshot_key": base64.b64encode(tag).decode(),
+    }
+    one = Settings(var_dir=tmp_path / "one", **given)
+    two = Settings(var_dir=tmp_path / "two", **given)
+    expected = public_key_bytes(Ed25519PrivateKey.from_private_bytes(seed))
+    assert public_key_bytes(signing_key(one)) == public_key_bytes(signing_key(two)) == expected
+    assert snapshot_key(one) == snapshot_key(two) == tag
+    for var in (tmp_path / "one", tmp_path / "two"):
+        assert not (var / "audit-signing.key").exists()
+        assert not (var / "snapshot.key").exists()
+    # Without them each machine makes its own: they would not agree.
+    alone = Settings(var_dir=tmp_path / "three")
+    assert snapshot_key(alone) != tag
+    with pytest.raises(ConfigError, match="PARTICIPATIE_AUDIT_SIGNING_KEY must decode to 32"):
+        signing_key(Settings(var_dir=tmp_path / "four", audit_signing_key="c2hvcnQ="))
