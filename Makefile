@@ -12,7 +12,7 @@ LOCK_ARGS ?=
 # Every install takes the exact versions pinned in constraints.txt (make lock refreshes it).
 CONSTRAINTS := constraints.txt
 
-.PHONY: install run test lint typecheck bench soak faults mutate clean translations lock
+.PHONY: install run test lint typecheck bench soak faults replicated mutate clean translations lock
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -57,6 +57,9 @@ bench: $(BENCH_STAMP) ## Benchmarks, written into BENCHMARKS.md (about an hour);
 
 soak: $(BENCH_STAMP) ## 20 minutes of mixed traffic (locust) on loopback: 0 errors, RSS growth < 10%
 	$(BIN)/python -m benchmarks.soak --minutes 20
+
+replicated: $(BENCH_STAMP) ## every process twice on PostgreSQL; kill -9 one of each pair and every leader under load
+	$(BIN)/python -m benchmarks.replicated
 
 faults: $(BENCH_STAMP) ## kill -9 web, worker, relay, projector and Redis under load: nothing lost or doubled
 	$(BIN)/python -m benchmarks.faults

@@ -17,7 +17,7 @@ import contextlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -102,15 +102,20 @@ def run(
     rate: float | None = None,
     timeout: float = 30,
     stop: Callable[[], bool] | None = None,
+    also: Sequence[str] = (),
 ) -> Result:
-    """Send requests made by `make(n)`; stop after `seconds`, `count` or when `stop()` is true."""
+    """Send requests made by `make(n)`; stop after `seconds`, `count` or when `stop()` is true.
+
+    With `also` (more base URLs), a request whose connection `url` refuses goes to the next
+    one, as a load balancer passes over a dead backend (nothing was sent, so nothing doubles).
+    """
     if seconds is None and count is None and stop is None:
         raise ValueError("say when to stop: seconds, count or stop")
-    return asyncio.run(_run(url, make, concurrency, seconds, count, rate, timeout, stop))
+    return asyncio.run(_run([url, *also], make, concurrency, seconds, count, rate, timeout, stop))
 
 
 async def _run(
-    url: str,
+    urls: list[str],
     make: Callable[[int], Request],
     concurrency: int,
     seconds: float | None,
@@ -119,8 +124,7 @@ async def _run(
     timeout: float,
     stop: Callable[[], bool] | None,
 ) -> Result:
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    backends = [(parts.hostname or "127.0.0.1", parts.port or 80) for parts in map(urlsplit, urls)]
     result = Result()
     numbers = iter(range(count if count is not None else 2**62))
     start = time.perf_counter()
@@ -140,11 +144,17 @@ async def _run(
                     await asyncio.sleep(due - now)
             request = make(number)
             began = time.perf_counter()
-            try:
-                status, body = await _send(host, port, request, timeout)
-                error = ""
-            except (TimeoutError, OSError, ValueError, IndexError) as failure:
-                status, body, error = 0, b"", f"{type(failure).__name__}: {failure}"
+            for index, (host, port) in enumerate(backends):
+                try:
+                    status, body = await _send(host, port, request, timeout)
+                    error = ""
+                except ConnectionRefusedError as failure:
+                    status, body, error = 0, b"", f"{type(failure).__name__}: {failure}"
+                    if index + 1 < len(backends):
+                        continue  # nothing was sent: the next backend may take it
+                except (TimeoutError, OSError, ValueError, IndexError) as failure:
+                    status, body, error = 0, b"", f"{type(failure).__name__}: {failure}"
+                break
             result.answers.append(
                 Answer(number, status, body, began - start, time.perf_counter() - began, error)
             )

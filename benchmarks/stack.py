@@ -146,12 +146,13 @@ class Stack:
             self.wait_for_web()
         return started
 
-    def spawn(self, name: str, argv: list[str]) -> Running:
-        """Run any command as process `name`, with the stack's environment and a log file."""
+    def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Running:
+        """Run any command as process `name`, with the stack's environment (or `env`) and a
+        log file."""
         with (self.logs / f"{name}.log").open("ab") as log:
             process = subprocess.Popen(
                 argv,
-                env=self.env,
+                env=self.env if env is None else env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: kill() reaches its children
