@@ -125,6 +125,9 @@ class Container:
             self.audit_tables.close()
         if "mailer" in self.__dict__:
             self.mailer.log.close()
+        nudge = getattr(self.app.recorder, "nudge", None)
+        if nudge is not None:
+            nudge.close()
         self.app.close()
         self.keys.close()
 
@@ -167,6 +170,7 @@ def build(settings: Settings | None = None, clock: Clock = utcnow) -> Container:
     app.photos_opener = lambda: creating_tables(lambda: open_photo_store(settings))
     container = Container(settings=settings, app=app, keys=keys)
     trust_only_sealed_rows(container)
+    nudge_followers_on_commit(container)
     return container
 
 
@@ -178,6 +182,18 @@ def trust_only_sealed_rows(container: Container) -> None:
     recorder = container.app.recorder
     assert isinstance(recorder, NumberedSQLiteRecorder | NumberedPostgresRecorder)
     recorder.unvouched = SealedGaps(lambda: container.audit_tables)
+
+
+def nudge_followers_on_commit(container: Container) -> None:
+    """On SQLite, wake the relay and the projector on this machine after each commit (the
+    PostgreSQL recorder sends NOTIFY instead)."""
+    from participatie.infra.recorders import NumberedSQLiteRecorder
+    from participatie.infra.wakeup import NUDGED, Nudge, local_address
+
+    recorder = container.app.recorder
+    if isinstance(recorder, NumberedSQLiteRecorder):
+        store = container.settings.event_store_path
+        recorder.nudge = Nudge([local_address(store, name) for name in NUDGED])
 
 
 def snapshot_key(settings: Settings) -> bytes:

@@ -36,7 +36,7 @@ from participatie.infra.embedded_redis import connect
 from participatie.infra.follow import MAIL_RECONCILER, RECONCILER, RELAY, LogFollower
 from participatie.infra.leader import lead, leader_lock
 from participatie.infra.queues import mail_queue_for, queue_for
-from participatie.infra.wakeup import listen, wake_on_stop
+from participatie.infra.wakeup import local_address, wake_on_stop, wake_up_on_commit
 from participatie.notifications.messages import TOPICS as MAIL_TOPICS
 from workers.jobs import (
     enqueue_digest,
@@ -267,19 +267,19 @@ class Relay:
         poll: float = 0.2,
         reconcile_every: float = 5.0,
         listen_dsn: str | None = None,
+        local: str | None = None,
     ) -> None:
         """Relay until `stop` is set; ride out Redis and database outages with backoff.
 
-        With `listen_dsn` (PostgreSQL) a NOTIFY from the event store wakes it the moment an
-        event is stored; it then looks at least once a second anyway (the schedule, the
-        reconcilers, a NOTIFY missed while the connection was down). Otherwise it polls.
+        Woken the moment an event is stored — with `listen_dsn` (PostgreSQL) by the event
+        store's NOTIFY, with `local` (SQLite) by the committing process's datagram — it then
+        looks at least once a second anyway (the schedule, the reconcilers, a wake-up missed).
+        Otherwise it polls every `poll` seconds.
         """
         wake = threading.Event()
         wake_on_stop(stop, wake)
         channel = getattr(self.app.recorder, "channel_name", None)
-        listener = None
-        if listen_dsn and channel:
-            listener = listen(channel, listen_dsn, wake, stop, "relay")
+        listener = wake_up_on_commit(channel, listen_dsn, local, wake, stop, "relay")
         idle = poll if listener is None else LISTEN_TIMEOUT
         next_reconcile = self.monotonic()
         backoff = poll
@@ -316,12 +316,13 @@ def run_relay(container: Container) -> None:
     signal.signal(signal.SIGINT, handle)
     settings = container.settings
     dsn = settings.postgres_dsn() if settings.uses_postgres else None
+    local = None if dsn else local_address(settings.event_store_path, "relay")
 
     def work(term: threading.Event) -> None:
         relay = Relay(container, connect(settings))
         queue = relay.queue.name
         say(f"relay: following the log from position {relay.position} into queue '{queue}'")
-        relay.run(term, listen_dsn=dsn)
+        relay.run(term, listen_dsn=dsn, local=local)
         say(f"relay: stopped at position {relay.position}.")
 
     lead(leader_lock(settings, "relay"), stop, "relay", work, say=say)

@@ -66,17 +66,19 @@ def _exec_workers(*arguments: str) -> None:
 
 @main.command("projector")
 def projector() -> None:
-    """Keep the views up to date (PostgreSQL: LISTEN/NOTIFY; SQLite: polling); one projector
-    leads, others stand by."""
+    """Keep the views up to date (woken after each commit: NOTIFY on PostgreSQL, a local
+    datagram on SQLite; polling as the fallback); one projector leads, others stand by."""
     from participatie.infra.leader import lead, leader_lock
+    from participatie.infra.wakeup import local_address
     from participatie.views.projector import Projector, ViewsProjection
 
     stop = _stop_on_signals()
     with container() as c:
         dsn = c.settings.postgres_dsn() if c.settings.uses_postgres else None
+        local = None if dsn else local_address(c.settings.event_store_path, "projector")
 
         def work(term: threading.Event) -> None:
-            runner = Projector(ViewsProjection(c.views, c.app), listen_dsn=dsn)
+            runner = Projector(ViewsProjection(c.views, c.app), listen_dsn=dsn, local=local)
             _say(f"projector: views at position {runner.projection.position() or 0}")
             runner.run(term)
             _say(f"projector: stopped after {runner.processed} events.")

@@ -85,9 +85,19 @@ def _conditions(
 
 
 class NumberedSQLiteRecorder(SQLiteApplicationRecorder):
-    """Reads an aggregate's events from the numbered log only (rowid >= 1, not in a sealed gap)."""
+    """Reads an aggregate's events from the numbered log only (rowid >= 1, not in a sealed gap);
+    after each commit of new events calls `nudge` (wakes the local followers of the log)."""
 
     unvouched: Unvouched | None = None
+    nudge: Callable[[], None] | None = None
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super().insert_events(stored_events, **kwargs)
+        if self.nudge is not None:
+            self.nudge()
+        return ids
 
     def select_events(
         self,

@@ -23,7 +23,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from participatie.domain.initiative import Initiative
-from participatie.infra.wakeup import listen, wake_on_stop
+from participatie.infra.wakeup import wake_on_stop, wake_up_on_commit
 from participatie.views import tallies, words
 from participatie.views.model import Row, TimelineEntry, apply
 from participatie.views.store import (
@@ -167,6 +167,7 @@ class Projector:
 
     projection: ViewsProjection
     listen_dsn: str | None = None  # PostgreSQL: LISTEN for new events on this connection
+    local: str | None = None  # SQLite: the local socket a committing process nudges
     listen_timeout: float = 5.0  # with LISTEN, look anyway this often (a missed NOTIFY)
     batch: int = 1000
     processed: int = 0
@@ -196,9 +197,9 @@ class Projector:
 
         wake_on_stop(stop, self.wake)
         channel = getattr(self.projection.app.recorder, "channel_name", None)
-        listener = None
-        if self.listen_dsn and channel:
-            listener = listen(channel, self.listen_dsn, self.wake, stop, "projector")
+        listener = wake_up_on_commit(
+            channel, self.listen_dsn, self.local, self.wake, stop, "projector"
+        )
         backoff = poll
         while not stop.is_set():
             try:
