@@ -146,13 +146,15 @@ class Settings:
         "PARTICIPATIE_SUBMIT_LIMIT",
         "5 per minute;20 per hour",
         values.rate_limit,
-        "Accepted submissions per client address (Flask-Limiter notation).",
+        "Accepted submissions per client address (`N per minute`; also second, hour, day;"
+        " join with `;`).",
     )
     support_limit: str = setting(
         "PARTICIPATIE_SUPPORT_LIMIT",
         "10 per minute;50 per hour",
         values.rate_limit,
-        "Support requests per client address (Flask-Limiter notation).",
+        "Support requests per client address (`N per minute`; also second, hour, day; join"
+        " with `;`).",
     )
     digest: bool = setting(
         "PARTICIPATIE_DIGEST",
@@ -175,7 +177,8 @@ class Settings:
         "PARTICIPATIE_TRACK_LIMIT",
         "10 per minute;30 per hour",
         values.rate_limit,
-        "Tries of an unknown tracking code per client address (Flask-Limiter notation); a"
+        "Tries of an unknown tracking code per client address (`N per minute`; also second,"
+        " hour, day; join with `;`); a"
         " code that is found, or whose check symbol shows a typo, does not count.",
     )
     signin_limit: str = setting(
@@ -183,7 +186,7 @@ class Settings:
         "5 per minute;20 per hour",
         values.rate_limit,
         "Sign-in links for *mijn initiatieven*, and requests to follow an area, mailed per client"
-        " address (Flask-Limiter notation).",
+        " address (`N per minute`; also second, hour, day; join with `;`).",
     )
     secure_cookies: bool = setting(
         "PARTICIPATIE_SECURE_COOKIES",

@@ -1,16 +1,12 @@
-"""CSRF on every form, rate limits with Redis storage, and the security headers of every page."""
+"""CSRF on every form, rate limits (web/ratelimit.py), and the security headers of every page."""
 
 from __future__ import annotations
 
-import math
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -111,24 +107,10 @@ def local_target(target: str | None, default: str, prefix: str = "/") -> str:
     return target
 
 
-def limiter_storage(settings: Settings) -> str:
-    """Flask-Limiter's storage URI: the platform's Redis, or memory when there is none."""
-    url = settings.redis_url
-    if not url:
-        return "memory://"
-    if url.startswith("unix://"):
-        return "redis+unix://" + url.removeprefix("unix://")
-    return url
-
-
-def _limit_from(key: str) -> Callable[[], str]:
-    return lambda: str(current_app.config[key])
-
-
-def counted(accepted: tuple[int, ...]) -> Callable[[Response], bool]:
+def counted(accepted: tuple[int, ...], response: Response) -> bool:
     """Only accepted posts count towards a limit: fixing a form's errors is not abuse. A request
     that tried a secret nobody has (`guessed`) counts too."""
-    return lambda response: response.status_code in accepted or bool(g.get(GUESSED))
+    return response.status_code in accepted or bool(g.get(GUESSED))
 
 
 def guessed() -> None:
@@ -162,16 +144,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.config.setdefault("SUPPORT_RATE_LIMIT", settings.support_limit)
     app.config.setdefault("TRACK_RATE_LIMIT", settings.track_limit)
     app.config.setdefault("SIGNIN_RATE_LIMIT", settings.signin_limit)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage(settings))
-    # No X-RateLimit-* headers on every answer: each cost two more Redis round trips per
-    # limited request. A refused request still says when to come back (Retry-After).
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # The counters live in Redis (web/ratelimit.py; in memory when there is no Redis, or while
+    # it is away); their keys begin with this prefix. RATELIMIT_ENABLED=False turns them off.
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "participatie")
-    # Redis holds only the counters; the event store is the truth. While Redis is away the
-    # limits are counted in memory (per web process), and a Redis that dies after the check
-    # must not turn a stored submission into a 500: the counting error is logged, not raised.
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 4 * 3600)  # a long form may take a while
     # Over HTTPS Flask-WTF would also demand a same-origin Referer, which the tracking pages
     # never send (Referrer-Policy: no-referrer) nor do browsers that strip it: every form post
@@ -185,25 +161,62 @@ def init_app(app: Flask, settings: Settings) -> None:
         # client writes in front of it is ignored. The Host header is never trusted.
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    # One limiter per app (its storage is per instance); call after the blueprints exist.
-    limiter = Limiter(get_remote_address, app=app)
-    for endpoint, (key, accepted) in LIMITED.items():
-        view = app.view_functions[endpoint]
-        # One budget per client for each kind, whichever door it uses (form, API, Open311).
-        # Tries of a secret count on every method: a GET of a link answers whether it exists.
-        methods = ["GET", "POST"] if key == "TRACK_RATE_LIMIT" else ["POST"]
-        app.view_functions[endpoint] = limiter.shared_limit(  # type: ignore[assignment]
-            _limit_from(key), scope=key, methods=methods, deduct_when=counted(accepted)
-        )(view)
+    # One set of counters per app; call after the blueprints exist.
+    limit_requests(app, settings)
     app.after_request(add_headers)
 
+
+LIMITED_WINDOWS = "participatie_limited"  # on flask.g: (windows, accepted, how) of this request
+RETRY_AFTER = "participatie_retry_after"  # on flask.g: seconds, when this request was refused
+
+
+def limit_requests(app: Flask, settings: Settings) -> None:
+    """Count the LIMITED endpoints' requests per client address (see web/ratelimit.py)."""
+    from werkzeug.exceptions import TooManyRequests
+
+    from web.ratelimit import Counters, windows_of
+
+    counters = Counters(settings.redis_url or None)
+    app.extensions["participatie_rate_limits"] = counters
+
+    @app.before_request
+    def check() -> None:
+        limited = LIMITED.get(request.endpoint or "")
+        if limited is None or not current_app.config["RATELIMIT_ENABLED"]:
+            return
+        key, accepted = limited
+        # One budget per client for each kind, whichever door it uses (form, API, Open311).
+        # Tries of a secret count on every method: a GET of a link answers whether it exists.
+        methods = ("GET", "POST") if key == "TRACK_RATE_LIMIT" else ("POST",)
+        if request.method not in methods:
+            return
+        windows = windows_of(
+            str(current_app.config[key]),
+            str(current_app.config["RATELIMIT_KEY_PREFIX"]),
+            key,
+            request.remote_addr or "unknown",
+        )
+        # What nearly always counts is reserved now; what rarely counts is only looked at.
+        how = "reserve" if accepted else "peek"
+        verdict = counters.reserve(windows) if how == "reserve" else counters.peek(windows)
+        if verdict.refused:
+            setattr(g, RETRY_AFTER, verdict.retry_after)
+            raise TooManyRequests()
+        setattr(g, LIMITED_WINDOWS, (windows, accepted, how))
+
     @app.after_request
-    def retry_after(response: Response) -> Response:
-        """On a 429, when the client may try again (seconds until the window resets)."""
-        if response.status_code == 429 and "Retry-After" not in response.headers:
-            limit = limiter.current_limit
-            if limit is not None:
-                response.headers["Retry-After"] = str(
-                    max(1, math.ceil(limit.reset_at - time.time()))
-                )
+    def count(response: Response) -> Response:
+        limited = g.pop(LIMITED_WINDOWS, None)
+        if limited is not None:
+            windows, accepted, how = limited
+            try:
+                if how == "reserve" and not counted(accepted, response):
+                    counters.give_back(windows)
+                elif how == "peek" and counted(accepted, response):
+                    counters.hit(windows)
+            except Exception:  # counting must never turn an answer into a 500
+                current_app.logger.exception("rate limits: could not count this request")
+        wait = g.get(RETRY_AFTER)
+        if response.status_code == 429 and wait and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(wait)
         return response

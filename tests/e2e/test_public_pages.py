@@ -604,3 +604,36 @@ def test_the_initiator_confirms_their_address_once_with_the_mailed_link(site: Si
     assert site.events() == before + 1
     old = site.container.tokens.make("confirm-email", {"i": str(initiative_id)}, now=1_000_000)
     assert client.get(f"/bevestigen/{old}").status_code == 410
+
+
+def test_the_limiter_costs_one_redis_round_trip_on_the_hot_path(tmp_path: Path) -> None:
+    """An accepted submission and a found tracking code: one script call each; a form with
+    errors gives its reservation back (two); an unknown code is counted after (two)."""
+    with redis_for_test(REDIS_URL, tmp_path) as url:
+        limited = make_site(Settings(var_dir=tmp_path / "var", redis_url=url))
+        try:
+            counters = limited.flask.extensions["participatie_rate_limits"]
+            calls: list[str] = []
+            real = counters.client.execute_command
+
+            def counting(*args: Any, **kwargs: Any) -> Any:
+                calls.append(str(args[0]))
+                return real(*args, **kwargs)
+
+            counters.client.execute_command = counting
+            client = limited.client()
+            code = submit(limited, client)  # loads the scripts
+            token = csrf_token(client, "/volgen")
+            for action, expected in (
+                (lambda: submit(limited, client), ["EVALSHA"]),
+                (lambda: post_submission(client, title="x"), ["EVALSHA", "EVALSHA"]),
+                (lambda: client.post("/volgen", data={"csrf_token": token, "code": code}),
+                 ["EVALSHA"]),
+                (lambda: client.get("/volgen/00000-00000-00000"), ["EVALSHA", "EVALSHA"]),
+                (lambda: client.get("/"), []),
+            ):  # fmt: skip
+                calls.clear()
+                action()
+                assert calls == expected
+        finally:
+            limited.container.close()

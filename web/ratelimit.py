@@ -1,0 +1,226 @@
+"""Rate limits per client address in fixed windows, one Redis round trip on the hot path.
+
+A limit such as `5 per minute;20 per hour` (the `limits` notation) is a counter per window,
+client and kind (`scope`), kept in Redis and expiring with its window, which starts at the
+client's first counted request (as Flask-Limiter's fixed window did).
+
+Only some answers count (an accepted submission, a tried secret that is not known), and that is
+known only after the request. Two ways keep the hot path at one round trip:
+
+- `reserve` (submissions, supports, sign-in and follow requests, where what counts is what
+  nearly always happens): before the request one script adds one to every window and, when a
+  window is over its limit, takes them back and refuses. An answer that does not count (a form
+  with errors) gives its reservation back afterwards — a second round trip, on that path only.
+- `peek` (tries of tracking codes, where what counts is rare): before the request one read of
+  the windows refuses when one is full; an answer that counts (a guess) adds to them afterwards.
+
+When Redis does not answer the counters are kept in this process's memory (limits still hold,
+per web process) and Redis is tried again after a few seconds; an error while counting after the
+request is logged, never raised: the event store is the truth, and a stored submission must not
+be answered with a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from limits import RateLimitItem, parse_many
+
+log = logging.getLogger("participatie.ratelimit")
+
+RETRY_REDIS_AFTER = 5.0  # seconds of counting in memory after Redis failed, before trying again
+
+# KEYS: the windows' counters; ARGV: limit and seconds of each window, in the same order.
+# Returns {refused (0/1), seconds until the fullest window resets}.
+RESERVE = """
+local wait = 0
+local refused = 0
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 or redis.call('TTL', key) < 0 then
+    redis.call('EXPIRE', key, ARGV[2 * i])
+  end
+  if count > tonumber(ARGV[2 * i - 1]) then
+    refused = 1
+    wait = math.max(wait, redis.call('TTL', key))
+  end
+end
+if refused == 1 then
+  for _, key in ipairs(KEYS) do redis.call('DECR', key) end
+end
+return {refused, wait}
+"""
+PEEK = """
+local wait = 0
+local refused = 0
+for i, key in ipairs(KEYS) do
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count >= tonumber(ARGV[2 * i - 1]) then
+    refused = 1
+    wait = math.max(wait, redis.call('TTL', key))
+  end
+end
+return {refused, wait}
+"""
+HIT = """
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 or redis.call('TTL', key) < 0 then
+    redis.call('EXPIRE', key, ARGV[2 * i])
+  end
+end
+return 0
+"""
+GIVE_BACK = """
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Window:
+    key: str
+    limit: int
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    refused: bool
+    retry_after: int = 0  # seconds until the window that refused resets
+
+
+class MemoryCounters:
+    """The same four operations on counters in this process's memory (thread-safe)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.counts: dict[str, tuple[int, float]] = {}  # key -> (count, when it expires)
+        self.lock = threading.Lock()
+
+    def _forget_expired(self, now: float) -> None:
+        if len(self.counts) > 10_000:  # many clients: drop the windows that ended
+            self.counts = {k: v for k, v in self.counts.items() if v[1] > now}
+
+    def _current(self, window: Window, now: float) -> tuple[int, float]:
+        count, expires = self.counts.get(window.key, (0, 0.0))
+        return (count, expires) if expires > now else (0, now + window.seconds)
+
+    def _wait(self, expires: float, now: float) -> int:
+        return max(1, math.ceil(expires - now))
+
+    def reserve(self, windows: Sequence[Window]) -> Verdict:
+        with self.lock:
+            now = self.clock()
+            current = {w.key: self._current(w, now) for w in windows}
+            full = [w for w in windows if current[w.key][0] + 1 > w.limit]
+            if full:
+                return Verdict(True, max(self._wait(current[w.key][1], now) for w in full))
+            self._forget_expired(now)
+            for w in windows:
+                count, expires = current[w.key]
+                self.counts[w.key] = (count + 1, expires)
+            return Verdict(False)
+
+    def peek(self, windows: Sequence[Window]) -> Verdict:
+        with self.lock:
+            now = self.clock()
+            current = {w.key: self._current(w, now) for w in windows}
+            full = [w for w in windows if current[w.key][0] >= w.limit]
+            if full:
+                return Verdict(True, max(self._wait(current[w.key][1], now) for w in full))
+            return Verdict(False)
+
+    def hit(self, windows: Sequence[Window]) -> None:
+        with self.lock:
+            now = self.clock()
+            self._forget_expired(now)
+            for w in windows:
+                count, expires = self._current(w, now)
+                self.counts[w.key] = (count + 1, expires)
+
+    def give_back(self, windows: Sequence[Window]) -> None:
+        with self.lock:
+            now = self.clock()
+            for w in windows:
+                count, expires = self._current(w, now)
+                if count > 0:
+                    self.counts[w.key] = (count - 1, expires)
+
+
+class Counters:
+    """The counters in Redis (one script call per operation), in memory while Redis is away."""
+
+    def __init__(self, url: str | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.memory = MemoryCounters(clock)
+        self.client: Any = None
+        self.scripts: dict[str, Any] = {}
+        self.away_until = 0.0
+        if url:
+            self.client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+            self.scripts = {
+                name: self.client.register_script(text)
+                for name, text in (
+                    ("reserve", RESERVE),
+                    ("peek", PEEK),
+                    ("hit", HIT),
+                    ("give_back", GIVE_BACK),
+                )
+            }
+
+    def _redis(self, name: str, windows: Sequence[Window]) -> Any:
+        """Run script `name` on Redis; None when Redis is not used or does not answer."""
+        if self.client is None or self.clock() < self.away_until:
+            return None
+        arguments: list[int] = []
+        for w in windows:
+            arguments += [w.limit, w.seconds]
+        try:
+            return self.scripts[name](keys=[w.key for w in windows], args=arguments)
+        except redis.RedisError as error:
+            log.warning("rate limits: Redis did not answer (%s); counting in memory", error)
+            self.away_until = self.clock() + RETRY_REDIS_AFTER
+            return None
+
+    def reserve(self, windows: Sequence[Window]) -> Verdict:
+        found = self._redis("reserve", windows)
+        if found is None:
+            return self.memory.reserve(windows)
+        return Verdict(bool(found[0]), max(1, int(found[1])) if found[0] else 0)
+
+    def peek(self, windows: Sequence[Window]) -> Verdict:
+        found = self._redis("peek", windows)
+        if found is None:
+            return self.memory.peek(windows)
+        return Verdict(bool(found[0]), max(1, int(found[1])) if found[0] else 0)
+
+    def hit(self, windows: Sequence[Window]) -> None:
+        if self._redis("hit", windows) is None:
+            self.memory.hit(windows)
+
+    def give_back(self, windows: Sequence[Window]) -> None:
+        if self._redis("give_back", windows) is None:
+            self.memory.give_back(windows)
+
+
+def windows_of(text: str, prefix: str, scope: str, client: str) -> list[Window]:
+    """The windows of limit `text` (e.g. `5 per minute;20 per hour`) for one client and kind."""
+    items: list[RateLimitItem] = parse_many(text)
+    return [
+        Window(
+            f"{prefix}/{scope}/{client}/{item.amount}/{item.get_expiry()}",
+            int(item.amount),
+            int(item.get_expiry()),
+        )
+        for item in items
+    ]
