@@ -139,7 +139,7 @@ class Relay:
         count = enqueue_routing(self.queue, ids) if ids else 0
         if mails:
             self.mails += enqueue_notifications(self.mail_queue, mails, self.mail_retry)
-        self.outbox.commit(reached)  # only after Redis has the jobs
+        self.outbox.commit(reached, known=self.position)  # only after Redis has the jobs
         self.position = reached
         self.enqueued += count
         return len(notifications)

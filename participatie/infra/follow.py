@@ -69,9 +69,12 @@ class LogFollower:
             return batch, batch[-1].id
         return batch, head
 
-    def commit(self, position: int) -> None:
-        """Record that everything up to `position` has been handled (never moves back)."""
-        if position > self.position():
+    def commit(self, position: int, known: int | None = None) -> None:
+        """Record that everything up to `position` has been handled (never moves back).
+
+        `known`: the position the caller knows is recorded (it recorded it itself), which saves
+        reading it again; the recorded position is the highest ever written either way."""
+        if position > (self.position() if known is None else known):
             self.tracking.insert_tracking(Tracking(self.name, position))
 
     def lag(self) -> int:

@@ -114,6 +114,11 @@ class ViewsProjection(Projection[ViewStore]):
         self.chains.forget_current()
         with self.view.cursor(commit=True) as c:
             if isinstance(self.view, PostgresViews):
+                # The views are derived from the log, and their position is written in the same
+                # transaction: a crash may lose the last batches, never tear one, and the
+                # projector applies them again from the position that was kept. So the commit
+                # need not wait for its WAL flush (it is visible to readers at once either way).
+                c.execute("SET LOCAL synchronous_commit TO OFF")
                 lock_in_schema_order(self.view, c, prefix)
             if track and self.view.position(c) != expected:
                 raise StalePosition
