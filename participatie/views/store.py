@@ -435,6 +435,13 @@ class SQLiteViews(SQLiteTrackingRecorder, ViewTables):
         with self.datastore.transaction(commit=commit) as c:
             if commit:  # what a change removes is overwritten, not left in free space
                 c.sqlite_cursor.execute("PRAGMA secure_delete=ON")
+                # Take the write lock first (a write that changes nothing), waiting for it as
+                # long as the busy timeout allows. A transaction that read first and wrote
+                # after would fail at once, not wait, when another writer (a second projector,
+                # a rebuild) committed in between: SQLite cannot move its snapshot forward.
+                c.sqlite_cursor.execute(
+                    f"UPDATE {self.tracking_table()} SET notification_id = notification_id WHERE 0"
+                )
             yield c.sqlite_cursor  # the plain sqlite3 cursor (it has rowcount)
 
     def scrub(self) -> None:
