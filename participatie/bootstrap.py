@@ -171,6 +171,8 @@ def build(settings: Settings | None = None, clock: Clock = utcnow) -> Container:
     container = Container(settings=settings, app=app, keys=keys)
     trust_only_sealed_rows(container)
     nudge_followers_on_commit(container)
+    if settings.uses_postgres:
+        app.announce_writes(settings.postgres_dsn())
     return container
 
 

@@ -42,6 +42,7 @@ from participatie.infra.recorders import (
     NumberedSQLiteRecorder,
     TaggedSnapshots,
 )
+from participatie.infra.reference import ReferenceWatch, written
 from participatie.infra.sealing import SealedTextAsDict, SealingMapper
 from participatie.maps.geo import AreaIndex
 
@@ -54,6 +55,35 @@ __all__ = [
     "latest_versions",
     "utcnow",
 ]
+
+
+def _routine_prefixes() -> tuple[str, ...]:
+    """Topic prefixes of the aggregates never read as reference data (`_read`): their events
+    need not wake the reference watches. Any other kind counts as reference data."""
+    from participatie.domain.follow import AreaFollow
+    from participatie.domain.processing import EventsExported, PersonalDataOpened
+    from participatie.domain.staff import StaffAccount
+    from participatie.domain.support import SupportIndex
+    from participatie.domain.tracking import TrackingIndex
+
+    kinds = (
+        Initiative,
+        TrackingIndex,
+        SupportIndex,
+        AreaFollow,
+        StaffAccount,
+        PersonalDataOpened,
+        EventsExported,
+    )
+    return tuple(get_topic(kind) + "." for kind in kinds)
+
+
+ROUTINE_PREFIXES = _routine_prefixes()
+
+
+def routine_topic(topic: str) -> bool:
+    """Whether an event of `topic` never changes reference data."""
+    return topic.startswith(ROUTINE_PREFIXES)
 
 
 def latest_versions(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, int]:
@@ -143,6 +173,10 @@ class ParticipatieApp(
         self._orders_seen = 0  # the head challenge_orders last read up to
         self._order_ids: list[UUID] = []
         self._book: tuple[Any, Book] | None = None
+        # PostgreSQL: where this process's writes are announced to its reference watches, and
+        # this app's own watch (infra/reference.py; started by `watch_reference_data`).
+        self._reference_store: tuple[str, str] | None = None
+        self.reference_watch: ReferenceWatch | None = None
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         """Snapshots tagged with the key under var/: one that does not verify is not used."""
@@ -161,9 +195,28 @@ class ParticipatieApp(
         return self._photo_store
 
     def close(self) -> None:
+        if self.reference_watch is not None:
+            self.reference_watch.close()
         if self._photo_store is not None:
             self._photo_store.close()
         super().close()
+
+    def announce_writes(self, dsn: str) -> None:
+        """On PostgreSQL: say in each NOTIFY whether the insert may touch reference data, and
+        tell this process's reference watches at once what this app writes."""
+        recorder = self.recorder
+        if isinstance(recorder, NumberedPostgresRecorder):
+            recorder.routine = routine_topic
+            self._reference_store = (dsn, recorder.channel_name)
+
+    def watch_reference_data(self, dsn: str) -> None:
+        """Know from NOTIFY, not from a query per request, that kept reference data is current
+        (PostgreSQL only; for long-running processes: one more connection and a thread)."""
+        self.announce_writes(dsn)
+        if self._reference_store is not None and self.reference_watch is None:
+            self.reference_watch = ReferenceWatch(
+                dsn, self._reference_store[1], lambda ids: latest_versions(self.recorder, ids)
+            )
 
     def construct_mapper(self) -> Mapper[UUID]:
         """A mapper that seals free text (FreeText) under its person's key: infra/sealing.py."""
@@ -189,6 +242,8 @@ class ParticipatieApp(
             first = aggregates[0]
             actual = self._current_version(first.id)
             raise ConcurrencyConflict(first.id, first.version, actual) from None
+        if self._reference_store is not None:
+            written(*self._reference_store, {a.id: a.version for a in aggregates})
 
     def _current_version(self, aggregate_id: UUID) -> int | None:
         events = list(self.events.get(aggregate_id, desc=True, limit=1))
@@ -212,24 +267,39 @@ class ParticipatieApp(
         command loads its own copy with `_get`.
         """
         cached = self._readonly.get(aggregate_id)
-        if cached is not None and not self.recorder.select_events(
-            aggregate_id, gt=cached.version, limit=1
-        ):
-            return cached
+        known = self._known_version(aggregate_id)  # None: the store must be asked
+        if cached is not None:
+            if known is not None:
+                if known <= cached.version:
+                    return cached
+            elif not self.recorder.select_events(aggregate_id, gt=cached.version, limit=1):
+                return cached
+        elif known == 0:  # the watch has read that none is stored (yet)
+            raise NotFound(f"{kind.__name__} {aggregate_id} does not exist")
         aggregate = self._get(aggregate_id, kind)
         self._readonly[aggregate_id] = aggregate
         return aggregate
 
+    def _known_version(self, aggregate_id: UUID) -> int | None:
+        """The newest version the reference watch knows of (None: ask the store)."""
+        watch = self.reference_watch
+        return None if watch is None else watch.known(aggregate_id)
+
     def _read_all(self, wanted: Sequence[tuple[UUID, type[Any]]]) -> list[Any]:
         """Several reference aggregates to read only (see `_read`), checked in one query."""
         kept = [i for i, _ in wanted if i in self._readonly]
-        latest = latest_versions(self.recorder, kept) if kept else {}
+        latest = {i: v for i in kept if (v := self._known_version(i)) is not None}
+        unknown = [i for i in kept if i not in latest]
+        if unknown:
+            latest.update(latest_versions(self.recorder, unknown))
         found = []
         for aggregate_id, kind in wanted:
             cached = self._readonly.get(aggregate_id)
             if cached is None or latest.get(aggregate_id) != cached.version:
                 cached = self._get(aggregate_id, kind)
                 self._readonly[aggregate_id] = cached
+                if self.reference_watch is not None:
+                    self.reference_watch.watch(aggregate_id)
             found.append(cached)
         return found
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 from uuid import UUID
@@ -25,7 +26,9 @@ from uuid import UUID
 from eventsourcing.persistence import AggregateRecorder, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
+
+from participatie.infra.reference import CHANGED, ROUTINE
 
 # Given the notification ids of rows about to be used, return those the chain does not vouch for.
 Unvouched = Callable[[Sequence[int]], Collection[int]]
@@ -126,7 +129,24 @@ class NumberedSQLiteRecorder(SQLiteApplicationRecorder):
 
 class NumberedPostgresRecorder(PostgresApplicationRecorder):
     """Reads an aggregate's events from the numbered log only (notification id >= 1, not in a
-    sealed gap)."""
+    sealed gap). Its NOTIFY says whether the insert may have changed reference data (payload
+    `r`, infra/reference.py) or not (`e`): `routine(topic)`, set by the application, names the
+    topics that never do; without it every insert says `r`."""
+
+    routine: Callable[[str], bool] | None = None
+    _payload = threading.local()
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        routine = self.routine
+        quiet = routine is not None and all(routine(s.topic) for s in stored_events)
+        self._payload.value = ROUTINE if quiet else CHANGED
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+
+    def _notify_channel(self, curs: Any) -> None:
+        payload = getattr(self._payload, "value", CHANGED)
+        curs.execute(SQL("NOTIFY {0}, {1}").format(Identifier(self.channel_name), Literal(payload)))
 
     unvouched: Unvouched | None = None
 
