@@ -134,6 +134,9 @@ class ReferenceWatch:
                         if due or self.wanted.is_set():
                             self.wanted.clear()
                             self.refresh()
+            except psycopg.errors.UndefinedTable:
+                log.warning("reference watch: the event store is gone; the watch stops")
+                self.stop.set()
             except Exception as error:
                 if self.stop.is_set():
                     break
