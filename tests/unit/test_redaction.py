@@ -43,6 +43,24 @@ def test_the_filter_redacts_mapping_arguments_as_gunicorn_passes_them() -> None:
     assert entry.getMessage() == '"GET /steun/[token] HTTP/1.1" 200 "http://h/bevestigen/[token]"'
 
 
+def test_a_message_its_arguments_do_not_fit_is_redacted_part_by_part() -> None:
+    """Formatting fails (two placeholders, one argument): each part is still redacted, and the
+    record is left for logging to report as it always does."""
+    entry = record(f"/steun/{TOKEN} %s %s", (f"/x?code={TOKEN}",))
+    assert RedactSecrets().filter(entry) is True
+    assert entry.msg == "/steun/[token] %s %s"
+    assert entry.args == ("/x?code=[redacted]",)
+
+
+def test_the_filter_writes_the_formatted_line_once() -> None:
+    """gunicorn passes dozens of atoms the format does not use: the line is formatted once and
+    redacted as a whole, and the atoms are not kept on the record."""
+    atoms = {"r": f"GET /steun/{TOKEN} HTTP/1.1", "unused": f"/bevestigen/{TOKEN}", "s": 201}
+    entry = record('"%(r)s" %(s)s', (atoms,))
+    RedactSecrets().filter(entry)
+    assert (entry.msg, entry.args) == ('"GET /steun/[token] HTTP/1.1" 201', None)
+
+
 def test_the_filter_redacts_tuple_arguments_and_the_message() -> None:
     entry = record(f"Exception on /steun/{TOKEN} [%s] %s", ("GET", f"/x?code={TOKEN}"))
     assert RedactSecrets().filter(entry) is True
