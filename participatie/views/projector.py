@@ -179,9 +179,12 @@ class Projector:
     failures: int = 0
     last_error: str | None = None
     wake: threading.Event = field(default_factory=threading.Event)
+    # The position this projector last wrote, so that a batch need not read it first (the
+    # batch's own transaction still checks it); None: read it.
+    written: int | None = None
 
     def run_once(self) -> int:
-        expected = self.projection.position()
+        expected = self.written if self.written is not None else self.projection.position()
         notifications, reached = read_after(self.projection.app, expected or 0, self.batch)
         if reached == (expected or 0):
             return 0
@@ -189,7 +192,12 @@ class Projector:
         try:
             self.projection.process_batch(events, expected, reached)
         except StalePosition:
-            return 0  # another writer moved on (or a rebuild swapped in): read again
+            self.written = None  # another writer moved on (or a rebuild swapped in): read again
+            return 0
+        except BaseException:
+            self.written = None
+            raise
+        self.written = reached
         self.processed += len(events)
         return len(events)
 

@@ -1,4 +1,5 @@
-"""Two writers of the views on SQLite wait for each other instead of failing.
+"""Two writers of the views: on SQLite they wait for each other instead of failing, and a
+projector that remembers a stale position reads it again.
 
 A views transaction that read before it wrote could not wait: when another writer committed in
 between, SQLite refuses its write at once ("database is locked"), since its snapshot cannot move
@@ -44,3 +45,38 @@ def test_a_second_writer_waits_for_the_first_and_sees_its_change(
     finally:
         first.close()
         second.close()
+
+
+def test_a_projector_whose_remembered_position_is_stale_reads_it_again(
+    settings: Settings,
+) -> None:
+    """A projector remembers the position it wrote instead of reading it before each batch.
+    When another one moved on meanwhile, its batch is refused (the transaction checks the
+    position), it forgets, and the next batch continues from the real position."""
+    from participatie.application.schemas import SubmissionSchema
+    from participatie.domain.values import Actor
+    from participatie.views.projector import Projector, ViewsProjection
+    from tests.conftest import small_map, submission
+
+    container = build(settings)
+    try:
+        app = container.app
+        app.import_area_map("v1", small_map(), "test", Actor.system("test"))
+        first = Projector(ViewsProjection(container.views, app))
+        second = Projector(ViewsProjection(container.views, app))
+
+        def submit() -> int:
+            app.submit(SubmissionSchema.of(app).load_submission(submission()))
+            return int(app.recorder.max_notification_id() or 0)
+
+        head = submit()
+        assert first.run_once() > 0 and first.written == head
+        head = submit()
+        assert second.run_once() > 0  # the other one moved the views on
+        head = submit()
+        assert first.run_once() == 0  # refused: what it remembered is stale
+        assert first.written is None
+        assert first.run_once() > 0 and first.written == head
+        assert first.projection.position() == head
+    finally:
+        container.close()
