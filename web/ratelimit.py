@@ -22,6 +22,7 @@ be answered with a 500.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -213,14 +214,16 @@ class Counters:
             self.memory.give_back(windows)
 
 
+@functools.lru_cache(maxsize=64)
+def parsed(text: str) -> tuple[tuple[int, int], ...]:
+    """(limit, seconds) of each window of limit `text`, e.g. `5 per minute;20 per hour`."""
+    items: list[RateLimitItem] = parse_many(text)
+    return tuple((int(item.amount), int(item.get_expiry())) for item in items)
+
+
 def windows_of(text: str, prefix: str, scope: str, client: str) -> list[Window]:
     """The windows of limit `text` (e.g. `5 per minute;20 per hour`) for one client and kind."""
-    items: list[RateLimitItem] = parse_many(text)
     return [
-        Window(
-            f"{prefix}/{scope}/{client}/{item.amount}/{item.get_expiry()}",
-            int(item.amount),
-            int(item.get_expiry()),
-        )
-        for item in items
+        Window(f"{prefix}/{scope}/{client}/{limit}/{seconds}", limit, seconds)
+        for limit, seconds in parsed(text)
     ]
