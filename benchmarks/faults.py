@@ -90,16 +90,7 @@ class Outcome:
         return sum(n for s, n in self.others.items() if s >= 500)
 
     def problems(self) -> list[str]:
-        found = []
-        book = self.ledger
-        for label, items in (
-            ("lost (acknowledged, not stored)", book.lost),
-            ("unrouted", book.unrouted),
-            ("routed twice", book.routed_twice),
-            ("not in the views", book.not_in_views),
-        ):
-            if items:
-                found.append(f"{self.kind}: {len(items)} {label}, e.g. {', '.join(items[:3])}")
+        found = [f"{self.kind}: {problem}" for problem in self.ledger.problems()]
         if self.server_errors:
             found.append(f"{self.kind}: {self.server_errors} server errors ({dict(self.others)})")
         for kill in self.kills:

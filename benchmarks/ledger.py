@@ -39,6 +39,19 @@ class Ledger:
     def ok(self) -> bool:
         return not (self.lost or self.unrouted or self.routed_twice or self.not_in_views)
 
+    def problems(self) -> list[str]:
+        """One line per kind of failure found: lost, unrouted, routed twice, not visible."""
+        return [
+            f"{len(items)} {label}, e.g. {', '.join(items[:3])}"
+            for label, items in (
+                ("lost (acknowledged, not stored)", self.lost),
+                ("unrouted", self.unrouted),
+                ("routed twice", self.routed_twice),
+                ("not in the views", self.not_in_views),
+            )
+            if items
+        ]
+
     def summary(self) -> str:
         return (
             f"acknowledged {self.acknowledged}, stored {self.stored} "

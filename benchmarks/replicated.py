@@ -81,16 +81,7 @@ class Outcome:
     connections: int = 0
 
     def problems(self) -> list[str]:
-        found = []
-        book = self.book
-        for label, items in (
-            ("lost (acknowledged, not stored)", book.lost),
-            ("unrouted", book.unrouted),
-            ("routed twice", book.routed_twice),
-            ("not in the views", book.not_in_views),
-        ):
-            if items:
-                found.append(f"{len(items)} {label}, e.g. {', '.join(items[:3])}")
+        found = self.book.problems()
         errors = sum(n for s, n in self.result.statuses.items() if s >= 500)
         if errors:
             found.append(f"{errors} server errors")

@@ -5,9 +5,12 @@ wake-up can bring the routing job into Redis, or the views up to the log, within
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -25,77 +28,66 @@ from workers import relay as relay_module
 from workers.relay import Relay
 
 
+@contextlib.contextmanager
+def relay_waiting(
+    base: Settings, tmp_path: Path, wake: dict[str, Any]
+) -> Iterator[tuple[Settings, Queue]]:
+    """A relay in a thread that polls only every 30 s (`wake`: how else it is woken), on a
+    store with the small map, waiting; yields the settings and its queue."""
+    with redis_for_test(REDIS_URL, tmp_path / "redis") as url:
+        queue_name = unique_queue()
+        settings = base.with_(redis_url=url, queue_name=queue_name)
+        container = build(settings)
+        stop = threading.Event()
+        thread = None
+        try:
+            container.app.import_area_map("v1", small_map(), "test", Actor.system("test"))
+            connection = redis.Redis.from_url(url)
+            relay = Relay(container, connection)
+            thread = threading.Thread(target=relay.run, args=(stop,), kwargs={"poll": 30.0, **wake})
+            thread.start()
+            time.sleep(1.5)  # the relay has read the log and waits
+            yield settings, Queue(queue_name, connection=connection)
+        finally:
+            stop.set()
+            container.close()
+            drop_queue(url, queue_name)
+            if thread is not None:
+                thread.join(10)
+                assert not thread.is_alive()
+
+
+def submitted_and_relayed_within(settings: Settings, queue: Queue, seconds: float) -> None:
+    """Another container (its own recorder, as another process's) submits; the routing job is
+    in Redis within `seconds`."""
+    writer = build(settings)
+    try:
+        data = SubmissionSchema(writer.app.area_index()).load_submission(submission())
+        started = time.monotonic()
+        initiative_id = writer.app.submit(data).initiative_id
+        assert wait_until(lambda: f"route-{initiative_id}" in queue.job_ids, 10)
+        assert time.monotonic() - started < seconds
+    finally:
+        writer.close()
+
+
 @pytest.mark.postgres
 def test_on_postgres_a_notify_wakes_the_relay_at_once(
     postgres_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(relay_module, "LISTEN_TIMEOUT", 30.0)
-    with redis_for_test(REDIS_URL, tmp_path / "redis") as url:
-        queue_name = unique_queue()
-        settings = postgres_settings.with_(redis_url=url, queue_name=queue_name)
-        container = build(settings)
-        stop = threading.Event()
-        try:
-            container.app.import_area_map("v1", small_map(), "test", Actor.system("test"))
-            connection = redis.Redis.from_url(url)
-            relay = Relay(container, connection)
-            thread = threading.Thread(
-                target=relay.run,
-                args=(stop,),
-                kwargs={"poll": 30.0, "listen_dsn": settings.postgres_dsn()},
-            )
-            thread.start()
-            time.sleep(2.0)  # the relay has read the log and waits
-            data = SubmissionSchema(container.app.area_index()).load_submission(submission())
-            initiative_id = container.app.submit(data).initiative_id
-            started = time.monotonic()
-            queue = Queue(queue_name, connection=connection)
-            assert wait_until(lambda: f"route-{initiative_id}" in queue.job_ids, 10)
-            assert time.monotonic() - started < 5
-        finally:
-            stop.set()
-            container.close()
-            drop_queue(url, queue_name)
-        thread.join(10)
-        assert not thread.is_alive()
+    wake = {"listen_dsn": postgres_settings.postgres_dsn()}
+    with relay_waiting(postgres_settings, tmp_path, wake) as (settings, queue):
+        submitted_and_relayed_within(settings, queue, 5)
 
 
 def test_on_sqlite_a_commit_nudges_the_relay_at_once(
     sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(relay_module, "LISTEN_TIMEOUT", 30.0)
-    with redis_for_test(REDIS_URL, tmp_path / "redis") as url:
-        queue_name = unique_queue()
-        settings = sqlite_settings.with_(redis_url=url, queue_name=queue_name)
-        container = build(settings)
-        stop = threading.Event()
-        try:
-            container.app.import_area_map("v1", small_map(), "test", Actor.system("test"))
-            connection = redis.Redis.from_url(url)
-            relay = Relay(container, connection)
-            address = local_address(settings.event_store_path, "relay")
-            thread = threading.Thread(
-                target=relay.run, args=(stop,), kwargs={"poll": 30.0, "local": address}
-            )
-            thread.start()
-            time.sleep(1.0)  # the relay has read the log and waits
-            queue = Queue(queue_name, connection=connection)
-            # Another process's container (its own recorder) commits: the nudge crosses over.
-            writer = build(settings)
-            try:
-                data = SubmissionSchema(writer.app.area_index()).load_submission(submission())
-                started = time.monotonic()
-                initiative_id = writer.app.submit(data).initiative_id
-                assert wait_until(lambda: f"route-{initiative_id}" in queue.job_ids, 10)
-                assert time.monotonic() - started < 2
-            finally:
-                writer.close()
-        finally:
-            stop.set()
-            container.close()
-            drop_queue(url, queue_name)
-        thread.join(10)
-        assert not thread.is_alive()
+    wake = {"local": local_address(sqlite_settings.event_store_path, "relay")}
+    with relay_waiting(sqlite_settings, tmp_path, wake) as (settings, queue):
+        submitted_and_relayed_within(settings, queue, 2)
 
 
 @pytest.mark.parametrize("store", ["sqlite", "postgres"])
