@@ -243,12 +243,7 @@ def under_fire(kind: str, stack: Stack, since: int, options: argparse.Namespace)
         raise SystemExit(f"{kind}: the load generator did not finish")
     result = results[0]
     ended = time.monotonic()
-    acknowledged = ledger.ids_from([a.body for a in result.answers if a.status == 201])
-    print(
-        f"{kind}: load done: {len(result.answers)} sent, "
-        f"answers {dict(sorted(result.statuses.items()))}; settling",
-        flush=True,
-    )
+    acknowledged = ledger.acknowledged_by(result, kind)
     while True:  # settle, saying every few seconds what is still missing
         left = options.settle - (time.monotonic() - ended)
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
@@ -129,6 +130,16 @@ def head(settings: Settings) -> int:
         return int(container.app.recorder.max_notification_id() or 0)
     finally:
         container.close()
+
+
+def acknowledged_by(result: Any, label: str) -> set[str]:
+    """Say what the load got back (`label: load done: …`); the ids its 201 answers name."""
+    print(
+        f"{label}: load done: {len(result.answers)} sent, "
+        f"answers {dict(sorted(result.statuses.items()))}; settling",
+        flush=True,
+    )
+    return ids_from([a.body for a in result.answers if a.status == 201])
 
 
 def ids_from(bodies: list[bytes]) -> set[str]:

@@ -251,12 +251,7 @@ def under_fire(stack: Stack, tmp: Path, since: int, options: argparse.Namespace)
         result.answers += part.answers
         result.elapsed = max(result.elapsed, part.elapsed)
     ended = time.monotonic()
-    acknowledged = ledger.ids_from([a.body for a in result.answers if a.status == 201])
-    print(
-        f"replicated: load done: {len(result.answers)} sent, answers "
-        f"{dict(sorted(result.statuses.items()))}; settling",
-        flush=True,
-    )
+    acknowledged = ledger.acknowledged_by(result, "replicated")
     book = ledger.settle(stack.settings, acknowledged, since, timeout=options.settle)
     settled = time.monotonic() - ended
     print(f"replicated: {book.summary()} (after {settled:.1f} s)", flush=True)
