@@ -15,8 +15,7 @@ import pytest
 
 from tests.conftest import REDIS_URL
 from tests.services import free_port, redis_for_test
-from web import ratelimit
-from web.ratelimit import Counters, MemoryCounters, Window, windows_of
+from web.ratelimit import Counters, MemoryCounters, Verdict, Window, windows_of
 
 
 class Clock:
@@ -123,7 +122,7 @@ def test_while_redis_is_away_memory_counts_and_redis_is_tried_again_later() -> N
     store = Counters(f"redis://127.0.0.1:{free_port()}/0", clock)  # nobody listens there
     minute = [Window("k", 2, 60)]
     assert [store.reserve(minute).refused for _ in range(3)] == [False, False, True]
-    assert store.away_until == clock.now + ratelimit.RETRY_REDIS_AFTER
+    assert store.away_until == clock.now + 5.0  # five seconds in memory before trying again
     tried: list[str] = []
     original = store._redis
 
@@ -134,6 +133,34 @@ def test_while_redis_is_away_memory_counts_and_redis_is_tried_again_later() -> N
     store._redis = spy  # type: ignore[method-assign]
     store.peek(minute)
     assert store.client is not None and clock.now < store.away_until  # not tried: still away
-    clock.now += ratelimit.RETRY_REDIS_AFTER
+    clock.now += 4.9
     store.peek(minute)
-    assert store.away_until == clock.now + ratelimit.RETRY_REDIS_AFTER  # tried, failed again
+    assert clock.now < store.away_until  # still away: not tried
+    clock.now += 0.1
+    store.peek(minute)
+    assert store.away_until == clock.now + 5.0  # tried, failed again
+
+
+def test_a_verdict_that_lets_through_names_no_wait_and_the_last_half_second_is_one() -> None:
+    clock = Clock()
+    store = MemoryCounters(clock)
+    minute = [Window("k", 1, 60)]
+    assert store.reserve(minute) == Verdict(False, 0)
+    assert store.peek([Window("other", 1, 60)]) == Verdict(False, 0)
+    clock.now += 59.5
+    assert store.reserve(minute) == Verdict(True, 1)  # half a second left: come back in 1
+
+
+def test_memory_forgets_ended_windows_once_it_holds_more_than_ten_thousand() -> None:
+    """Counters of windows that ended are dropped when there are more than 10,000 of them
+    (a count a person can check: 10,000 stays, 10,001 is cleaned up); live ones stay."""
+    clock = Clock()
+    store = MemoryCounters(clock)
+    ended = {f"old-{n}": (1, clock.now - 1) for n in range(9_998)}
+    ended["ends-now"] = (1, clock.now)  # a window that ends at this moment has ended
+    store.counts = {**ended, "live": (1, clock.now + 30)}  # 10,000 in all
+    store.hit([Window("new", 5, 60)])  # 10,001 after this one: not more than 10,000 before it
+    assert len(store.counts) == 10_001
+    store.hit([Window("newer", 5, 60)])  # 10,001 before it: the ended ones go
+    assert set(store.counts) == {"live", "new", "newer"}
+    assert store.counts["live"] == (1, clock.now + 30)
