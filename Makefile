@@ -54,6 +54,8 @@ bench: $(BENCH_STAMP) ## Benchmarks, written into BENCHMARKS.md (about an hour);
 	$(REPORT) audit -- $(BIN)/python -m benchmarks.audit --events 100000 --rounds 3
 	$(REPORT) steering -- $(BIN)/python -m benchmarks.steering --small 1000 --large 100000
 	$(REPORT) mail -- $(BIN)/python -m benchmarks.mail --messages 500
+	$(BIN)/python -m benchmarks.fullstack --seconds 20 --rounds 2
+	$(BIN)/python -m benchmarks.commit_cost
 
 soak: $(BENCH_STAMP) ## 20 minutes of mixed traffic (locust) on loopback: 0 errors, RSS growth < 10%
 	$(BIN)/python -m benchmarks.soak --minutes 20
