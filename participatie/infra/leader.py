@@ -84,6 +84,10 @@ class AdvisoryLock:
         return self.connection
 
     def try_acquire(self) -> bool:
+        if self.held:
+            # Session advisory locks stack: taking it again would need two unlocks. Whether it
+            # is still held is `holds`'s question.
+            return True
         try:
             row = self._connect().execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
         except Exception as error:  # the database is away: not the leader
@@ -104,6 +108,8 @@ class AdvisoryLock:
         return True
 
     def release(self) -> None:
+        """Unlock at once (closing the connection would too, but the server ends the session a
+        moment later: another process asking right after could still find it taken)."""
         if self.held:
             with contextlib.suppress(Exception):
                 self.connection.execute("SELECT pg_advisory_unlock(%s)", (self.key,))

@@ -75,6 +75,24 @@ def test_advisory_locks_of_two_schemas_do_not_meet(postgres_settings: Settings) 
         elsewhere.release()
 
 
+@pytest.mark.postgres
+def test_asking_again_while_holding_does_not_take_the_advisory_lock_twice(
+    postgres_settings: Settings,
+) -> None:
+    """Session advisory locks stack in PostgreSQL: taken twice, one unlock would leave it held
+    and a release would depend on the session ending, a moment later (found by CI)."""
+    lock, other = leader_lock(postgres_settings, "relay"), leader_lock(postgres_settings, "relay")
+    try:
+        assert isinstance(lock, AdvisoryLock)
+        assert lock.try_acquire() and lock.try_acquire() and lock.try_acquire()
+        row = lock.connection.execute("SELECT pg_advisory_unlock(%s)", (lock.key,)).fetchone()
+        assert row == (True,)
+        assert other.try_acquire()  # one unlock freed it, the session still open
+    finally:
+        lock.release()
+        other.release()
+
+
 def test_a_holder_killed_with_sigkill_frees_the_lock_at_once(settings: Settings) -> None:
     build(settings).close()  # var/ and the schema exist, as when the platform runs
     env = {**os.environ, **settings.as_environ()}
