@@ -136,6 +136,12 @@ class NumberedPostgresRecorder(PostgresApplicationRecorder):
     routine: Callable[[str], bool] | None = None
     _payload = threading.local()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One channel per schema: eventsourcing names it after the table alone, so platforms
+        # (or tests) in other schemas of the same database would wake each other's followers.
+        self.channel_name = f"{self.datastore.schema}_{self.events_table_name}".replace(".", "_")
+
     def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:

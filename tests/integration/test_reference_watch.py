@@ -161,3 +161,30 @@ def test_while_the_watch_is_down_each_read_asks_the_store(
     calls.clear()
     SubmissionSchema.of(app)
     assert calls == []
+
+
+def test_each_schema_has_its_own_channel(postgres_settings: Settings, tmp_path: Any) -> None:
+    """Platforms (or tests) in two schemas of one database do not wake each other."""
+    from tests.conftest import postgres_schema
+
+    here = build(postgres_settings)
+    try:
+        with postgres_schema(tmp_path / "other") as elsewhere_settings:
+            elsewhere = build(elsewhere_settings)
+            try:
+                mine = here.app.recorder.channel_name  # type: ignore[attr-defined]
+                theirs = elsewhere.app.recorder.channel_name  # type: ignore[attr-defined]
+                assert mine != theirs
+                assert postgres_settings.database_schema in mine
+                dsn = postgres_settings.postgres_dsn()
+                with psycopg.connect(dsn, autocommit=True) as listener:
+                    listener.execute(f'LISTEN "{mine}"')
+                    elsewhere.app.import_area_map("v1", small_map(), "x", Actor.system("t"))
+                    assert list(listener.notifies(timeout=1)) == []
+                    here.app.import_area_map("v1", small_map(), "x", Actor.system("t"))
+                    heard = list(listener.notifies(timeout=1, stop_after=1))
+                    assert [n.payload for n in heard] == ["r"]
+            finally:
+                elsewhere.close()
+    finally:
+        here.close()
