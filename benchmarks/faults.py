@@ -46,8 +46,6 @@ from benchmarks import ledger, report
 from benchmarks.load import Result, run
 from benchmarks.stack import POSTGRES_URL, Stack, machine, store
 from benchmarks.submit import submission
-from participatie.bootstrap import build
-from participatie.demo import load_demo
 
 VICTIMS = ("web", "worker", "relay", "projector", "redis")
 PLATFORM = ("web", "relay", "worker", "worker", "projector")
@@ -149,10 +147,7 @@ def held_connections(stack: Stack, port: int = 5432) -> int:
 def one_store(kind: str, options: argparse.Namespace) -> Outcome:
     """Load, kill and check on one fresh store (`options`: the command line)."""
     with tempfile.TemporaryDirectory() as tmp, store(kind, Path(tmp)) as settings:
-        container = build(settings)
-        load_demo(container.app)
-        container.close()
-        since = ledger.head(settings)
+        since = ledger.with_demo(settings)
         with Stack(settings, Path(tmp), reconcile_after=options.reconcile_after) as stack:
             try:
                 return under_fire(kind, stack, since, options)

@@ -123,6 +123,19 @@ def settle(settings: Settings, acknowledged: set[str], since: int, timeout: floa
         time.sleep(1)
 
 
+def with_demo(settings: Settings) -> int:
+    """Load the demo municipality into the fresh store of `settings`; the log's head after it
+    (`since`: what a run submits comes later)."""
+    from participatie.demo import load_demo
+
+    container = build(settings)
+    try:
+        load_demo(container.app)
+    finally:
+        container.close()
+    return head(settings)
+
+
 def head(settings: Settings) -> int:
     """The log's last notification id (take it before the run: `since`)."""
     container = build(settings)

@@ -45,7 +45,6 @@ from benchmarks.submit import submission
 from participatie.audit.chain import notifications_after, signing_key, verify
 from participatie.bootstrap import build
 from participatie.config import Settings
-from participatie.demo import load_demo
 
 SINGLETONS = ("relay", "projector", "sealer")
 GROUPS = {
@@ -335,10 +334,7 @@ def main() -> None:
     note = wait_for_connections(120)
     with tempfile.TemporaryDirectory() as tmp, store("postgres", Path(tmp)) as plain:
         settings = plain.with_(**shared_keys(), var_dir=Path(tmp) / "a" / "var")
-        container = build(settings)
-        load_demo(container.app)
-        container.close()
-        since = ledger.head(settings)
+        since = ledger.with_demo(settings)
         with Stack(settings, Path(tmp), reconcile_after=options.reconcile_after) as stack:
             try:
                 outcome = under_fire(stack, Path(tmp), since, options)
