@@ -197,13 +197,13 @@ class Counters:
         found = self._redis("reserve", windows)
         if found is None:
             return self.memory.reserve(windows)
-        return Verdict(bool(found[0]), max(1, int(found[1])) if found[0] else 0)
+        return _verdict(found)
 
     def peek(self, windows: Sequence[Window]) -> Verdict:
         found = self._redis("peek", windows)
         if found is None:
             return self.memory.peek(windows)
-        return Verdict(bool(found[0]), max(1, int(found[1])) if found[0] else 0)
+        return _verdict(found)
 
     def hit(self, windows: Sequence[Window]) -> None:
         if self._redis("hit", windows) is None:
@@ -212,6 +212,11 @@ class Counters:
     def give_back(self, windows: Sequence[Window]) -> None:
         if self._redis("give_back", windows) is None:
             self.memory.give_back(windows)
+
+
+def _verdict(found: Any) -> Verdict:
+    """A script's answer {refused, seconds of the fullest window} as a verdict."""
+    return Verdict(bool(found[0]), max(1, int(found[1])) if found[0] else 0)
 
 
 @functools.lru_cache(maxsize=64)
