@@ -17,8 +17,8 @@ def create_app(
     """Build the application for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
     container = build(settings)
-    if settings.uses_postgres:  # reference data known current from NOTIFY, not per request
-        container.app.watch_reference_data(settings.postgres_dsn())
+    # Reference data known current from NOTIFY or the shared epoch, not asked per request.
+    container.app.watch_reference_data(settings.postgres_dsn() if settings.uses_postgres else None)
     app = Flask(__name__)
     app.config["SECRET_KEY"] = secret_key(settings)
     # Field errors mix list positions (int) and field names (str): never sort JSON keys.

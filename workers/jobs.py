@@ -44,8 +44,11 @@ def preload(settings: Settings | None = None) -> Container:
     if _container is None or _container_pid != os.getpid():
         _container = build(settings or Settings.from_env())
         _container_pid = os.getpid()
-        if _container.settings.uses_postgres:  # reference data current from NOTIFY
-            _container.app.watch_reference_data(_container.settings.postgres_dsn())
+        # Reference data known current from NOTIFY or the shared epoch, not asked per job.
+        settings = _container.settings
+        _container.app.watch_reference_data(
+            settings.postgres_dsn() if settings.uses_postgres else None
+        )
     return _container
 
 

@@ -42,7 +42,7 @@ from participatie.infra.recorders import (
     NumberedSQLiteRecorder,
     TaggedSnapshots,
 )
-from participatie.infra.reference import ReferenceWatch, written
+from participatie.infra.reference import EpochWatch, ReferenceWatch, written
 from participatie.infra.sealing import SealedTextAsDict, SealingMapper
 from participatie.maps.geo import AreaIndex
 
@@ -176,7 +176,11 @@ class ParticipatieApp(
         # PostgreSQL: where this process's writes are announced to its reference watches, and
         # this app's own watch (infra/reference.py; started by `watch_reference_data`).
         self._reference_store: tuple[str, str] | None = None
-        self.reference_watch: ReferenceWatch | None = None
+        self.reference_watch: ReferenceWatch | EpochWatch | None = None
+        # What this app writes says whether it may touch reference data (NOTIFY payload on
+        # PostgreSQL, the shared epoch on SQLite).
+        if isinstance(self.recorder, NumberedPostgresRecorder | NumberedSQLiteRecorder):
+            self.recorder.routine = routine_topic
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         """Snapshots tagged with the key under var/: one that does not verify is not used."""
@@ -209,9 +213,18 @@ class ParticipatieApp(
             recorder.routine = routine_topic
             self._reference_store = (dsn, recorder.channel_name)
 
-    def watch_reference_data(self, dsn: str) -> None:
-        """Know from NOTIFY, not from a query per request, that kept reference data is current
-        (PostgreSQL only; for long-running processes: one more connection and a thread)."""
+    def watch_reference_data(self, dsn: str | None = None) -> None:
+        """Know that kept reference data is current without a query per request: on
+        PostgreSQL (`dsn`) from NOTIFY (for long-running processes: one more connection and a
+        thread), on a SQLite file from its shared epoch (infra/reference.py)."""
+        recorder = self.recorder
+        if isinstance(recorder, NumberedSQLiteRecorder) and self.reference_watch is None:
+            epoch = recorder.shared_epoch()
+            if epoch is not None:
+                self.reference_watch = EpochWatch(epoch)
+            return
+        if dsn is None:
+            return
         self.announce_writes(dsn)
         if self._reference_store is not None and self.reference_watch is None:
             self.reference_watch = ReferenceWatch(
@@ -273,11 +286,17 @@ class ParticipatieApp(
                 if known <= cached.version:
                     return cached
             elif not self.recorder.select_events(aggregate_id, gt=cached.version, limit=1):
+                self._confirm({aggregate_id: cached.version})
                 return cached
         elif known == 0:  # the watch has read that none is stored (yet)
             raise NotFound(f"{kind.__name__} {aggregate_id} does not exist")
-        aggregate = self._get(aggregate_id, kind)
+        try:
+            aggregate = self._get(aggregate_id, kind)
+        except NotFound:
+            self._confirm({aggregate_id: 0})  # none stored (yet): known until the next change
+            raise
         self._readonly[aggregate_id] = aggregate
+        self._confirm({aggregate_id: aggregate.version})
         return aggregate
 
     def _known_version(self, aggregate_id: UUID) -> int | None:
@@ -285,19 +304,28 @@ class ParticipatieApp(
         watch = self.reference_watch
         return None if watch is None else watch.known(aggregate_id)
 
+    def _confirm(self, versions: dict[UUID, int]) -> None:
+        """Tell a SQLite epoch watch what the store just said (the NOTIFY watch reads for
+        itself)."""
+        if isinstance(self.reference_watch, EpochWatch):
+            self.reference_watch.confirm(versions)
+
     def _read_all(self, wanted: Sequence[tuple[UUID, type[Any]]]) -> list[Any]:
         """Several reference aggregates to read only (see `_read`), checked in one query."""
         kept = [i for i, _ in wanted if i in self._readonly]
         latest = {i: v for i in kept if (v := self._known_version(i)) is not None}
         unknown = [i for i in kept if i not in latest]
         if unknown:
-            latest.update(latest_versions(self.recorder, unknown))
+            asked = latest_versions(self.recorder, unknown)
+            latest.update(asked)
+            self._confirm(asked)
         found = []
         for aggregate_id, kind in wanted:
             cached = self._readonly.get(aggregate_id)
             if cached is None or latest.get(aggregate_id) != cached.version:
                 cached = self._get(aggregate_id, kind)
                 self._readonly[aggregate_id] = cached
+                self._confirm({aggregate_id: cached.version})
                 if self.reference_watch is not None:
                     self.reference_watch.watch(aggregate_id)
             found.append(cached)

@@ -18,20 +18,28 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import AggregateRecorder, StoredEvent
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier, Literal
 
-from participatie.infra.reference import CHANGED, ROUTINE
+from participatie.infra.reference import CHANGED, ROUTINE, SharedEpoch
 
 # Given the notification ids of rows about to be used, return those the chain does not vouch for.
 Unvouched = Callable[[Sequence[int]], Collection[int]]
+
+APPEND_FUNCTION = "participatie_append_events"
 
 
 def _stored(row: Any, state: Any) -> StoredEvent:
@@ -87,17 +95,43 @@ def _conditions(
     return sql, params, anchor
 
 
+def may_change_reference(
+    routine: Callable[[str], bool] | None, stored_events: Sequence[StoredEvent]
+) -> bool:
+    """Whether an insert may touch reference data: unless `routine` says every topic never does."""
+    return routine is None or not all(routine(s.topic) for s in stored_events)
+
+
 class NumberedSQLiteRecorder(SQLiteApplicationRecorder):
     """Reads an aggregate's events from the numbered log only (rowid >= 1, not in a sealed gap);
-    after each commit of new events calls `nudge` (wakes the local followers of the log)."""
+    after each commit of new events calls `nudge` (wakes the local followers of the log). An
+    insert that may touch reference data (see `routine`, as on PostgreSQL) changes the store's
+    shared epoch just before and just after its commit (infra/reference.py)."""
 
     unvouched: Unvouched | None = None
     nudge: Callable[[], None] | None = None
+    routine: Callable[[str], bool] | None = None
+    _epoch: SharedEpoch | None = None
+
+    def shared_epoch(self) -> SharedEpoch | None:
+        """The epoch file beside the store (`<store>-reference`), mapped on first use; None for
+        a store in memory (one process: nothing to share)."""
+        pool = self.datastore.pool
+        if self._epoch is None and not pool.is_sqlite_memory_mode:
+            self._epoch = SharedEpoch(Path(f"{pool.db_name}-reference"))
+        return self._epoch
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        epoch = None
+        if stored_events and may_change_reference(self.routine, stored_events):
+            epoch = self.shared_epoch()
+        if epoch is not None:
+            epoch.change()
         ids = super().insert_events(stored_events, **kwargs)
+        if epoch is not None:
+            epoch.change()
         if self.nudge is not None:
             self.nudge()
         return ids
@@ -134,25 +168,65 @@ class NumberedPostgresRecorder(PostgresApplicationRecorder):
     topics that never do; without it every insert says `r`."""
 
     routine: Callable[[str], bool] | None = None
-    _payload = threading.local()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # One channel per schema: eventsourcing names it after the table alone, so platforms
         # (or tests) in other schemas of the same database would wake each other's followers.
         self.channel_name = f"{self.datastore.schema}_{self.events_table_name}".replace(".", "_")
+        # The append as one statement (see insert_events): a function doing what eventsourcing
+        # does in its transaction — the table lock, the NOTIFY, the INSERT — in the same order.
+        self.append_function = Identifier(self.datastore.schema, APPEND_FUNCTION)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {function}("
+                "events {schema}.{event}[], channel text, payload text) "
+                "RETURNS SETOF bigint LANGUAGE plpgsql AS $body$ "
+                "BEGIN "
+                "PERFORM set_config('lock_timeout', {lock_timeout}, true); "
+                "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+                "PERFORM pg_notify(channel, payload); "
+                "RETURN QUERY INSERT INTO {schema}.{table} "
+                "(originator_id, originator_version, topic, state) "
+                "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+                "RETURNING notification_id; "
+                "END $body$"
+            ).format(
+                function=self.append_function,
+                schema=Identifier(self.datastore.schema),
+                table=Identifier(self.events_table_name),
+                event=Identifier(self.stored_event_type_name),
+                lock_timeout=Literal(f"{self.datastore.lock_timeout}s"),
+            )
+        )
+        self.append_statement = SQL("SELECT * FROM {function}(%s, %s, %s)").format(
+            function=self.append_function
+        )
 
-    def _insert_stored_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        routine = self.routine
-        quiet = routine is not None and all(routine(s.topic) for s in stored_events)
-        self._payload.value = ROUTINE if quiet else CHANGED
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-
-    def _notify_channel(self, curs: Any) -> None:
-        payload = getattr(self._payload, "value", CHANGED)
-        curs.execute(SQL("NOTIFY {0}, {1}").format(Identifier(self.channel_name), Literal(payload)))
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Append in one statement, so one round trip: eventsourcing's own append pipelines
+        BEGIN, the table lock, NOTIFY and the INSERT, then waits for the answer, then sends
+        COMMIT — holding the table lock, which every append needs, across a round trip to a
+        client that may be waiting for a CPU. Here the lock is taken and released on the
+        server, between one statement's start and its commit (autocommit)."""
+        if not stored_events:
+            return []
+        changes = may_change_reference(self.routine, stored_events)
+        rows = [
+            self.construct_pg_stored_event(s.originator_id, s.originator_version, s.topic, s.state)
+            for s in stored_events
+        ]
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            assert conn.autocommit
+            curs.execute(
+                self.append_statement,
+                (rows, self.channel_name, CHANGED if changes else ROUTINE),
+                prepare=True,
+            )
+            return [row[APPEND_FUNCTION] for row in curs.fetchall()]
 
     unvouched: Unvouched | None = None
 

@@ -14,14 +14,24 @@ aggregate (just added, or the connection is down) the request asks the store, as
 
 A change committed by another process reaches the watch a few milliseconds after its commit;
 a change made in this process (any application instance on the same store) is known at once.
+
+SQLite has no NOTIFY, and every process using a SQLite store runs on the same machine: there a
+`SharedEpoch` — eight bytes in a file beside the store, mapped into the memory of each process —
+gets a new random value from every writer of reference data, just before and just after its
+commit. An `EpochWatch` remembers the value it saw when it last asked the store and what the
+store said; while the value is the same, nothing can have changed, and a request reads eight
+bytes of memory instead of querying. A writer that dies between its commit and the second
+change has made the first, so a reader that asked the store before that commit sees a new value.
 """
 
 from __future__ import annotations
 
 import logging
+import mmap
 import os
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from uuid import UUID
 
 log = logging.getLogger("participatie.reference")
@@ -151,3 +161,69 @@ def written(dsn: str, channel: str, versions: dict[UUID, int]) -> None:
         watches = list(_WATCHES.get(f"{dsn}|{channel}", []))
     for watch in watches:
         watch.saw(versions)
+
+
+# -- SQLite: one machine, shared memory ------------------------------------------------------------
+
+
+class SharedEpoch:
+    """Eight bytes in a file (mode 0600), mapped into memory: `change` gives them a new random
+    value, `read` returns them. Every process mapping the same file sees a change at once."""
+
+    SIZE = 8
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(descriptor).st_size < self.SIZE:
+                os.ftruncate(descriptor, self.SIZE)  # zeros; two processes doing it agree
+            self.map = mmap.mmap(descriptor, self.SIZE)
+        finally:
+            os.close(descriptor)
+
+    def read(self) -> bytes:
+        return self.map[: self.SIZE]
+
+    def change(self) -> None:
+        self.map[: self.SIZE] = os.urandom(self.SIZE)
+
+    def close(self) -> None:
+        self.map.close()
+
+
+class EpochWatch:
+    """What a request asks on SQLite (the same questions as `ReferenceWatch`): an aggregate's
+    newest version is known while the shared epoch still has the value it had when the store
+    was last asked (`confirm`); after any change, every aggregate is asked about again once."""
+
+    def __init__(self, epoch: SharedEpoch) -> None:
+        self.epoch = epoch
+        self.lock = threading.Lock()
+        self.seen: bytes | None = None
+        self.latest: dict[UUID, int] = {}
+        self.local = threading.local()  # the value this thread read before asking the store
+
+    def known(self, aggregate_id: UUID) -> int | None:
+        """The newest version of `aggregate_id` confirmed since the last change; None: ask."""
+        current = self.epoch.read()
+        self.local.epoch = current
+        with self.lock:
+            if current != self.seen:
+                self.seen = current
+                self.latest = {}
+                return None
+            return self.latest.get(aggregate_id)
+
+    def confirm(self, versions: dict[UUID, int]) -> None:
+        """The store, asked after this thread's last `known`, gave these newest versions."""
+        read = getattr(self.local, "epoch", None)
+        with self.lock:
+            if read is not None and read == self.seen:
+                self.latest.update(versions)
+
+    def watch(self, aggregate_id: UUID) -> None:
+        """Nothing to do: every aggregate is confirmed when the store is asked."""
+
+    def close(self) -> None:
+        """Nothing to do: the epoch belongs to the recorder."""
