@@ -13,10 +13,20 @@ from participatie.domain.values import Actor
 class ThemeCommands(AppCore):
     """The current theme list (what new work may use), its versions, and applying a new one."""
 
+    # The catalogue last built, with the kept theme list and version it was built from.
+    _catalogue: tuple[ThemeList, int, ThemeCatalogue] | None = None
+
     def theme_list(self) -> ThemeCatalogue:
         """The current version, retired themes included; the starting list before any."""
         stored = self.theme_history()
-        return stored.catalogue() if stored is not None else DEFAULT_THEMES
+        if stored is None:
+            return DEFAULT_THEMES
+        built = self._catalogue
+        if built is not None and built[0] is stored and built[1] == stored.version:
+            return built[2]  # the kept list is never changed: the same version, the same themes
+        catalogue = stored.catalogue()
+        self._catalogue = (stored, stored.version, catalogue)
+        return catalogue
 
     def theme_history(self) -> ThemeList | None:
         """Every applied version (None before the first)."""

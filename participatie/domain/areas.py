@@ -24,6 +24,9 @@ class Area:
     geometry: dict[str, Any]
 
 
+AREA_MAP_ID = uuid5(NAMESPACE_URL, "participatie:areamap")
+
+
 class AreaMap(Aggregate):
     """All versions of one municipality's area division; a re-division is a new version."""
 
@@ -45,7 +48,7 @@ class AreaMap(Aggregate):
     @staticmethod
     def create_id() -> UUID:
         """One deployment serves one municipality, so there is one area map."""
-        return uuid5(NAMESPACE_URL, "participatie:areamap")
+        return AREA_MAP_ID
 
     def __init__(self, municipality_code: str, municipality_name: str) -> None:
         self.municipality_code = municipality_code

@@ -239,6 +239,9 @@ class VersionRecord:
     reason: str
 
 
+THEME_LIST_ID = uuid5(NAMESPACE_URL, "participatie:themes")  # one theme list per deployment
+
+
 class ThemeList(Aggregate):
     """Every applied version of the municipality's theme list."""
 
@@ -258,7 +261,7 @@ class ThemeList(Aggregate):
 
     @staticmethod
     def create_id() -> UUID:
-        return uuid5(NAMESPACE_URL, "participatie:themes")
+        return THEME_LIST_ID
 
     def __init__(self) -> None:
         self.versions: dict[str, list[dict[str, Any]]] = {}

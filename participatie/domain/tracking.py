@@ -57,7 +57,8 @@ def has_typo(code: str) -> bool:
 
 def new_tracking_code() -> str:
     """A fresh code: 70 random bits and a check symbol, in groups of five."""
-    symbols = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_SYMBOLS))
+    bits = secrets.randbits(5 * RANDOM_SYMBOLS)  # one draw; five bits per symbol of 32
+    symbols = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(RANDOM_SYMBOLS))
     symbols += check_symbol(symbols)
     return "-".join(symbols[i : i + GROUP] for i in range(0, LENGTH, GROUP))
 

@@ -105,3 +105,31 @@ def test_old_hexadecimal_codes_hash_as_they_always_did() -> None:
 def test_other_text_is_no_code_and_no_typo(text: str) -> None:
     assert not looks_like_code(text)
     assert not has_typo(text)
+
+
+def test_every_position_draws_from_the_whole_alphabet() -> None:
+    codes = ["".join(new_tracking_code().split("-")) for _ in range(2000)]
+    for position in range(14):  # the fifteenth is the check symbol
+        assert {code[position] for code in codes} == set(ALPHABET), position
+
+
+@pytest.mark.parametrize(
+    ("bits", "symbols"),
+    [
+        (0, "00000000000000"),
+        (1, "10000000000000"),  # the lowest five bits are the first symbol
+        (31 << 5, "0Z000000000000"),
+        (17 << 65, "0000000000000H"),  # the highest five bits: the fourteenth symbol (17 = H)
+        ((1 << 70) - 1, "ZZZZZZZZZZZZZZ"),
+    ],
+)
+def test_a_code_spends_seventy_random_bits_five_per_symbol(
+    bits: int, symbols: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import participatie.domain.tracking as tracking
+
+    asked: list[int] = []
+    monkeypatch.setattr(tracking.secrets, "randbits", lambda n: asked.append(n) or bits)
+    code = "".join(new_tracking_code().split("-"))
+    assert asked == [70]
+    assert code[:14] == symbols
