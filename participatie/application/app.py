@@ -211,7 +211,7 @@ class ParticipatieApp(
         recorder = self.recorder
         if isinstance(recorder, NumberedPostgresRecorder):
             recorder.routine = routine_topic
-            self._reference_store = (dsn, recorder.channel_name)
+            self._reference_store = (dsn, recorder.reference_channel)
 
     def watch_reference_data(self, dsn: str | None = None) -> None:
         """Know that kept reference data is current without a query per request: on

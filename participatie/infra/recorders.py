@@ -95,6 +95,15 @@ def _conditions(
     return sql, params, anchor
 
 
+def channel_name(wanted: str) -> str:
+    """A NOTIFY channel name PostgreSQL accepts whole (at most 63 bytes; `pg_notify` refuses a
+    longer one, LISTEN would cut it): `wanted`, or for a long schema name a digest of it."""
+    wanted = wanted.replace(".", "_")
+    if len(wanted.encode()) <= 63:
+        return wanted
+    return "participatie_" + hashlib.sha256(wanted.encode()).hexdigest()[:40]
+
+
 def may_change_reference(
     routine: Callable[[str], bool] | None, stored_events: Sequence[StoredEvent]
 ) -> bool:
@@ -173,19 +182,24 @@ class NumberedPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(*args, **kwargs)
         # One channel per schema: eventsourcing names it after the table alone, so platforms
         # (or tests) in other schemas of the same database would wake each other's followers.
-        self.channel_name = f"{self.datastore.schema}_{self.events_table_name}".replace(".", "_")
+        self.channel_name = channel_name(f"{self.datastore.schema}_{self.events_table_name}")
+        # Only inserts that may touch reference data are announced here too: the processes that
+        # keep reference data (every web and worker process) listen to this one alone, and are
+        # not woken by each submission, routing and view of the events channel.
+        self.reference_channel = channel_name(f"{self.channel_name}_reference")
         # The append as one statement (see insert_events): a function doing what eventsourcing
         # does in its transaction — the table lock, the NOTIFY, the INSERT — in the same order.
         self.append_function = Identifier(self.datastore.schema, APPEND_FUNCTION)
         self.sql_create_statements.append(
             SQL(
                 "CREATE OR REPLACE FUNCTION {function}("
-                "events {schema}.{event}[], channel text, payload text) "
+                "events {schema}.{event}[], channel text, reference text, payload text) "
                 "RETURNS SETOF bigint LANGUAGE plpgsql AS $body$ "
                 "BEGIN "
                 "PERFORM set_config('lock_timeout', {lock_timeout}, true); "
                 "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
                 "PERFORM pg_notify(channel, payload); "
+                "IF payload = {changed} THEN PERFORM pg_notify(reference, ''); END IF; "
                 "RETURN QUERY INSERT INTO {schema}.{table} "
                 "(originator_id, originator_version, topic, state) "
                 "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
@@ -197,9 +211,10 @@ class NumberedPostgresRecorder(PostgresApplicationRecorder):
                 table=Identifier(self.events_table_name),
                 event=Identifier(self.stored_event_type_name),
                 lock_timeout=Literal(f"{self.datastore.lock_timeout}s"),
+                changed=Literal(CHANGED),
             )
         )
-        self.append_statement = SQL("SELECT * FROM {function}(%s, %s, %s)").format(
+        self.append_statement = SQL("SELECT * FROM {function}(%s, %s, %s, %s)").format(
             function=self.append_function
         )
 
@@ -223,7 +238,7 @@ class NumberedPostgresRecorder(PostgresApplicationRecorder):
             assert conn.autocommit
             curs.execute(
                 self.append_statement,
-                (rows, self.channel_name, CHANGED if changes else ROUTINE),
+                (rows, self.channel_name, self.reference_channel, CHANGED if changes else ROUTINE),
                 prepare=True,
             )
             return [row[APPEND_FUNCTION] for row in curs.fetchall()]

@@ -6,9 +6,11 @@ event exists: one query per aggregate per request, 12 to 29 % of a submission on
 
 On PostgreSQL the event store NOTIFYs on every insert; our recorder gives the notification the
 payload `r` when the insert holds an event of an aggregate that may be reference data (anything
-but initiatives and other kinds that are never read this way). A `ReferenceWatch` LISTENs in a
-thread of its own and, for each `r` (and after every (re)connection, when notifications may
-have been missed), reads the newest version of every aggregate it watches in one query. A
+but initiatives and other kinds that are never read this way), and then also NOTIFYs a second
+channel, the recorder's `reference_channel`. A `ReferenceWatch` LISTENs to that one in a
+thread of its own (so submissions, routing and the like never wake it) and, for each
+notification (and after every (re)connection, when notifications may have been missed), reads
+the newest version of every aggregate it watches in one query. A
 request then compares the kept version with the watch's, in memory. Until the watch has read an
 aggregate (just added, or the connection is down) the request asks the store, as before.
 

@@ -96,6 +96,66 @@ def test_the_notify_says_whether_reference_data_may_have_changed(
         container.close()
 
 
+def test_the_reference_channel_hears_reference_data_and_nothing_else(
+    postgres_settings: Settings,
+) -> None:
+    """What the watches listen to: submissions (and routing, views ...) never wake them."""
+    container = build(postgres_settings)
+    recorder: Any = container.app.recorder
+    try:
+        with psycopg.connect(postgres_settings.postgres_dsn(), autocommit=True) as listener:
+            listener.execute(f'LISTEN "{recorder.reference_channel}"')
+            container.app.import_area_map("v1", small_map(), "test", Actor.system("test"))
+            assert len(list(listener.notifies(timeout=2, stop_after=1))) == 1
+            schema = SubmissionSchema.of(container.app)
+            for _ in range(3):
+                container.app.submit(schema.load_submission(submission()))
+            assert list(listener.notifies(timeout=0.5)) == []
+            container.app.import_area_map("v2", small_map(), "test", Actor.system("test"))
+            assert len(list(listener.notifies(timeout=2, stop_after=1))) == 1
+        assert recorder.reference_channel != recorder.channel_name
+    finally:
+        container.close()
+
+
+def test_channel_names_fit_postgresql_whatever_the_schema() -> None:
+    from participatie.infra.recorders import channel_name
+
+    assert channel_name("gemeente_x_participatie_events") == "gemeente_x_participatie_events"
+    assert channel_name("a.b") == "a_b"
+    long = "s" * 50 + "_participatie_events"
+    shortened = channel_name(long)
+    assert len(shortened.encode()) <= 63
+    assert shortened == channel_name(long)  # the same name in every process
+    assert shortened != channel_name(long + "_reference")
+    assert channel_name("x" * 63) == "x" * 63  # 63 bytes fit
+
+
+def test_a_long_schema_name_appends_and_notifies(tmp_path: Any) -> None:
+    """pg_notify refuses a channel name over 63 bytes: a long schema must still work."""
+    from tests.conftest import postgres_schema
+
+    with postgres_schema(tmp_path / "long") as base:
+        long_schema = (base.database_schema or "") + "_" + "l" * 40
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE SCHEMA "{long_schema}"')
+        try:
+            settings = base.with_(database_schema=long_schema)
+            container = build(settings)
+            recorder: Any = container.app.recorder
+            try:
+                with psycopg.connect(settings.postgres_dsn(), autocommit=True) as listener:
+                    listener.execute(f'LISTEN "{recorder.channel_name}"')
+                    container.app.import_area_map("v1", small_map(), "t", Actor.system("t"))
+                    heard = list(listener.notifies(timeout=2, stop_after=1))
+                assert [n.payload for n in heard] == ["r"]
+            finally:
+                container.close()
+        finally:
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+                admin.execute(f'DROP SCHEMA "{long_schema}" CASCADE')
+
+
 def test_a_watched_app_reads_its_reference_data_without_asking_the_store(
     watched: Container,
 ) -> None:
