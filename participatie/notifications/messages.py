@@ -223,11 +223,12 @@ class Notifier:
         self.reopen_days = reopen_days
         self.followers = followers
 
-    def messages_for(self, initiative_id: UUID, version: int) -> list[Outgoing]:
-        events = list(self.app.events.get(initiative_id, gt=version - 1, lte=version))
-        if not events:
+    def messages_for(self, initiative_id: UUID, version: int, event: Any = None) -> list[Outgoing]:
+        """The messages the event at `version` calls for (`event`: that event, when the caller
+        has read it already)."""
+        event = event if event is not None else stored_event(self.app, initiative_id, version)
+        if event is None:
             return []
-        event = events[0]
         if isinstance(event, FOLLOW_EVENTS):
             if not isinstance(event, (AreaFollow.Requested, AreaFollow.RequestedAgain)):
                 return []
@@ -565,16 +566,18 @@ def deliver(
         container.followers,
     )
     results = []
-    event = event_key(initiative_id, version)
+    key = event_key(initiative_id, version)
     try:
-        outgoing = notifier.messages_for(initiative_id, version)
+        event = stored_event(container.app, initiative_id, version)  # read once, used thrice
+        outgoing = notifier.messages_for(initiative_id, version, event)
     except Exception as error:
         if final:  # no message to file it under: the admins see the event's key instead
-            _failed_for_good(container, event, "", "event", initiative_id, error)
+            _failed_for_good(container, key, "", "event", initiative_id, error)
         raise
-    _settle(container, event)
-    index_addresses(container, initiative_id, version)
-    sync_follow(container, initiative_id, version)
+    _settle(container, key)
+    if event is not None:
+        index_addresses(container, event)
+        sync_follow(container, initiative_id, event)
     for message in outgoing:
         try:
             composed = compose(
@@ -612,24 +615,28 @@ def deliver(
     return results
 
 
-def index_addresses(container: Container, initiative_id: UUID, version: int) -> bool:
+def stored_event(app: ParticipatieApp, aggregate_id: UUID, version: int) -> Any:
+    """The event at `version` of an aggregate (None: not stored)."""
+    events = list(app.events.get(aggregate_id, gt=version - 1, lte=version))
+    return events[0] if events else None
+
+
+def index_addresses(container: Container, event: Any) -> bool:
     """Index the address an event confirmed, for "mijn initiatieven" (a second time: no-op)."""
-    events = list(container.app.events.get(initiative_id, gt=version - 1, lte=version))
-    if not events or not isinstance(events[0], INDEXED):
+    if not isinstance(event, INDEXED):
         return False
-    return index_event(container.app, container.addresses, events[0])
+    return index_event(container.app, container.addresses, event)
 
 
-def sync_follow(container: Container, follow_id: UUID, version: int) -> bool:
+def sync_follow(container: Container, follow_id: UUID, event: Any) -> bool:
     """After a follow's event: its row in the followers index; after a stop, nothing of the
     address anywhere (again: no change)."""
     from participatie.notifications.followers import stop_following
 
-    events = list(container.app.events.get(follow_id, gt=version - 1, lte=version))
-    if not events or not isinstance(events[0], FOLLOW_EVENTS):
+    if not isinstance(event, FOLLOW_EVENTS):
         return False
-    if isinstance(events[0], AreaFollow.Stopped):
-        stop_following(container, follow_id, events[0].reason)
+    if isinstance(event, AreaFollow.Stopped):
+        stop_following(container, follow_id, event.reason)
     else:
         container.followers.sync(container.app, follow_id)
     return True
