@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
 
+from participatie.infra.recorders import notifications_after
+
 if TYPE_CHECKING:  # annotations only: no import cycle at run time
     from participatie.application.app import ParticipatieApp
 
@@ -59,12 +61,9 @@ class LogFollower:
         head has been read. (PostgreSQL inserts take a table lock, so ids become visible in
         order and nothing below the head can still appear.)
         """
-        head = self.app.recorder.max_notification_id() or 0
+        batch, head = notifications_after(self.app.recorder, after, limit, self.topics)
         if head <= after:
             return [], after
-        batch = self.app.recorder.select_notifications(
-            after + 1, limit, stop=head, topics=self.topics
-        )
         if len(batch) == limit:
             return batch, batch[-1].id
         return batch, head

@@ -23,6 +23,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from participatie.domain.initiative import Initiative
+from participatie.infra.recorders import notifications_after
 from participatie.infra.wakeup import wake_on_stop, wake_up_on_commit
 from participatie.views import tallies, words
 from participatie.views.model import Row, TimelineEntry, apply
@@ -157,12 +158,9 @@ def read_after(
     app: ParticipatieApp, after: int, limit: int, stop: int | None = None
 ) -> tuple[Sequence[Notification], int]:
     """Notifications of initiative events after `after`, and the position they reach."""
-    head = app.recorder.max_notification_id() or 0
-    if stop is not None:
-        head = min(head, stop)
+    batch, head = notifications_after(app.recorder, after, limit, TOPICS, stop)
     if head <= after:
         return [], after
-    batch = app.recorder.select_notifications(after + 1, limit, stop=head, topics=TOPICS)
     return batch, (batch[-1].id if len(batch) == limit else head)
 
 
