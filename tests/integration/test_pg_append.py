@@ -12,31 +12,23 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
 from participatie.application.schemas import SubmissionSchema
-from participatie.bootstrap import Container, build
-from participatie.config import Settings
+from participatie.bootstrap import Container
 from participatie.domain.values import Actor, Role
-from tests.conftest import small_map, submission
+from tests.conftest import submission
 
-pytestmark = pytest.mark.postgres
+# The application on PostgreSQL with the small map imported: conftest's `container`, one store.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("settings", ["postgres"], indirect=True),
+]
 
 NOTE_WRITER = Actor("u-test", Role.AREA_MANAGER, "gebiedsteam-noord")
-
-
-@pytest.fixture
-def platform(postgres_settings: Settings) -> Iterator[Container]:
-    container = build(postgres_settings)
-    container.app.import_area_map("v1", small_map(), "test", Actor.system("test"))
-    try:
-        yield container
-    finally:
-        container.close()
 
 
 def submit(container: Container) -> Any:
@@ -44,7 +36,7 @@ def submit(container: Container) -> Any:
     return app.submit(SubmissionSchema.of(app).load_submission(submission()))
 
 
-def test_an_append_is_one_statement(platform: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_append_is_one_statement(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
     statements: list[str] = []
     execute = psycopg.Cursor.execute
 
@@ -53,25 +45,23 @@ def test_an_append_is_one_statement(platform: Container, monkeypatch: pytest.Mon
         statements.append(text)
         return execute(self, query, *args, **kwargs)
 
-    submit(platform)  # keys, caches: whatever a first submission does once
+    submit(container)  # keys, caches: whatever a first submission does once
     monkeypatch.setattr(psycopg.Cursor, "execute", counting)
-    submit(platform)
+    submit(container)
     appends = [s for s in statements if "participatie_append_events" in s]
     assert len(appends) == 1
     assert not any(s.lstrip().upper().startswith(("BEGIN", "LOCK", "COMMIT")) for s in statements)
 
 
-def test_an_append_waits_for_whoever_holds_the_table_lock(
-    platform: Container, postgres_settings: Settings
-) -> None:
+def test_an_append_waits_for_whoever_holds_the_table_lock(container: Container) -> None:
     """The lock that keeps commit order equal to notification order is still taken."""
-    recorder: Any = platform.app.recorder
-    table = f'"{postgres_settings.database_schema}"."{recorder.events_table_name}"'
+    recorder: Any = container.app.recorder
+    table = f'"{container.settings.database_schema}"."{recorder.events_table_name}"'
     done: list[float] = []
-    with psycopg.connect(postgres_settings.postgres_dsn()) as holder:
+    with psycopg.connect(container.settings.postgres_dsn()) as holder:
         holder.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
         locked = time.monotonic()
-        worker = threading.Thread(target=lambda: (submit(platform), done.append(time.monotonic())))
+        worker = threading.Thread(target=lambda: (submit(container), done.append(time.monotonic())))
         worker.start()
         time.sleep(0.5)
         assert done == []  # still waiting for the lock
@@ -80,10 +70,10 @@ def test_an_append_waits_for_whoever_holds_the_table_lock(
     assert done and done[0] - locked >= 0.5
 
 
-def test_the_append_returns_the_new_notification_ids(platform: Container) -> None:
-    app = platform.app
+def test_the_append_returns_the_new_notification_ids(container: Container) -> None:
+    app = container.app
     recorder: Any = app.recorder
-    initiative = app.get_initiative(submit(platform).initiative_id)
+    initiative = app.get_initiative(submit(container).initiative_id)
     head = recorder.max_notification_id()
     initiative.add_internal_note(NOTE_WRITER, app.clock(), "een")
     initiative.add_internal_note(NOTE_WRITER, app.clock(), "twee")

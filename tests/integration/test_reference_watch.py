@@ -8,6 +8,7 @@ application in this process at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -49,6 +50,14 @@ def watched(postgres_settings: Settings) -> Iterator[Container]:
         container.close()
 
 
+@contextlib.contextmanager
+def listening(dsn: str, channel: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection LISTENing on `channel`."""
+    with psycopg.connect(dsn, autocommit=True) as listener:
+        listener.execute(f'LISTEN "{channel}"')
+        yield listener
+
+
 def freshness_queries(container: Container) -> list[str]:
     """Record every look the application takes at the store for the reference aggregates it
     keeps: the area map's and the theme list's events."""
@@ -85,8 +94,7 @@ def test_the_notify_says_whether_reference_data_may_have_changed(
     container = build(postgres_settings)
     channel = container.app.recorder.channel_name  # type: ignore[attr-defined]
     try:
-        with psycopg.connect(postgres_settings.postgres_dsn(), autocommit=True) as listener:
-            listener.execute(f'LISTEN "{channel}"')
+        with listening(postgres_settings.postgres_dsn(), channel) as listener:
             container.app.import_area_map("v1", small_map(), "test", Actor.system("test"))
             schema = SubmissionSchema.of(container.app)
             container.app.submit(schema.load_submission(submission()))
@@ -103,8 +111,7 @@ def test_the_reference_channel_hears_reference_data_and_nothing_else(
     container = build(postgres_settings)
     recorder: Any = container.app.recorder
     try:
-        with psycopg.connect(postgres_settings.postgres_dsn(), autocommit=True) as listener:
-            listener.execute(f'LISTEN "{recorder.reference_channel}"')
+        with listening(postgres_settings.postgres_dsn(), recorder.reference_channel) as listener:
             container.app.import_area_map("v1", small_map(), "test", Actor.system("test"))
             assert len(list(listener.notifies(timeout=2, stop_after=1))) == 1
             schema = SubmissionSchema.of(container.app)
@@ -144,8 +151,7 @@ def test_a_long_schema_name_appends_and_notifies(tmp_path: Any) -> None:
             container = build(settings)
             recorder: Any = container.app.recorder
             try:
-                with psycopg.connect(settings.postgres_dsn(), autocommit=True) as listener:
-                    listener.execute(f'LISTEN "{recorder.channel_name}"')
+                with listening(settings.postgres_dsn(), recorder.channel_name) as listener:
                     container.app.import_area_map("v1", small_map(), "t", Actor.system("t"))
                     heard = list(listener.notifies(timeout=2, stop_after=1))
                 assert [n.payload for n in heard] == ["r"]
@@ -237,8 +243,7 @@ def test_each_schema_has_its_own_channel(postgres_settings: Settings, tmp_path: 
                 assert mine != theirs
                 assert postgres_settings.database_schema in mine
                 dsn = postgres_settings.postgres_dsn()
-                with psycopg.connect(dsn, autocommit=True) as listener:
-                    listener.execute(f'LISTEN "{mine}"')
+                with listening(dsn, mine) as listener:
                     elsewhere.app.import_area_map("v1", small_map(), "x", Actor.system("t"))
                     assert list(listener.notifies(timeout=1)) == []
                     here.app.import_area_map("v1", small_map(), "x", Actor.system("t"))
