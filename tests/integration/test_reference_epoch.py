@@ -51,6 +51,46 @@ def test_the_epoch_is_eight_private_bytes_beside_the_store(
     assert isinstance(watched.app.reference_watch, EpochWatch)
 
 
+def test_the_epoch_file_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    before = os.umask(0)
+    try:
+        epoch = SharedEpoch(tmp_path / "epoch")
+    finally:
+        os.umask(before)
+    try:
+        assert stat.S_IMODE((tmp_path / "epoch").stat().st_mode) == 0o600
+    finally:
+        epoch.close()
+
+
+def test_an_answer_read_before_a_change_is_dropped_when_another_reader_saw_the_change(
+    tmp_path: Path,
+) -> None:
+    """Reader A looks, a writer commits, reader B looks (and sees the change), then A's store
+    answer — which may predate the commit — arrives: it must not count for the new value."""
+    from concurrent.futures import ThreadPoolExecutor
+    from uuid import uuid4
+
+    epoch = SharedEpoch(tmp_path / "epoch")
+    writer = SharedEpoch(tmp_path / "epoch")
+    watch = EpochWatch(epoch)
+    aggregate = uuid4()
+    a, b = ThreadPoolExecutor(1), ThreadPoolExecutor(1)  # one thread each: two readers
+    try:
+        assert a.submit(watch.known, aggregate).result() is None
+        writer.change()
+        assert b.submit(watch.known, aggregate).result() is None  # B saw the new value
+        a.submit(watch.confirm, {aggregate: 3}).result()  # A's answer, read before the change
+        assert watch.known(aggregate) is None  # not taken as current
+        b.submit(watch.confirm, {aggregate: 4}).result()
+        assert watch.known(aggregate) == 4
+    finally:
+        a.shutdown()
+        b.shutdown()
+        epoch.close()
+        writer.close()
+
+
 def test_reference_data_changes_the_epoch_and_submissions_do_not(
     watched: Container, sqlite_settings: Settings
 ) -> None:
