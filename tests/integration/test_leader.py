@@ -268,3 +268,32 @@ def test_two_of_each_singleton_on_postgres_one_leads_and_a_standby_takes_over_a_
             processes.stop_all()
             container.close()
             drop_queue(url, queue_name)
+
+
+def test_lead_counts_the_terms_it_led(sqlite_settings: Settings) -> None:
+    """Work that ends by itself gives the lock back; taken again, that is a second term."""
+    calls: list[int] = []
+    stop = threading.Event()
+
+    def work(term: threading.Event) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            stop.set()
+
+    lock = leader_lock(sqlite_settings, "sealer")
+    assert lead(lock, stop, "sealer", work, say=lambda m: None, retry=0.01) == 2
+    assert len(calls) == 2
+
+
+def test_the_lock_file_is_private_whatever_the_umask(sqlite_settings: Settings) -> None:
+    lock = leader_lock(sqlite_settings, "projector")
+    before = os.umask(0)
+    try:
+        assert lock.try_acquire()
+    finally:
+        os.umask(before)
+    try:
+        path = sqlite_settings.var_dir / "locks" / "projector.lock"
+        assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    finally:
+        lock.release()
