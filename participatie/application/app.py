@@ -206,11 +206,10 @@ class ParticipatieApp(
         super().close()
 
     def announce_writes(self, dsn: str) -> None:
-        """On PostgreSQL: say in each NOTIFY whether the insert may touch reference data, and
-        tell this process's reference watches at once what this app writes."""
+        """On PostgreSQL: tell this process's reference watches at once what this app writes
+        (whether an insert may touch reference data the recorder says itself: `routine`)."""
         recorder = self.recorder
         if isinstance(recorder, NumberedPostgresRecorder):
-            recorder.routine = routine_topic
             self._reference_store = (dsn, recorder.reference_channel)
 
     def watch_reference_data(self, dsn: str | None = None) -> None:
