@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -158,6 +159,41 @@ class MemoryCounters:
                     self.counts[w.key] = (count - 1, expires)
 
 
+class Pending:
+    """A reservation whose answer is read when it is needed (`verdict`), not when it is asked.
+
+    `Counters.send_reserve` writes the script call to Redis and returns at once; the first
+    `verdict()` reads the answer (by then usually waiting in the socket) and every later one
+    returns the same verdict. `discard()` reads a pending answer nobody needs, so that the
+    connection can serve the next request."""
+
+    def __init__(
+        self,
+        counters: Counters | None,
+        windows: Sequence[Window],
+        connection: Any = None,
+        decided: Verdict | None = None,
+    ) -> None:
+        self.counters = counters
+        self.windows = windows
+        self.connection = connection
+        self.decided = decided
+
+    def verdict(self) -> Verdict:
+        if self.decided is None:
+            assert self.counters is not None
+            self.decided = self.counters.receive(self)
+        return self.decided
+
+    @property
+    def settled(self) -> bool:
+        return self.decided is not None
+
+    def discard(self) -> None:
+        if self.decided is None:
+            self.verdict()
+
+
 class Counters:
     """The counters in Redis (one script call per operation), in memory while Redis is away."""
 
@@ -167,6 +203,9 @@ class Counters:
         self.client: Any = None
         self.scripts: dict[str, Any] = {}
         self.away_until = 0.0
+        # Each thread's own connection for reservations read later (`send_reserve`): a pool's
+        # connection would go back to the pool with an answer still in it.
+        self.own = threading.local()
         if url:
             self.client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
             self.scripts = {
@@ -189,9 +228,52 @@ class Counters:
         try:
             return self.scripts[name](keys=[w.key for w in windows], args=arguments)
         except redis.RedisError as error:
-            log.warning("rate limits: Redis did not answer (%s); counting in memory", error)
-            self.away_until = self.clock() + RETRY_REDIS_AFTER
+            self._away(error)
             return None
+
+    def _away(self, error: Exception) -> None:
+        log.warning("rate limits: Redis did not answer (%s); counting in memory", error)
+        self.away_until = self.clock() + RETRY_REDIS_AFTER
+
+    def _connection(self) -> Any:
+        """This thread's own connection (a new one in a forked child)."""
+        pid = os.getpid()
+        if getattr(self.own, "pid", None) != pid:
+            self.own.pid = pid
+            self.own.connection = self.client.connection_pool.make_connection()
+        return self.own.connection
+
+    def send_reserve(self, windows: Sequence[Window]) -> Pending:
+        """`reserve`, with its answer read later (`Pending.verdict`): the round trip to Redis
+        overlaps whatever the caller does meanwhile. Only one may be pending per thread."""
+        if self.client is None or self.clock() < self.away_until:
+            return Pending(None, windows, decided=self.memory.reserve(windows))
+        connection = self._connection()
+        arguments: list[int] = []
+        for w in windows:
+            arguments += [w.limit, w.seconds]
+        keys = [w.key for w in windows]
+        try:
+            connection.send_command(
+                "EVALSHA", self.scripts["reserve"].sha, len(keys), *keys, *arguments
+            )
+        except redis.RedisError as error:
+            connection.disconnect()
+            self._away(error)
+            return Pending(None, windows, decided=self.memory.reserve(windows))
+        return Pending(self, windows, connection)
+
+    def receive(self, pending: Pending) -> Verdict:
+        """The answer to `pending`'s reservation, read from its connection."""
+        try:
+            found = pending.connection.read_response()
+        except redis.exceptions.NoScriptError:
+            return self.reserve(pending.windows)  # Redis restarted empty: load it and ask again
+        except redis.RedisError as error:
+            pending.connection.disconnect()
+            self._away(error)
+            return self.memory.reserve(pending.windows)
+        return _verdict(found)
 
     def reserve(self, windows: Sequence[Window]) -> Verdict:
         found = self._redis("reserve", windows)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -10,6 +11,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from participatie.application import admission
 from participatie.config import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +33,11 @@ LIMITED: dict[str, tuple[str, tuple[int, ...]]] = {
     "mine.request_link": ("SIGNIN_RATE_LIMIT", (302, 303)),
     "follow.request_follow": ("SIGNIN_RATE_LIMIT", (302, 303)),
 }
+# Endpoints whose only writes are the application's (events, photos): their reservation is sent
+# before the request is read and its answer read only when they are about to write
+# (participatie.application.admission) or, if they write nothing, when they have answered; the
+# round trip to Redis overlaps parsing, validation and sealing. The rest wait for the answer first.
+READ_AT_WRITE = frozenset({"public.submit", "api_public.submit", "open311.create_request"})
 GUESSED = "participatie_guessed"  # flag on flask.g: this request tried an unknown secret
 
 # Pages whose address or content is a secret of one person (endpoint prefixes).
@@ -167,6 +174,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 
 LIMITED_WINDOWS = "participatie_limited"  # on flask.g: (windows, accepted, how) of this request
+PENDING = "participatie_pending"  # on flask.g: a reservation not read yet, and its admission
 RETRY_AFTER = "participatie_retry_after"  # on flask.g: seconds, when this request was refused
 
 
@@ -198,14 +206,25 @@ def limit_requests(app: Flask, settings: Settings) -> None:
         )
         # What nearly always counts is reserved now; what rarely counts is only looked at.
         how = "reserve" if accepted else "peek"
+        if how == "reserve" and request.endpoint in READ_AT_WRITE:
+            pending = counters.send_reserve(windows)
+            setattr(g, LIMITED_WINDOWS, (windows, accepted, how))
+            setattr(g, PENDING, (pending, admission.hold(functools.partial(admit, pending))))
+            return
         verdict = counters.reserve(windows) if how == "reserve" else counters.peek(windows)
         if verdict.refused:
             setattr(g, RETRY_AFTER, verdict.retry_after)
             raise TooManyRequests()
         setattr(g, LIMITED_WINDOWS, (windows, accepted, how))
 
+    for endpoint in READ_AT_WRITE & set(app.view_functions):
+        app.view_functions[endpoint] = admitted_by_the_end(app.view_functions[endpoint])
+
     @app.after_request
     def count(response: Response) -> Response:
+        held = g.get(PENDING)
+        if held is not None and held[0].verdict().refused:  # reads it if nobody did
+            g.pop(LIMITED_WINDOWS, None)  # a refused reservation was taken back by Redis
         limited = g.pop(LIMITED_WINDOWS, None)
         if limited is not None:
             windows, accepted, how = limited
@@ -220,3 +239,43 @@ def limit_requests(app: Flask, settings: Settings) -> None:
         if response.status_code == 429 and wait and "Retry-After" not in response.headers:
             response.headers["Retry-After"] = str(wait)
         return response
+
+    @app.teardown_request
+    def settle(error: BaseException | None) -> None:
+        held = g.pop(PENDING, None)
+        if held is not None:
+            pending, token = held
+            admission.release(token)
+            try:
+                pending.discard()  # an answer left in the connection would be the next one's
+            except Exception:  # never let counting turn into an error of its own
+                current_app.logger.exception("rate limits: could not read a reservation")
+
+
+def admit(pending: Any) -> None:
+    """The admission of a READ_AT_WRITE request: 429, and nothing written, when its
+    reservation was refused."""
+    from werkzeug.exceptions import TooManyRequests
+
+    verdict = pending.verdict()
+    if verdict.refused:
+        g.pop(LIMITED_WINDOWS, None)
+        setattr(g, RETRY_AFTER, verdict.retry_after)
+        raise TooManyRequests()
+
+
+def admitted_by_the_end(view: Callable[..., Any]) -> Callable[..., Any]:
+    """`view`, admitted before it answers even when it wrote nothing: a refused request is
+    answered 429 whatever the view (or its validation) had to say, as before it was read."""
+
+    @functools.wraps(view)
+    def answered(*args: Any, **kwargs: Any) -> Any:
+        try:
+            answer = view(*args, **kwargs)
+        except Exception:
+            admission.admit()
+            raise
+        admission.admit()
+        return answer
+
+    return answered

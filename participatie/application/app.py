@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
+from participatie.application import admission
 from participatie.application.agenda import AgendaCommands
 from participatie.application.core import Clock, Vault, utcnow
 from participatie.application.follows import FollowCommands
@@ -245,6 +246,12 @@ class ParticipatieApp(
         transcoder.register(SealedTextAsDict())
 
     # -- saving and loading ----------------------------------------------------------------------
+
+    def _record(self, processing_event: Any) -> Any:
+        """Every event this application stores passes here: a check held for this request
+        (`admission`, e.g. its rate limit) runs first and may refuse it."""
+        admission.admit()
+        return super()._record(processing_event)
 
     def save_all(self, *aggregates: Aggregate) -> None:
         """Save atomically; a concurrent change to any of them raises ConcurrencyConflict."""

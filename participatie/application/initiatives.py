@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
+from participatie.application import admission
 from participatie.application.core import AppCore
 from participatie.domain.commands import Command, Support, execute
 from participatie.domain.errors import (
@@ -94,6 +95,7 @@ class InitiativeCommands(_Uses):
         initiator's key and kept in the photo store first, then the events naming them are saved.
         """
         initiative, index, code, kept = self._new_initiative(data, channel, actor, at, photos)
+        admission.admit()  # before the photos, which are written first
         if kept:
             self.photo_store.put(initiative.id, kept, self.clock())
         self.save_all(initiative, index)
