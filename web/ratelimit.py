@@ -14,6 +14,11 @@ known only after the request. Two ways keep the hot path at one round trip:
 - `peek` (tries of tracking codes, where what counts is rare): before the request one read of
   the windows refuses when one is full; an answer that counts (a guess) adds to them afterwards.
 
+A reservation may also be sent and its answer read later (`send_reserve`, `Pending`): the
+submission endpoints send it before the request is read and read the verdict just before their
+first write (web/security.py, participatie/application/admission.py), so the round trip overlaps
+the request's own work instead of being waited for.
+
 When Redis does not answer the counters are kept in this process's memory (limits still hold,
 per web process) and Redis is tried again after a few seconds; an error while counting after the
 request is logged, never raised: the event store is the truth, and a stored submission must not

@@ -41,7 +41,14 @@ READ_AT_WRITE = frozenset({"public.submit", "api_public.submit", "open311.create
 GUESSED = "participatie_guessed"  # flag on flask.g: this request tried an unknown secret
 
 # Pages whose address or content is a secret of one person (endpoint prefixes).
-SECRET_PAGES = ("public.track", "public.support_confirm", "public.confirm_email", "mine.")
+SECRET_PAGES = (
+    "public.track",
+    "public.support_confirm",
+    "public.confirm_email",
+    "mine.",
+    "api_public.submit",  # its answer holds the tracking code (shown once)
+    "api_public.tracking",  # its answer is the status the code opens
+)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (

@@ -63,6 +63,9 @@ def test_submit_then_follow_by_tracking_code(site: Site) -> None:
     assert stored.channel == "api" and stored.title == data["title"]
     status = client.post("/api/v1/tracking", json={"tracking_code": body["tracking_code"]})
     assert status.get_json()["status"] == "submitted" and status.get_json()["id"] == body["id"]
+    for secret in (created, status):  # the code, and what it opens: never kept by a cache
+        assert secret.headers["Cache-Control"] == "no-store"
+        assert secret.headers["Referrer-Policy"] == "no-referrer"
     unknown = client.post("/api/v1/tracking", json={"tracking_code": "NOPE"})
     assert unknown.status_code == 404
     code = body["tracking_code"].replace("-", "")

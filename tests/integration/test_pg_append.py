@@ -20,6 +20,7 @@ import pytest
 from participatie.application.schemas import SubmissionSchema
 from participatie.bootstrap import Container
 from participatie.domain.values import Actor, Role
+from participatie.infra.recorders import APPEND_FUNCTION
 from tests.conftest import submission
 
 # The application on PostgreSQL with the small map imported: conftest's `container`, one store.
@@ -48,7 +49,7 @@ def test_an_append_is_one_statement(container: Container, monkeypatch: pytest.Mo
     submit(container)  # keys, caches: whatever a first submission does once
     monkeypatch.setattr(psycopg.Cursor, "execute", counting)
     submit(container)
-    appends = [s for s in statements if "participatie_append_events" in s]
+    appends = [s for s in statements if APPEND_FUNCTION in s]
     assert len(appends) == 1
     assert not any(s.lstrip().upper().startswith(("BEGIN", "LOCK", "COMMIT")) for s in statements)
 
