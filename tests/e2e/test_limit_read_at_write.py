@@ -195,3 +195,61 @@ def test_a_reservation_whose_script_redis_forgot_is_asked_again(tmp_path: Path) 
         redis.Redis.from_url(url).script_flush()
         assert counters.send_reserve(window).verdict().refused is False  # loaded again
         assert counters.send_reserve(window).verdict().refused is True
+
+
+def test_a_reservation_nobody_read_is_read_by_discard(tmp_path: Path) -> None:
+    """What teardown relies on: discard reads the answer, so the next one is the next one's."""
+    with private_redis(tmp_path / "redis") as server:
+        counters = Counters(server.url)
+        window = [Window("t/discarded", 2, 60)]
+        pending = counters.send_reserve(window)
+        pending.discard()
+        assert pending.settled and pending.verdict().refused is False
+        assert counters.send_reserve(window).verdict().refused is False  # the second place
+        assert counters.send_reserve(window).verdict().refused is True
+
+
+def test_a_reservation_read_later_counts_each_window_with_its_own_expiry(tmp_path: Path) -> None:
+    with private_redis(tmp_path / "redis") as server:
+        counters = Counters(server.url)
+        windows = [Window("t/minute", 5, 60), Window("t/hour", 20, 3600)]
+        counters.send_reserve([Window("t/first", 1, 1)]).verdict()  # loads the script
+        pending = counters.send_reserve(windows)
+        assert pending.counters is counters  # sent to Redis, read later
+        assert pending.verdict().refused is False
+        assert counters.away_until == 0.0  # Redis answered: nothing counted in memory
+        direct = redis.Redis.from_url(server.url)
+        assert [int(direct.get(w.key) or 0) for w in windows] == [1, 1]
+        assert 55 <= direct.ttl("t/minute") <= 60 and 3595 <= direct.ttl("t/hour") <= 3600
+
+
+def test_without_redis_a_reservation_read_later_counts_in_memory_until_it_is_back(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    with private_redis(tmp_path / "redis") as server:
+        counters = Counters(server.url, clock)
+        window = [Window("t/away", 2, 60)]
+        assert counters.send_reserve(window).verdict().refused is False  # connected
+        server.kill()
+        pending = counters.send_reserve(window)  # the send or the read finds it gone
+        assert pending.verdict().refused is False
+        assert counters.away_until == clock.now + 5.0
+        assert counters.send_reserve(window).verdict().refused is False  # memory: 2 of 2
+        assert counters.send_reserve(window).verdict().refused is True
+        clock.now += 4.9
+        assert counters.send_reserve(window).settled  # still away: decided in memory
+        clock.now += 0.1
+        server.start()
+        tried = counters.send_reserve(window)  # tried again at the moment it may be
+        assert tried.counters is counters and not tried.settled  # sent to Redis
+        assert tried.verdict().refused is False  # a fresh Redis: its first place
+        assert counters.away_until == clock.now  # and it answered
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
