@@ -176,3 +176,20 @@ def test_while_redis_is_away_hits_and_given_back_places_count_in_memory() -> Non
     assert [store.reserve(places).refused for _ in range(3)] == [False, False, True]
     store.give_back(places)
     assert not store.reserve(places).refused
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [  # the scripts' answer {refused, seconds until the fullest window resets}
+        ([0, 0], Verdict(False, 0)),
+        ([0, 37], Verdict(False, 0)),  # a wait is only named when refused
+        ([1, 37], Verdict(True, 37)),
+        ([1, 1], Verdict(True, 1)),
+        ([1, 0], Verdict(True, 1)),  # the last moment of a window: try again in a second
+        ([1, -1], Verdict(True, 1)),
+    ],
+)
+def test_a_scripts_answer_becomes_a_verdict(answer: list[int], verdict: Verdict) -> None:
+    from web.ratelimit import _verdict
+
+    assert _verdict(answer) == verdict
