@@ -58,6 +58,18 @@ def listening(dsn: str, channel: str) -> Iterator[psycopg.Connection[Any]]:
         yield listener
 
 
+def payloads(
+    listener: psycopg.Connection[Any], timeout: float, stop_after: int | None = None
+) -> list[str]:
+    """The payloads `listener` hears within `timeout` seconds (or its first `stop_after`)."""
+    return [n.payload for n in listener.notifies(timeout=timeout, stop_after=stop_after)]
+
+
+def import_map(container: Container, by: str = "t") -> None:
+    """A change of reference data: a small area map imported as version v1."""
+    container.app.import_area_map("v1", small_map(), by, Actor.system("t"))
+
+
 def freshness_queries(container: Container) -> list[str]:
     """Record every look the application takes at the store for the reference aggregates it
     keeps: the area map's and the theme list's events."""
@@ -152,9 +164,8 @@ def test_a_long_schema_name_appends_and_notifies(tmp_path: Any) -> None:
             recorder: Any = container.app.recorder
             try:
                 with listening(settings.postgres_dsn(), recorder.channel_name) as listener:
-                    container.app.import_area_map("v1", small_map(), "t", Actor.system("t"))
-                    heard = list(listener.notifies(timeout=2, stop_after=1))
-                assert [n.payload for n in heard] == ["r"]
+                    import_map(container)
+                    assert payloads(listener, timeout=2, stop_after=1) == ["r"]
             finally:
                 container.close()
         finally:
@@ -244,11 +255,10 @@ def test_each_schema_has_its_own_channel(postgres_settings: Settings, tmp_path: 
                 assert postgres_settings.database_schema in mine
                 dsn = postgres_settings.postgres_dsn()
                 with listening(dsn, mine) as listener:
-                    elsewhere.app.import_area_map("v1", small_map(), "x", Actor.system("t"))
-                    assert list(listener.notifies(timeout=1)) == []
-                    here.app.import_area_map("v1", small_map(), "x", Actor.system("t"))
-                    heard = list(listener.notifies(timeout=1, stop_after=1))
-                    assert [n.payload for n in heard] == ["r"]
+                    import_map(elsewhere, by="x")
+                    assert payloads(listener, timeout=1) == []
+                    import_map(here, by="x")
+                    assert payloads(listener, timeout=1, stop_after=1) == ["r"]
             finally:
                 elsewhere.close()
     finally:
