@@ -95,6 +95,9 @@ def test_photos_are_kept_clean_and_shown_as_the_moderator_decides(site: Site) ->
             answer = rita.get(f"/beheer/initiatieven/{initiative_id}/fotos/{position}{query}")
             assert answer.status_code == 200 and answer.mimetype == mime
             assert answer.headers["X-Content-Type-Options"] == "nosniff"
+            # Its own policy, not the pages' one beside it: an image opened alone runs nothing.
+            policies = answer.headers.getlist("Content-Security-Policy")
+            assert policies == ["default-src 'none'; sandbox"]
             assert answer.headers["Content-Disposition"].startswith('inline; filename="foto-')
             assert "no-store" in answer.headers["Cache-Control"]
             assert traces(answer.data) == [] and CANARY not in str(answer.headers)
