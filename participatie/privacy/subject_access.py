@@ -2,8 +2,9 @@
 
 The export holds the person's own personal data (opened; or that it was erased, and when), the
 initiative they submitted or supported with every event of it as the history shows it (sealed
-fields as subject ids only, so nobody else's data is opened), and every recorded opening of
-their data. The request is recorded in the processing log before anything is opened.
+fields as subject ids only, so nobody else's data is opened), the areas followed by e-mail with
+the same address (each follow's every event, also of rounds that stopped), and every recorded
+opening of their data. The request is recorded in the processing log before anything is opened.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from uuid import UUID
 
 from participatie.audit.history import describe, plain
 from participatie.domain.errors import InvariantViolation, NotFound
+from participatie.domain.follow import AreaFollow
 from participatie.domain.initiative import Initiative
 from participatie.domain.processing import PersonalDataOpened
 from participatie.domain.values import Actor
@@ -61,6 +63,7 @@ def access_export(
         },
         "personal_data": opened if opened is not None else _erased(history, subject_id),
         "events": [plain(asdict(describe(event))) for event in history],
+        "area_follows": _area_follows(app, str((opened or {}).get("email") or "")),
         "processing_log": [_opening(r) for r in app.processing_log(subject_id)],
     }
 
@@ -75,6 +78,34 @@ def _erased(history: list[Any], subject_id: UUID) -> dict[str, Any]:
                 "reason": event.reason,
             }
     return {"erased": True, "erased_at": None, "reason": None}  # the key went without a record
+
+
+def _area_follows(app: ParticipatieApp, email: str) -> list[dict[str, Any]]:
+    """The follows of `email` (one per area and address: its id is derived from both), stopped
+    ones too, found as an erasure finds them: only while the address can be read. Every area
+    ever followed by anyone is tried, so a follow of an area no longer on the map is found."""
+    if not email.strip():
+        return []
+    areas = {
+        app.mapper.to_domain_event(n).area_code for n in app.notifications(AreaFollow.Requested)
+    }
+    found = []
+    for area_code in sorted(areas):
+        follow_id = app.follow_id(area_code, email)
+        events = app.history(follow_id)
+        if not events:
+            continue
+        follow = app.get_follow(follow_id)
+        found.append(
+            {
+                "follow_id": str(follow.id),
+                "area_code": area_code,
+                "state": follow.state,
+                "round": follow.round,
+                "events": [plain(asdict(describe(event))) for event in events],
+            }
+        )
+    return found
 
 
 def _opening(record: PersonalDataOpened) -> dict[str, Any]:

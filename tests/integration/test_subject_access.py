@@ -128,3 +128,48 @@ def test_an_unknown_subject_or_an_empty_purpose_is_refused_and_logs_nothing(
     with pytest.raises(InvariantViolation, match="purpose"):
         access_export(app, initiator, OFFICER, "  ")
     assert app.processing_log() == []
+
+
+def test_the_areas_followed_with_the_same_address_are_in_the_export(container: Container) -> None:
+    """Every follow of the initiator's address — confirmed, asked, stopped — with its events;
+    nobody else's follow of the same area; none once the address was erased."""
+    from participatie.notifications.followers import stop_following
+
+    app = container.app
+    _, initiator, supporter = submit_with_supporter(container)
+    confirmed = app.request_follow("WK000101", EMAIL, "nl").follow_id
+    app.confirm_follow(confirmed, 1)
+    asked = app.request_follow("BU00010102", f"  {EMAIL.upper()} ", "en").follow_id  # same address
+    stopped = app.request_follow("BU00010101", EMAIL, "nl").follow_id
+    stop_following(container, stopped, "unsubscribed")
+    app.request_follow("WK000101", "buurvrouw@example.org", "nl")  # someone else, same area
+
+    found = access_export(app, initiator, OFFICER, "verzoek")
+    summary = [
+        (f["area_code"], f["state"], f["round"], [e["event"] for e in f["events"]])
+        for f in found["area_follows"]
+    ]
+    assert summary == [
+        ("BU00010101", "stopped", 1, ["Requested", "Stopped"]),
+        ("BU00010102", "asked", 1, ["Requested"]),
+        ("WK000101", "confirmed", 1, ["Requested", "Confirmed"]),
+    ]
+    assert [f["follow_id"] for f in found["area_follows"]] == [
+        str(stopped),
+        str(asked),
+        str(confirmed),
+    ]
+    stop = found["area_follows"][0]["events"][1]
+    assert stop["reason"] == "unsubscribed"
+    text = json.dumps(found, ensure_ascii=False)
+    assert "buurvrouw" not in text
+    # The follower's address is sealed in each follow: only its subject id shows.
+    requested = found["area_follows"][2]["events"][0]["details"]["follower"]
+    assert set(requested) == {"subject_id", "encrypted"}
+
+    supporter_view = access_export(app, supporter, OFFICER, "verzoek")
+    assert supporter_view["area_follows"] == []  # the supporter follows nothing
+
+    erase_subject(container, initiator, OFFICER, "Verzoek van de indiener")
+    after = access_export(app, initiator, OFFICER, "verzoek na wissen")
+    assert after["area_follows"] == []  # the address cannot be read any more
