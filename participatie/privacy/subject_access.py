@@ -86,8 +86,9 @@ def _area_follows(app: ParticipatieApp, email: str) -> list[dict[str, Any]]:
     ever followed by anyone is tried, so a follow of an area no longer on the map is found."""
     if not email.strip():
         return []
-    areas = {
-        app.mapper.to_domain_event(n).area_code for n in app.notifications(AreaFollow.Requested)
+    areas: set[str] = {
+        getattr(app.mapper.to_domain_event(n), "area_code", "")
+        for n in app.notifications(AreaFollow.Requested)
     }
     found = []
     for area_code in sorted(areas):
