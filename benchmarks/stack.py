@@ -262,15 +262,15 @@ def p95(client: Any, urls: list[str], samples: int) -> float:
 Measure = Callable[[Stack], tuple[float, float]]  # one round: (rate, p95 in ms)
 
 
-def best_rounds(
+def every_round(
     kind: str, rounds: int, variants: dict[str, Measure]
-) -> dict[str, tuple[float, float]]:
+) -> dict[str, list[tuple[float, float]]]:
     """On a fresh `kind` store with the demo municipality, run each variant `rounds` times,
-    alternating, and keep each one's best round (highest rate) with its p95."""
+    alternating; every round's (rate, p95) of each, in the order they ran."""
     from participatie.bootstrap import build
     from participatie.demo import load_demo
 
-    best: dict[str, tuple[float, float]] = {}
+    found: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
     with tempfile.TemporaryDirectory() as tmp, store(kind, Path(tmp)) as settings:
         container = build(settings)
         load_demo(container.app)
@@ -280,6 +280,27 @@ def best_rounds(
                 for name, measure in variants.items():
                     rate, p95 = measure(stack)
                     print(f"{kind} {name}: {rate:.1f}/s p95 {p95:.1f} ms", flush=True)
-                    if name not in best or rate > best[name][0]:
-                        best[name] = (rate, p95)
-    return best
+                    found[name].append((rate, p95))
+    return found
+
+
+def best_of(found: dict[str, list[tuple[float, float]]]) -> dict[str, tuple[float, float]]:
+    """Each variant's best round (highest rate) with its p95."""
+    return {name: max(rounds, key=lambda r: r[0]) for name, rounds in found.items()}
+
+
+def paired_ratios(
+    found: dict[str, list[tuple[float, float]]], over: str, under: str
+) -> list[float]:
+    """`over`'s rate ÷ `under`'s in each round: the two ran minutes apart at most, so a machine
+    that is slower for a while slows both (on a shared machine the best rounds of each may come
+    from different minutes)."""
+    return [a[0] / b[0] for a, b in zip(found[over], found[under], strict=True)]
+
+
+def best_rounds(
+    kind: str, rounds: int, variants: dict[str, Measure]
+) -> dict[str, tuple[float, float]]:
+    """On a fresh `kind` store with the demo municipality, run each variant `rounds` times,
+    alternating, and keep each one's best round (highest rate) with its p95."""
+    return best_of(every_round(kind, rounds, variants))
