@@ -39,6 +39,9 @@ def web(workers: int) -> None:
             f"{settings.host}:{settings.port}",
             "--access-logfile",
             "-",
+            # The default access line, written without gunicorn's dictionary of every atom.
+            "--logger-class",
+            "web.accesslog.AccessLogger",
             "web:create_app()",
         ],
     )
