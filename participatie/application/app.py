@@ -209,6 +209,8 @@ class ParticipatieApp(
             self.reference_watch.close()
         if self._photo_store is not None:
             self._photo_store.close()
+        if isinstance(self.recorder, NumberedSQLiteRecorder):
+            self.recorder.close()
         super().close()
 
     def announce_writes(self, dsn: str) -> None:
