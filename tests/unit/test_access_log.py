@@ -88,10 +88,15 @@ def logged(logger_class: type[Logger], access_format: str | None = None) -> list
     lines = Lines()
     logger.access_log.addHandler(lines)
     logger.now = lambda: "[06/Dec/2026:13:34:18 +0000]"  # type: ignore[method-assign]
-    for env, answer in REQUESTS.values():
-        asked = Asked([(k[5:].replace("_", "-"), v) for k, v in env.items() if k[:5] == "HTTP_"])
-        asked.headers.append(("X-KENMERK", "k-42"))
-        logger.access(answer, asked, env, timedelta(microseconds=1500))
+    # The lines as the logger writes them, before any filter (the web app adds its redaction
+    # to this logger, web/redaction.py, and an earlier test in this process may have built one).
+    kept, logger.access_log.filters = logger.access_log.filters, []
+    try:
+        for env, answer in REQUESTS.values():
+            headers = [(k[5:].replace("_", "-"), v) for k, v in env.items() if k[:5] == "HTTP_"]
+            logger.access(answer, Asked([*headers, ("X-KENMERK", "k-42")]), env, timedelta(0, 1))
+    finally:
+        logger.access_log.filters = kept
     return lines.lines
 
 
