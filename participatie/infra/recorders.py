@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import hmac
+import logging
 import os
 import threading
 import weakref
@@ -46,6 +47,8 @@ from participatie.infra.reference import CHANGED, ROUTINE, SharedEpoch
 Unvouched = Callable[[Sequence[int]], Collection[int]]
 
 APPEND_FUNCTION = "participatie_append"  # (an earlier one, "…_events", took rows)
+
+log = logging.getLogger(__name__)
 
 
 def _stored(row: Any, state: Any) -> StoredEvent:
@@ -153,6 +156,8 @@ class WriterTurn:
         self.path = path
         self.threads = threading.Lock()  # flock does not keep apart threads sharing one file
         self._fd: int | None = None
+        self._held = False  # whether this process holds the file's lock now
+        self._warned = False
         # A forked child takes its own turns: the file it inherits is its parent's (a flock
         # belongs to the open file, so the child would pass while the parent writes), and so
         # is the thread lock, which may have been held by a thread the child does not have.
@@ -168,15 +173,25 @@ class WriterTurn:
         self.threads.acquire()
         try:
             fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except OSError as error:
+            # No turn to take (the file cannot be made or locked here): write as before, meeting
+            # SQLite's own lock; an append must not fail for want of this.
+            self._held = False
+            if not self._warned:
+                self._warned = True
+                log.warning("%s: writing without taking turns (%s)", self.path, error)
+            return
         except BaseException:
             self.threads.release()
             raise
+        self._held = True
 
     def __exit__(self, *_: object) -> None:
         try:
-            assert self._fd is not None
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if self._held and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
+            self._held = False
             self.threads.release()
 
     def close(self) -> None:

@@ -112,3 +112,28 @@ def test_a_forked_child_waits_for_its_parents_turn(tmp_path: Path) -> None:
     took = float(os.read(reader, 100).decode())
     os.close(reader)
     assert took >= freed
+
+
+def test_without_a_turn_file_an_append_still_goes_and_says_so_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store whose turn file cannot be made (here a folder is in its place) writes as before,
+    meeting SQLite's lock: nothing is refused for want of the turn."""
+    built = build(Settings(var_dir=tmp_path / "var"))
+    try:
+        path = turn_file(built)
+        path.unlink(missing_ok=True)
+        recorder = built.app.recorder
+        assert isinstance(recorder, NumberedSQLiteRecorder)
+        recorder.close()  # let go of the file, so the turn opens it again
+        path.mkdir()
+        with caplog.at_level("WARNING", logger="participatie.infra.recorders"):
+            submit_with_map(built)
+            submit(built)
+        assert len(list(built.app.notifications())) >= 2
+        warnings = [r for r in caplog.records if "without taking turns" in r.getMessage()]
+        assert len(warnings) == 1
+        recorder.writer_turn()  # the same turn, still usable
+        submit(built)
+    finally:
+        built.close()
