@@ -16,6 +16,7 @@ snapshot's state against the events it summarises.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import hmac
@@ -252,12 +253,8 @@ class NumberedSQLiteRecorder(SQLiteApplicationRecorder):
             epoch = self.shared_epoch()
         if epoch is not None:
             epoch.change()
-        turn = self.writer_turn()
-        if turn is None:
+        with self.writer_turn() or contextlib.nullcontext():
             ids = super().insert_events(stored_events, **kwargs)
-        else:
-            with turn:
-                ids = super().insert_events(stored_events, **kwargs)
         if epoch is not None:
             epoch.change()
         if self.nudge is not None:
