@@ -188,6 +188,14 @@ class Settings:
         "Sign-in links for *mijn initiatieven*, and requests to follow an area, mailed per client"
         " address (`N per minute`; also second, hour, day; join with `;`).",
     )
+    rate_limit_lease: int = setting(
+        "PARTICIPATIE_RATE_LIMIT_LEASE",
+        32,
+        values.positive_int,
+        "Most places of a roomy limit a web process takes from Redis at once and hands out"
+        " without asking again (at most a sixteenth of what is left in the window; never beyond"
+        " the limit); 1: every counted request asks Redis.",
+    )
     secure_cookies: bool = setting(
         "PARTICIPATIE_SECURE_COOKIES",
         False,

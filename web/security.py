@@ -217,7 +217,7 @@ def limit_requests(app: Flask, settings: Settings) -> None:
 
     from web.ratelimit import Counters, windows_of
 
-    counters = Counters(settings.redis_url or None)
+    counters = Counters(settings.redis_url or None, lease=settings.rate_limit_lease)
     app.extensions["participatie_rate_limits"] = counters
 
     @app.before_request
