@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import logging
 import os
+import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from eventsourcing import persistence
 from eventsourcing.persistence import (
     AggregateRecorder,
     ApplicationRecorder,
@@ -136,6 +138,19 @@ def notifications_after(
     return found, head
 
 
+def _rows(stored_events: Sequence[StoredEvent]) -> list[tuple[Any, ...]]:
+    """The events table's columns of each event, as eventsourcing's SQLite recorder writes them."""
+    return [
+        (
+            s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+            s.originator_version,
+            s.topic,
+            s.state,
+        )
+        for s in stored_events
+    ]
+
+
 def may_change_reference(
     routine: Callable[[str], bool] | None, stored_events: Sequence[StoredEvent]
 ) -> bool:
@@ -212,6 +227,73 @@ def _forked(turn: weakref.ref[WriterTurn]) -> None:
         found.threads = threading.Lock()
 
 
+# sqlite3's errors as eventsourcing names them (a subclass before its base).
+LIBRARY_ERRORS: tuple[tuple[type[sqlite3.Error], type[persistence.PersistenceError]], ...] = (
+    (sqlite3.IntegrityError, persistence.IntegrityError),
+    (sqlite3.OperationalError, persistence.OperationalError),
+    (sqlite3.DataError, persistence.DataError),
+    (sqlite3.InternalError, persistence.InternalError),
+    (sqlite3.ProgrammingError, persistence.ProgrammingError),
+    (sqlite3.NotSupportedError, persistence.NotSupportedError),
+    (sqlite3.InterfaceError, persistence.InterfaceError),
+    (sqlite3.DatabaseError, persistence.DatabaseError),
+)
+
+
+def library_error(error: sqlite3.Error) -> persistence.PersistenceError:
+    """`error` as eventsourcing's pool would have raised it (an IntegrityError is a conflict)."""
+    for found, named in LIBRARY_ERRORS:
+        if isinstance(error, found):
+            return named(error)
+    return persistence.PersistenceError(error)
+
+
+class Appender:
+    """This process's own connection for appending events to an SQLite file, used only while
+    the writer's turn is held (so by one thread at a time): an append is BEGIN, one INSERT per
+    event and COMMIT on it, without eventsourcing's pool and its context managers around them
+    (a twentieth of a submission's time). The connection is the library's kind (autocommit,
+    WAL, SQLite's synchronous=FULL default); a forked child opens its own."""
+
+    def __init__(self, database: str, timeout: float) -> None:
+        self.database = database
+        self.timeout = timeout
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def _connected(self) -> sqlite3.Connection:
+        if self._connection is None or self._pid != os.getpid():
+            # A connection opened before a fork is the parent's: left alone, never closed here.
+            self._connection = sqlite3.connect(
+                self.database,
+                uri=True,
+                timeout=self.timeout,
+                isolation_level=None,
+                check_same_thread=False,  # the turn's thread lock keeps threads apart
+            )
+            self._pid = os.getpid()
+        return self._connection
+
+    def append(self, statement: str, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+        """Insert `rows` in one transaction; their row ids (the notification ids)."""
+        connection = self._connected()
+        try:
+            connection.execute("BEGIN")
+            ids = [int(connection.execute(statement, row).lastrowid or 0) for row in rows]
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
+            raise library_error(error) from error
+        return ids
+
+    def close(self) -> None:
+        if self._connection is not None and self._pid == os.getpid():
+            self._connection.close()
+        self._connection = None
+
+
 class NumberedSQLiteRecorder(SQLiteApplicationRecorder):
     """Reads an aggregate's events from the numbered log only (rowid >= 1, not in a sealed gap);
     after each commit of new events calls `nudge` (wakes the local followers of the log). An
@@ -240,10 +322,14 @@ class NumberedSQLiteRecorder(SQLiteApplicationRecorder):
             self._turn = WriterTurn(Path(f"{pool.db_name}-writer"))
         return self._turn
 
+    _appender: Appender | None = None
+
     def close(self) -> None:
         """Close the files this recorder opened itself (the store is the datastore's)."""
         if self._turn is not None:
             self._turn.close()
+        if self._appender is not None:
+            self._appender.close()
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -253,13 +339,23 @@ class NumberedSQLiteRecorder(SQLiteApplicationRecorder):
             epoch = self.shared_epoch()
         if epoch is not None:
             epoch.change()
-        with self.writer_turn() or contextlib.nullcontext():
+        turn = self.writer_turn()
+        if turn is None or kwargs.get("tracking") is not None:
             ids = super().insert_events(stored_events, **kwargs)
+        else:
+            with turn:
+                ids = self.appender().append(self.insert_events_statement, _rows(stored_events))
         if epoch is not None:
             epoch.change()
         if self.nudge is not None:
             self.nudge()
         return ids
+
+    def appender(self) -> Appender:
+        if self._appender is None:
+            pool = self.datastore.pool
+            self._appender = Appender(pool.db_name, pool.lock_timeout or 5)
+        return self._appender
 
     def select_events(
         self,

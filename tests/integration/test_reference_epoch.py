@@ -110,17 +110,17 @@ def test_the_epoch_changes_before_the_commit_as_well_as_after(
     watched: Container, sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A writer that dies between its commit and its second change has still made the first."""
-    from eventsourcing.sqlite import SQLiteApplicationRecorder
+    from participatie.infra.recorders import Appender
 
     epoch = SharedEpoch(epoch_file(sqlite_settings))
     at_commit: list[bytes] = []
-    commit = SQLiteApplicationRecorder.insert_events  # eventsourcing's: the commit itself
+    commit = Appender.append  # the transaction itself
 
-    def committing(recorder: Any, stored: Any, **kwargs: Any) -> Any:
+    def committing(appender: Any, *args: Any) -> Any:
         at_commit.append(epoch.read())
-        return commit(recorder, stored, **kwargs)
+        return commit(appender, *args)
 
-    monkeypatch.setattr(SQLiteApplicationRecorder, "insert_events", committing)
+    monkeypatch.setattr(Appender, "append", committing)
     try:
         start = epoch.read()
         watched.app.import_area_map("v2", small_map(), "again", Actor.system("test"))
