@@ -162,8 +162,9 @@ class Stack:
         return running
 
     def gunicorn(self, name: str, app: str, workers: int = 2) -> Running:
-        """Serve `app` (a gunicorn app spec) on the stack's port, as `participatie web` does."""
-        argv = [str(BIN / "gunicorn"), "--workers", str(workers)]
+        """Serve `app` (a gunicorn app spec) on the stack's port, as `participatie web` does
+        (the same hooks: its workers are pinned to cores when PARTICIPATIE_WEB_PIN is 1)."""
+        argv = [str(BIN / "gunicorn"), "--workers", str(workers), "--config", "python:web.serving"]
         argv += ["--bind", f"127.0.0.1:{self.port}", app]
         running = self.spawn(name, argv)
         self.wait_for(self.url + "/healthz" if name == "web" else self.url + "/", any_answer=True)

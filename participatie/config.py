@@ -196,6 +196,14 @@ class Settings:
         " without asking again (at most a sixteenth of what is left in the window; never beyond"
         " the limit); 1: every counted request asks Redis.",
     )
+    web_pin: bool = setting(
+        "PARTICIPATIE_WEB_PIN",
+        False,
+        values.flag,
+        "1: pin each `participatie web` worker to a core of its own (for a machine whose cores"
+        " are the platform's; leave 0 where cores are shared by quota). Linux only.",
+        show=lambda on: "1" if on else "0",
+    )
     secure_cookies: bool = setting(
         "PARTICIPATIE_SECURE_COOKIES",
         False,

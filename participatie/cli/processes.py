@@ -42,6 +42,9 @@ def web(workers: int) -> None:
             # The default access line, written without gunicorn's dictionary of every atom.
             "--logger-class",
             "web.accesslog.AccessLogger",
+            # Hooks: each worker pinned to a core of its own, with PARTICIPATIE_WEB_PIN=1.
+            "--config",
+            "python:web.serving",
             "web:create_app()",
         ],
     )
