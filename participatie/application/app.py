@@ -209,7 +209,7 @@ class ParticipatieApp(
             self.reference_watch.close()
         if self._photo_store is not None:
             self._photo_store.close()
-        if isinstance(self.recorder, NumberedSQLiteRecorder):
+        if isinstance(self.recorder, NumberedSQLiteRecorder | NumberedPostgresRecorder):
             self.recorder.close()
         super().close()
 

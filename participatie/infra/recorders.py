@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing import persistence
 from eventsourcing.persistence import (
     AggregateRecorder,
@@ -42,7 +43,7 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder
 from eventsourcing.utils import retry
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from participatie.infra.reference import CHANGED, ROUTINE, SharedEpoch
 
@@ -240,12 +241,74 @@ LIBRARY_ERRORS: tuple[tuple[type[sqlite3.Error], type[persistence.PersistenceErr
 )
 
 
-def library_error(error: sqlite3.Error) -> persistence.PersistenceError:
-    """`error` as eventsourcing's pool would have raised it (an IntegrityError is a conflict)."""
-    for found, named in LIBRARY_ERRORS:
+# psycopg's errors as eventsourcing's PostgreSQL datastore names them.
+POSTGRES_ERRORS: tuple[tuple[type[psycopg.Error], type[persistence.PersistenceError]], ...] = (
+    (psycopg.IntegrityError, persistence.IntegrityError),
+    (psycopg.OperationalError, persistence.OperationalError),
+    (psycopg.DataError, persistence.DataError),
+    (psycopg.InternalError, persistence.InternalError),
+    (psycopg.ProgrammingError, persistence.ProgrammingError),
+    (psycopg.NotSupportedError, persistence.NotSupportedError),
+    (psycopg.InterfaceError, persistence.InterfaceError),
+    (psycopg.DatabaseError, persistence.DatabaseError),
+)
+
+
+def library_error(error: sqlite3.Error | psycopg.Error) -> persistence.PersistenceError:
+    """`error` as eventsourcing's datastore would have raised it (IntegrityError: a conflict)."""
+    table = LIBRARY_ERRORS if isinstance(error, sqlite3.Error) else POSTGRES_ERRORS
+    for found, named in table:
         if isinstance(error, found):
-            return named(error)
-    return persistence.PersistenceError(error)
+            return named(str(error))
+    return persistence.PersistenceError(str(error))
+
+
+class PostgresAppender:
+    """This process's own connection for the append statement (autocommit, configured as
+    eventsourcing's pool configures its connections), taken by one thread at a time: an append
+    does not pass through the pool (a fortieth of a submission's time). A connection that broke
+    is dropped and the next append opens a new one; a forked child opens its own."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
+        self.connect = connect
+        self.lock = threading.Lock()
+        self._connection: psycopg.Connection[Any] | None = None
+        self._pid = 0
+        mine = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _forked_appender(mine))
+
+    def rows(self, statement: Composed, params: Sequence[Any]) -> list[Any]:
+        with self.lock:
+            if self._connection is None or self._pid != os.getpid() or self._connection.closed:
+                try:
+                    self._connection = self.connect()
+                except psycopg.Error as error:
+                    raise library_error(error) from error
+                self._pid = os.getpid()
+            connection = self._connection
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(statement, params, prepare=True)
+                    return cursor.fetchall()
+            except psycopg.Error as error:
+                if connection.broken or connection.closed:
+                    self._connection = None
+                    with contextlib.suppress(psycopg.Error):
+                        connection.close()
+                raise library_error(error) from error
+
+    def close(self) -> None:
+        with self.lock:
+            if self._connection is not None and self._pid == os.getpid():
+                self._connection.close()
+            self._connection = None
+
+
+def _forked_appender(appender: weakref.ref[PostgresAppender]) -> None:
+    found = appender()
+    if found is not None:
+        found._connection = None  # the parent's: left alone, never closed here
+        found.lock = threading.Lock()
 
 
 class Appender:
@@ -438,6 +501,7 @@ class NumberedPostgresRecorder(PostgresApplicationRecorder):
             function=self.append_function,
             id_type=Identifier(self.datastore.originator_id_type),
         )
+        self.appender = PostgresAppender(self._connect)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def notifications_after(
@@ -491,14 +555,25 @@ class NumberedPostgresRecorder(PostgresApplicationRecorder):
             [s.topic for s in stored_events],
             [s.state for s in stored_events],
         )
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            assert conn.autocommit
-            curs.execute(
-                self.append_statement,
-                (*columns, self.channel_name, self.reference_channel, payload),
-                prepare=True,
-            )
-            return [row[APPEND_FUNCTION] for row in curs.fetchall()]
+        found = self.appender.rows(
+            self.append_statement, (*columns, self.channel_name, self.reference_channel, payload)
+        )
+        return [row[APPEND_FUNCTION] for row in found]
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        """A connection as eventsourcing's pool makes and configures them."""
+        pool = self.datastore.pool
+        kwargs = dict(pool.kwargs) if isinstance(pool.kwargs, dict) else {}
+        if pool.get_password_func is not None:
+            kwargs["password"] = pool.get_password_func()
+        conninfo = pool.conninfo if isinstance(pool.conninfo, str) else ""
+        connection: psycopg.Connection[Any] = pool.connection_class.connect(conninfo, **kwargs)
+        self.datastore.after_connect_func()(connection)
+        return connection
+
+    def close(self) -> None:
+        """Close the appending connection (the pool is the datastore's)."""
+        self.appender.close()
 
     unvouched: Unvouched | None = None
 

@@ -1,7 +1,8 @@
-"""Appends to a SQLite store go through the process's own connection (infra/recorders.py
-Appender) while the writer's turn is held: the events are stored in one transaction, numbered
-as eventsourcing numbers them, a conflict is eventsourcing's IntegrityError with nothing stored,
-a forked child opens its own connection and closing the store closes it."""
+"""Appends go through the process's own connection (infra/recorders.py: Appender on SQLite,
+while the writer's turn is held; PostgresAppender on PostgreSQL): the events are stored
+together, numbered as eventsourcing numbers them, a conflict is eventsourcing's IntegrityError
+with nothing stored, a broken connection is replaced, a forked child opens its own connection
+and closing the store closes it."""
 
 from __future__ import annotations
 
@@ -16,12 +17,17 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from participatie.bootstrap import Container, build
 from participatie.config import Settings
-from participatie.infra.recorders import Appender, NumberedSQLiteRecorder, library_error
+from participatie.infra.recorders import (
+    Appender,
+    NumberedPostgresRecorder,
+    NumberedSQLiteRecorder,
+    library_error,
+)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Container]:
-    built = build(Settings(var_dir=tmp_path / "var"))
+def store(settings: Settings) -> Iterator[Container]:
+    built = build(settings)
     try:
         yield built
     finally:
@@ -38,29 +44,18 @@ def event(originator: UUID, version: int, state: bytes = b"{}") -> StoredEvent:
     return StoredEvent(originator, version, "tests:Happened", state)
 
 
-def rows(container: Container) -> list[tuple[int, str, int, bytes]]:
-    recorder = recorder_of(container)
-    with sqlite3.connect(recorder.datastore.pool.db_name) as db:
-        return [
-            (int(r[0]), str(r[1]), int(r[2]), bytes(r[3]))
-            for r in db.execute(
-                f"SELECT rowid, originator_id, originator_version, state"
-                f" FROM {recorder.events_table_name} WHERE topic = 'tests:Happened' ORDER BY rowid"
-            )
-        ]
-
-
 def test_the_events_of_one_append_are_stored_together_and_numbered(store: Container) -> None:
-    recorder = recorder_of(store)
+    recorder = store.app.recorder
     first, second = uuid4(), uuid4()
     ids = recorder.insert_events([event(first, 1, b"a"), event(second, 1, b"b")])
     more = recorder.insert_events([event(first, 2, b"c")])
     assert ids is not None and more is not None
     assert [ids[1] - ids[0], more[0] - ids[1]] == [1, 1]  # one after the other
-    assert rows(store) == [
-        (ids[0], first.hex, 1, b"a"),
-        (ids[1], second.hex, 1, b"b"),
-        (more[0], first.hex, 2, b"c"),
+    found = recorder.select_notifications(ids[0], 10)
+    assert [(n.id, UUID(str(n.originator_id)), n.originator_version, n.state) for n in found] == [
+        (ids[0], first, 1, b"a"),
+        (ids[1], second, 1, b"b"),
+        (more[0], first, 2, b"c"),
     ]
     assert [e.state for e in recorder.select_events(first)] == [b"a", b"c"]
     assert recorder.max_notification_id() == more[0]
@@ -69,13 +64,14 @@ def test_the_events_of_one_append_are_stored_together_and_numbered(store: Contai
 def test_a_conflict_is_an_integrity_error_and_stores_nothing_of_its_append(
     store: Container,
 ) -> None:
-    recorder = recorder_of(store)
+    recorder = store.app.recorder
     taken = uuid4()
     recorder.insert_events([event(taken, 1, b"first")])
     fresh = uuid4()
     with pytest.raises(IntegrityError):
         recorder.insert_events([event(fresh, 1, b"new"), event(taken, 1, b"again")])
-    assert [r[3] for r in rows(store)] == [b"first"]  # not the new one either
+    assert recorder.select_events(fresh) == []  # not the new one either
+    assert [e.state for e in recorder.select_events(taken)] == [b"first"]
     assert recorder.insert_events([event(fresh, 1, b"new")])  # the connection goes on
 
 
@@ -127,3 +123,56 @@ def test_closing_the_store_closes_the_appenders_connection(tmp_path: Path) -> No
     built.close()
     with pytest.raises(sqlite3.ProgrammingError):
         connection.execute("SELECT 1")
+
+
+def postgres_recorder(container: Container) -> NumberedPostgresRecorder:
+    recorder = container.app.recorder
+    assert isinstance(recorder, NumberedPostgresRecorder)
+    return recorder
+
+
+@pytest.mark.postgres
+def test_on_postgres_a_connection_the_server_ended_is_replaced(
+    postgres_settings: Settings,
+) -> None:
+    import psycopg
+
+    from tests.conftest import POSTGRES_URL
+
+    built = build(postgres_settings)
+    try:
+        recorder = postgres_recorder(built)
+        recorder.insert_events([event(uuid4(), 1)])
+        ended = recorder.appender._connection
+        assert ended is not None
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [ended.info.backend_pid])
+        later = uuid4()
+        assert recorder.insert_events([event(later, 1, b"after")])  # retried on a new one
+        assert recorder.appender._connection is not ended and ended.closed
+        assert [e.state for e in recorder.select_events(later)] == [b"after"]
+    finally:
+        built.close()
+
+
+@pytest.mark.postgres
+def test_on_postgres_a_forked_child_opens_its_own_and_closing_closes_it(
+    postgres_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = build(postgres_settings)
+    try:
+        recorder = postgres_recorder(built)
+        recorder.insert_events([event(uuid4(), 1)])
+        parents = recorder.appender._connection
+        assert parents is not None
+        real = os.getpid()
+        monkeypatch.setattr("participatie.infra.recorders.os.getpid", lambda: real + 1)
+        recorder.insert_events([event(uuid4(), 1)])
+        childs = recorder.appender._connection
+        assert childs is not None and childs is not parents
+        recorder.close()  # the child closes its own, not its parent's
+        assert childs.closed and not parents.closed
+        monkeypatch.undo()
+        parents.close()
+    finally:
+        built.close()
