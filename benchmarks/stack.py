@@ -25,7 +25,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -291,12 +291,22 @@ def best_of(found: dict[str, list[tuple[float, float]]]) -> dict[str, tuple[floa
 
 
 def paired_ratios(
-    found: dict[str, list[tuple[float, float]]], over: str, under: str
+    found: dict[str, list[tuple[float, float]]],
+    over: str | Sequence[str],
+    under: str | Sequence[str],
 ) -> list[float]:
     """`over`'s rate ÷ `under`'s in each round: the two ran minutes apart at most, so a machine
     that is slower for a while slows both (on a shared machine the best rounds of each may come
-    from different minutes)."""
-    return [a[0] / b[0] for a, b in zip(found[over], found[under], strict=True)]
+    from different minutes). Either side may be several variants (the same program run two
+    ways): its best rate in that round counts."""
+
+    def rates(names: str | Sequence[str]) -> list[float]:
+        group = [names] if isinstance(names, str) else list(names)
+        return [
+            max(r[0] for r in rounds) for rounds in zip(*(found[n] for n in group), strict=True)
+        ]
+
+    return [a / b for a, b in zip(rates(over), rates(under), strict=True)]
 
 
 def best_rounds(

@@ -26,3 +26,16 @@ def test_rounds_of_unequal_number_are_an_error() -> None:
     uneven = {"bare": [(1.0, 1.0)], "platform": [(1.0, 1.0), (2.0, 1.0)]}
     with pytest.raises(ValueError):
         paired_ratios(uneven, "platform", "bare")
+
+
+def test_a_side_run_two_ways_counts_its_better_way_in_each_round() -> None:
+    ways = {
+        "bare": [(1000.0, 8.0), (800.0, 9.0)],
+        "bare pinned": [(900.0, 8.0), (1000.0, 9.0)],
+        "platform": [(500.0, 15.0), (600.0, 16.0)],
+        "platform pinned": [(700.0, 15.0), (500.0, 16.0)],
+    }
+    # round 1: 700 / 1000; round 2: 600 / 1000
+    found = paired_ratios(ways, ("platform", "platform pinned"), ("bare", "bare pinned"))
+    assert found == pytest.approx([0.7, 0.6])
+    assert paired_ratios(ways, "platform", ("bare", "bare pinned")) == pytest.approx([0.5, 0.6])
