@@ -504,8 +504,10 @@ class Settings:
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
             # Each process serves one request or job at a time (gunicorn sync workers, RQ's
-            # SimpleWorker): two connections kept open, more only while needed.
-            "POSTGRES_POOL_SIZE": "2",
+            # SimpleWorker) and appends on a connection of its own (infra/recorders.py
+            # PostgresAppender): one pooled connection kept open for reads, more only while
+            # needed — two in all, as before the appends had their own.
+            "POSTGRES_POOL_SIZE": "1",
             "POSTGRES_MAX_OVERFLOW": "10",
             # No ping before each use of a pooled connection: it doubled the round trips of
             # every query. A connection PostgreSQL dropped fails its query, the pool discards

@@ -176,3 +176,29 @@ def test_on_postgres_a_forked_child_opens_its_own_and_closing_closes_it(
         parents.close()
     finally:
         built.close()
+
+
+@pytest.mark.postgres
+def test_on_postgres_the_pool_keeps_one_connection_beside_the_appenders(
+    postgres_settings: Settings,
+) -> None:
+    """The pool keeps one for reads (it kept two before the appends had their own; it grows by
+    one when a request had to wait, as at its start) and the appender has its own: the 12
+    processes of a replicated stack stay well inside PostgreSQL's 100 connections."""
+    from participatie.application.schemas import SubmissionSchema
+    from participatie.domain.values import Actor
+    from tests.conftest import small_map, submission
+
+    built = build(postgres_settings)
+    try:
+        app = built.app
+        app.import_area_map("v1", small_map(), "test", Actor.system("test"))
+        for _ in range(3):
+            app.submit(SubmissionSchema(app.area_index()).load_submission(submission()))
+        recorder = postgres_recorder(built)
+        appending = recorder.appender._connection
+        assert appending is not None and not appending.closed
+        pool = recorder.datastore.pool
+        assert pool.min_size == 1 and pool.get_stats()["pool_size"] <= 2
+    finally:
+        built.close()

@@ -65,7 +65,7 @@ def test_database_url_becomes_the_eventsourcing_postgres_environment() -> None:
         "POSTGRES_PASSWORD": "p@ss/w0rd",
         "POSTGRES_SCHEMA": "gemeente",
         "POSTGRES_CONNECT_TIMEOUT": "5",
-        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_POOL_SIZE": "1",
         "POSTGRES_MAX_OVERFLOW": "10",
         "POSTGRES_PRE_PING": "n",
     }
