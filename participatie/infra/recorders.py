@@ -228,37 +228,26 @@ def _forked(turn: weakref.ref[WriterTurn]) -> None:
         found.threads = threading.Lock()
 
 
-# sqlite3's errors as eventsourcing names them (a subclass before its base).
-LIBRARY_ERRORS: tuple[tuple[type[sqlite3.Error], type[persistence.PersistenceError]], ...] = (
-    (sqlite3.IntegrityError, persistence.IntegrityError),
-    (sqlite3.OperationalError, persistence.OperationalError),
-    (sqlite3.DataError, persistence.DataError),
-    (sqlite3.InternalError, persistence.InternalError),
-    (sqlite3.ProgrammingError, persistence.ProgrammingError),
-    (sqlite3.NotSupportedError, persistence.NotSupportedError),
-    (sqlite3.InterfaceError, persistence.InterfaceError),
-    (sqlite3.DatabaseError, persistence.DatabaseError),
-)
-
-
-# psycopg's errors as eventsourcing's PostgreSQL datastore names them.
-POSTGRES_ERRORS: tuple[tuple[type[psycopg.Error], type[persistence.PersistenceError]], ...] = (
-    (psycopg.IntegrityError, persistence.IntegrityError),
-    (psycopg.OperationalError, persistence.OperationalError),
-    (psycopg.DataError, persistence.DataError),
-    (psycopg.InternalError, persistence.InternalError),
-    (psycopg.ProgrammingError, persistence.ProgrammingError),
-    (psycopg.NotSupportedError, persistence.NotSupportedError),
-    (psycopg.InterfaceError, persistence.InterfaceError),
-    (psycopg.DatabaseError, persistence.DatabaseError),
+# The DB-API errors, a subclass before its base: sqlite3, psycopg and eventsourcing each have a
+# class of every one of these names.
+ERROR_NAMES = (
+    "IntegrityError",
+    "OperationalError",
+    "DataError",
+    "InternalError",
+    "ProgrammingError",
+    "NotSupportedError",
+    "InterfaceError",
+    "DatabaseError",
 )
 
 
 def library_error(error: sqlite3.Error | psycopg.Error) -> persistence.PersistenceError:
     """`error` as eventsourcing's datastore would have raised it (IntegrityError: a conflict)."""
-    table = LIBRARY_ERRORS if isinstance(error, sqlite3.Error) else POSTGRES_ERRORS
-    for found, named in table:
-        if isinstance(error, found):
+    driver: Any = sqlite3 if isinstance(error, sqlite3.Error) else psycopg
+    for name in ERROR_NAMES:
+        if isinstance(error, getattr(driver, name)):
+            named: type[persistence.PersistenceError] = getattr(persistence, name)
             return named(str(error))
     return persistence.PersistenceError(str(error))
 

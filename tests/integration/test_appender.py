@@ -25,13 +25,17 @@ from participatie.infra.recorders import (
 )
 
 
-@pytest.fixture
-def store(settings: Settings) -> Iterator[Container]:
+def opened(settings: Settings) -> Iterator[Container]:
     built = build(settings)
     try:
         yield built
     finally:
         built.close()
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Container]:
+    yield from opened(settings)
 
 
 def recorder_of(container: Container) -> NumberedSQLiteRecorder:
@@ -75,8 +79,10 @@ def test_a_conflict_is_an_integrity_error_and_stores_nothing_of_its_append(
     assert recorder.insert_events([event(fresh, 1, b"new")])  # the connection goes on
 
 
-def test_sqlite_errors_become_the_libraries_of_the_same_kind() -> None:
-    """What eventsourcing's pool raises for each (the application maps IntegrityError to 409)."""
+def test_driver_errors_become_the_libraries_of_the_same_kind() -> None:
+    """What eventsourcing's datastores raise for each (the application maps IntegrityError to
+    409; the PostgreSQL recorder retries an OperationalError)."""
+    import psycopg
     from eventsourcing import persistence
 
     table = [
@@ -89,6 +95,12 @@ def test_sqlite_errors_become_the_libraries_of_the_same_kind() -> None:
         (sqlite3.InterfaceError("x"), persistence.InterfaceError),
         (sqlite3.DatabaseError("x"), persistence.DatabaseError),
         (sqlite3.Error("x"), persistence.PersistenceError),
+        (psycopg.errors.UniqueViolation("x"), persistence.IntegrityError),
+        (psycopg.errors.LockNotAvailable("x"), persistence.OperationalError),
+        (psycopg.OperationalError("x"), persistence.OperationalError),
+        (psycopg.errors.UndefinedFunction("x"), persistence.ProgrammingError),
+        (psycopg.InterfaceError("x"), persistence.InterfaceError),
+        (psycopg.Error("x"), persistence.PersistenceError),
     ]
     for raised, expected in table:
         assert type(library_error(raised)) is expected, raised
@@ -131,56 +143,51 @@ def postgres_recorder(container: Container) -> NumberedPostgresRecorder:
     return recorder
 
 
+@pytest.fixture
+def postgres_store(postgres_settings: Settings) -> Iterator[Container]:
+    yield from opened(postgres_settings)
+
+
 @pytest.mark.postgres
-def test_on_postgres_a_connection_the_server_ended_is_replaced(
-    postgres_settings: Settings,
-) -> None:
+def test_on_postgres_a_connection_the_server_ended_is_replaced(postgres_store: Container) -> None:
     import psycopg
 
     from tests.conftest import POSTGRES_URL
 
-    built = build(postgres_settings)
-    try:
-        recorder = postgres_recorder(built)
-        recorder.insert_events([event(uuid4(), 1)])
-        ended = recorder.appender._connection
-        assert ended is not None
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", [ended.info.backend_pid])
-        later = uuid4()
-        assert recorder.insert_events([event(later, 1, b"after")])  # retried on a new one
-        assert recorder.appender._connection is not ended and ended.closed
-        assert [e.state for e in recorder.select_events(later)] == [b"after"]
-    finally:
-        built.close()
+    recorder = postgres_recorder(postgres_store)
+    recorder.insert_events([event(uuid4(), 1)])
+    ended = recorder.appender._connection
+    assert ended is not None
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [ended.info.backend_pid])
+    later = uuid4()
+    assert recorder.insert_events([event(later, 1, b"after")])  # retried on a new one
+    assert recorder.appender._connection is not ended and ended.closed
+    assert [e.state for e in recorder.select_events(later)] == [b"after"]
 
 
 @pytest.mark.postgres
 def test_on_postgres_a_forked_child_opens_its_own_and_closing_closes_it(
-    postgres_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    postgres_store: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    built = build(postgres_settings)
-    try:
-        recorder = postgres_recorder(built)
-        recorder.insert_events([event(uuid4(), 1)])
-        parents = recorder.appender._connection
-        assert parents is not None
-        real = os.getpid()
-        monkeypatch.setattr("participatie.infra.recorders.os.getpid", lambda: real + 1)
-        recorder.insert_events([event(uuid4(), 1)])
-        childs = recorder.appender._connection
-        assert childs is not None and childs is not parents
-        recorder.close()  # the child closes its own, not its parent's
-        assert childs.closed and not parents.closed
-        monkeypatch.undo()
-        parents.close()
-    finally:
-        built.close()
+    recorder = postgres_recorder(postgres_store)
+    recorder.insert_events([event(uuid4(), 1)])
+    parents = recorder.appender._connection
+    assert parents is not None
+    real = os.getpid()
+    monkeypatch.setattr("participatie.infra.recorders.os.getpid", lambda: real + 1)
+    recorder.insert_events([event(uuid4(), 1)])
+    childs = recorder.appender._connection
+    assert childs is not None and childs is not parents
+    recorder.close()  # the child closes its own, not its parent's
+    assert childs.closed and not parents.closed
+    monkeypatch.undo()
+    parents.close()
 
 
 @pytest.mark.postgres
 def test_on_postgres_the_pool_keeps_one_connection_beside_the_appenders(
-    postgres_settings: Settings,
+    postgres_store: Container,
 ) -> None:
     """The pool keeps one for reads (it kept two before the appends had their own; it grows by
     one when a request had to wait, as at its start) and the appender has its own: the 12
@@ -189,16 +196,12 @@ def test_on_postgres_the_pool_keeps_one_connection_beside_the_appenders(
     from participatie.domain.values import Actor
     from tests.conftest import small_map, submission
 
-    built = build(postgres_settings)
-    try:
-        app = built.app
-        app.import_area_map("v1", small_map(), "test", Actor.system("test"))
-        for _ in range(3):
-            app.submit(SubmissionSchema(app.area_index()).load_submission(submission()))
-        recorder = postgres_recorder(built)
-        appending = recorder.appender._connection
-        assert appending is not None and not appending.closed
-        pool = recorder.datastore.pool
-        assert pool.min_size == 1 and pool.get_stats()["pool_size"] <= 2
-    finally:
-        built.close()
+    app = postgres_store.app
+    app.import_area_map("v1", small_map(), "test", Actor.system("test"))
+    for _ in range(3):
+        app.submit(SubmissionSchema(app.area_index()).load_submission(submission()))
+    recorder = postgres_recorder(postgres_store)
+    appending = recorder.appender._connection
+    assert appending is not None and not appending.closed
+    pool = recorder.datastore.pool
+    assert pool.min_size == 1 and pool.get_stats()["pool_size"] <= 2
