@@ -18,7 +18,7 @@ import redis
 
 from tests.conftest import REDIS_URL
 from tests.services import redis_for_test
-from web.ratelimit import Counters, Window
+from web.ratelimit import Counters, Leases, Window
 
 
 class Clock:
@@ -89,6 +89,9 @@ def test_the_fullest_window_and_the_setting_bound_a_lease(url: str) -> None:
     one = [window(10_000, 60)]  # 10000 // 16 = 625, the setting allows 32
     Counters(url, Clock(), lease=32).reserve(one)
     assert counted(url, one[0]) == 32
+    default = [window(10_000, 60)]
+    Counters(url, Clock()).reserve(default)  # PARTICIPATIE_RATE_LIMIT_LEASE's default: 32
+    assert counted(url, default[0]) == 32
     single = [window(10_000, 60)]
     off = Counters(url, Clock(), lease=1)
     asked = Asked(off)
@@ -120,7 +123,7 @@ def test_a_lease_ends_a_tenth_of_a_second_before_its_window(url: str) -> None:
     asked = Asked(counters)
     minute = [window(100, 60)]
     counters.reserve(minute)  # at 1000.0: 6 places until 1059.9 at the latest
-    clock.now = 1059.7
+    clock.now = 1059.85
     counters.reserve(minute)
     assert asked.calls == 1  # still the lease
     clock.now = 1059.9
@@ -180,3 +183,25 @@ def test_a_reservation_read_later_is_decided_at_once_from_a_lease(url: str) -> N
     asking = counters.send_reserve(minute)
     assert asking.connection is not None and asking.verdict().refused is False
     assert counted(url, minute[0]) == 11
+
+
+def test_leases_of_ended_windows_are_forgotten_once_more_than_ten_thousand_are_held() -> None:
+    """Many clients with roomy limits: past 10,000 leases held, the ended ones are dropped (one
+    that ends at this very moment has ended)."""
+    clock = Clock()
+    leases = Leases(clock)
+    for n in range(5_999):  # at 1000.0, each for 1 s: until 1000.9
+        leases.keep([Window(f"old/{n}", 100, 1)], 5, 1000, clock.now)
+    edge = [Window("edge", 100, 2)]
+    leases.keep(edge, 5, 2000, clock.now)  # until 1001.9
+    clock.now = 1001.0
+    for n in range(4_000):  # until 1061.9
+        leases.keep([Window(f"new/{n}", 100, 60)], 5, 61_000, clock.now)
+    assert len(leases.held) == 10_000
+    clock.now = leases.held[("edge",)][1]  # the moment the edge lease ends
+    leases.keep([Window("new/10000", 100, 60)], 5, 61_000, clock.now)
+    assert len(leases.held) == 10_001  # not more than 10,000 before this one: nothing dropped
+    leases.keep([Window("new/10001", 100, 60)], 5, 61_000, clock.now)
+    assert len(leases.held) == 4_002  # the 5,999 ended ones and the edge one are gone
+    assert leases.take([Window("new/0", 100, 60)]) is True  # the running ones are kept
+    assert leases.take(edge) is False
