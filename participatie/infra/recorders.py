@@ -255,7 +255,8 @@ def library_error(error: sqlite3.Error | psycopg.Error) -> persistence.Persisten
 class PostgresAppender:
     """This process's own connection for the append statement (autocommit, configured as
     eventsourcing's pool configures its connections), taken by one thread at a time: an append
-    does not pass through the pool (a fortieth of a submission's time). A connection that broke
+    does not pass through the pool (whose checks and threads cost a web worker about a twentieth
+    of its submissions). A connection that broke
     is dropped and the next append opens a new one; a forked child opens its own."""
 
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
